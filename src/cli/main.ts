@@ -1,0 +1,35 @@
+// exhunt command line: parse, dispatch, map errors to exit codes. Nothing below the CLI prints.
+import { Command, CommanderError } from "commander";
+import { VERSION } from "../version.js";
+import { EXIT } from "./exit.js";
+import { registerScan } from "./scan.js";
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("exhunt")
+    .description(
+      "Is this Exchange server vulnerable? Was it compromised? What now? (ProxyLogon, ProxyShell, ProxyNotShell)",
+    )
+    .version(VERSION)
+    .showHelpAfterError("(exhunt --help for usage)")
+    .exitOverride();
+  registerScan(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return e.exitCode === 0 ? 0 : EXIT.usage;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`exhunt: ${msg}\n`);
+    return EXIT.usage;
+  }
+}

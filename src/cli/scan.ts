@@ -1,0 +1,82 @@
+// `exhunt scan [PATH...]`: hunt one server per PATH and report.
+import type { Command } from "commander";
+import { scan } from "../index.js";
+import { renderConsole } from "../report/console.js";
+import { writeCsvDir } from "../report/csv.js";
+import { writeJson } from "../report/json.js";
+import { exitCodeFor } from "./exit.js";
+import { progressBar } from "./progress.js";
+
+export interface ScanCliOptions {
+  each?: boolean;
+  json?: string;
+  csv?: string;
+  installPath?: string;
+  workers?: string;
+  maxFindings?: string;
+  samples?: string;
+  brief?: boolean;
+  progress: boolean;
+  color?: boolean;
+}
+
+function useColor(explicit: boolean | undefined, stream: NodeJS.WriteStream): boolean {
+  if (explicit === false || "NO_COLOR" in process.env) return false;
+  if (explicit === true || "FORCE_COLOR" in process.env) return true;
+  return !!stream.isTTY;
+}
+
+function positiveInt(v: string | undefined, name: string, min = 0): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}`);
+  return n;
+}
+
+export function registerScan(program: Command): void {
+  program
+    .command("scan")
+    .description(
+      "hunt ProxyLogon evidence in a copied tree, a Logging folder, a log file, a .zip, or the local server",
+    )
+    .argument("[paths...]", "evidence: one server per PATH (none: the local Exchange server, Windows only)")
+    .option("--each", "every subfolder or .zip in each PATH is one server (fleets)")
+    .option("--json <file|->", "write the result object as JSON (- for stdout)")
+    .option("--csv <dir>", "write Test-ProxyLogon style CSV files and a findings table into DIR")
+    .option(
+      "--install-path <path>",
+      "Exchange install path on the server, e.g. 'D:\\Exchange\\V15\\' (default: from the layout)",
+    )
+    .option("--workers <n>", "reader threads (default: one per core; 0 = none)")
+    .option("--max-findings <n>", "findings listed per check and server; more are counted (default 5000)")
+    .option("--samples <n>", "sample findings shown per check on the console (default 3)")
+    .option("--brief", "console: only the verdict lines")
+    .option("--no-progress", "no progress bar")
+    .option("--color", "force colour")
+    .option("--no-color", "no colour (NO_COLOR is honoured too)")
+    .action(async (paths: string[], o: ScanCliOptions) => {
+      const bar = o.progress ? progressBar() : { update() {}, done() {} };
+      const result = await scan(paths, {
+        each: o.each,
+        installPath: o.installPath ?? null,
+        workers: positiveInt(o.workers, "--workers"),
+        maxFindingsPerCheck: positiveInt(o.maxFindings, "--max-findings", 1),
+        onProgress: (p) => bar.update(p),
+      });
+      bar.done();
+      const toStdout = o.json === "-";
+      const out = toStdout ? process.stderr : process.stdout;
+      const text = renderConsole(result, {
+        color: useColor(o.color, out),
+        samples: positiveInt(o.samples, "--samples"),
+        brief: o.brief || toStdout,
+      });
+      out.write(text);
+      if (o.json) await writeJson(result, o.json);
+      if (o.csv) {
+        const files = await writeCsvDir(result, o.csv, paths.length === 0);
+        process.stderr.write(`wrote ${files.length} CSV files to ${o.csv}\n`);
+      }
+      process.exitCode = exitCodeFor(result);
+    });
+}

@@ -1,0 +1,42 @@
+// Every detection, registered once. Adding a detection = one file + one line here.
+import type { CheckInfo } from "../model/types.js";
+import { suspiciousFiles } from "./files/suspicious-files.js";
+import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
+import { oabWrite26858 } from "./proxylogon/oab-26858.js";
+import { ssrf26855 } from "./proxylogon/ssrf-26855.js";
+import type { Detection } from "./types.js";
+
+export const detections: Detection[] = [
+  ssrf26855,
+  resetVdir27065,
+  ecpSetVdir27065,
+  oabWrite26858,
+  suspiciousFiles,
+];
+
+/** Checks emitted outside the detections (by the verdict stage). */
+export const coreChecks: CheckInfo[] = [
+  {
+    id: "log-coverage",
+    title: "Evidence does not cover the campaign",
+    cves: [],
+    severity: "info",
+    effect: "coverage",
+    description:
+      "A log source is missing, or starts after exploitation began (2021-01-03): what happened outside the " +
+      "covered period cannot be seen, so 'clean' only means 'clean within the coverage'.",
+    references: ["https://microsoft.github.io/CSS-Exchange/Security/Test-ProxyLogon/"],
+  },
+];
+
+const byId = new Map<string, CheckInfo>();
+for (const d of detections) for (const c of d.checks) byId.set(c.id, c);
+for (const c of coreChecks) byId.set(c.id, c);
+
+export function checkInfo(id: string): CheckInfo | undefined {
+  return byId.get(id);
+}
+
+export function allChecks(): CheckInfo[] {
+  return [...byId.values()];
+}

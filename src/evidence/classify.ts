@@ -1,0 +1,63 @@
+// Which files are logs, and of which kind: decided by a file's first bytes (its header), with the
+// folder only settling what a generic header leaves open. Pure: used by discovery and by read tasks.
+import { basename } from "node:path";
+import type { FileEntry } from "../model/records.js";
+import type { Skipped } from "../model/types.js";
+import { sniff } from "../readers/index.js";
+import type { Sniffed } from "../readers/types.js";
+
+/** Bytes enough for any preamble we recognise. */
+export const HEAD_BYTES = 16 * 1024;
+
+/** Extensions worth opening to see whether they are logs we read. */
+const LOG_EXT = /\.(log|txt|csv|evtx|json|jsonl|ndjson|xml)$/i;
+/** Folders whose files are logs whatever their extension. */
+const LOG_DIR = /(^|\/)(logging|logfiles|winevt)\//i;
+/** Files that must be logs: unreadable ones are reported, not ignored. */
+const MUST_BE_LOG = /\.(log|evtx)$/i;
+
+/** Whether a file should be opened as a possible log. */
+export function isLogCandidate(rel: string): boolean {
+  return LOG_EXT.test(rel) || LOG_DIR.test(rel);
+}
+
+function describeUnknown(head: Buffer): string {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe)
+    return "UTF-16 text: not a log format exhunt reads";
+  if (head.includes(0)) return "binary content where a text log was expected";
+  return "no #Software/#Log-type/#Fields header of a known log format";
+}
+
+/** Exchange log folder that names the kind when a file has no usable header. */
+function folderHint(rel: string): Sniffed | null {
+  if (/(^|\/)oabgeneratorlog\//i.test(rel)) {
+    return { format: "exchange-log", kind: "oab-generator", preamble: null, header: null };
+  }
+  return null;
+}
+
+export type Classified = { sniffed: Sniffed } | { skip: Skipped } | { other: true };
+
+/** Classify a candidate file from its first bytes. */
+export function classifyHead(entry: Pick<FileEntry, "path" | "size">, head: Buffer): Classified {
+  if (entry.size === 0) {
+    return {
+      skip: {
+        file: entry.path,
+        reason: "empty",
+        detail: "0 bytes: nothing to read (a log emptied or never written)",
+      },
+    };
+  }
+  const sniffed = sniff(head, basename(entry.path));
+  const hint = folderHint(entry.path);
+  if (sniffed) {
+    if (sniffed.kind === "exchange-other" && hint) return { sniffed: { ...sniffed, kind: hint.kind } };
+    return { sniffed };
+  }
+  if (hint && !head.includes(0)) return { sniffed: hint };
+  if (MUST_BE_LOG.test(entry.path) || /(^|\/)logging\//i.test(entry.path)) {
+    return { skip: { file: entry.path, reason: "unknown-format", detail: describeUnknown(head) } };
+  }
+  return { other: true };
+}

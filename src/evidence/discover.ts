@@ -1,0 +1,129 @@
+// Find what to read in a server's evidence: walk the tree (no symlink loops, nothing modified), list
+// every file with its Windows path, and recognise each log by its first bytes.
+import { type Stats, statSync } from "node:fs";
+import { type lstat, readdir, realpath, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { FileEntry } from "../model/records.js";
+import type { Skipped } from "../model/types.js";
+import { isLogCandidate } from "./classify.js";
+import { installPathOf, windowsPathOf } from "./layout.js";
+
+export interface Inventory {
+  files: FileEntry[];
+  /** Files to open as possible logs (read tasks sniff their first bytes). */
+  candidates: FileEntry[];
+  skipped: Skipped[];
+  /** Exchange install path as it was on the server, when the layout shows it. */
+  installPath: string | null;
+  bytes: number;
+}
+
+/** One place to read from, and how its files are named in the result. */
+export interface EvidenceRoot {
+  abs: string;
+  /** Prefix for `file` in findings (empty for a copied tree; `C:/...` style for a live server). */
+  relBase: string;
+  /** Only this file (when the PATH given was a single log file). */
+  only?: string;
+  /** Known Windows path of `abs` on a live server (e.g. `C:\\inetpub`). */
+  winBase?: string;
+  /** Offer these files to file checks only; do not open them as logs (e.g. ProgramData on a live server). */
+  filesOnly?: boolean;
+  /** A folder that may be absent without that being a gap (e.g. C:\\root on a live server). */
+  optional?: boolean;
+}
+
+function relJoin(base: string, name: string): string {
+  return base ? `${base}/${name}` : name;
+}
+
+/** Walk the roots and classify every file. Never throws for a bad file; errors land in `skipped`. */
+export async function discover(roots: EvidenceRoot[]): Promise<Inventory> {
+  const inv: Inventory = { files: [], candidates: [], skipped: [], installPath: null, bytes: 0 };
+  const seenDirs = new Set<string>();
+
+  const addFile = (abs: string, rel: string, root: EvidenceRoot): void => {
+    let st: Stats;
+    try {
+      // Synchronous: on local disks a stat is a few microseconds and the promise costs more.
+      st = statSync(abs);
+    } catch (e) {
+      inv.skipped.push({ file: rel, reason: "unreadable", detail: (e as Error).message });
+      return;
+    }
+    if (!st.isFile()) return;
+    const inRoot = root.winBase ? rel.slice(root.relBase.length + 1) : rel;
+    const win = root.winBase ? `${root.winBase}\\${inRoot.split("/").join("\\")}` : windowsPathOf(rel).path;
+    const entry: FileEntry = { path: rel, winPath: win, size: st.size, mtime: st.mtime.toISOString(), abs };
+    inv.files.push(entry);
+    inv.bytes += st.size;
+    if (!inv.installPath && !root.winBase) inv.installPath = installPathOf(rel);
+    if (!root.filesOnly && isLogCandidate(rel)) inv.candidates.push(entry);
+  };
+
+  const walk = async (dir: string, rel: string, root: EvidenceRoot): Promise<void> => {
+    let real: string;
+    try {
+      real = await realpath(dir);
+    } catch (e) {
+      inv.skipped.push({ file: rel || ".", reason: "unreadable", detail: (e as Error).message });
+      return;
+    }
+    if (seenDirs.has(real)) {
+      inv.skipped.push({
+        file: rel || ".",
+        reason: "loop",
+        detail: "folder already visited through a link: not read twice",
+      });
+      return;
+    }
+    seenDirs.add(real);
+    let entries: import("node:fs").Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      inv.skipped.push({ file: rel || ".", reason: "unreadable", detail: (e as Error).message });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const files: [string, string][] = [];
+    for (const d of entries) {
+      const abs = join(dir, d.name);
+      const r = relJoin(rel, d.name);
+      let isDir = d.isDirectory();
+      if (d.isSymbolicLink()) {
+        try {
+          isDir = (await stat(abs)).isDirectory();
+        } catch (e) {
+          inv.skipped.push({ file: r, reason: "unreadable", detail: `broken link: ${(e as Error).message}` });
+          continue;
+        }
+      }
+      if (isDir) await walk(abs, r, root);
+      else if (d.isFile() || d.isSymbolicLink()) files.push([abs, r]);
+    }
+    for (const [abs, r] of files) addFile(abs, r, root);
+  };
+
+  for (const root of roots) {
+    if (root.only) {
+      addFile(join(root.abs, root.only), relJoin(root.relBase, root.only), root);
+      continue;
+    }
+    let st: Awaited<ReturnType<typeof lstat>>;
+    try {
+      st = await stat(root.abs);
+    } catch (e) {
+      if (!root.optional)
+        inv.skipped.push({
+          file: root.relBase || root.abs,
+          reason: "not-found",
+          detail: (e as Error).message,
+        });
+      continue;
+    }
+    if (st.isDirectory()) await walk(root.abs, root.relBase, root);
+    else addFile(root.abs, relJoin(root.relBase, basename(root.abs)), root);
+  }
+  return inv;
+}

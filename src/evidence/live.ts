@@ -1,0 +1,64 @@
+// The local Exchange server, read in place (Windows only). Everything is opened read-only.
+import { execFile } from "node:child_process";
+import { hostname } from "node:os";
+import { promisify } from "node:util";
+import type { EvidenceRoot } from "./discover.js";
+import { type ServerTarget, UsageError } from "./targets.js";
+
+const run = promisify(execFile);
+const SETUP_KEY = "HKLM\\SOFTWARE\\Microsoft\\ExchangeServer\\v15\\Setup";
+
+/** `MsiInstallPath` from the registry (ends with a backslash), else %ExchangeInstallPath%. */
+export async function exchangeInstallPath(): Promise<string | null> {
+  try {
+    // Fixed arguments, no shell: nothing from evidence reaches this command line.
+    const { stdout } = await run("reg", ["query", SETUP_KEY, "/v", "MsiInstallPath"], { windowsHide: true });
+    const m = /MsiInstallPath\s+REG_\w+\s+(.+)/i.exec(stdout);
+    if (m) return m[1].trim().replace(/\\?$/, "\\");
+  } catch {
+    // Not an Exchange 2013+ server, or no access: fall through.
+  }
+  const env = process.env.ExchangeInstallPath;
+  return env ? env.replace(/\\?$/, "\\") : null;
+}
+
+function slash(p: string): string {
+  return p.replaceAll("\\", "/").replace(/\/$/, "");
+}
+
+function root(winPath: string, filesOnly = false, optional = true): EvidenceRoot {
+  const clean = winPath.replace(/\\$/, "");
+  return { abs: clean, relBase: slash(clean), winBase: clean, filesOnly, optional };
+}
+
+export async function localTarget(): Promise<ServerTarget> {
+  if (process.platform !== "win32") {
+    throw new UsageError(
+      "no PATH given: name a copied evidence tree, a Logging folder, a log file or a .zip (the local server is read only on Windows)",
+    );
+  }
+  const install = await exchangeInstallPath();
+  if (!install) {
+    throw new UsageError(
+      `Exchange 2013 or later not found (no MsiInstallPath under ${SETUP_KEY}, no %ExchangeInstallPath%): name the evidence PATH`,
+    );
+  }
+  const sysDrive = process.env.SystemDrive ?? "C:";
+  const windir = process.env.WINDIR ?? `${sysDrive}\\Windows`;
+  const programData = process.env.ProgramData ?? `${sysDrive}\\ProgramData`;
+  return {
+    name: hostname(),
+    root: `${hostname()} (live, ${install})`,
+    roots: [
+      root(`${install}Logging`, false, false),
+      root(`${sysDrive}\\inetpub\\logs\\LogFiles`),
+      root(`${windir}\\Temp`, true),
+      root(`${sysDrive}\\root`, true),
+      root(programData, true),
+    ],
+    skipped: [],
+    live: true,
+    installPath: install,
+    cleanup: async () => undefined,
+  };
+}

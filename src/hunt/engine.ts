@@ -1,0 +1,378 @@
+// The engine: for each server, discover the evidence, read every log (in parallel across files and
+// byte ranges of large files), offer records to the detections, and turn drafts into findings, coverage
+// and a verdict. It knows neither formats nor attacks: readers and detections are looked up in tables.
+import { createHash } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { checkInfo, detections } from "../detections/registry.js";
+import { draftsOf, type FileDetection, type FindingDraft, type MatchContext } from "../detections/types.js";
+import { discover, type Inventory } from "../evidence/discover.js";
+import type { ServerTarget } from "../evidence/targets.js";
+import type { FileEntry, LogKind } from "../model/records.js";
+import type { Finding, ServerResult, Skipped, SourceCoverage } from "../model/types.js";
+import { readerFor } from "../readers/index.js";
+import { buildCoverage, coverageDrafts, sourceOf } from "../verdict/coverage.js";
+import { decideVerdict } from "../verdict/verdict.js";
+import { WorkerPool } from "./pool.js";
+import { type ReadTask, runBatch, sniffFile, type TaskResult } from "./task.js";
+
+export interface EngineOptions {
+  /** Worker threads; 0 reads in this thread. Default: one per core. */
+  workers?: number;
+  /** Exchange install path on the server (`D:\Exchange\`), when the evidence layout does not show it. */
+  installPath?: string | null;
+  /** Findings kept per check and server; the rest are counted. */
+  maxFindingsPerCheck?: number;
+  /** Files larger than this are read as several byte ranges in parallel. */
+  splitBytes?: number;
+  onProgress?: (p: Progress) => void;
+}
+
+export interface Progress {
+  server: string;
+  phase: "discover" | "read" | "done";
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+const DEFAULT_SPLIT = 64 * 2 ** 20;
+/** Below this much log data, worker start-up costs more than it saves. */
+const INLINE_BYTES = 16 * 2 ** 20;
+/** A batch of small files: one message to a worker. */
+const BATCH_BYTES = 8 * 2 ** 20;
+const BATCH_FILES = 256;
+
+export function findingId(d: {
+  check: string;
+  server: string;
+  file: string | null;
+  line: number | null;
+  time: string | null;
+  evidence: Record<string, string>;
+}): string {
+  const h = createHash("sha256");
+  h.update([d.check, d.server, d.file ?? "", d.line ?? "", d.time ?? ""].join("\u0000"));
+  for (const k of Object.keys(d.evidence).sort()) h.update(`\u0000${k}=${d.evidence[k]}`);
+  return h.digest("hex").slice(0, 16);
+}
+
+export function toFinding(d: FindingDraft, server: string): Finding {
+  const info = checkInfo(d.check);
+  const file = d.file ?? null;
+  const line = d.line ?? null;
+  return {
+    id: findingId({ check: d.check, server, file, line, time: d.time, evidence: d.evidence }),
+    check: d.check,
+    cves: info?.cves ?? [],
+    severity: d.severity ?? info?.severity ?? "medium",
+    title: d.title ?? info?.title ?? d.check,
+    server,
+    file,
+    line,
+    time: d.time,
+    evidence: d.evidence,
+    references: info?.references ?? [],
+  };
+}
+
+/** One candidate file: its read tasks (one, or several byte ranges) and their results. */
+interface FilePlan {
+  entry: FileEntry;
+  tasks: ReadTask[];
+  results: TaskResult[];
+}
+
+function planFile(
+  entry: FileEntry,
+  ctx: MatchContext,
+  nextId: () => number,
+  split: number,
+  maxDrafts: number,
+): FilePlan {
+  const base = { abs: entry.abs, rel: entry.path, size: entry.size, ctx, maxDraftsPerCheck: maxDrafts };
+  const whole = (): FilePlan => ({
+    entry,
+    tasks: [{ ...base, id: nextId(), fileKind: null, start: 0, end: entry.size, rangeHeaderFields: null }],
+    results: [],
+  });
+  if (entry.size <= split) return whole();
+  // Large: sniff here, then cut into byte ranges that workers read in parallel.
+  const s = sniffFile(entry.abs, entry.path, entry.size);
+  if (!("fileKind" in s) || !readerFor(s.fileKind.format)?.splittable) return whole();
+  const fk = s.fileKind;
+  const n = Math.ceil(entry.size / split);
+  const step = Math.ceil(entry.size / n);
+  const tasks: ReadTask[] = [];
+  for (let start = 0; start < entry.size; start += step) {
+    tasks.push({
+      ...base,
+      id: nextId(),
+      fileKind: fk,
+      start,
+      end: Math.min(entry.size, start + step),
+      rangeHeaderFields: start > 0 ? fk.headerFields : null,
+    });
+  }
+  return { entry, tasks, results: [] };
+}
+
+function sameFields(a: string[] | null, b: string[] | null): boolean {
+  return a === b || (a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+/**
+ * Ranges after the first were read with the file's first header. Where a `#Fields:` line earlier in
+ * the file had changed the columns and a hit used the inherited header, read that range again.
+ */
+async function reconcileHeaders(
+  plan: FilePlan,
+  run: (t: ReadTask[]) => Promise<TaskResult[]>,
+): Promise<void> {
+  let effective = plan.results[0]?.stats?.lastHeaderFields ?? plan.tasks[0].fileKind?.headerFields ?? null;
+  for (let i = 1; i < plan.tasks.length; i++) {
+    const r = plan.results[i];
+    if (r.stats?.usedInheritedHeader && !sameFields(effective, plan.tasks[i].rangeHeaderFields)) {
+      plan.tasks[i] = { ...plan.tasks[i], rangeHeaderFields: effective };
+      plan.results[i] = (await run([plan.tasks[i]]))[0];
+    }
+    effective = plan.results[i].stats?.lastHeaderFields ?? effective;
+  }
+}
+
+/** Small whole-file tasks travel together: one message per batch instead of one per file. */
+function batches(plans: FilePlan[]): ReadTask[][] {
+  const out: ReadTask[][] = [];
+  let cur: ReadTask[] = [];
+  let bytes = 0;
+  for (const p of plans) {
+    for (const t of p.tasks) {
+      const size = t.end - t.start;
+      if (size >= BATCH_BYTES) {
+        out.push([t]);
+        continue;
+      }
+      cur.push(t);
+      bytes += size;
+      if (bytes >= BATCH_BYTES || cur.length >= BATCH_FILES) {
+        out.push(cur);
+        cur = [];
+        bytes = 0;
+      }
+    }
+  }
+  if (cur.length) out.push(cur);
+  // Largest first keeps every worker busy until the end.
+  return out.sort(
+    (a, b) => b.reduce((n, t) => n + t.end - t.start, 0) - a.reduce((n, t) => n + t.end - t.start, 0),
+  );
+}
+
+export interface ServerScan {
+  result: ServerResult;
+  inventory: Inventory;
+}
+
+interface FileOutcome {
+  kind: LogKind | "event";
+  oldest: string | null;
+  newest: string | null;
+  records: number;
+  badRows: number;
+}
+
+/** Fold a file's task results into drafts, skipped entries and its coverage facts. */
+function foldFile(
+  plan: FilePlan,
+  drafts: FindingDraft[],
+  omitted: Record<string, number>,
+  skipped: Skipped[],
+): FileOutcome | null {
+  const rel = plan.entry.path;
+  const first = plan.results[0];
+  if (first?.notLog) {
+    if ("skip" in first.notLog) skipped.push(first.notLog.skip);
+    return null;
+  }
+  const out: FileOutcome = {
+    kind: first?.fileKind?.kind ?? "exchange-other",
+    oldest: null,
+    newest: null,
+    records: 0,
+    badRows: 0,
+  };
+  let lineOffset = 0;
+  const samples: string[] = [];
+  const damage: string[] = [];
+  let error: string | null = null;
+  for (const r of plan.results) {
+    for (const d of r.drafts)
+      drafts.push(d.line != null && d.file === rel ? { ...d, line: d.line + lineOffset } : d);
+    for (const [c, n] of Object.entries(r.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
+    for (const e of r.detectionErrors) damage.push(`detection error (please report): ${e}`);
+    if (r.error) error = r.error;
+    const s = r.stats;
+    if (!s) continue;
+    out.kind = s.kind;
+    out.records += s.records;
+    out.badRows += s.badRows;
+    for (const b of s.badSamples)
+      if (samples.length < 5) samples.push(`line ${b.line + lineOffset}: ${b.reason}`);
+    damage.push(...s.damage);
+    if (s.firstTime && (out.oldest === null || s.firstTime < out.oldest)) out.oldest = s.firstTime;
+    if (s.lastTime && (out.newest === null || s.lastTime > out.newest)) out.newest = s.lastTime;
+    lineOffset += s.lines;
+  }
+  if (error) skipped.push({ file: rel, reason: "corrupt", detail: `reading stopped: ${error}` });
+  else if (out.badRows > 0 || damage.length > 0) {
+    const parts = [...damage];
+    if (out.badRows > 0)
+      parts.push(
+        `${out.badRows} row${out.badRows === 1 ? "" : "s"} not read as expected (${samples.join("; ")})`,
+      );
+    skipped.push({ file: rel, reason: "partial", detail: parts.join("; ") });
+  }
+  return out;
+}
+
+export async function scanServer(
+  target: ServerTarget,
+  opts: EngineOptions = {},
+  shared?: WorkerPool,
+): Promise<ServerScan> {
+  const t0 = performance.now();
+  const server = target.name;
+  const progress = (p: Omit<Progress, "server">) => opts.onProgress?.({ server, ...p });
+  progress({ phase: "discover", filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 });
+  const inv = await discover(target.roots);
+  const installPath = opts.installPath ?? target.installPath ?? inv.installPath;
+  const skipped: Skipped[] = [...target.skipped, ...inv.skipped];
+  const maxDrafts = opts.maxFindingsPerCheck ?? 5000;
+  let id = 0;
+  const plans = inv.candidates.map((entry) =>
+    planFile(
+      entry,
+      { server, file: entry.path, installPath },
+      () => id++,
+      opts.splitBytes ?? DEFAULT_SPLIT,
+      maxDrafts,
+    ),
+  );
+  const byTask = new Map<number, FilePlan>();
+  for (const p of plans) for (const t of p.tasks) byTask.set(t.id, p);
+  const bytesTotal = inv.candidates.reduce((n, e) => n + e.size, 0);
+  const wanted = opts.workers ?? availableParallelism();
+  const useWorkers = wanted > 0 && bytesTotal > INLINE_BYTES;
+  const pool = useWorkers ? (shared ?? new WorkerPool(wanted)) : null;
+  const run = (b: ReadTask[]): Promise<TaskResult[]> => (pool ? pool.run(b) : Promise.resolve(runBatch(b)));
+
+  let filesDone = 0;
+  let bytesDone = 0;
+  progress({ phase: "read", filesDone, filesTotal: plans.length, bytesDone, bytesTotal });
+  try {
+    const done = new Map<FilePlan, number>();
+    await Promise.all(
+      batches(plans).map(async (batch) => {
+        const results = await run(batch);
+        for (let i = 0; i < batch.length; i++) {
+          const plan = byTask.get(batch[i].id)!;
+          plan.results[plan.tasks.indexOf(batch[i])] = results[i];
+          bytesDone += batch[i].end - batch[i].start;
+          const n = (done.get(plan) ?? 0) + 1;
+          done.set(plan, n);
+          if (n === plan.tasks.length) filesDone++;
+        }
+        progress({ phase: "read", filesDone, filesTotal: plans.length, bytesDone, bytesTotal });
+      }),
+    );
+    for (const plan of plans) if (plan.tasks.length > 1) await reconcileHeaders(plan, run);
+  } finally {
+    if (pool && pool !== shared) await pool.close();
+  }
+
+  // Drafts → findings, per-file outcomes → coverage and skipped.
+  const drafts: FindingDraft[] = [];
+  const omitted: Record<string, number> = {};
+  const sources = new Map<string, SourceCoverage>();
+  let records = 0;
+  let badRows = 0;
+  let logFiles = 0;
+  let logBytes = 0;
+  for (const plan of plans) {
+    const o = foldFile(plan, drafts, omitted, skipped);
+    if (!o) continue;
+    logFiles++;
+    logBytes += plan.entry.size;
+    records += o.records;
+    badRows += o.badRows;
+    const source = sourceOf(o.kind, plan.entry.path);
+    const cov = sources.get(source) ?? {
+      source,
+      kind: o.kind,
+      files: 0,
+      bytes: 0,
+      oldest: null,
+      newest: null,
+    };
+    cov.files++;
+    cov.bytes += plan.entry.size;
+    if (o.oldest && (cov.oldest === null || o.oldest < cov.oldest)) cov.oldest = o.oldest;
+    if (o.newest && (cov.newest === null || o.newest > cov.newest)) cov.newest = o.newest;
+    sources.set(source, cov);
+  }
+
+  // File checks look at every file found, logs included.
+  const fileDetections = detections.filter((d): d is FileDetection => d.type === "file");
+  for (const entry of inv.files) {
+    const ctx: MatchContext = { server, file: entry.path, installPath };
+    for (const d of fileDetections) {
+      for (const draft of draftsOf(d.match(entry, ctx)))
+        drafts.push({ file: entry.path, line: null, ...draft });
+    }
+  }
+
+  const coverage = buildCoverage([...sources.values()]);
+  drafts.push(...coverageDrafts(coverage));
+  const findings = drafts.map((d) => toFinding(d, server)).sort(compareFindings);
+  const { verdict, reasons } = decideVerdict(findings, coverage, omitted);
+  progress({
+    phase: "done",
+    filesDone: plans.length,
+    filesTotal: plans.length,
+    bytesDone: bytesTotal,
+    bytesTotal,
+  });
+  const result: ServerResult = {
+    name: server,
+    root: target.root,
+    verdict,
+    reasons,
+    coverage,
+    findings,
+    omittedFindings: omitted,
+    skipped: skipped.sort((a, b) => a.file.localeCompare(b.file)),
+    stats: {
+      files: inv.files.length,
+      bytes: inv.bytes,
+      logFiles,
+      logBytes,
+      records,
+      badRows,
+      durationMs: Math.round(performance.now() - t0),
+    },
+    installPath,
+  };
+  return { result, inventory: inv };
+}
+
+const SEV = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    SEV[a.severity] - SEV[b.severity] ||
+    (a.time ?? "~").localeCompare(b.time ?? "~") ||
+    (a.file ?? "").localeCompare(b.file ?? "") ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.check.localeCompare(b.check)
+  );
+}

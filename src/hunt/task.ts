@@ -1,0 +1,209 @@
+// One unit of reading work: a file or a byte range of one, recognised by its first bytes, read by its
+// reader, every record offered to the detections that asked for it. Runs the same in a worker thread
+// or inline, and never throws: problems come back in the result.
+import { closeSync, openSync, readSync } from "node:fs";
+import { detections } from "../detections/registry.js";
+import {
+  type Drafts,
+  draftsOf,
+  type EventDetection,
+  type FindingDraft,
+  type MatchContext,
+  type RowDetection,
+} from "../detections/types.js";
+import { classifyHead, HEAD_BYTES } from "../evidence/classify.js";
+import type { LogKind } from "../model/records.js";
+import type { Skipped } from "../model/types.js";
+import { type LiteralPlan, makeHeader, type Preamble } from "../readers/delimited.js";
+import { readerFor } from "../readers/index.js";
+import type { ReadStats, Sniffed } from "../readers/types.js";
+
+/** What sniffing found, in a form that crosses thread boundaries. */
+export interface FileKind {
+  format: string;
+  kind: LogKind | "event";
+  preamble: Preamble | null;
+  headerFields: string[] | null;
+}
+
+export interface ReadTask {
+  id: number;
+  abs: string;
+  rel: string;
+  size: number;
+  /** Null: the task reads the file's first bytes and decides (whole-file tasks). */
+  fileKind: FileKind | null;
+  start: number;
+  end: number;
+  /** Header in effect at `start` when it is not the file's first byte. */
+  rangeHeaderFields: string[] | null;
+  ctx: MatchContext;
+  /** Drafts kept per check; more are counted, not kept (memory stays bounded under log floods). */
+  maxDraftsPerCheck: number;
+}
+
+export interface TaskResult {
+  id: number;
+  fileKind: FileKind | null;
+  /** Set when the file is not a log after all (`other`) or cannot be read as one (`skip`). */
+  notLog: { skip: Skipped } | { other: true } | null;
+  drafts: FindingDraft[];
+  omitted: Record<string, number>;
+  stats: (Omit<ReadStats, "lastHeader"> & { lastHeaderFields: string[] | null }) | null;
+  /** Set when reading stopped early: the file is reported as skipped with this message. */
+  error: string | null;
+  /** Detections that threw on a record (a bug, never the evidence's fault): reported, not fatal. */
+  detectionErrors: string[];
+}
+
+const rowDetections = detections.filter((d): d is RowDetection => d.type === "row");
+const eventDetections = detections.filter((d): d is EventDetection => d.type === "event");
+const plans = new Map<LogKind, LiteralPlan>();
+
+/** Which literal wakes which row detection, for one kind of log. */
+export function planFor(kind: LogKind): LiteralPlan {
+  let plan = plans.get(kind);
+  if (plan) return plan;
+  const byLiteral = new Map<string, number[]>();
+  const everyRow: number[] = [];
+  rowDetections.forEach((d, i) => {
+    if (!d.kinds.includes(kind)) return;
+    if (d.literals === null) everyRow.push(i);
+    else for (const l of d.literals) byLiteral.set(l, [...(byLiteral.get(l) ?? []), i]);
+  });
+  plan = {
+    literals: [...byLiteral].map(([l, consumers]) => ({ bytes: Buffer.from(l, "utf8"), consumers })),
+    everyRow,
+  };
+  plans.set(kind, plan);
+  return plan;
+}
+
+export function toFileKind(s: Sniffed): FileKind {
+  return { format: s.format, kind: s.kind, preamble: s.preamble, headerFields: s.header?.fields ?? null };
+}
+
+/** Read the first bytes of a file (for sniffing). */
+export function readHead(abs: string, size: number): Buffer {
+  const fd = openSync(abs, "r");
+  try {
+    const buf = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Sniff a file: its kind, or why it is not a log we read. */
+export function sniffFile(
+  abs: string,
+  rel: string,
+  size: number,
+): { fileKind: FileKind; sniffed: Sniffed } | { notLog: { skip: Skipped } | { other: true } } {
+  let head: Buffer;
+  try {
+    head = size === 0 ? Buffer.alloc(0) : readHead(abs, size);
+  } catch (e) {
+    return { notLog: { skip: { file: rel, reason: "unreadable", detail: (e as Error).message } } };
+  }
+  const c = classifyHead({ path: rel, size }, head);
+  if ("sniffed" in c) return { fileKind: toFileKind(c.sniffed), sniffed: c.sniffed };
+  return { notLog: c };
+}
+
+export function runTask(task: ReadTask): TaskResult {
+  const result: TaskResult = {
+    id: task.id,
+    fileKind: task.fileKind,
+    notLog: null,
+    drafts: [],
+    omitted: {},
+    stats: null,
+    error: null,
+    detectionErrors: [],
+  };
+  let sniffed: Sniffed | null = null;
+  if (!result.fileKind) {
+    const s = sniffFile(task.abs, task.rel, task.size);
+    if ("notLog" in s) {
+      result.notLog = s.notLog;
+      return result;
+    }
+    result.fileKind = s.fileKind;
+    sniffed = s.sniffed;
+  }
+  const fk = result.fileKind;
+  const kept = new Map<string, number>();
+  const keep = (drafts: Drafts, line: number | null) => {
+    for (const d of draftsOf(drafts)) {
+      const n = kept.get(d.check) ?? 0;
+      if (n >= task.maxDraftsPerCheck) {
+        result.omitted[d.check] = (result.omitted[d.check] ?? 0) + 1;
+        continue;
+      }
+      kept.set(d.check, n + 1);
+      result.drafts.push({
+        ...d,
+        file: d.file === undefined ? task.rel : d.file,
+        line: d.line === undefined ? line : d.line,
+      });
+    }
+  };
+  const guard = (id: string, f: () => Drafts, line: number | null) => {
+    try {
+      keep(f(), line);
+    } catch (e) {
+      if (result.detectionErrors.length < 10) {
+        result.detectionErrors.push(`${id} failed at line ${line ?? "?"}: ${(e as Error).message}`);
+      }
+    }
+  };
+  const reader = readerFor(fk.format);
+  if (!reader) {
+    result.error = `no reader for format ${fk.format}`;
+    return result;
+  }
+  try {
+    const stats = reader.read(
+      task.abs,
+      task.size,
+      sniffed ?? {
+        format: fk.format,
+        kind: fk.kind,
+        preamble: fk.preamble,
+        header: fk.headerFields ? makeHeader(fk.headerFields) : null,
+      },
+      {
+        start: task.start,
+        end: task.end,
+        header: task.rangeHeaderFields ? makeHeader(task.rangeHeaderFields) : null,
+      },
+      {
+        planFor,
+        onRow(row, consumers) {
+          for (const i of consumers) {
+            const d = rowDetections[i];
+            guard(d.id, () => d.match(row, task.ctx), row.line);
+          }
+        },
+        onEvent(event, line) {
+          const provider = event.provider.toLowerCase();
+          for (const d of eventDetections) {
+            if (d.providers && !d.providers.some((p) => p.toLowerCase() === provider)) continue;
+            guard(d.id, () => d.match(event, task.ctx), line);
+          }
+        },
+      },
+    );
+    const { lastHeader, ...rest } = stats;
+    result.stats = { ...rest, lastHeaderFields: lastHeader ? lastHeader.fields : null };
+  } catch (e) {
+    result.error = (e as Error).message;
+  }
+  return result;
+}
+
+export function runBatch(batch: ReadTask[]): TaskResult[] {
+  return batch.map(runTask);
+}

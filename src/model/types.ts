@@ -1,0 +1,131 @@
+// The types every layer shares. This module imports nothing.
+
+export type Severity = "critical" | "high" | "medium" | "low" | "info";
+
+export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium", "low", "info"];
+
+/**
+ * How a check's findings move the verdict.
+ * - compromise: proof of successful exploitation or post-exploitation (web shell, file write, dump)
+ * - attempt:    exploitation was tried; no sign that it worked
+ * - exposure:   the server is vulnerable (build, probe), nothing about use
+ * - context:    listed for the responder, raises the verdict only when another check hit
+ *               (Test-ProxyLogon's rule for lsass dumps and ProgramData archives)
+ * - coverage:   a gap in the evidence (logs too young, source missing)
+ */
+export type VerdictEffect = "compromise" | "attempt" | "exposure" | "context" | "coverage";
+
+export type VerdictName = "compromised" | "attempted" | "vulnerable" | "clean" | "unknown";
+
+/** One result of one check. The one output schema; keep field names stable. */
+export interface Finding {
+  /** Stable id: the same evidence gives the same id on every run. */
+  id: string;
+  check: string;
+  cves: string[];
+  severity: Severity;
+  title: string;
+  server: string;
+  /** Relative to the scanned root, forward slashes; null when not tied to a file. */
+  file: string | null;
+  /** 1-based line in `file`; null for findings about whole files. */
+  line: number | null;
+  /** ISO 8601 UTC, or null when the evidence carries no time. */
+  time: string | null;
+  evidence: Record<string, string>;
+  references: string[];
+}
+
+/** What a check is, independent of any single finding. Detections declare it next to their match. */
+export interface CheckInfo {
+  id: string;
+  title: string;
+  cves: string[];
+  severity: Severity;
+  effect: VerdictEffect;
+  description: string;
+  references: string[];
+}
+
+/** Where the evidence came from, per kind of source (e.g. "HttpProxy/Ecp", "ECP Server"). */
+export interface SourceCoverage {
+  source: string;
+  kind: string;
+  files: number;
+  bytes: number;
+  oldest: string | null;
+  newest: string | null;
+}
+
+export interface Coverage {
+  sources: SourceCoverage[];
+  /** Sources a full assessment needs but that were not in the evidence. */
+  missing: string[];
+  /** The campaign window the coverage is judged against. */
+  window: { exploitationFrom: string; patchedOn: string };
+  /** True when at least one log source reaches back to the start of the window. */
+  coversWindow: boolean;
+  notes: string[];
+}
+
+export type SkipReason =
+  | "unreadable"
+  | "empty"
+  | "corrupt"
+  | "unknown-format"
+  | "truncated"
+  | "partial"
+  | "too-large"
+  | "refused"
+  | "not-found"
+  | "loop";
+
+export interface Skipped {
+  file: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+export interface ServerStats {
+  /** Every file found in the evidence, and their bytes. */
+  files: number;
+  bytes: number;
+  /** Files read as logs or event logs, and their bytes. */
+  logFiles: number;
+  logBytes: number;
+  /** Data records (log rows, events) read. */
+  records: number;
+  /** Rows that could not be read as their header says (reported per file in `skipped`). */
+  badRows: number;
+  durationMs: number;
+}
+
+export interface ServerResult {
+  name: string;
+  root: string;
+  verdict: VerdictName;
+  /** Why the verdict is what it is, one short sentence each, most important first. */
+  reasons: string[];
+  coverage: Coverage;
+  findings: Finding[];
+  /** Findings beyond the per-check limit, counted but not listed (check id -> count). */
+  omittedFindings: Record<string, number>;
+  skipped: Skipped[];
+  stats: ServerStats;
+  /** Exchange install path on the server, as given or inferred from the evidence layout. */
+  installPath: string | null;
+}
+
+export interface ScanResult {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  startedAt: string;
+  finishedAt: string;
+  servers: ServerResult[];
+}
+
+/** The campaign window (MSTIC / Volexity): first exploitation seen, and the day the patches shipped. */
+export const CAMPAIGN_WINDOW = {
+  exploitationFrom: "2021-01-03T00:00:00.000Z",
+  patchedOn: "2021-03-02T00:00:00.000Z",
+};

@@ -1,0 +1,92 @@
+// Exchange's own CSV logs (HttpProxy, ECP, OABGeneratorLog, ...): `#Software`, `#Version`,
+// `#Log-type`, `#Date`, `#Fields` preamble, then comma-separated rows with CSV quoting ("" escapes).
+import type { LogKind } from "../model/records.js";
+import type { Dialect, Preamble } from "./delimited.js";
+
+const COMMA = 44;
+const QUOTE = 34;
+
+/** Map a `#Log-type:` value to the kind of rows it holds. */
+export function exchangeKind(logType: string | null): LogKind | null {
+  if (!logType) return null;
+  const t = logType.toLowerCase();
+  if (t.startsWith("httpproxy")) return "httpproxy";
+  if (t === "ecp server log") return "ecp-server";
+  if (t.startsWith("ecp activity")) return "ecp-activity";
+  if (t.replace(/\s+/g, "").includes("oabgenerator")) return "oab-generator";
+  return "exchange-other";
+}
+
+const TIME_FIELDS = ["DateTime", "TimeStamp", "date-time", "Timestamp", "Date"];
+
+/** ISO 8601 UTC from an Exchange timestamp (`2021-03-03T06:59:18.042Z`), or null. */
+export function isoTime(value: string | undefined): string | null {
+  if (!value) return null;
+  const v = value.trim();
+  if (v.length < 10 || v.charCodeAt(0) < 48 || v.charCodeAt(0) > 57) return null;
+  // Exchange writes UTC with a Z; a value without zone is UTC too (never local time).
+  const withZone = /[zZ]|[+-]\d\d:?\d\d$/.test(v.slice(10)) ? v : `${v}Z`;
+  const ms = Date.parse(withZone);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+export const exchangeCsv: Dialect = {
+  parseFields(text) {
+    return text.split(",").map((f) => f.trim());
+  },
+  split(buf, start, end, bounds) {
+    bounds.length = 0;
+    let p = start;
+    for (;;) {
+      if (p < end && buf[p] === QUOTE) {
+        // Quoted field: runs to a quote not followed by another quote.
+        let q = p + 1;
+        for (;;) {
+          q = buf.indexOf(QUOTE, q);
+          if (q < 0 || q >= end) {
+            q = end; // unterminated: the rest of the line
+            break;
+          }
+          if (q + 1 < end && buf[q + 1] === QUOTE) {
+            q += 2;
+            continue;
+          }
+          q++;
+          break;
+        }
+        // Anything between the closing quote and the next comma belongs to the field too.
+        let c = buf.indexOf(COMMA, q);
+        if (c < 0 || c > end) c = end;
+        bounds.push(p, c);
+        if (c >= end) break;
+        p = c + 1;
+      } else {
+        let c = buf.indexOf(COMMA, p);
+        if (c < 0 || c > end) c = end;
+        bounds.push(p, c);
+        if (c >= end) break;
+        p = c + 1;
+      }
+    }
+    return bounds.length / 2;
+  },
+  decode(buf, start, end) {
+    if (end > start && buf[start] === QUOTE) {
+      let e = end;
+      if (e - 1 > start && buf[e - 1] === QUOTE) e--;
+      const s = buf.toString("utf8", start + 1, e);
+      return s.includes('""') ? s.replaceAll('""', '"') : s;
+    }
+    return buf.toString("utf8", start, end);
+  },
+  rowTime(get) {
+    for (const f of TIME_FIELDS) {
+      const v = get(f);
+      if (v !== undefined) return isoTime(v);
+    }
+    return null;
+  },
+  kindFor(pre: Preamble) {
+    return exchangeKind(pre.logType);
+  },
+};

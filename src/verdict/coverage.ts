@@ -1,0 +1,130 @@
+// How far the evidence reaches: per source, the oldest and newest record, judged against the campaign
+// window. Every gap becomes a `log-coverage` finding too, so that no consumer can miss it.
+
+import type { FindingDraft } from "../detections/types.js";
+import type { LogKind } from "../model/records.js";
+import { CAMPAIGN_WINDOW, type Coverage, type SourceCoverage } from "../model/types.js";
+
+/** The coverage source a log file belongs to (e.g. `HttpProxy/Ecp`, `ECP Server`). */
+export function sourceOf(kind: LogKind | "event", rel: string, channel?: string): string {
+  const parts = rel.split("/");
+  switch (kind) {
+    case "httpproxy": {
+      const i = parts.findIndex((p) => p.toLowerCase() === "httpproxy");
+      return i >= 0 && i + 2 < parts.length ? `HttpProxy/${parts[i + 1]}` : "HttpProxy";
+    }
+    case "ecp-server":
+      return "ECP Server";
+    case "ecp-activity":
+      return "ECP Activity";
+    case "oab-generator":
+      return "OABGeneratorLog";
+    case "iis-w3c": {
+      const site = parts.find((p) => /^W3SVC\d+$/i.test(p));
+      return site ? `IIS ${site.toUpperCase()}` : "IIS";
+    }
+    case "event":
+      return `Event log ${channel ?? "(unknown channel)"}`;
+    default:
+      return "Exchange (other logs)";
+  }
+}
+
+/** A source a full ProxyLogon assessment needs; later readers add theirs. */
+export interface ExpectedSource {
+  name: string;
+  /** Whether a present coverage source satisfies this expectation. */
+  satisfiedBy(source: string): boolean;
+  /** What cannot be checked without it. */
+  impact: string;
+}
+
+export const expectedSources: ExpectedSource[] = [
+  {
+    name: "HttpProxy logs",
+    satisfiedBy: (s) => s.startsWith("HttpProxy"),
+    impact:
+      "CVE-2021-26855 (the SSRF every ProxyLogon attack starts with) and CVE-2021-27065 (b) cannot be checked",
+  },
+  {
+    name: "ECP Server logs",
+    satisfiedBy: (s) => s === "ECP Server",
+    impact: "CVE-2021-27065 (a), the Set-*VirtualDirectory web-shell write, cannot be checked",
+  },
+  {
+    name: "OABGeneratorLog",
+    satisfiedBy: (s) => s === "OABGeneratorLog",
+    impact: "CVE-2021-26858, the OAB file write, cannot be checked",
+  },
+];
+
+/** Sources that tell about the campaign; "other" Exchange logs are read but judge nothing. */
+function judged(s: SourceCoverage): boolean {
+  return s.source !== "Exchange (other logs)";
+}
+
+export function buildCoverage(sources: SourceCoverage[]): Coverage {
+  const present = sources.filter(judged);
+  const missing = expectedSources
+    .filter((e) => !present.some((s) => e.satisfiedBy(s.source)))
+    .map((e) => e.name);
+  const from = CAMPAIGN_WINDOW.exploitationFrom;
+  const coversWindow = present.some((s) => s.oldest !== null && s.oldest <= from);
+  const notes: string[] = [];
+  if (present.length === 0)
+    notes.push("No log this tool reads was found: nothing can be said about exploitation.");
+  else if (!coversWindow) {
+    const oldest = present
+      .map((s) => s.oldest)
+      .filter((t): t is string => t !== null)
+      .sort()[0];
+    notes.push(
+      `The oldest record is ${oldest ?? "unknown"}: no log reaches back to ${from.slice(0, 10)}, when exploitation ` +
+        "began. What happened before the logs start cannot be seen: a clean result does not clear the server for 2021.",
+    );
+  }
+  return {
+    sources: [...sources].sort((a, b) => a.source.localeCompare(b.source)),
+    missing,
+    window: { ...CAMPAIGN_WINDOW },
+    coversWindow,
+    notes,
+  };
+}
+
+/** One `log-coverage` finding per gap. */
+export function coverageDrafts(cov: Coverage): FindingDraft[] {
+  const out: FindingDraft[] = [];
+  for (const name of cov.missing) {
+    const e = expectedSources.find((x) => x.name === name);
+    out.push({
+      check: "log-coverage",
+      time: null,
+      file: null,
+      line: null,
+      title: `No ${name} in the evidence`,
+      evidence: { Source: name, Impact: e?.impact ?? "" },
+    });
+  }
+  const from = cov.window.exploitationFrom;
+  for (const s of cov.sources.filter(judged)) {
+    if (s.oldest !== null && s.oldest <= from) continue;
+    out.push({
+      check: "log-coverage",
+      time: s.oldest,
+      file: null,
+      line: null,
+      title: s.oldest
+        ? `${s.source} starts ${s.oldest.slice(0, 10)}, after exploitation began (${from.slice(0, 10)})`
+        : `${s.source}: no dated record`,
+      evidence: {
+        Source: s.source,
+        Oldest: s.oldest ?? "",
+        Newest: s.newest ?? "",
+        Files: String(s.files),
+        Impact: "activity before the oldest record cannot be seen",
+      },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+// Shared test helpers: temporary folders, the shared corpus, and running the CLI.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The read-only shared corpus next to the project (present in CI); tests skip visibly without it. */
+export const SHARED = resolve(ROOT, "..", "shared");
+export const CORPUS = join(SHARED, "corpus");
+export const HAVE_CORPUS = existsSync(CORPUS);
+export const NO_CORPUS = HAVE_CORPUS ? false : `../shared/corpus not found: corpus conformance skipped`;
+
+export function tempDir(t: { after(fn: () => void): void }, prefix = "exhunt-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI from source (through tsx), with NO_COLOR so output is plain. */
+export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), ...args], {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+import type { MatchContext } from "../src/detections/types.js";
+import type { LogKind, LogRow } from "../src/model/records.js";
+
+/** A LogRow built from named values, for detection unit tests (the readers have their own tests). */
+export function fakeRow(
+  kind: LogKind,
+  values: Record<string, string>,
+  opts: { line?: number; text?: string; time?: string | null } = {},
+): LogRow {
+  const names = Object.keys(values);
+  return {
+    kind,
+    line: opts.line ?? 1,
+    fieldCount: names.length,
+    headerCount: names.length,
+    get: (f) => values[f] ?? Object.entries(values).find(([k]) => k.toLowerCase() === f.toLowerCase())?.[1],
+    text: () => opts.text ?? names.map((n) => values[n]).join(","),
+    time: () => (opts.time !== undefined ? opts.time : (values.DateTime ?? values.TimeStamp ?? null)),
+  };
+}
+
+export function ctx(
+  file = "Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG",
+  installPath: string | null = null,
+): MatchContext {
+  return { server: "TEST", file, installPath };
+}

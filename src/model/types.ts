@@ -114,6 +114,26 @@ export interface ServerResult {
   stats: ServerStats;
   /** Exchange install path on the server, as given or inferred from the evidence layout. */
   installPath: string | null;
+  /** Build and CVE status, when known (live server, log headers, or given). */
+  exposure?: Exposure | null;
+}
+
+export type CveStatus = "fixed" | "vulnerable" | "unknown" | "not-affected";
+
+/** What is known of a server's build and the CVEs it leaves open (exposure issue; `exhunt build`). */
+export interface Exposure {
+  /** Four-part build, e.g. `15.1.2176.2`, or a three-part CU build when only that is known. */
+  build: string | null;
+  /** Where the build came from: "ExSetup.exe file version", "log header", "probe: X-OWA-Version", ... */
+  buildSource: string;
+  /** When the build was observed (ISO UTC); for a log header, the newest record carrying it. */
+  asOf: string | null;
+  product: string | null;
+  cu: string | null;
+  update: string | null;
+  cves: Record<string, { status: CveStatus; fixedIn: string | null }>;
+  /** The exact action to close what is open; shape owned by the exposure module. */
+  recommendation: Record<string, unknown> | null;
 }
 
 export interface ScanResult {

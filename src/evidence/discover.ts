@@ -51,7 +51,12 @@ export async function discover(roots: EvidenceRoot[]): Promise<Inventory> {
       inv.skipped.push({ file: rel, reason: "unreadable", detail: (e as Error).message });
       return;
     }
-    if (!st.isFile()) return;
+    if (!st.isFile()) {
+      // Devices, FIFOs and sockets are never opened (a FIFO would block the scan).
+      if (isLogCandidate(rel))
+        inv.skipped.push({ file: rel, reason: "unreadable", detail: "not a regular file" });
+      return;
+    }
     const inRoot = root.winBase ? rel.slice(root.relBase.length + 1) : rel;
     const win = root.winBase ? `${root.winBase}\\${inRoot.split("/").join("\\")}` : windowsPathOf(rel).path;
     const entry: FileEntry = { path: rel, winPath: win, size: st.size, mtime: st.mtime.toISOString(), abs };

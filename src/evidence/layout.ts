@@ -28,17 +28,10 @@ export function decodeComponent(c: string): string {
   }
 }
 
-function driveLetter(component: string, rest: string[]): string | null {
+function explicitDrive(component: string): string | null {
   const c = decodeComponent(component);
-  let m = /^([A-Za-z]):$/.exec(c) ?? /^\\\\[.?]\\([A-Za-z]):$/.exec(c);
-  if (m) return m[1].toUpperCase();
-  m = /^([A-Za-z])$/.exec(c);
-  if (m && rest.length > 0) {
-    if (DRIVE_TOP.has(decodeComponent(rest[0]).toLowerCase()) || INSTALL_HINT.test(rest.join("/"))) {
-      return m[1].toUpperCase();
-    }
-  }
-  return null;
+  const m = /^([A-Za-z]):$/.exec(c) ?? /^\\\\[.?]\\([A-Za-z]):$/.exec(c);
+  return m ? m[1].toUpperCase() : null;
 }
 
 export interface WindowsPath {
@@ -48,16 +41,30 @@ export interface WindowsPath {
   driveAssumed: boolean;
 }
 
-/** The Windows path of a file from its path relative to the evidence root (forward slashes). */
+/**
+ * The Windows path of a file from its path relative to the evidence root (forward slashes). In order
+ * of trust: an explicit drive (`C:`, `C%3A`, `\\.\C:`); a one-letter folder followed by a folder found
+ * below a system drive (`C/Program Files`); such a folder alone (drive C assumed); a one-letter folder
+ * with an Exchange install below it (`D/Exchange/V15/Logging`), the one nearest to it.
+ */
 export function windowsPathOf(rel: string): WindowsPath {
   const parts = rel.split("/").filter((p) => p.length > 0);
+  const from = (i: number, drive: string, assumed: boolean): WindowsPath => ({
+    path: `${drive}:\\${parts.slice(i).map(decodeComponent).join("\\")}`,
+    driveAssumed: assumed,
+  });
+  const top = (i: number) => i < parts.length && DRIVE_TOP.has(decodeComponent(parts[i]).toLowerCase());
+  const letter = (i: number) => /^[A-Za-z]$/.test(parts[i]);
   for (let i = 0; i < parts.length; i++) {
-    const rest = parts.slice(i + 1);
-    const d = driveLetter(parts[i], rest);
-    if (d) return { path: `${d}:\\${rest.map(decodeComponent).join("\\")}`, driveAssumed: false };
-    if (DRIVE_TOP.has(decodeComponent(parts[i]).toLowerCase())) {
-      return { path: `C:\\${parts.slice(i).map(decodeComponent).join("\\")}`, driveAssumed: true };
-    }
+    const d = explicitDrive(parts[i]);
+    if (d) return from(i + 1, d, false);
+  }
+  for (let i = 0; i < parts.length; i++)
+    if (letter(i) && top(i + 1)) return from(i + 1, parts[i].toUpperCase(), false);
+  for (let i = 0; i < parts.length; i++) if (top(i)) return from(i, "C", true);
+  for (let i = parts.length - 2; i >= 0; i--) {
+    if (letter(i) && INSTALL_HINT.test(parts.slice(i + 1).join("/")))
+      return from(i + 1, parts[i].toUpperCase(), false);
   }
   return { path: null, driveAssumed: false };
 }
@@ -74,9 +81,9 @@ export function installPathOf(rel: string): string | null {
   const parts = rel.split("/");
   for (let i = 1; i < parts.length - 1; i++) {
     if (parts[i].toLowerCase() === "logging" && LOG_FOLDERS.test(parts[i + 1])) {
-      const base = windowsPathOf(`${parts.slice(0, i).join("/")}/x`).path;
-      if (!base) return null;
-      return base.slice(0, -1); // drop the placeholder, keep the trailing backslash
+      const logging = windowsPathOf(parts.slice(0, i + 1).join("/")).path;
+      if (!logging) return null;
+      return logging.slice(0, -"Logging".length); // keeps the trailing backslash
     }
   }
   return null;

@@ -2,7 +2,7 @@
 // temporary folder that is removed afterwards. Entry names that would escape the folder are refused,
 // and size limits (total, per entry, compression ratio, entry count) stop zip bombs: the actual bytes
 // written are counted, the sizes the archive declares are not trusted.
-import { createWriteStream } from "node:fs";
+import { createWriteStream, statfsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
@@ -24,9 +24,20 @@ export interface ZipLimits {
 export const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxTotalBytes: 64 * 2 ** 30,
   maxEntryBytes: 16 * 2 ** 30,
-  maxRatio: 2000,
+  // Deflate tops out near 1032:1, so only all-zero data (or a bomb) comes this close.
+  maxRatio: 1000,
   maxEntries: 2_000_000,
 };
+
+/** Never fill the disk: keep 1 GiB free in the temporary folder whatever the limits say. */
+function freeSpaceCap(dir: string): number {
+  try {
+    const s = statfsSync(dir);
+    return Math.max(0, s.bavail * s.bsize - 2 ** 30);
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 export interface Unpacked {
   dir: string;
@@ -78,8 +89,9 @@ function counter(limit: number, onBytes: (n: number) => void): Transform {
 }
 
 /** Unpack `zipPath` into a new temporary folder. Problems with entries are returned as skipped. */
-export async function unpackZip(zipPath: string, limits: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<Unpacked> {
+export async function unpackZip(zipPath: string, given: ZipLimits = DEFAULT_ZIP_LIMITS): Promise<Unpacked> {
   const dir = await mkdtemp(join(tmpdir(), "exhunt-zip-"));
+  const limits = { ...given, maxTotalBytes: Math.min(given.maxTotalBytes, freeSpaceCap(dir)) };
   const root = resolve(dir);
   const out: Unpacked = {
     dir,
@@ -159,7 +171,7 @@ export async function unpackZip(zipPath: string, limits: ZipLimits = DEFAULT_ZIP
               reason: "too-large",
               detail: ratioBad
                 ? `compression ratio above ${limits.maxRatio}:1 (zip bomb guard): not unpacked`
-                : `declared ${declared} bytes exceeds the unpack limits: not unpacked`,
+                : `declared ${declared} bytes exceeds the unpack limits (entry ${limits.maxEntryBytes}, total ${limits.maxTotalBytes} incl. free disk space): not unpacked`,
             });
             return zip.readEntry();
           }

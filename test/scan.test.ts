@@ -17,7 +17,7 @@ import { writeClean, writeCompromised } from "../examples/generate.js";
 import { scan } from "../src/index.js";
 import type { ScanResult } from "../src/model/types.js";
 import { runCli, tempDir } from "./helpers.js";
-import { buildZip } from "./zip-writer.js";
+import { buildZip, type ZipEntry } from "./zip-writer.js";
 
 const SMALL_ATTACK = {
   rowsPerHour: 8,
@@ -110,7 +110,7 @@ describe("scan: example servers", () => {
   it("reports coverage per source, and every gap as a log-coverage finding", () => {
     const s = result.servers.find((x) => x.name === "EXCH01")!;
     const ecp = s.coverage.sources.find((c) => c.source === "HttpProxy/Ecp")!;
-    assert.ok(ecp.oldest && ecp.oldest.startsWith("2021-03-01"));
+    assert.ok(ecp.oldest?.startsWith("2021-03-01"));
     assert.equal(s.coverage.coversWindow, false);
     const gaps = s.findings.filter((f) => f.check === "log-coverage");
     assert.ok(gaps.some((f) => f.evidence.Source === "HttpProxy/Ecp"));
@@ -154,7 +154,7 @@ describe("scan: collector layouts", () => {
     assert.equal(one.servers[0].verdict, "compromised");
     assert.deepEqual(one.servers[0].coverage.missing.sort(), ["ECP Server logs", "OABGeneratorLog"]);
 
-    const entries = [];
+    const entries: ZipEntry[] = [];
     const walk = (d: string, rel: string) => {
       for (const name of readdirSync(d)) {
         const p = join(d, name);

@@ -3,11 +3,12 @@ import type { CheckInfo } from "../model/types.js";
 import { suspiciousFiles } from "./files/suspicious-files.js";
 import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
-import { ssrf26855 } from "./proxylogon/ssrf-26855.js";
+import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import type { Detection } from "./types.js";
 
 export const detections: Detection[] = [
   ssrf26855,
+  backEndCookie26855,
   resetVdir27065,
   ecpSetVdir27065,
   oabWrite26858,

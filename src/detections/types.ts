@@ -38,6 +38,12 @@ export interface RowDetection {
    * `null` means every data row, which costs a field split per row: use it only where no literal exists.
    */
   literals: string[] | null;
+  /**
+   * Optional byte-level look at a line that contains a literal, before fields are split (the split
+   * costs more than the search): return false to skip the row. Must be cheap and exact-or-looser than
+   * `match` (it may let through rows `match` rejects, never the reverse).
+   */
+  refine?: (line: Buffer, start: number, end: number, hit: number) => boolean;
   match(row: LogRow, ctx: MatchContext): Drafts;
 }
 

@@ -72,7 +72,11 @@ export function planFor(kind: LogKind): LiteralPlan {
     else for (const l of d.literals) byLiteral.set(l, [...(byLiteral.get(l) ?? []), i]);
   });
   plan = {
-    literals: [...byLiteral].map(([l, consumers]) => ({ bytes: Buffer.from(l, "utf8"), consumers })),
+    literals: [...byLiteral].map(([l, consumers]) => ({
+      bytes: Buffer.from(l, "utf8"),
+      consumers,
+      refine: consumers.map((c) => rowDetections[c].refine),
+    })),
     everyRow,
   };
   plans.set(kind, plan);

@@ -70,9 +70,15 @@ function buildHeader(fields: string[]): Header {
   return { fields, index };
 }
 
+/**
+ * A byte-level second look at a line that contains a literal, before any field is split: returns
+ * whether the consumer wants the row. `hit` is where the literal starts.
+ */
+export type LineRefine = (buf: Buffer, start: number, end: number, hit: number) => boolean;
+
 /** Which literal wakes which consumers. A consumer is an index chosen by the caller. */
 export interface LiteralPlan {
-  literals: { bytes: Buffer; consumers: number[] }[];
+  literals: { bytes: Buffer; consumers: number[]; refine?: (LineRefine | undefined)[] }[];
   /** Consumers that want every data row. */
   everyRow: number[];
 }
@@ -327,7 +333,12 @@ export function scanDelimited(
             nextHit[i] = h;
           }
           if (h >= 0 && h + litBytes[i].length <= e) {
-            for (const c of plan.literals[i].consumers) if (!consumers.includes(c)) consumers.push(c);
+            const lit = plan.literals[i];
+            for (let k = 0; k < lit.consumers.length; k++) {
+              const c = lit.consumers[k];
+              const refine = lit.refine?.[k];
+              if (!consumers.includes(c) && (!refine || refine(view, s, e, h))) consumers.push(c);
+            }
           }
         }
         for (const c of plan.everyRow) if (!consumers.includes(c)) consumers.push(c);

@@ -20,8 +20,26 @@ export function exchangeKind(logType: string | null): LogKind | null {
 const TIME_FIELDS = ["DateTime", "TimeStamp", "date-time", "Timestamp", "Date"];
 
 /** ISO 8601 UTC from an Exchange timestamp (`2021-03-03T06:59:18.042Z`), or null. */
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 export function isoTime(value: string | undefined): string | null {
   if (!value) return null;
+  // Exchange's own form is already canonical ISO: keep it when its fields are in range.
+  if (value.length === 24 && CANONICAL.test(value)) {
+    const mo = +value.slice(5, 7);
+    const d = +value.slice(8, 10);
+    if (
+      mo >= 1 &&
+      mo <= 12 &&
+      d >= 1 &&
+      d <= 31 &&
+      +value.slice(11, 13) < 24 &&
+      +value.slice(14, 16) < 60 &&
+      +value.slice(17, 19) < 61
+    ) {
+      return value;
+    }
+  }
   const v = value.trim();
   if (v.length < 10 || v.charCodeAt(0) < 48 || v.charCodeAt(0) > 57) return null;
   // Exchange writes UTC with a Z; a value without zone is UTC too (never local time).

@@ -7,7 +7,11 @@ import {
   resetVdir27065,
 } from "../../src/detections/proxylogon/ecp-27065.js";
 import { isLegitOabPath, oabDownloadPath, oabWrite26858 } from "../../src/detections/proxylogon/oab-26858.js";
-import { ssrf26855 } from "../../src/detections/proxylogon/ssrf-26855.js";
+import {
+  backEndCookie26855,
+  forgedCookieShape,
+  ssrf26855,
+} from "../../src/detections/proxylogon/ssrf-26855.js";
 import { draftsOf } from "../../src/detections/types.js";
 import { ctx, fakeRow } from "../helpers.js";
 
@@ -95,17 +99,29 @@ describe("CVE-2021-26855 SSRF (HttpProxy)", () => {
     }
   });
   it("flags a BackEndCookie with a path, not an ordinary one", () => {
-    const forged = proxyRow("ServerInfo~localhost/ecp/default.flt?", "404", {
-      BackEndCookie: "Server~exch01.contoso.local:444/ecp/default.flt?~1942062522",
-    });
-    assert.deepEqual(checksOf(draftsOf(ssrf26855.match(forged, ctx()))), [
+    const forgedValue = "Server~exch01.contoso.local:444/ecp/default.flt?~1942062522";
+    const forged = proxyRow("ServerInfo~localhost/ecp/default.flt?", "404", { BackEndCookie: forgedValue });
+    assert.deepEqual(checksOf(draftsOf(backEndCookie26855.match(forged, ctx()))), [
       "cve-2021-26855-backend-cookie",
-      "cve-2021-26855-probe",
     ]);
-    const normal = proxyRow("Smtp~a@b", "200", {
-      BackEndCookie: "Server~exch01.contoso.local~1942063431~2021-03-01T10:00:00",
-    });
+    assert.deepEqual(checksOf(draftsOf(ssrf26855.match(forged, ctx()))), ["cve-2021-26855-probe"]);
+    const normalValue = "Server~exch01.contoso.local~1942063431~2021-03-01T10:00:00";
+    const normal = proxyRow("Smtp~a@b", "200", { BackEndCookie: normalValue });
+    assert.deepEqual(draftsOf(backEndCookie26855.match(normal, ctx())), []);
     assert.deepEqual(draftsOf(ssrf26855.match(normal, ctx())), []);
+  });
+  it("prefilters cookie rows on bytes exactly: every row the match accepts passes the refine", () => {
+    const line = (cookie: string, ua = "Mozilla/5.0") =>
+      Buffer.from(`2021-03-03T06:00:00.000Z,r,${ua},"${cookie}",200`);
+    const check = (cookie: string, ua?: string) => {
+      const b = line(cookie, ua);
+      return forgedCookieShape(b, 0, b.length, b.indexOf("Server~"));
+    };
+    assert.equal(check("Server~a:444/ecp/x?~1"), true);
+    assert.equal(check("Server~exch01~1942063431~2021-03-01T10:00:00"), false);
+    assert.equal(check("Server~exch01~1~2", "Server~ua-no-slash"), false);
+    assert.equal(check("Server~a/b~1", "Server~first-benign"), true, "a later occurrence is looked at too");
+    assert.equal(check("Database~x~~2021"), false);
   });
 });
 

@@ -5,7 +5,7 @@
 import type { CheckInfo } from "../../model/types.js";
 import { clip, pickFields } from "../evidence.js";
 import { like } from "../like.js";
-import type { FindingDraft, RowDetection } from "../types.js";
+import type { RowDetection } from "../types.js";
 import { REF } from "./refs.js";
 
 const CVE = ["CVE-2021-26855"];
@@ -88,28 +88,55 @@ function isServed(status: string | undefined): boolean {
 export const ssrf26855: RowDetection = {
   type: "row",
   id: "proxylogon-ssrf",
-  checks: Object.values(checks),
+  checks: [checks.served, checks.failed, checks.probe],
   kinds: ["httpproxy"],
-  literals: ["ServerInfo~", "Server~"],
+  literals: ["ServerInfo~"],
   match(row) {
-    const out: FindingDraft[] = [];
     const anchor = row.get("AnchorMailbox") ?? "";
-    const time = row.time();
-    if (like(anchor, "ServerInfo~*/*")) {
-      const excluded = like(anchor, "ServerInfo~*/autodiscover*") || like(anchor, "ServerInfo~localhost*/*");
-      const evidence = pickFields(row, SSRF_FIELDS);
-      if (evidence.AnchorMailbox) evidence.AnchorMailbox = clip(evidence.AnchorMailbox);
-      const check = excluded
-        ? checks.probe.id
-        : isServed(row.get("HttpStatus"))
-          ? checks.served.id
-          : checks.failed.id;
-      out.push({ check, time, evidence });
+    if (!like(anchor, "ServerInfo~*/*")) return null;
+    const excluded = like(anchor, "ServerInfo~*/autodiscover*") || like(anchor, "ServerInfo~localhost*/*");
+    const evidence = pickFields(row, SSRF_FIELDS);
+    if (evidence.AnchorMailbox) evidence.AnchorMailbox = clip(evidence.AnchorMailbox);
+    const check = excluded
+      ? checks.probe.id
+      : isServed(row.get("HttpStatus"))
+        ? checks.served.id
+        : checks.failed.id;
+    return { check, time: row.time(), evidence };
+  },
+};
+
+const SLASH = 0x2f;
+const TILDE = 0x7e;
+const COMMA = 0x2c;
+const QUOTE = 0x22;
+
+/**
+ * Whether any `Server~` in the line is followed by a `/` before its next `~`, comma or quote: the
+ * shape of a forged cookie. Benign cookies (`Server~host~1942063431~date`) are rejected here without
+ * splitting the row, which matters because a third of HttpProxy rows carry one.
+ */
+export function forgedCookieShape(buf: Buffer, start: number, end: number, hit: number): boolean {
+  for (let h = hit; h >= 0 && h < end; h = buf.indexOf("Server~", h + 7)) {
+    for (let p = h + 7; p < end; p++) {
+      const c = buf[p];
+      if (c === SLASH) return true;
+      if (c === TILDE || c === COMMA || c === QUOTE) break;
     }
+  }
+  return false;
+}
+
+export const backEndCookie26855: RowDetection = {
+  type: "row",
+  id: "proxylogon-backend-cookie",
+  checks: [checks.cookie],
+  kinds: ["httpproxy"],
+  literals: ["Server~"],
+  refine: forgedCookieShape,
+  match(row) {
     const cookie = row.get("BackEndCookie") ?? "";
-    if (cookie && like(cookie, "Server~*/*~*")) {
-      out.push({ check: checks.cookie.id, time, evidence: pickFields(row, SSRF_FIELDS) });
-    }
-    return out;
+    if (!cookie || !like(cookie, "Server~*/*~*")) return null;
+    return { check: checks.cookie.id, time: row.time(), evidence: pickFields(row, SSRF_FIELDS) };
   },
 };

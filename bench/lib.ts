@@ -1,0 +1,86 @@
+// Benchmark helpers: time whole commands (wall clock, peak RSS from /proc) and print tables.
+import { spawn } from "node:child_process";
+import { accessSync, constants, readFileSync } from "node:fs";
+
+export interface Run {
+  seconds: number;
+  /** Peak resident memory of the process in MiB (Linux /proc VmHWM), or null where unavailable. */
+  peakMiB: number | null;
+  status: number | null;
+  stdout: string;
+}
+
+function vmHwm(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Run a command once (no shell), polling its peak RSS. */
+export function runOnce(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((ok, fail) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let peak: number | null = null;
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      if (out.length < 1 << 20) out += d.toString();
+    });
+    child.stderr.resume();
+    const poll = setInterval(() => {
+      const v = child.pid ? vmHwm(child.pid) : null;
+      if (v !== null) peak = Math.max(peak ?? 0, v);
+    }, 10);
+    child.on("error", fail);
+    child.on("close", (status) => {
+      clearInterval(poll);
+      ok({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, peakMiB: peak, status, stdout: out });
+    });
+  });
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs A and B alternately `n` times after one warm-up each; medians and the median of the A/B ratios. */
+export async function pair(
+  a: [string, string[]],
+  b: [string, string[]],
+  n = 5,
+): Promise<{ a: Run[]; b: Run[]; ratio: number }> {
+  await runOnce(...a);
+  await runOnce(...b);
+  const ra: Run[] = [];
+  const rb: Run[] = [];
+  for (let i = 0; i < n; i++) {
+    ra.push(await runOnce(...a));
+    rb.push(await runOnce(...b));
+  }
+  const ratio = median(ra.map((r, i) => r.seconds / rb[i].seconds));
+  return { a: ra, b: rb, ratio };
+}
+
+export function table(rows: (string | number)[][]): string {
+  const cells = rows.map((r) => r.map(String));
+  const w = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells
+    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join("  "))
+    .join("\n");
+}
+
+export function which(cmd: string): boolean {
+  return (process.env.PATH ?? "").split(":").some((d) => {
+    try {
+      accessSync(`${d}/${cmd}`, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}

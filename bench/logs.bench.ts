@@ -1,0 +1,188 @@
+// Benchmark: the ProxyLogon log hunt over >= 1 GB of realistic HttpProxy + ECP + OAB logs with a
+// handful of attack rows, against ripgrep counting the same literals in the same files.
+// Usage: npx tsx bench/logs.bench.ts [--gb N] [--runs N]
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import {
+  benignRow,
+  COMPROMISED,
+  HTTPPROXY_FIELDS,
+  httpProxyLine,
+  preamble,
+  rng,
+} from "../examples/generate.js";
+import { median, pair, runOnce, table, which } from "./lib.js";
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const GB = arg("--gb", 1);
+const RUNS = arg("--runs", 5);
+const VERSION = "logs-v1";
+const ROOT = join(process.cwd(), ".bench", `logs-${GB}g`);
+const INSTALL = "C/Program Files/Microsoft/Exchange Server/V15";
+const FOLDERS = ["Owa", "Ews", "Mapi", "Eas", "Autodiscover", "Ecp", "RpcHttp", "PowerShell", "Oab"];
+const ATTACKS = [
+  "ServerInfo~a]@exch01.contoso.local:444/mapi/emsmdb?MailboxId=f26bc937@contoso.local#",
+  "ServerInfo~a]@exch01.contoso.local:444/ecp/proxyLogon.ecp?#",
+  "ServerInfo~a]@exch01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?msExchEcpCanary=c&schema=ResetOABVirtualDirectory#",
+];
+
+function write(path: string, parts: string[]): Promise<void> {
+  mkdirSync(join(path, ".."), { recursive: true });
+  return new Promise((ok, fail) => {
+    const s = createWriteStream(path);
+    s.on("error", fail);
+    s.on("finish", ok);
+    for (const p of parts) s.write(p);
+    s.end();
+  });
+}
+
+/** Writes the corpus once (cached under .bench/); returns bytes and the attack rows planted. */
+async function corpus(): Promise<{ bytes: number; planted: number }> {
+  const marker = join(ROOT, "READY");
+  if (existsSync(marker) && readFileSync(marker, "utf8").startsWith(VERSION)) {
+    return JSON.parse(readFileSync(marker, "utf8").slice(VERSION.length + 1));
+  }
+  rmSync(ROOT, { recursive: true, force: true });
+  const r = rng(42);
+  const target = GB * 2 ** 30;
+  const rowsPerFile = 16_000; // ~12 MB: a busy server's hourly HttpProxy file
+  let bytes = 0;
+  let planted = 0;
+  let hour = Date.parse("2021-03-01T00:00:00Z");
+  process.stderr.write(`generating ${GB} GB of logs in ${ROOT} ...\n`);
+  while (bytes < target) {
+    for (const folder of FOLDERS) {
+      if (bytes >= target) break;
+      const t0 = new Date(hour);
+      const parts = [preamble("HttpProxy Logs", t0.toISOString(), HTTPPROXY_FIELDS.join(","))];
+      const attackAt = folder === "Ecp" ? Math.floor(r() * rowsPerFile) : -1;
+      for (let i = 0; i < rowsPerFile; i++) {
+        const t = new Date(hour + Math.floor((i / rowsPerFile) * 3_600_000));
+        const { row } = benignRow(r, COMPROMISED, t, folder);
+        if (i === attackAt) {
+          row.AnchorMailbox = ATTACKS[planted % ATTACKS.length];
+          row.HttpStatus = "200";
+          planted++;
+        }
+        parts.push(`${httpProxyLine(row)}\r\n`);
+      }
+      const file = join(
+        ROOT,
+        INSTALL,
+        "Logging/HttpProxy",
+        folder,
+        `HttpProxy_${t0.toISOString().slice(0, 13).replace(/[-T]/g, "")}-1.LOG`,
+      );
+      await write(file, parts);
+      bytes += statSync(file).size;
+    }
+    hour += 3_600_000;
+  }
+  // ECP Server and OAB logs: smaller, as on real servers.
+  const ecp = [
+    preamble(
+      "ECP Server Log",
+      "2021-03-01T00:00:00.000Z",
+      "TimeStamp,ServerName,EventId,EventData",
+      "15.0.0.0",
+    ),
+  ];
+  for (let i = 0; i < 40_000; i++)
+    ecp.push(
+      `2021-03-01T00:00:${String(i % 60).padStart(2, "0")}.000Z,EXCH01,ECP.Request,"S:TIME=12;S:CMD=Get-InboxRule;S:URL=/ecp/RulesEditor/InboxRules.svc/GetList?msExchEcpCanary=${i};S:EX="\r\n`,
+    );
+  await write(join(ROOT, INSTALL, "Logging/ECP/Server/ECPServer20210301-1.LOG"), ecp);
+  const oab = [preamble("OABGenerator Log", "2021-03-01T00:00:00.000Z", "DateTime,Message")];
+  for (let i = 0; i < 20_000; i++)
+    oab.push(`2021-03-01T01:00:00.000Z,"OABGen: generation of OAB completed. Files: ${i}"\r\n`);
+  await write(join(ROOT, INSTALL, "Logging/OABGeneratorLog/OABGenerator20210301-1.LOG"), oab);
+  bytes = 0;
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else bytes += st.size;
+    }
+  };
+  walk(ROOT);
+  writeFileSync(marker, `${VERSION} ${JSON.stringify({ bytes, planted })}`);
+  return { bytes, planted };
+}
+
+async function main(): Promise<void> {
+  const bin = join(process.cwd(), "dist/cli/bin.js");
+  if (!existsSync(bin)) throw new Error("run `npm run build` first");
+  const { bytes, planted } = await corpus();
+  const mb = bytes / 2 ** 20;
+  const exhunt: [string, string[]] = [process.execPath, [bin, "scan", ROOT, "--brief", "--no-progress"]];
+  const check = await runOnce(...exhunt);
+  const hits = /(\d+) hits?/.exec(check.stdout);
+  if (check.status !== 1 || !hits || Number(hits[1]) !== planted) {
+    throw new Error(`exhunt did not find the ${planted} planted rows: ${check.stdout}`);
+  }
+  const rows: (string | number)[][] = [["command", "median s", "MB/s", "peak RSS MiB"]];
+  const fmt = (name: string, runs: { seconds: number; peakMiB: number | null }[]) => {
+    const s = median(runs.map((r) => r.seconds));
+    const rss = runs.map((r) => r.peakMiB).filter((x): x is number => x !== null);
+    rows.push([name, s.toFixed(2), (mb / s).toFixed(0), rss.length ? Math.max(...rss).toFixed(0) : "n/a"]);
+  };
+  if (which("rg")) {
+    const rg: [string, string[]] = [
+      "rg",
+      [
+        "-c",
+        "-F",
+        "-e",
+        "ServerInfo~",
+        "-e",
+        "Server~",
+        "-e",
+        "Download failed and temporary file",
+        "-e",
+        "VirtualDirectory",
+        ROOT,
+      ],
+    ];
+    const p = await pair(exhunt, rg, RUNS);
+    fmt("exhunt scan (2 workers)", p.a);
+    fmt("rg -c -F (same literals)", p.b);
+    const single = await pair(
+      [process.execPath, [bin, "scan", ROOT, "--brief", "--no-progress", "--workers", "0"]],
+      rg,
+      Math.max(3, Math.floor(RUNS / 2)),
+    );
+    fmt("exhunt scan --workers 0", single.a);
+    console.log(table(rows));
+    console.log(
+      `\n${mb.toFixed(0)} MB in ${readdirSync(join(ROOT, INSTALL, "Logging/HttpProxy")).length} protocol folders, ${planted} attack rows found`,
+    );
+    console.log(
+      `exhunt / rg time ratio (median of pairs): ${p.ratio.toFixed(2)}x; single-threaded: ${single.ratio.toFixed(2)}x`,
+    );
+  } else {
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await runOnce(...exhunt));
+    fmt("exhunt scan", runs);
+    console.log(table(rows));
+    console.log("ripgrep (rg) not installed: no reference ratio");
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

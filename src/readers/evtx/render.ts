@@ -75,7 +75,8 @@ function resolveSubst(
   const v = slots[index];
   if (v === undefined) return;
   if ("item" in v) {
-    out.push(v.item);
+    // An empty item of an expanded array leaves its element without content (as the Rust crate does).
+    if (v.item !== "") out.push(v.item);
     return;
   }
   const b = c.b;

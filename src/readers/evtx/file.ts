@@ -21,6 +21,8 @@ export interface EvtxRecord {
   chunk: number;
   /** The <Event> element (or whatever single root the record holds). */
   root: XElement;
+  /** The size copy at the record's end disagrees: a half-written record, read anyway (values may be zeros). */
+  torn: boolean;
 }
 
 export interface EvtxSummary {
@@ -32,6 +34,8 @@ export interface EvtxSummary {
   chunksSkipped: number;
   chunksCrcMismatch: number;
   records: number;
+  /** Records read whose trailing size copy disagrees (half-written). */
+  tornRecords: number;
   /** Records that could not be decoded (bad header or BinXML). */
   recordErrors: number;
   /** Bytes after the last whole chunk slot. */
@@ -73,6 +77,7 @@ export function newSummary(): EvtxSummary {
     chunksSkipped: 0,
     chunksCrcMismatch: 0,
     records: 0,
+    tornRecords: 0,
     recordErrors: 0,
     trailingBytes: 0,
     damage: [],
@@ -156,7 +161,9 @@ export function parseChunk(
       const root = out.find(isElement);
       if (!root) throw new BinXmlError("no element in the record");
       s.records++;
-      emit({ id, written: fileTime(chunk, pos + 16), chunk: index, root });
+      const torn = chunk.readUInt32LE(pos + size - 4) !== size;
+      if (torn) s.tornRecords++;
+      emit({ id, written: fileTime(chunk, pos + 16), chunk: index, root, torn });
     } catch (e) {
       s.recordErrors++;
       const why = e instanceof Error ? e.message : String(e);

@@ -132,7 +132,7 @@ export function runEvents(files: string[], o: EventsOptions): number {
         continue;
       }
       for (const d of s.damage) err(`exhunt events: ${file}: ${d}`);
-      if (s.recordErrors || s.chunksSkipped || s.trailingBytes) partial = true;
+      if (s.recordErrors || s.chunksSkipped || s.truncated) partial = true;
     } catch (e) {
       err(`exhunt events: ${file}: cannot read (${(e as Error).message})`);
       unreadable = true;

@@ -40,6 +40,8 @@ export interface EvtxSummary {
   recordErrors: number;
   /** Bytes after the last whole chunk slot. */
   trailingBytes: number;
+  /** The file ends inside its header or inside a chunk. */
+  truncated: boolean;
   /** One sentence per problem (capped), for the engine's partial-file report. */
   damage: string[];
   firstTime: string | null;
@@ -80,6 +82,7 @@ export function newSummary(): EvtxSummary {
     tornRecords: 0,
     recordErrors: 0,
     trailingBytes: 0,
+    truncated: false,
     damage: [],
     firstTime: null,
     lastTime: null,
@@ -174,54 +177,105 @@ export function parseChunk(
   }
 }
 
-/** Read the chunk slots of a file whose start offset lies in [start, end); `start` 0 also checks the header. */
+/** Where the bytes come from: a file descriptor or a buffer. */
+export interface ByteSource {
+  size: number;
+  /** Read up to `len` bytes at `pos` into `buf`; returns the count read. */
+  read(buf: Buffer, len: number, pos: number): number;
+}
+
+/**
+ * Read the chunk slots whose start offset lies in [start, end); the range starting at 0 also reports
+ * file-level problems. A cut-off last slot is read as far as it goes (its tail reads as zeros).
+ */
+export function parseEvtx(
+  src: ByteSource,
+  emit: (r: EvtxRecord) => void,
+  range: { start: number; end: number } = { start: 0, end: src.size },
+): EvtxSummary {
+  const s = newSummary();
+  const size = src.size;
+  const head = Buffer.alloc(Math.min(HEADER_BLOCK, size));
+  src.read(head, head.length, 0);
+  checkFileHeader(head, s);
+  if (!s.magicOk) return s;
+  const slots = Math.ceil(Math.max(0, size - HEADER_BLOCK) / CHUNK_SIZE);
+  if (range.start === 0) {
+    if (s.headerCrcOk === false)
+      note(s, "file header checksum mismatch (header ignored, chunks read anyway)");
+    s.trailingBytes = size < HEADER_BLOCK ? 0 : (size - HEADER_BLOCK) % CHUNK_SIZE;
+    if (size < HEADER_BLOCK) {
+      s.truncated = true;
+      note(s, `file is ${size} bytes, shorter than its 4096-byte header: truncated`);
+    }
+  }
+  const first = Math.max(0, Math.ceil((range.start - HEADER_BLOCK) / CHUNK_SIZE));
+  const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+  const onRecord = (r: EvtxRecord) => {
+    const t = timeOf(r.root);
+    if (t) {
+      if (s.firstTime === null || t < s.firstTime) s.firstTime = t;
+      if (s.lastTime === null || t > s.lastTime) s.lastTime = t;
+    }
+    emit(r);
+  };
+  for (let i = first; i < slots; i++) {
+    const off = HEADER_BLOCK + i * CHUNK_SIZE;
+    if (off >= range.end) break;
+    const n = src.read(buf, CHUNK_SIZE, off);
+    if (n < CHUNK_SIZE) {
+      buf.fill(0, n);
+      if (n >= 8 && buf.subarray(0, 8).equals(CHUNK_MAGIC)) {
+        s.truncated = true;
+        note(
+          s,
+          `chunk ${i} at offset ${hex(off)} is cut off after ${n} of ${CHUNK_SIZE} bytes: file truncated`,
+        );
+      } else if (n > 0 && !isZero(buf)) {
+        s.truncated = true;
+        note(s, `${n} bytes after the last whole chunk: file truncated or padded`);
+        break;
+      }
+    }
+    parseChunk(buf, i, off, s, onRecord);
+  }
+  if (s.tornRecords)
+    note(
+      s,
+      `${s.tornRecords} record${s.tornRecords === 1 ? "" : "s"} half-written (size copy mismatch), read anyway`,
+    );
+  if (s.chunksCrcMismatch)
+    note(
+      s,
+      `${s.chunksCrcMismatch} chunk${s.chunksCrcMismatch === 1 ? "" : "s"} with checksum mismatch (records read anyway)`,
+    );
+  return s;
+}
+
+/** parseEvtx over a file. */
 export function parseEvtxFile(
   abs: string,
   size: number,
   emit: (r: EvtxRecord) => void,
   range: { start: number; end: number } = { start: 0, end: size },
 ): EvtxSummary {
-  const s = newSummary();
   const fd = openSync(abs, "r");
   try {
-    const head = Buffer.alloc(Math.min(HEADER_BLOCK, size));
-    readSync(fd, head, 0, head.length, 0);
-    checkFileHeader(head, s);
-    if (!s.magicOk) return s;
-    const slots = Math.floor(Math.max(0, size - HEADER_BLOCK) / CHUNK_SIZE);
-    if (range.start === 0) {
-      if (s.headerCrcOk === false)
-        note(s, "file header checksum mismatch (header ignored, chunks read anyway)");
-      s.trailingBytes = size < HEADER_BLOCK ? 0 : (size - HEADER_BLOCK) % CHUNK_SIZE;
-      if (size < HEADER_BLOCK) note(s, `file is ${size} bytes, shorter than its 4096-byte header: truncated`);
-      else if (s.trailingBytes)
-        note(s, `${s.trailingBytes} bytes after the last whole chunk: file truncated or padded`);
-    }
-    const first = Math.max(0, Math.ceil((range.start - HEADER_BLOCK) / CHUNK_SIZE));
-    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-    for (let i = first; i < slots; i++) {
-      const off = HEADER_BLOCK + i * CHUNK_SIZE;
-      if (off >= range.end) break;
-      const n = readSync(fd, buf, 0, CHUNK_SIZE, off);
-      if (n < CHUNK_SIZE) break;
-      parseChunk(buf, i, off, s, (r) => {
-        const t = r.root ? timeOf(r.root) : null;
-        if (t) {
-          if (s.firstTime === null || t < s.firstTime) s.firstTime = t;
-          if (s.lastTime === null || t > s.lastTime) s.lastTime = t;
-        }
-        emit(r);
-      });
-    }
-    if (s.chunksCrcMismatch)
-      note(
-        s,
-        `${s.chunksCrcMismatch} chunk${s.chunksCrcMismatch === 1 ? "" : "s"} with checksum mismatch (records read anyway)`,
-      );
+    return parseEvtx({ size, read: (buf, len, pos) => readSync(fd, buf, 0, len, pos) }, emit, range);
   } finally {
     closeSync(fd);
   }
-  return s;
+}
+
+/** parseEvtx over bytes in memory. */
+export function parseEvtxBuffer(bytes: Buffer, emit: (r: EvtxRecord) => void): EvtxSummary {
+  return parseEvtx(
+    {
+      size: bytes.length,
+      read: (buf, len, pos) => bytes.copy(buf, 0, pos, Math.min(pos + len, bytes.length)),
+    },
+    emit,
+  );
 }
 
 function timeOf(root: XElement): string | null {

@@ -5,7 +5,14 @@ import type { Reader, ReadStats } from "../types.js";
 import { FILE_MAGIC, parseEvtxFile } from "./file.js";
 import { toEventRecord } from "./views.js";
 
-export { type EvtxRecord, type EvtxSummary, parseChunk, parseEvtxFile } from "./file.js";
+export {
+  type EvtxRecord,
+  type EvtxSummary,
+  parseChunk,
+  parseEvtx,
+  parseEvtxBuffer,
+  parseEvtxFile,
+} from "./file.js";
 export { toDumpJson, toEventRecord, toXml } from "./views.js";
 
 export const evtxReader: Reader = {

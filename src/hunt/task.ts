@@ -13,6 +13,7 @@ import {
   type RowDetection,
 } from "../detections/types.js";
 import { classifyHead, HEAD_BYTES } from "../evidence/classify.js";
+import { withExportHint } from "../evidence/eventlog.js";
 import type { EventRecord, LogKind } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
 import { type LiteralPlan, makeHeader, type Preamble } from "../readers/delimited.js";
@@ -141,7 +142,11 @@ export function sniffFile(
   try {
     head = size === 0 ? Buffer.alloc(0) : readHead(abs, size);
   } catch (e) {
-    return { notLog: { skip: { file: rel, reason: "unreadable", detail: (e as Error).message } } };
+    return {
+      notLog: {
+        skip: { file: rel, reason: "unreadable", detail: withExportHint(rel, (e as Error).message) },
+      },
+    };
   }
   const c = classifyHead({ path: rel, size }, head);
   if ("sniffed" in c) return { fileKind: toFileKind(c.sniffed), sniffed: c.sniffed };

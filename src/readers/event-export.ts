@@ -118,7 +118,8 @@ function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
         if (nl < 0 || nl >= n) break;
         const piece = buf.subarray(start, nl);
         if (carryLen > 0) {
-          handle(Buffer.concat([...carry, piece]), false);
+          if (carryLen + piece.length > MAX_EVENT_BYTES) overlong = true;
+          handle(overlong ? piece : Buffer.concat([...carry, piece]), false);
           carry = [];
           carryLen = 0;
         } else handle(piece, false);

@@ -13,6 +13,7 @@ import {
 import { fromEcs, fromEventXml, fromEvtxDump, isoTime, levelOf } from "../../src/readers/events/map.js";
 import { sniff } from "../../src/readers/index.js";
 import type { Reader, ReadStats } from "../../src/readers/types.js";
+import { sigmaObjects } from "../events-helpers.js";
 import { CORPUS, HAVE_CORPUS, ROOT, tempDir } from "../helpers.js";
 
 const FIX = join(ROOT, "test/fixtures/events");
@@ -172,40 +173,6 @@ function snapRecord(path: string): EventRecord | string {
   const body = text.slice(text.indexOf("---", 3) + 3).trim();
   if (body.startsWith("{")) return fromEvtxDump(JSON.parse(body));
   return fromEventXml(parseEventXml(body.slice(body.indexOf("<Event"))));
-}
-
-/** Every JSON object of the sigma-regression corpus (a file holds pretty objects concatenated). */
-export function sigmaObjects(root: string): unknown[] {
-  const out: unknown[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (name.endsWith(".json")) out.push(...concatenatedJson(readFileSync(p, "utf8")));
-    }
-  };
-  walk(root);
-  return out;
-}
-
-/** JSON objects written one after another with no separator. */
-function concatenatedJson(text: string): unknown[] {
-  const out: unknown[] = [];
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === "\\") escaped = true;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{" && depth++ === 0) start = i;
-    else if (c === "}" && --depth === 0) out.push(JSON.parse(text.slice(start, i + 1)));
-  }
-  return out;
 }
 
 describe("event exports: Winlogbeat / Elastic Agent ECS", () => {

@@ -156,7 +156,12 @@ describe("scan: collector layouts", () => {
 
     const one = await scan([join(logging, "HttpProxy/Ecp/HttpProxy_2021030306-1.LOG")], { workers: 0 });
     assert.equal(one.servers[0].verdict, "compromised");
-    assert.deepEqual(one.servers[0].coverage.missing.sort(), ["ECP Server logs", "OABGeneratorLog"]);
+    assert.deepEqual(one.servers[0].coverage.missing.sort(), [
+      "ECP Server logs",
+      "Event log: Application",
+      "Event log: MSExchange Management",
+      "OABGeneratorLog",
+    ]);
 
     const entries: ZipEntry[] = [];
     const walk = (d: string, rel: string) => {

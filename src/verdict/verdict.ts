@@ -71,7 +71,7 @@ export function decideVerdict(
   const context = groups(findings, "context", omitted);
   const reasons: string[] = [];
   let verdict: VerdictName;
-  const dump = context.find((g) => g.check === "lsass-dump");
+  const dump = context.find((g) => g.check === "lsass-dump" || g.check === "event-lsass-dump");
   if (compromise.length > 0) {
     verdict = "compromised";
     reasons.push(...compromise.map(say));

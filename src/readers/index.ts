@@ -1,8 +1,9 @@
 // The one table of readers. Sniffing asks each in order; the first that recognises the head wins.
 import { exchangeLogReader } from "./exchange-log.js";
+import { iisW3cReader } from "./iis-w3c.js";
 import type { Reader, Sniffed } from "./types.js";
 
-export const readers: Reader[] = [exchangeLogReader];
+export const readers: Reader[] = [exchangeLogReader, iisW3cReader];
 
 export function readerFor(format: string): Reader | undefined {
   return readers.find((r) => r.format === format);

@@ -2,9 +2,13 @@
 import type { CheckInfo } from "../model/types.js";
 import { suspiciousFiles } from "./files/suspicious-files.js";
 import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
+import { iisProxyLogonRequest, iisProxyLogonUserAgent } from "./proxylogon/iis-26855.js";
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
+import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
+import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
 import type { Detection } from "./types.js";
+import { iisUnexpectedScript } from "./webshells/iis-unexpected-script.js";
 
 export const detections: Detection[] = [
   ssrf26855,
@@ -13,6 +17,11 @@ export const detections: Detection[] = [
   ecpSetVdir27065,
   oabWrite26858,
   suspiciousFiles,
+  iisProxyLogonRequest,
+  iisProxyLogonUserAgent,
+  iisAutodiscoverSsrf,
+  iisOwaSsrf,
+  iisUnexpectedScript,
 ];
 
 /** Checks emitted outside the detections (by the verdict stage). */

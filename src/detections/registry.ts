@@ -9,6 +9,7 @@ import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
 import type { Detection } from "./types.js";
 import { iisUnexpectedScript } from "./webshells/iis-unexpected-script.js";
+import { linkChecks } from "./webshells/linked-requests.js";
 
 export const detections: Detection[] = [
   ssrf26855,
@@ -37,6 +38,8 @@ export const coreChecks: CheckInfo[] = [
       "covered period cannot be seen, so 'clean' only means 'clean within the coverage'.",
     references: ["https://microsoft.github.io/CSS-Exchange/Security/Test-ProxyLogon/"],
   },
+  linkChecks.used,
+  linkChecks.requested,
 ];
 
 const byId = new Map<string, CheckInfo>();

@@ -10,6 +10,7 @@ import type { ServerTarget } from "../evidence/targets.js";
 import type { FileEntry, LogKind } from "../model/records.js";
 import type { Finding, ServerResult, Skipped, SourceCoverage } from "../model/types.js";
 import { readerFor } from "../readers/index.js";
+import { linkShellRequests } from "../verdict/correlate.js";
 import { buildCoverage, coverageDrafts, sourceOf } from "../verdict/coverage.js";
 import { decideVerdict } from "../verdict/verdict.js";
 import { WorkerPool } from "./pool.js";
@@ -339,7 +340,9 @@ export async function scanServer(
 
   const coverage = buildCoverage([...sources.values()]);
   drafts.push(...coverageDrafts(coverage));
-  const findings = drafts.map((d) => toFinding(d, server)).sort(compareFindings);
+  const built = drafts.map((d) => toFinding(d, server));
+  const linked = linkShellRequests(built, omitted).map((d) => toFinding(d, server));
+  const findings = [...built, ...linked].sort(compareFindings);
   const { verdict, reasons } = decideVerdict(findings, coverage, omitted);
   progress({
     phase: "done",

@@ -2,9 +2,16 @@
 import { eventJsonReader, eventXmlReader } from "./event-export.js";
 import { evtxReader } from "./evtx/index.js";
 import { exchangeLogReader } from "./exchange-log.js";
+import { iisW3cReader } from "./iis-w3c.js";
 import type { Reader, Sniffed } from "./types.js";
 
-export const readers: Reader[] = [exchangeLogReader, evtxReader, eventJsonReader, eventXmlReader];
+export const readers: Reader[] = [
+  exchangeLogReader,
+  iisW3cReader,
+  evtxReader,
+  eventJsonReader,
+  eventXmlReader,
+];
 
 export function readerFor(format: string): Reader | undefined {
   return readers.find((r) => r.format === format);

@@ -1,10 +1,21 @@
 // Every detection, registered once. Adding a detection = one file + one line here.
 import type { CheckInfo } from "../model/types.js";
 import { suspiciousFiles } from "./files/suspicious-files.js";
+import { iocDomain } from "./iocs/domain.js";
+import { iocFileHash } from "./iocs/hash.js";
+import { iocClientIp } from "./iocs/ip.js";
+import { iocFilePath } from "./iocs/path.js";
 import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import type { Detection } from "./types.js";
+import { chopper } from "./webshells/chopper.js";
+import { compiledPage } from "./webshells/compiled-page.js";
+import { dynamicExec } from "./webshells/dynamic-exec.js";
+import { oabShell } from "./webshells/oab-shell.js";
+import { pstShell } from "./webshells/pst-shell.js";
+import { unexpectedScript } from "./webshells/unexpected-script.js";
+import { yaraRules } from "./yara.js";
 
 export const detections: Detection[] = [
   ssrf26855,
@@ -13,6 +24,17 @@ export const detections: Detection[] = [
   ecpSetVdir27065,
   oabWrite26858,
   suspiciousFiles,
+  iocClientIp,
+  iocFileHash,
+  iocFilePath,
+  iocDomain,
+  chopper,
+  oabShell,
+  pstShell,
+  dynamicExec,
+  unexpectedScript,
+  compiledPage,
+  yaraRules,
 ];
 
 /** Checks emitted outside the detections (by the verdict stage). */

@@ -4,7 +4,7 @@
 // to browsers, minified or not, and HTML-only pages are not.
 import type { CheckInfo } from "../../model/types.js";
 import type { ContentDetection, FindingDraft, SweptFile } from "../types.js";
-import { inScope, isServerScript, near, REFS, snippet, squeeze, sweptDraft } from "./common.js";
+import { inScope, isServerScript, REFS, snippet, sweptDraft } from "./common.js";
 
 const base: Pick<CheckInfo, "cves" | "severity" | "effect" | "references"> = {
   cves: [],
@@ -61,6 +61,8 @@ const REQUEST_DATA = [
   "request.cookies",
 ];
 
+const EVAL_REQUEST = /\beval\s*\(\s*(?:[a-z_][\w.]{0,100}\.)?request\s*[.[(]/;
+
 function requestData(t: string): boolean {
   return REQUEST_DATA.some((r) => t.includes(r));
 }
@@ -81,11 +83,10 @@ export const dynamicExec: ContentDetection = {
       t.includes("eval") || t.includes("process") || t.includes("assembly") || t.includes("socket");
     if (!cheap || !isServerScript(file)) return null;
     const out: FindingDraft[] = [];
-    if (t.includes("eval")) {
-      const s = squeeze(t);
-      if ((s.includes("eval(request") || near(t, "eval(", "request", 40) >= 0) && !s.includes("unsafe"))
-        out.push(at(file, t, "eval", checks.evalRequest.id, "eval of request data"));
-    }
+    // eval(Request...), eval(Page.Request[...]), eval(HttpContext.Current.Request.Form...); not
+    // eval(xmlHttpRequest.responseText) in a page's client-side script.
+    if (t.includes("eval") && EVAL_REQUEST.test(t) && !t.includes("unsafe"))
+      out.push(at(file, t, "eval", checks.evalRequest.id, "eval of request data"));
     if ((t.includes("processstartinfo") || t.includes("process.start(")) && requestData(t))
       out.push(
         at(

@@ -2,7 +2,7 @@
 // them. (Domains are not looked for in logs: the feeds' domains are payload hosts, not clients.)
 import type { CheckInfo } from "../../model/types.js";
 import type { ContentDetection } from "../types.js";
-import { inScope, snippet, sweptDraft } from "../webshells/common.js";
+import { inScope, isServerScript, snippet, sweptDraft } from "../webshells/common.js";
 import { IOC_REFS } from "./refs.js";
 import { activeIocs } from "./state.js";
 
@@ -26,19 +26,22 @@ export const iocDomain: ContentDetection = {
   checks: [checks.domain],
   select: (file) => inScope(file) && activeIocs().domain.size > 0,
   match(file) {
-    const text = file.lower();
+    // Server-side code is searched in any letter case; other files (scripts, HTML) byte by byte as
+    // written in lower case, which spares a lower-case copy of every web file.
+    const hay: string | Buffer = isServerScript(file) ? file.lower() : file.content;
+    const code = (i: number) => (typeof hay === "string" ? hay.charCodeAt(i) : hay[i]);
+    const hostChar = (i: number) => {
+      if (i < 0 || i >= hay.length) return false;
+      const c = code(i) | 0x20; // ASCII letters to lower case; digits and '-' unchanged
+      return (c >= 0x61 && c <= 0x7a) || (code(i) >= 0x30 && code(i) <= 0x39) || code(i) === 0x2d;
+    };
     for (const [key, ioc] of activeIocs().domain) {
-      let at = text.indexOf(key);
-      while (at >= 0) {
-        const before = at === 0 ? "" : text[at - 1];
-        const after = text[at + key.length] ?? "";
+      for (let at = hay.indexOf(key); at >= 0; at = hay.indexOf(key, at + 1)) {
         // The host or a subdomain of it, not a longer name that merely ends or starts with it.
-        if (!/[a-z0-9-]/.test(before) && !/[a-z0-9-]/.test(after)) {
-          const d = sweptDraft(checks.domain.id, file, `domain:${ioc.value}`, snippet(file, at, key.length));
-          d.evidence.Feed = ioc.source;
-          return d;
-        }
-        at = text.indexOf(key, at + 1);
+        if (hostChar(at - 1) || hostChar(at + key.length)) continue;
+        const d = sweptDraft(checks.domain.id, file, `domain:${ioc.value}`, snippet(file, at, key.length));
+        d.evidence.Feed = ioc.source;
+        return d;
       }
     }
     return null;

@@ -47,9 +47,9 @@ export const chopper: ContentDetection = {
   checks: [checks.chopper],
   select: inScope,
   match(file) {
+    if (!isServerScript(file)) return null;
     const t = file.lower();
     if (!t.includes("eval") && !t.includes("streamwriter") && !t.includes("saveas")) return null;
-    if (!isServerScript(file)) return null;
     const s = squeeze(t);
     for (const v of VARIANTS) {
       if (!v.all.every((x) => s.includes(x))) continue;

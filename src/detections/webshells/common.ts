@@ -48,20 +48,32 @@ export function inScope(file: SweptFile): boolean {
   return file.extraRoot || (file.folder !== null && file.folder !== "temp-aspnet");
 }
 
+/** Whether the bytes contain `word` in lower, upper, Capitalised or camelCase (`RunAt`) spelling. */
+export function hasWord(buf: Buffer, word: string, camel?: string): boolean {
+  const cap = word[0].toUpperCase() + word.slice(1);
+  return (
+    buf.indexOf(word) >= 0 ||
+    buf.indexOf(word.toUpperCase()) >= 0 ||
+    buf.indexOf(cap) >= 0 ||
+    (camel !== undefined && buf.indexOf(camel) >= 0)
+  );
+}
+
+const serverSideCache = new WeakMap<SweptFile, boolean>();
+
 /**
- * Server-side code: ASP.NET directives or blocks, or a handler/service extension. A `.aspx` that is
- * only HTML, and JavaScript served to browsers, are not.
+ * Server-side code: ASP.NET blocks or directives (`<%`), a `runat="server"` script, or a handler/
+ * service/code file. A `.aspx` that is only HTML, and JavaScript served to browsers, are not. Decided
+ * on the bytes (memchr-speed), so that most web files never need a lower-case copy.
  */
 export function isServerScript(file: SweptFile): boolean {
-  const t = file.lower();
-  if (
-    t.includes("<%") ||
-    t.includes('runat="server"') ||
-    t.includes("runat=server") ||
-    t.includes("runat='server'")
-  )
-    return true;
-  return /\.(ashx|asmx|cs|vb)$/i.test(file.path) && t.includes("request");
+  let v = serverSideCache.get(file);
+  if (v === undefined) {
+    const c = file.content;
+    v = c.indexOf("<%") >= 0 || hasWord(c, "runat", "RunAt") || /\.(ashx|asmx|cs|vb)$/i.test(file.path);
+    serverSideCache.set(file, v);
+  }
+  return v;
 }
 
 export function hasScriptExt(file: SweptFile): boolean {

@@ -5,7 +5,7 @@
 // CISA MAR-10328929 rule 02).
 import type { CheckInfo } from "../../model/types.js";
 import type { ContentDetection } from "../types.js";
-import { inScope, REFS, snippet, sweptDraft } from "./common.js";
+import { hasWord, inScope, REFS, snippet, sweptDraft } from "./common.js";
 
 export const checks = {
   oab: {
@@ -35,6 +35,9 @@ export const oabShell: ContentDetection = {
   checks: [checks.oab],
   select: inScope,
   match(file) {
+    // Exchange writes the settings dump itself, in its own spelling: a byte test first.
+    const c = file.content;
+    if (!hasWord(c, "externalurl", "ExternalUrl") && !hasWord(c, "internalurl", "InternalUrl")) return null;
     const t = file.lower();
     const tag = t.indexOf("<script");
     if (tag < 0) return null;

@@ -173,6 +173,7 @@ test("ioc-domain-in-file: a web file naming a feed domain or its subdomain; look
   );
   assert.equal(hit.length, 1);
   assert.match(hit[0].evidence.Match, /krebsonsecurity\.top/);
+  assert.equal(hit[0].evidence.Rule, "domain:jennifer.krebsonsecurity.top"); // the listed subdomain, by name
   const sub = run(iocDomain, swept(`${OWA_AUTH}e.aspx`, "fetch('https://cdn.krebsonsecurity.top/p')"));
   assert.equal(sub.length, 1);
   assert.deepEqual(

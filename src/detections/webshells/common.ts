@@ -60,16 +60,20 @@ export function hasWord(buf: Buffer, word: string, camel?: string): boolean {
 }
 
 const serverSideCache = new WeakMap<SweptFile, boolean>();
+/** How far into a file without a page extension the server-code markers are looked for. */
+const HEAD = 4096;
 
 /**
- * Server-side code: ASP.NET blocks or directives (`<%`), a `runat="server"` script, or a handler/
- * service/code file. A `.aspx` that is only HTML, and JavaScript served to browsers, are not. Decided
- * on the bytes (memchr-speed), so that most web files never need a lower-case copy.
+ * Code IIS would run on the server. A file needs a page/handler extension to be run (or starts with
+ * ASP.NET markup, for a shell given an odd name and mapped or included elsewhere), and must hold an
+ * ASP.NET block or directive (`<%`) or a `runat="server"` script (handlers and code files need
+ * neither). A `.aspx` that is only HTML, JavaScript served to browsers, images and DLLs are not.
+ * Decided on the bytes, so most web files never need a lower-case copy.
  */
 export function isServerScript(file: SweptFile): boolean {
   let v = serverSideCache.get(file);
   if (v === undefined) {
-    const c = file.content;
+    const c = hasScriptExt(file) ? file.content : file.content.subarray(0, HEAD);
     v = c.indexOf("<%") >= 0 || hasWord(c, "runat", "RunAt") || /\.(ashx|asmx|cs|vb)$/i.test(file.path);
     serverSideCache.set(file, v);
   }

@@ -78,10 +78,11 @@ export const dynamicExec: ContentDetection = {
   checks: Object.values(checks),
   select: inScope,
   match(file) {
+    if (!isServerScript(file)) return null;
     const t = file.lower();
     const cheap =
       t.includes("eval") || t.includes("process") || t.includes("assembly") || t.includes("socket");
-    if (!cheap || !isServerScript(file)) return null;
+    if (!cheap) return null;
     const out: FindingDraft[] = [];
     // eval(Request...), eval(Page.Request[...]), eval(HttpContext.Current.Request.Form...); not
     // eval(xmlHttpRequest.responseText) in a page's client-side script.

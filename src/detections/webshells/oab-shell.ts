@@ -5,7 +5,7 @@
 // CISA MAR-10328929 rule 02).
 import type { CheckInfo } from "../../model/types.js";
 import type { ContentDetection } from "../types.js";
-import { hasWord, inScope, REFS, snippet, sweptDraft } from "./common.js";
+import { hasScriptExt, inScope, REFS, snippet, sweptDraft } from "./common.js";
 
 export const checks = {
   oab: {
@@ -35,9 +35,10 @@ export const oabShell: ContentDetection = {
   checks: [checks.oab],
   select: inScope,
   match(file) {
-    // Exchange writes the settings dump itself, in its own spelling: a byte test first.
+    // IIS runs the dump only under a page extension. Exchange writes it in its own spelling.
+    if (!hasScriptExt(file)) return null;
     const c = file.content;
-    if (!hasWord(c, "externalurl", "ExternalUrl") && !hasWord(c, "internalurl", "InternalUrl")) return null;
+    if (c.indexOf("ternalUrl") < 0 && c.indexOf("ternalurl") < 0 && c.indexOf("TERNALURL") < 0) return null;
     const t = file.lower();
     const tag = t.indexOf("<script");
     if (tag < 0) return null;

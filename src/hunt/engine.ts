@@ -28,6 +28,8 @@ export interface EngineOptions {
   onProgress?: (p: Progress) => void;
   /** Extra folders to sweep for web shells and IOC files (`--files DIR`), for every server. */
   files?: string[];
+  /** The sweep runs in this thread below this many bytes (default hunt/sweep.ts SWEEP_INLINE_BYTES). */
+  sweepInlineBytes?: number;
 }
 
 export interface Progress {
@@ -279,6 +281,7 @@ export async function scanServer(
     installPath,
     extraRoots: opts.files,
     maxDraftsPerCheck: maxDrafts,
+    inlineBytes: opts.sweepInlineBytes,
     run: (b) => (sweepPool ? sweepPool.runSweep(b) : Promise.resolve(runSweepBatch(b))),
   });
   let swept: Awaited<typeof sweeping> | null = null;

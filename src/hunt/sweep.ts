@@ -206,7 +206,12 @@ export interface SweepOptions {
   maxDraftsPerCheck: number;
   /** Runs a batch (in a worker, or inline). */
   run: (batch: SweepTask[]) => Promise<SweepResult[]>;
+  /** Below this many bytes to read, the sweep runs in this thread (worker start-up costs more). */
+  inlineBytes?: number;
 }
+
+/** Default for SweepOptions.inlineBytes. */
+export const SWEEP_INLINE_BYTES = 32 * 2 ** 20;
 
 export interface SweepOutcome {
   drafts: FindingDraft[];
@@ -256,7 +261,11 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
       add({ ...entry, winPath: win }, webFolderOf(win), true);
     }
   }
-  const results = await Promise.all(batches(tasks).map((b) => o.run(b)));
+  const toRead = tasks.reduce((n, t) => n + Math.min(t.size, HASH_CAP), 0);
+  const inline = toRead < (o.inlineBytes ?? SWEEP_INLINE_BYTES) && tasks.length < 4096;
+  const results = await Promise.all(
+    batches(tasks).map((b) => (inline ? Promise.resolve(runSweepBatch(b)) : o.run(b))),
+  );
   for (const batch of results) {
     for (const r of batch) {
       out.files++;

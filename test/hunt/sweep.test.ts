@@ -48,7 +48,8 @@ for (const workers of [0, 2]) {
   test(`sweep finds web shells in web folders, with the shared evidence keys (workers ${workers})`, async (t) => {
     const root = join(tempDir(t), "EXCH01");
     server(root);
-    const r = await scan([root], { workers });
+    // sweepInlineBytes 0: the worker path even for a tiny tree.
+    const r = await scan([root], { workers, sweepInlineBytes: 0 });
     const s = r.servers[0];
     const chop = by(s, "webshell-chopper");
     assert.equal(chop.length, 1);
@@ -157,7 +158,7 @@ test("--yara: rules compiled once, run on swept files; compile errors are usage 
   server(root);
   const rules = put(dir, "rules/inert.yar", RULE);
   for (const workers of [0, 2]) {
-    const r = await scan([root], { workers, yara: [join(dir, "rules")] });
+    const r = await scan([root], { workers, yara: [join(dir, "rules")], sweepInlineBytes: 0 });
     const y = by(r.servers[0], "yara-match");
     assert.equal(y.length, 1, `workers ${workers}`);
     assert.equal(y[0].evidence.Rule, "Inert_Chopper_Marker");
@@ -169,4 +170,41 @@ test("--yara: rules compiled once, run on swept files; compile errors are usage 
   const cli = runCli(["scan", root, "--no-progress", "--json", "-", "--yara", rules]);
   assert.equal(cli.status, 1);
   assert.ok(JSON.parse(cli.stdout).servers[0].findings.some((f: Finding) => f.check === "yara-match"));
+});
+
+test("sweep tasks run in worker threads (not the inline fallback) and carry the setup", async (t) => {
+  const dir = tempDir(t);
+  const abs = put(dir, "C/inetpub/wwwroot/aspnet_client/w.aspx", CHOPPER);
+  const feed = put(dir, "feed.txt", `${sha(CHOPPER)}\n`);
+  const { WorkerPool } = await import("../../src/hunt/pool.js");
+  const { applySetup, prepareHunt } = await import("../../src/hunt/setup.js");
+  applySetup(prepareHunt({ iocFiles: [feed] }));
+  const pool = new WorkerPool(1);
+  try {
+    const pending = pool.runSweep([
+      {
+        id: 0,
+        abs,
+        rel: "C/inetpub/wwwroot/aspnet_client/w.aspx",
+        winPath: "C:\\inetpub\\wwwroot\\aspnet_client\\w.aspx",
+        size: Buffer.byteLength(CHOPPER),
+        mtime: MTIME.toISOString(),
+        folder: "aspnet_client",
+        extraRoot: false,
+        ctx: { server: "S", file: "w.aspx", installPath: null },
+        maxDraftsPerCheck: 10,
+      },
+    ]);
+    // The worker was spawned (synchronously) with the setup; this thread now has none, so the hash
+    // finding below can only come from the worker, never from the inline fallback.
+    applySetup(null);
+    const [r] = await pending;
+    assert.equal(pool.broken, null);
+    const checks = r.drafts.map((d) => d.check).sort();
+    // The user hash reached the worker through workerData.
+    assert.deepEqual(checks, ["ioc-file-hash", "script-in-aspnet-client", "webshell-chopper"]);
+  } finally {
+    await pool.close();
+    applySetup(null);
+  }
 });

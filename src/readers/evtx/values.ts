@@ -138,7 +138,7 @@ export function fileTime(b: Buffer, off: number): string {
   rest -= mi * 60000;
   const sec = Math.floor(rest / 1000);
   const frac = (rest - sec * 1000) * 1000 + subMs;
-  return `${lastDayText}T${two(h)}:${two(mi)}:${two(sec)}.${pad(frac, 6)}Z`;
+  return `${lastDayText}T${two(h)}:${two(mi)}:${two(sec)}.${String(1000000 + frac).slice(1)}Z`;
 }
 
 function two(n: number): string {

@@ -22,6 +22,11 @@ const arg = (name: string, def: number) => {
   return i >= 0 ? Number(argv[i + 1]) : def;
 };
 const QUICK = argv.includes("--quick");
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] === "--quick") continue;
+  if (["--mb", "--runs"].includes(argv[i]) && i + 1 < argv.length) i++;
+  else throw new Error(`unknown argument ${argv[i]} (usage: [--quick] [--mb N] [--runs N])`);
+}
 const MB = arg("--mb", QUICK ? 40 : 200);
 const RUNS = arg("--runs", QUICK ? 1 : 3);
 const PY_MB = 4;
@@ -100,11 +105,7 @@ async function main(): Promise<void> {
   const sliceBytes = statSync(slice).size;
   const count = await runOnce(process.execPath, childArgs(big));
   const records = Number(count.stdout.trim());
-  const sliceRecords = Number(
-    (
-      await runOnce(process.execPath, ["--import", "tsx", "bench/evtx.bench.ts", "--child", slice])
-    ).stdout.trim(),
-  );
+  const sliceRecords = Number((await runOnce(process.execPath, childArgs(slice))).stdout.trim());
   const node = process.execPath;
   const rows: (string | number)[][] = [
     [

@@ -4,7 +4,7 @@
 import { statSync, writeSync } from "node:fs";
 import type { Command } from "commander";
 import type { EventRecord } from "../model/records.js";
-import { parseEvtxFile, toEventRecord, toXml } from "../readers/evtx/index.js";
+import { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "../readers/evtx/index.js";
 import { forTerminal } from "../report/safe.js";
 import { EXIT } from "./exit.js";
 
@@ -119,13 +119,16 @@ export function runEvents(files: string[], o: EventsOptions): number {
       continue;
     }
     try {
-      const s = parseEvtxFile(file, size, (r) => {
-        if (out.closed) return;
-        const e = toEventRecord(r.root, r.id);
-        if (!matchesFilter(e, filter)) return;
-        if (o.xml) out.line(toXml(r.root).split("\n").map(forTerminal).join("\n"));
-        else out.line(safeJson(eventJson(e, files.length > 1 ? file : null)));
-      });
+      const name = files.length > 1 ? file : null;
+      const s = o.xml
+        ? parseEvtxFile(file, size, (r) => {
+            if (out.closed) return;
+            if (!matchesFilter(toEventRecord(r.root, r.id), filter)) return;
+            out.line(toXml(r.root).split("\n").map(forTerminal).join("\n"));
+          })
+        : readEvtxEvents(file, size, (e) => {
+            if (!out.closed && matchesFilter(e, filter)) out.line(safeJson(eventJson(e, name)));
+          });
       if (!s.magicOk) {
         err(`exhunt events: ${file}: not an EVTX file (no ElfFile signature)`);
         unreadable = true;

@@ -28,6 +28,10 @@ export interface ElementNode {
   attrs: AttrNode[];
   /** null: closed empty (`/>`). */
   children: Node[] | null;
+  /** Memo for the fast lane: substitution indexes in content and attributes. */
+  substs?: number[];
+  /** Memo for the fast lane: the Name attribute when it is literal text (null: absent or not literal). */
+  litName?: string | null;
 }
 export interface AttrNode {
   name: string;

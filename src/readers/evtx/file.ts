@@ -3,7 +3,9 @@
 // counted and described in the summary, and the rest of the file is still read.
 import { closeSync, openSync, readSync } from "node:fs";
 import * as zlib from "node:zlib";
-import { BinXmlError, ChunkContext, LIMITS, parseStream } from "./binxml.js";
+import type { EventRecord } from "../../model/records.js";
+import { BinXmlError, ChunkContext, LIMITS, type Node, parseStream } from "./binxml.js";
+import { extractEvent } from "./extract.js";
 import { isElement, resolveNodes, type XContent, type XElement } from "./render.js";
 import { fileTime } from "./values.js";
 
@@ -110,13 +112,36 @@ function isZero(b: Buffer): boolean {
   return true;
 }
 
+/** How a record's parsed stream becomes what the caller wants (tree or EventRecord). Throws on bad input. */
+export interface Decoder<R> {
+  decode(c: ChunkContext, nodes: Node[], id: number, pos: number, chunk: number, torn: boolean): R;
+  time(r: R): string | null;
+}
+
+export const treeDecoder: Decoder<EvtxRecord> = {
+  decode(c, nodes, id, pos, chunk, torn) {
+    const out: XContent[] = [];
+    resolveNodes(c, nodes, [], out, 0);
+    const root = out.find(isElement);
+    if (!root) throw new BinXmlError("no element in the record");
+    return { id, written: fileTime(c.b, pos + 16), chunk, root, torn };
+  },
+  time: (r) => timeOf(r.root),
+};
+
+export const eventDecoder: Decoder<EventRecord> = {
+  decode: (c, nodes, id) => extractEvent(c, nodes, id),
+  time: (e) => e.time,
+};
+
 /** Parse one 64 KiB chunk slot; `emit` gets every record that decodes. */
-export function parseChunk(
+export function parseChunk<R>(
   chunk: Buffer,
   index: number,
   fileOffset: number,
   s: EvtxSummary,
-  emit: (r: EvtxRecord) => void,
+  decoder: Decoder<R>,
+  emit: (r: R) => void,
 ): void {
   if (!chunk.subarray(0, 8).equals(CHUNK_MAGIC)) {
     if (isZero(chunk)) return;
@@ -134,6 +159,7 @@ export function parseChunk(
     if (headerCrc !== chunk.readUInt32LE(124) || dataCrc !== chunk.readUInt32LE(52)) s.chunksCrcMismatch++;
   }
   const c = new ChunkContext(chunk);
+  let decoded: R | undefined;
   let pos = 512;
   while (pos < free && pos + 24 <= CHUNK_SIZE) {
     const magic = chunk.readUInt32LE(pos);
@@ -159,18 +185,23 @@ export function parseChunk(
     try {
       c.budget = LIMITS.nodesPerRecord;
       const { nodes } = parseStream(c, pos + 24, pos + size - 4, false, 0);
-      const out: XContent[] = [];
-      resolveNodes(c, nodes, [], out, 0);
-      const root = out.find(isElement);
-      if (!root) throw new BinXmlError("no element in the record");
-      s.records++;
       const torn = chunk.readUInt32LE(pos + size - 4) !== size;
+      decoded = decoder.decode(c, nodes, id, pos, index, torn);
+      s.records++;
       if (torn) s.tornRecords++;
-      emit({ id, written: fileTime(chunk, pos + 16), chunk: index, root, torn });
     } catch (e) {
       s.recordErrors++;
       const why = e instanceof Error ? e.message : String(e);
       note(s, `chunk ${index}: record ${id} at offset ${hex(fileOffset + pos)} not decoded (${why})`);
+    }
+    if (decoded !== undefined) {
+      const t = decoder.time(decoded);
+      if (t) {
+        if (s.firstTime === null || t < s.firstTime) s.firstTime = t;
+        if (s.lastTime === null || t > s.lastTime) s.lastTime = t;
+      }
+      emit(decoded);
+      decoded = undefined;
     }
     pos += size;
     if (id === lastId) break;
@@ -188,10 +219,11 @@ export interface ByteSource {
  * Read the chunk slots whose start offset lies in [start, end); the range starting at 0 also reports
  * file-level problems. A cut-off last slot is read as far as it goes (its tail reads as zeros).
  */
-export function parseEvtx(
+export function parseEvtx<R = EvtxRecord>(
   src: ByteSource,
-  emit: (r: EvtxRecord) => void,
+  emit: (r: R) => void,
   range: { start: number; end: number } = { start: 0, end: src.size },
+  decoder: Decoder<R> = treeDecoder as unknown as Decoder<R>,
 ): EvtxSummary {
   const s = newSummary();
   const size = src.size;
@@ -211,14 +243,6 @@ export function parseEvtx(
   }
   const first = Math.max(0, Math.ceil((range.start - HEADER_BLOCK) / CHUNK_SIZE));
   const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-  const onRecord = (r: EvtxRecord) => {
-    const t = timeOf(r.root);
-    if (t) {
-      if (s.firstTime === null || t < s.firstTime) s.firstTime = t;
-      if (s.lastTime === null || t > s.lastTime) s.lastTime = t;
-    }
-    emit(r);
-  };
   for (let i = first; i < slots; i++) {
     const off = HEADER_BLOCK + i * CHUNK_SIZE;
     if (off >= range.end) break;
@@ -237,7 +261,7 @@ export function parseEvtx(
         break;
       }
     }
-    parseChunk(buf, i, off, s, onRecord);
+    parseChunk(buf, i, off, s, decoder, emit);
   }
   if (s.tornRecords)
     note(
@@ -252,30 +276,46 @@ export function parseEvtx(
   return s;
 }
 
-/** parseEvtx over a file. */
+/** parseEvtx over a file: element trees (XML/JSON views). */
 export function parseEvtxFile(
   abs: string,
   size: number,
   emit: (r: EvtxRecord) => void,
   range: { start: number; end: number } = { start: 0, end: size },
 ): EvtxSummary {
+  return withFile(abs, size, (src) => parseEvtx(src, emit, range));
+}
+
+/** parseEvtx over a file: EventRecords only, by the fast lane (scans, `exhunt events` JSON). */
+export function readEvtxEvents(
+  abs: string,
+  size: number,
+  emit: (e: EventRecord) => void,
+  range: { start: number; end: number } = { start: 0, end: size },
+): EvtxSummary {
+  return withFile(abs, size, (src) => parseEvtx(src, emit, range, eventDecoder));
+}
+
+function withFile<T>(abs: string, size: number, f: (src: ByteSource) => T): T {
   const fd = openSync(abs, "r");
   try {
-    return parseEvtx({ size, read: (buf, len, pos) => readSync(fd, buf, 0, len, pos) }, emit, range);
+    return f({ size, read: (buf, len, pos) => readSync(fd, buf, 0, len, pos) });
   } finally {
     closeSync(fd);
   }
 }
 
-/** parseEvtx over bytes in memory. */
-export function parseEvtxBuffer(bytes: Buffer, emit: (r: EvtxRecord) => void): EvtxSummary {
-  return parseEvtx(
-    {
-      size: bytes.length,
-      read: (buf, len, pos) => bytes.copy(buf, 0, pos, Math.min(pos + len, bytes.length)),
-    },
-    emit,
-  );
+/** parseEvtx over bytes in memory (trees, or EventRecords with `eventDecoder`). */
+export function parseEvtxBuffer<R = EvtxRecord>(
+  bytes: Buffer,
+  emit: (r: R) => void,
+  decoder: Decoder<R> = treeDecoder as unknown as Decoder<R>,
+): EvtxSummary {
+  const src: ByteSource = {
+    size: bytes.length,
+    read: (buf, len, pos) => bytes.copy(buf, 0, pos, Math.min(pos + len, bytes.length)),
+  };
+  return parseEvtx(src, emit, { start: 0, end: bytes.length }, decoder);
 }
 
 function timeOf(root: XElement): string | null {

@@ -2,16 +2,18 @@
 // Chunks are independent after the file header, so large files are read as byte ranges: a range reads
 // the chunk slots that start inside it.
 import type { Reader, ReadStats } from "../types.js";
-import { FILE_MAGIC, parseEvtxFile } from "./file.js";
-import { toEventRecord } from "./views.js";
+import { FILE_MAGIC, readEvtxEvents } from "./file.js";
 
 export {
   type EvtxRecord,
   type EvtxSummary,
+  eventDecoder,
   parseChunk,
   parseEvtx,
   parseEvtxBuffer,
   parseEvtxFile,
+  readEvtxEvents,
+  treeDecoder,
 } from "./file.js";
 export { toDumpJson, toEventRecord, toXml } from "./views.js";
 
@@ -23,7 +25,7 @@ export const evtxReader: Reader = {
     return { format: "evtx", kind: "event", preamble: null, header: null };
   },
   read(abs, size, _sniffed, range, h): ReadStats {
-    const s = parseEvtxFile(abs, size, (r) => h.onEvent(toEventRecord(r.root, r.id), null), range);
+    const s = readEvtxEvents(abs, size, (e) => h.onEvent(e, null), range);
     const damage = [...s.damage];
     if (s.recordErrors)
       damage.unshift(`${s.recordErrors} record${s.recordErrors === 1 ? "" : "s"} not decoded`);

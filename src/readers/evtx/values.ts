@@ -112,7 +112,11 @@ function pad(n: number, w: number): string {
 const DAYS_1601_TO_1970 = 134774;
 const MS_PER_DAY = 86400000;
 
-/** FILETIME (100 ns ticks since 1601) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`, or null when out of Date's range. */
+/** The date part of the last day rendered (FILETIMEs of one log cluster on few days). */
+let lastDay = -1;
+let lastDayText = "";
+
+/** FILETIME (100 ns ticks since 1601) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
 export function fileTime(b: Buffer, off: number): string {
   const lo = b.readUInt32LE(off);
   const hi = b.readUInt32LE(off + 4);
@@ -120,10 +124,25 @@ export function fileTime(b: Buffer, off: number): string {
   const r = hi * 7296 + lo;
   const msSince1601 = hi * 429496 + Math.floor(r / 10000);
   const subMs = Math.floor((r % 10000) / 10);
-  const d = new Date(msSince1601 - DAYS_1601_TO_1970 * MS_PER_DAY);
-  const iso = d.toISOString();
-  const frac = pad((msSince1601 % 1000) * 1000 + subMs, 6);
-  return `${iso.slice(0, iso.indexOf("."))}.${frac}Z`;
+  const ms = msSince1601 - DAYS_1601_TO_1970 * MS_PER_DAY;
+  const day = Math.floor(ms / MS_PER_DAY);
+  if (day !== lastDay) {
+    const iso = new Date(day * MS_PER_DAY).toISOString();
+    lastDayText = iso.slice(0, iso.indexOf("T"));
+    lastDay = day;
+  }
+  let rest = ms - day * MS_PER_DAY;
+  const h = Math.floor(rest / 3600000);
+  rest -= h * 3600000;
+  const mi = Math.floor(rest / 60000);
+  rest -= mi * 60000;
+  const sec = Math.floor(rest / 1000);
+  const frac = (rest - sec * 1000) * 1000 + subMs;
+  return `${lastDayText}T${two(h)}:${two(mi)}:${two(sec)}.${String(1000000 + frac).slice(1)}Z`;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 function sysTime(b: Buffer, off: number): string {

@@ -1,6 +1,7 @@
 // Views of a resolved record: the project's EventRecord, XML for display, and the JSON layout of the
 // Rust evtx crate's `evtx_dump` (what the corpus's expected renderings use).
 import type { EventRecord } from "../../model/records.js";
+import { setOnce } from "./extract.js";
 import { attr, child, flatten, isElement, refText, textOf, type XContent, type XElement } from "./render.js";
 import type { Scalar } from "./values.js";
 
@@ -49,7 +50,7 @@ export function toEventRecord(root: XElement, headerId: number): EventRecord {
       const v = textOf(x);
       values.push(v);
       const name = x.name === "Data" ? str(attr(x, "Name")) : x.name;
-      if (name && !(name in data)) data[name] = v;
+      if (name) setOnce(data, name, v);
     }
   }
   const ud = child(root, "UserData");
@@ -59,7 +60,7 @@ export function toEventRecord(root: XElement, headerId: number): EventRecord {
       if (isElement(x)) for (const k of x.children) if (isElement(k)) leaves(k, pairs);
     for (const [n, v] of pairs) {
       values.push(v);
-      if (!(n in data)) data[n] = v;
+      setOnce(data, n, v);
     }
   }
   return {

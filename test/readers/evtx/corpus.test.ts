@@ -5,8 +5,12 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import type { EventRecord } from "../../../src/model/records.js";
+import { setOnce } from "../../../src/readers/evtx/extract.js";
 import {
   type EvtxRecord,
+  eventDecoder,
+  parseEvtxBuffer,
   parseEvtxFile,
   toDumpJson,
   toEventRecord,
@@ -364,5 +368,33 @@ describe("evtx corpus: sigma regression files", { skip: NO_CORPUS }, () => {
     }
     assert.deepEqual(failures, []);
     assert.equal(records, 238);
+  });
+});
+
+describe("evtx fast lane", { skip: NO_CORPUS }, () => {
+  test("EventRecords straight from templates equal those of the element tree, on every corpus file", () => {
+    const files = [...findEvtx(OMER), ...findEvtx(SIGMA)];
+    assert.equal(files.length, 225);
+    for (const f of files) {
+      const bytes = readFileSync(f);
+      const fromTree: EventRecord[] = [];
+      const fast: EventRecord[] = [];
+      const a = parseEvtxBuffer(bytes, (r) => fromTree.push(toEventRecord(r.root, r.id)));
+      const b = parseEvtxBuffer(bytes, (e: EventRecord) => fast.push(e), eventDecoder);
+      assert.equal(b.records, a.records, f);
+      assert.equal(b.recordErrors, a.recordErrors, f);
+      assert.deepEqual(fast, fromTree, f);
+    }
+  });
+
+  test("data names that are Object.prototype members are plain keys", () => {
+    const data: Record<string, string> = {};
+    setOnce(data, "constructor", "a");
+    setOnce(data, "__proto__", "b");
+    setOnce(data, "constructor", "c");
+    assert.deepEqual(Object.keys(data), ["constructor", "__proto__"]);
+    assert.equal(data.constructor, "a");
+    assert.equal(Object.getPrototypeOf(data), Object.prototype);
+    assert.equal(JSON.parse(JSON.stringify(data)).constructor, "a");
   });
 });

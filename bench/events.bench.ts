@@ -20,8 +20,8 @@ const arg = (name: string, def: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const QUICK = process.argv.includes("--quick");
-const MB = arg("--mb", QUICK ? 40 : 200);
-const RUNS = arg("--runs", QUICK ? 3 : 5);
+const MB = arg("--mb", QUICK ? 40 : 100);
+const RUNS = arg("--runs", 3);
 const FILES = 8;
 const VERSION = "events-v1";
 const ROOT = join(process.cwd(), ".bench", `events-${MB}m`);

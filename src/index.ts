@@ -7,6 +7,7 @@ import { eachIn, type ServerTarget, targetFor, UsageError } from "./evidence/tar
 import type { ZipLimits } from "./evidence/zip.js";
 import { type EngineOptions, scanServer } from "./hunt/engine.js";
 import { WorkerPool } from "./hunt/pool.js";
+import { applySetup, prepareHunt } from "./hunt/setup.js";
 import type { ScanResult, ServerResult } from "./model/types.js";
 import { buildCoverage } from "./verdict/coverage.js";
 import { VERSION } from "./version.js";
@@ -31,6 +32,10 @@ export interface ScanOptions extends EngineOptions {
   zipLimits?: ZipLimits;
   /** Called after each server, for streaming output over large fleets. */
   onServer?: (s: ServerResult) => void;
+  /** User indicator feeds (CSV or text: hashes, IPs, paths, domains), added to the bundled ones. */
+  iocFiles?: string[];
+  /** YARA rule files or folders, run on every swept file (needs the optional yara-x engine). */
+  yara?: string[];
 }
 
 /** Servers named by `paths` (none: the local server, on Windows). Throws UsageError for bad paths. */
@@ -73,6 +78,8 @@ function unreadableServer(path: string, why: string): ServerResult {
 export async function scan(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const startedAt = new Date().toISOString();
   const list = await resolveTargets(paths, options.each);
+  // User feeds and rules are read and checked before any evidence, and reach the workers at start.
+  applySetup(prepareHunt({ iocFiles: options.iocFiles, yara: options.yara }));
   const workers = options.workers ?? availableParallelism();
   const pool = workers > 0 ? new WorkerPool(workers) : undefined;
   const servers: ServerResult[] = [];
@@ -101,6 +108,7 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
     }
   } finally {
     await pool?.close();
+    applySetup(null);
   }
   return {
     schemaVersion: 1,

@@ -105,6 +105,10 @@ describe("scan: example servers", () => {
     );
     assert.ok(s.stats.records > 1000);
     assert.ok(s.coverage.coversWindow, "the clean example's logs start before 2021-01-03");
+    assert.match(
+      s.reasons[0],
+      /^No sign of exploitation in \d+ log files? from \d+ sources?, \d{4}-\d\d-\d\d to /,
+    );
   });
 
   it("reports coverage per source, and every gap as a log-coverage finding", () => {

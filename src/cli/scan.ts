@@ -18,6 +18,13 @@ export interface ScanCliOptions {
   brief?: boolean;
   progress: boolean;
   color?: boolean;
+  files: string[];
+  ioc: string[];
+  yara: string[];
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function useColor(explicit: boolean | undefined, stream: NodeJS.WriteStream): boolean {
@@ -50,6 +57,19 @@ export function registerScan(program: Command): void {
     .option("--workers <n>", "reader threads (default: one per core; 0 = none)")
     .option("--max-findings <n>", "findings listed per check and server; more are counted (default 5000)")
     .option("--samples <n>", "sample findings shown per check on the console (default 3)")
+    .option("--files <dir>", "also sweep DIR for web shells and IOC files (repeatable)", collect, [])
+    .option(
+      "--ioc <file>",
+      "indicator feed to add: CSV or text of hashes, IPs, paths, domains (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      "--yara <file|dir>",
+      "YARA rules to run on swept files (repeatable; needs the yara-x engine)",
+      collect,
+      [],
+    )
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
@@ -61,6 +81,9 @@ export function registerScan(program: Command): void {
         installPath: o.installPath ?? null,
         workers: positiveInt(o.workers, "--workers"),
         maxFindingsPerCheck: positiveInt(o.maxFindings, "--max-findings", 1),
+        files: o.files,
+        iocFiles: o.ioc,
+        yara: o.yara,
         onProgress: (p) => bar.update(p),
       });
       bar.done();

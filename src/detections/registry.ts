@@ -7,10 +7,26 @@ import { umDeserialization26857 } from "./events/um-26857.js";
 import { webshellDrop } from "./events/webshell-drop.js";
 import { werExchangeCrash } from "./events/wer-crash.js";
 import { suspiciousFiles } from "./files/suspicious-files.js";
+import { iocDomain } from "./iocs/domain.js";
+import { iocFileHash } from "./iocs/hash.js";
+import { iocClientIp } from "./iocs/ip.js";
+import { iocFilePath } from "./iocs/path.js";
 import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
+import { iisProxyLogonRequest, iisProxyLogonUserAgent } from "./proxylogon/iis-26855.js";
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
+import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
+import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
 import type { Detection } from "./types.js";
+import { chopper } from "./webshells/chopper.js";
+import { compiledPage } from "./webshells/compiled-page.js";
+import { dynamicExec } from "./webshells/dynamic-exec.js";
+import { iisUnexpectedScript } from "./webshells/iis-unexpected-script.js";
+import { linkChecks } from "./webshells/linked-requests.js";
+import { oabShell } from "./webshells/oab-shell.js";
+import { pstShell } from "./webshells/pst-shell.js";
+import { unexpectedScript } from "./webshells/unexpected-script.js";
+import { yaraRules } from "./yara.js";
 
 export const detections: Detection[] = [
   ssrf26855,
@@ -25,6 +41,22 @@ export const detections: Detection[] = [
   exchangeProcessSpawn,
   webshellDrop,
   lsassDump,
+  iisProxyLogonRequest,
+  iisProxyLogonUserAgent,
+  iisAutodiscoverSsrf,
+  iisOwaSsrf,
+  iisUnexpectedScript,
+  iocClientIp,
+  iocFileHash,
+  iocFilePath,
+  iocDomain,
+  chopper,
+  oabShell,
+  pstShell,
+  dynamicExec,
+  unexpectedScript,
+  compiledPage,
+  yaraRules,
 ];
 
 /** Checks emitted outside the detections (by the verdict stage). */
@@ -40,6 +72,8 @@ export const coreChecks: CheckInfo[] = [
       "covered period cannot be seen, so 'clean' only means 'clean within the coverage'.",
     references: ["https://microsoft.github.io/CSS-Exchange/Security/Test-ProxyLogon/"],
   },
+  linkChecks.used,
+  linkChecks.requested,
 ];
 
 const byId = new Map<string, CheckInfo>();

@@ -71,7 +71,55 @@ export interface EventDetection {
   match(event: EventRecord, ctx: MatchContext, memory: EventMemory): Drafts;
 }
 
-export type Detection = RowDetection | FileDetection | EventDetection;
+/**
+ * A file the sweep read: web folders, `--files` roots, and every other file not read as a log. Its
+ * bytes are read once and shared by every content detection (and YARA).
+ */
+export interface SweptFile {
+  /** Relative to the scanned root (or the `--files` root as given), forward slashes. */
+  path: string;
+  /** Windows path it had on the server, when the layout tells. */
+  winPath: string | null;
+  size: number;
+  /** Last write time, ISO UTC. */
+  mtime: string;
+  /** Web folder the file is in (by its Windows path), or null. */
+  folder: WebFolder | null;
+  /** Found under a `--files` root: content rules run on it whatever its folder. */
+  extraRoot: boolean;
+  /** SHA-256 (lower-case hex) of the whole file; null when the file is over the hashing cap. */
+  sha256: string | null;
+  /** Only computed when an IOC feed holds indicators of that type. */
+  sha1: string | null;
+  md5: string | null;
+  /** The content the rules see: the whole file, or its first bytes when `truncated`. */
+  content: Buffer;
+  truncated: boolean;
+  /** `content` as lower-case Latin-1 text (one byte = one char), computed once, shared by the rules. */
+  lower(): string;
+}
+
+/** Web folders of an Exchange server that the sweep knows (see detections/webfolders.ts). */
+export type WebFolder =
+  | "aspnet_client" // %IIS%\wwwroot\aspnet_client (incl. system_web): Exchange ships no scripts there
+  | "wwwroot" // %IIS%\wwwroot, outside aspnet_client
+  | "owa-auth" // <install>\FrontEnd\HttpProxy\owa\auth (incl. Current\themes\resources, <build>\)
+  | "ecp-auth" // <install>\FrontEnd\HttpProxy\ecp\auth
+  | "httpproxy" // other <install>\FrontEnd\HttpProxy\<vdir> folders (OAB, EWS, ...)
+  | "clientaccess" // <install>\ClientAccess\<vdir> (back-end OAB, ecp, owa, ...)
+  | "temp-aspnet"; // %WINDIR%\Microsoft.NET\Framework*\v*\Temporary ASP.NET Files
+
+/** Reads the content of swept files (web shells, IOC hashes, YARA). */
+export interface ContentDetection {
+  type: "content";
+  id: string;
+  checks: CheckInfo[];
+  /** Cheap look at path and metadata: false skips `match` for this file. */
+  select(file: SweptFile): boolean;
+  match(file: SweptFile, ctx: MatchContext): Drafts;
+}
+
+export type Detection = RowDetection | FileDetection | EventDetection | ContentDetection;
 
 export function draftsOf(d: Drafts): FindingDraft[] {
   if (d == null) return [];

@@ -10,9 +10,11 @@ import type { ServerTarget } from "../evidence/targets.js";
 import type { FileEntry, LogKind } from "../model/records.js";
 import type { Finding, ServerResult, Skipped, SourceCoverage } from "../model/types.js";
 import { readerFor } from "../readers/index.js";
+import { linkShellRequests } from "../verdict/correlate.js";
 import { buildCoverage, coverageDrafts, sourceOf } from "../verdict/coverage.js";
 import { decideVerdict } from "../verdict/verdict.js";
 import { WorkerPool } from "./pool.js";
+import { runSweepBatch, sweepServer } from "./sweep.js";
 import { type ChannelSpan, type ReadTask, runBatch, sniffFile, type TaskResult } from "./task.js";
 
 export interface EngineOptions {
@@ -25,6 +27,10 @@ export interface EngineOptions {
   /** Files larger than this are read as several byte ranges in parallel. */
   splitBytes?: number;
   onProgress?: (p: Progress) => void;
+  /** Extra folders to sweep for web shells and IOC files (`--files DIR`), for every server. */
+  files?: string[];
+  /** The sweep runs in this thread below this many bytes (default hunt/sweep.ts SWEEP_INLINE_BYTES). */
+  sweepInlineBytes?: number;
 }
 
 export interface Progress {
@@ -273,6 +279,17 @@ export async function scanServer(
   let filesDone = 0;
   let bytesDone = 0;
   progress({ phase: "read", filesDone, filesTotal: plans.length, bytesDone, bytesTotal });
+  // The file sweep (web shells, IOC hashes, YARA) runs alongside the log reading, in the same pool.
+  const sweepPool = pool ?? (wanted > 0 ? (shared ?? null) : null);
+  const sweeping = sweepServer(inv, {
+    server,
+    installPath,
+    extraRoots: opts.files,
+    maxDraftsPerCheck: maxDrafts,
+    inlineBytes: opts.sweepInlineBytes,
+    run: (b) => (sweepPool ? sweepPool.runSweep(b) : Promise.resolve(runSweepBatch(b))),
+  });
+  let swept: Awaited<typeof sweeping> | null = null;
   try {
     const done = new Map<FilePlan, number>();
     await Promise.all(
@@ -290,6 +307,7 @@ export async function scanServer(
       }),
     );
     for (const plan of plans) if (plan.tasks.length > 1) await reconcileHeaders(plan, run);
+    swept = await sweeping;
   } finally {
     if (pool && pool !== shared) await pool.close();
   }
@@ -337,9 +355,17 @@ export async function scanServer(
     }
   }
 
+  if (swept) {
+    drafts.push(...swept.drafts);
+    skipped.push(...swept.skipped);
+    for (const [c, n] of Object.entries(swept.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
+  }
+
   const coverage = buildCoverage([...sources.values()]);
   drafts.push(...coverageDrafts(coverage));
-  const findings = drafts.map((d) => toFinding(d, server)).sort(compareFindings);
+  const built = drafts.map((d) => toFinding(d, server));
+  const linked = linkShellRequests(built, omitted).map((d) => toFinding(d, server));
+  const findings = [...built, ...linked].sort(compareFindings);
   const { verdict, reasons } = decideVerdict(findings, coverage, omitted);
   progress({
     phase: "done",
@@ -364,6 +390,8 @@ export async function scanServer(
       logBytes,
       records,
       badRows,
+      sweptFiles: swept?.files ?? 0,
+      sweptBytes: swept?.bytes ?? 0,
       durationMs: Math.round(performance.now() - t0),
     },
     installPath,

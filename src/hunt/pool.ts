@@ -1,18 +1,30 @@
-// A small pool of worker threads for read tasks. Tasks go to the first idle worker; a worker that dies
-// fails only its own task, and is replaced.
+// A small pool of worker threads for read tasks and sweep tasks. Jobs go to the first idle worker; a
+// worker that dies fails only its own job, and is replaced. Workers start with the scan's setup
+// (user IOCs, YARA sources) as workerData.
 import { Worker } from "node:worker_threads";
+import { currentSetup } from "./setup.js";
+import { crashedSweep, runSweepBatch, type SweepResult, type SweepTask } from "./sweep.js";
 import { type ReadTask, runBatch, type TaskResult } from "./task.js";
+
+/** A message to a worker and how to answer it without one (inline, or after a crash). */
+interface Job {
+  msg: ReadTask[] | { sweep: SweepTask[] };
+  inline: () => unknown;
+  crashed: (e: Error) => unknown;
+  ok: (r: unknown) => void;
+}
 
 const here = import.meta.url;
 const isTs = here.endsWith(".ts");
 
 function spawn(): Worker {
-  if (!isTs) return new Worker(new URL("./worker.js", here));
+  const workerData = currentSetup();
+  if (!isTs) return new Worker(new URL("./worker.js", here), { workerData });
   // Under tsx (tests, development) the worker registers the same TypeScript loader first.
   const api = import.meta.resolve("tsx/esm/api");
   const url = new URL("./worker.ts", here).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, workerData });
 }
 
 interface Slot {
@@ -23,8 +35,8 @@ interface Slot {
 
 export class WorkerPool {
   private slots: Slot[] = [];
-  private queue: { batch: ReadTask[]; ok: (r: TaskResult[]) => void }[] = [];
-  private pending = new Map<Worker, { batch: ReadTask[]; ok: (r: TaskResult[]) => void }>();
+  private queue: Job[] = [];
+  private pending = new Map<Worker, Job>();
   private startFailures = 0;
   /** Set when workers cannot start at all (e.g. a packaging problem): tasks then run inline. */
   broken: string | null = null;
@@ -33,7 +45,7 @@ export class WorkerPool {
 
   private add(): Slot {
     const slot: Slot = { worker: spawn(), busy: false, completed: 0 };
-    slot.worker.on("message", (r: TaskResult[]) => this.finish(slot, r));
+    slot.worker.on("message", (r: unknown) => this.finish(slot, r));
     slot.worker.on("error", (e) => this.fail(slot, e));
     slot.worker.on("exit", (code) => {
       if (this.pending.has(slot.worker)) this.fail(slot, new Error(`worker exited with code ${code}`));
@@ -43,7 +55,7 @@ export class WorkerPool {
     return slot;
   }
 
-  private finish(slot: Slot, r: TaskResult[]): void {
+  private finish(slot: Slot, r: unknown): void {
     const p = this.pending.get(slot.worker);
     this.pending.delete(slot.worker);
     slot.busy = false;
@@ -61,28 +73,15 @@ export class WorkerPool {
     if (slot.completed === 0 && ++this.startFailures >= 2) this.broken = e.message;
     if (p) {
       // A worker that never finished a task failed to start: not the file's fault, read it here.
-      if (slot.completed === 0) p.ok(runBatch(p.batch));
-      else
-        p.ok(
-          p.batch.map((t) => ({
-            id: t.id,
-            fileKind: t.fileKind,
-            notLog: null,
-            drafts: [],
-            omitted: {},
-            stats: null,
-            error: `reader crashed: ${e.message}`,
-            detectionErrors: [],
-            channels: [],
-          })),
-        );
+      if (slot.completed === 0) p.ok(p.inline());
+      else p.ok(p.crashed(e));
     }
     this.pump();
   }
 
   private pump(): void {
     if (this.broken) {
-      for (const job of this.queue.splice(0)) job.ok(runBatch(job.batch));
+      for (const job of this.queue.splice(0)) job.ok(job.inline());
       return;
     }
     while (this.queue.length > 0) {
@@ -93,16 +92,43 @@ export class WorkerPool {
       slot.busy = true;
       slot.worker.ref(); // a busy one must, or the process would exit before its answer
       this.pending.set(slot.worker, job);
-      slot.worker.postMessage(job.batch);
+      slot.worker.postMessage(job.msg);
     }
   }
 
-  run(batch: ReadTask[]): Promise<TaskResult[]> {
-    if (this.broken) return Promise.resolve(runBatch(batch));
+  private submit<R>(msg: Job["msg"], inline: () => R, crashed: (e: Error) => R): Promise<R> {
+    if (this.broken) return Promise.resolve(inline());
     return new Promise((ok) => {
-      this.queue.push({ batch, ok });
+      this.queue.push({ msg, inline, crashed, ok: ok as (r: unknown) => void });
       this.pump();
     });
+  }
+
+  run(batch: ReadTask[]): Promise<TaskResult[]> {
+    return this.submit(
+      batch,
+      () => runBatch(batch),
+      (e) =>
+        batch.map((t) => ({
+          id: t.id,
+          fileKind: t.fileKind,
+          notLog: null,
+          drafts: [],
+          omitted: {},
+          stats: null,
+          error: `reader crashed: ${e.message}`,
+          detectionErrors: [],
+          channels: [],
+        })),
+    );
+  }
+
+  runSweep(batch: SweepTask[]): Promise<SweepResult[]> {
+    return this.submit(
+      { sweep: batch },
+      () => runSweepBatch(batch),
+      (e) => batch.map((t) => crashedSweep(t, e)),
+    );
   }
 
   async close(): Promise<void> {

@@ -93,6 +93,11 @@ const rowDetections = detections.filter((d): d is RowDetection => d.type === "ro
 const eventDetections = detections.filter((d): d is EventDetection => d.type === "event");
 const plans = new Map<LogKind, LiteralPlan>();
 
+/** Drop the cached literal plans (the literals of some detections depend on the scan's setup). */
+export function forgetPlans(): void {
+  plans.clear();
+}
+
 /** Which literal wakes which row detection, for one kind of log. */
 export function planFor(kind: LogKind): LiteralPlan {
   let plan = plans.get(kind);

@@ -93,6 +93,9 @@ export interface ServerStats {
   /** Files read as logs or event logs, and their bytes. */
   logFiles: number;
   logBytes: number;
+  /** Files the web-shell/IOC sweep read, and the bytes it read of them (see hunt/sweep.ts caps). */
+  sweptFiles?: number;
+  sweptBytes?: number;
   /** Data records (log rows, events) read. */
   records: number;
   /** Rows that could not be read as their header says (reported per file in `skipped`). */

@@ -20,6 +20,11 @@ export interface Dialect {
   rowTime(get: (name: string) => string | undefined): string | null;
   /** Kind of rows for a `#Log-type:` / `#Software:` preamble; null keeps the current kind. */
   kindFor(preamble: Preamble): LogKind | null;
+  /**
+   * Columns for a row whose value count does not fit the header in effect (or when there is none), e.g.
+   * IIS rows written in an older layout after a `#Fields:` change; null keeps the header.
+   */
+  fallbackHeader?(count: number): Header | null;
 }
 
 export interface Preamble {
@@ -47,10 +52,15 @@ export function makeHeader(fields: string[]): Header {
   return h;
 }
 
-const textCache = new Map<string, Header>();
+const textCaches = new Map<Dialect["parseFields"], Map<string, Header>>();
 
-/** The header of a `#Fields:` line, parsed once per distinct line text. */
+/** The header of a `#Fields:` line, parsed once per distinct line text (and per dialect: commas or spaces). */
 export function headerFromText(line: string, dialect: Pick<Dialect, "parseFields">): Header {
+  let textCache = textCaches.get(dialect.parseFields);
+  if (!textCache) {
+    textCache = new Map();
+    textCaches.set(dialect.parseFields, textCache);
+  }
   let h = textCache.get(line);
   if (!h) {
     if (textCache.size > 512) textCache.clear();
@@ -144,7 +154,7 @@ class Row implements LogRow {
     private readonly buf: Buffer,
     private readonly start: number,
     private readonly end: number,
-    private readonly header: Header | null,
+    private header: Header | null,
     private readonly dialect: Dialect,
     kind: LogKind,
     line: number,
@@ -153,21 +163,26 @@ class Row implements LogRow {
     this.line = line;
   }
   private splitOnce(): void {
-    if (this.count < 0) this.count = this.dialect.split(this.buf, this.start, this.end, this.bounds);
+    if (this.count >= 0) return;
+    this.count = this.dialect.split(this.buf, this.start, this.end, this.bounds);
+    if (this.dialect.fallbackHeader && (!this.header || this.header.fields.length !== this.count)) {
+      this.header = this.dialect.fallbackHeader(this.count) ?? this.header;
+    }
   }
   get fieldCount(): number {
     this.splitOnce();
     return this.count;
   }
   get headerCount(): number {
+    if (this.dialect.fallbackHeader) this.splitOnce();
     return this.header ? this.header.fields.length : 0;
   }
   get(field: string): string | undefined {
+    this.splitOnce();
     if (!this.header) return undefined;
     let i = this.header.index.get(field);
     if (i === undefined) i = this.header.index.get(field.toLowerCase());
     if (i === undefined) return undefined;
-    this.splitOnce();
     if (i >= this.count) return undefined;
     return this.dialect.decode(this.buf, this.bounds[2 * i], this.bounds[2 * i + 1]);
   }
@@ -347,11 +362,11 @@ export function scanDelimited(
         if (needRow) {
           const row = new Row(buf, s, e, header, dialect, stats.kind, lineNo);
           if (stats.firstTime === null && stats.dataRows <= 50) stats.firstTime = timeOf(row);
-          if (lastLineOfFile && header && row.fieldCount !== header.fields.length) {
+          if (lastLineOfFile && row.headerCount > 0 && row.fieldCount !== row.headerCount) {
             stats.truncatedLastLine = true;
             bad(lineNo, "last line is cut off (no line break at the end of the file)");
-          } else if (consumers.length > 0 && header && row.fieldCount !== header.fields.length) {
-            bad(lineNo, `${row.fieldCount} fields where the header has ${header.fields.length}`);
+          } else if (consumers.length > 0 && row.headerCount > 0 && row.fieldCount !== row.headerCount) {
+            bad(lineNo, `${row.fieldCount} fields where the header has ${row.headerCount}`);
           }
           if (consumers.length > 0) {
             if (!stats.sawHeader && range.start > 0) stats.usedInheritedHeader = true;

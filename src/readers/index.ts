@@ -1,9 +1,17 @@
 // The one table of readers. Sniffing asks each in order; the first that recognises the head wins.
 import { eventJsonReader, eventXmlReader } from "./event-export.js";
+import { evtxReader } from "./evtx/index.js";
 import { exchangeLogReader } from "./exchange-log.js";
+import { iisW3cReader } from "./iis-w3c.js";
 import type { Reader, Sniffed } from "./types.js";
 
-export const readers: Reader[] = [exchangeLogReader, eventJsonReader, eventXmlReader];
+export const readers: Reader[] = [
+  exchangeLogReader,
+  iisW3cReader,
+  evtxReader,
+  eventJsonReader,
+  eventXmlReader,
+];
 
 export function readerFor(format: string): Reader | undefined {
   return readers.find((r) => r.format === format);

@@ -35,6 +35,20 @@ function say(g: Group): string {
   return `${g.title}: ${g.count} hit${g.count === 1 ? "" : "s"}${g.first ? `, first ${g.first}` : ""}`;
 }
 
+/** The first line of a clean verdict: what was looked at, so "clean" is never read as "cleared". */
+function cleanHeadline(coverage: Coverage): string {
+  const files = coverage.sources.reduce((n, s) => n + s.files, 0);
+  // ISO strings sort as times.
+  const times = coverage.sources
+    .flatMap((s) => [s.oldest, s.newest])
+    .filter((t): t is string => !!t)
+    .sort();
+  const span =
+    times.length > 0 ? `, ${times[0].slice(0, 10)} to ${times[times.length - 1].slice(0, 10)}` : "";
+  const n = coverage.sources.length;
+  return `No sign of exploitation in ${files.toLocaleString("en-US")} log file${files === 1 ? "" : "s"} from ${n} source${n === 1 ? "" : "s"}${span}.`;
+}
+
 export interface VerdictOutcome {
   verdict: VerdictName;
   reasons: string[];
@@ -66,12 +80,14 @@ export function decideVerdict(
     reasons.push(`${say(dump)}: on a server that saw exploitation attempts, treat it as credential theft`);
   } else if (attempt.length > 0) {
     verdict = "attempted";
+    reasons.push("Exploitation was attempted; nothing in the evidence shows that it succeeded.");
   } else if (exposure.length > 0) {
     verdict = "vulnerable";
   } else if (coverage.sources.length === 0 && !findings.some((f) => effectOf(f) === "context")) {
     verdict = "unknown";
   } else {
     verdict = "clean";
+    reasons.push(cleanHeadline(coverage));
   }
   reasons.push(...attempt.map(say), ...exposure.map(say));
   const raised = verdict === "compromised" || verdict === "attempted";

@@ -329,7 +329,7 @@ describe("event exports: sniffing", () => {
       ["c.xml", '<?xml version="1.0"?><configuration><system.webServer/></configuration>', null],
       ["d.xml", "<Events><Event><System><EventID>1</EventID></System></Event></Events>", "event-xml"],
       ["e.log", readFileSync(join(FIX, "winlogbeat.ndjson")), "event-json"],
-      ["f.bin", Buffer.from([0x45, 0x6c, 0x66, 0x46, 0x69, 0x6c, 0x65, 0, 1, 2, 3]), null],
+      ["f.bin", Buffer.from([0x45, 0x6c, 0x66, 0x46, 0x69, 0x6c, 0x65, 0, 1, 2, 3]), "evtx"],
       [
         "g.LOG",
         "#Software: Microsoft Exchange Server\r\n#Log-type: ECP Server Log\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n",

@@ -9,4 +9,9 @@ export const REF = {
   cve27065: "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2021-27065",
   cssIssue310: "https://github.com/microsoft/CSS-Exchange/issues/310",
   cssIssue312: "https://github.com/microsoft/CSS-Exchange/issues/312",
+  chirp: "https://github.com/cisagov/CHIRP",
+  volexity:
+    "https://www.volexity.com/blog/2021/03/02/active-exploitation-of-microsoft-exchange-zero-day-vulnerabilities/",
+  sigma: "https://github.com/SigmaHQ/sigma",
+  signatureBase: "https://github.com/Neo23x0/signature-base",
 } as const;

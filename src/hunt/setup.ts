@@ -1,0 +1,113 @@
+// What a scan sets up once before reading: user indicator feeds (--ioc) and YARA rules (--yara). The
+// main thread reads and checks them (bad input is a usage error, not a crash in a worker); every
+// thread then applies the same setup (workers get it as workerData), so row literals, content rules
+// and YARA agree everywhere.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { type Ioc, parseFeed } from "../detections/iocs/feeds.js";
+import { setUserIocs } from "../detections/iocs/state.js";
+import {
+  compileYara,
+  setYaraSources,
+  type YaraSource,
+  yaraEngine,
+  yaraUnavailable,
+} from "../detections/yara.js";
+import { UsageError } from "../evidence/targets.js";
+import type { Skipped } from "../model/types.js";
+import { forgetPlans } from "./task.js";
+
+export interface HuntSetup {
+  userIocs: Ioc[];
+  yara: YaraSource[];
+  /** Problems with the set-up itself (unreadable feed lines, YARA unavailable): listed on every server. */
+  warnings: Skipped[];
+}
+
+export interface SetupOptions {
+  /** --ioc FILE (CSV or text). */
+  iocFiles?: string[];
+  /** --yara FILE|DIR (.yar/.yara files in a folder, recursively). */
+  yara?: string[];
+}
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`${what}: cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+function ruleFiles(path: string): string[] {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new UsageError(`--yara: no such file or folder: ${path}`);
+  }
+  if (!st.isDirectory()) return [path];
+  const out: string[] = [];
+  for (const e of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) out.push(...ruleFiles(p));
+    else if (/\.(yar|yara)$/i.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Read and check the user's feeds and rules. Throws UsageError for missing files or bad rules. */
+export function prepareHunt(o: SetupOptions): HuntSetup {
+  const setup: HuntSetup = { userIocs: [], yara: [], warnings: [] };
+  for (const f of o.iocFiles ?? []) {
+    const parsed = parseFeed(readText(f, "--ioc"), `user:${f}`);
+    setup.userIocs.push(...parsed.iocs);
+    if (parsed.iocs.length === 0) throw new UsageError(`--ioc ${f}: no hash, IP, path or domain found in it`);
+    if (parsed.bad.length > 0) {
+      const sample = parsed.bad
+        .slice(0, 3)
+        .map((b) => `line ${b.line}: ${JSON.stringify(b.text)}`)
+        .join("; ");
+      setup.warnings.push({
+        file: f,
+        reason: "partial",
+        detail: `indicator feed: ${parsed.bad.length} line(s) not recognised as a hash, IP, path or domain, ignored (${sample})`,
+      });
+    }
+  }
+  const files = (o.yara ?? []).flatMap(ruleFiles);
+  if ((o.yara ?? []).length > 0 && files.length === 0)
+    throw new UsageError(`--yara ${o.yara?.join(", ")}: no .yar or .yara files`);
+  if (files.length > 0) {
+    if (!yaraEngine()) {
+      setup.warnings.push({
+        file: files.join(", "),
+        reason: "refused",
+        detail: `${yaraUnavailable()}; built-in rules ran`,
+      });
+    } else {
+      const sources = files.map((file) => ({ file, text: readText(file, "--yara") }));
+      try {
+        compileYara(sources);
+      } catch (e) {
+        throw new UsageError(`--yara: rules do not compile: ${(e as Error).message}`);
+      }
+      setup.yara = sources;
+    }
+  }
+  return setup;
+}
+
+let current: HuntSetup | null = null;
+
+/** Apply a setup in this thread (null: bundled feeds only, no YARA). */
+export function applySetup(s: HuntSetup | null): void {
+  current = s;
+  setUserIocs(s?.userIocs ?? []);
+  setYaraSources(s?.yara ?? []);
+  forgetPlans();
+}
+
+export function currentSetup(): HuntSetup | null {
+  return current;
+}

@@ -1,0 +1,285 @@
+// The file sweep: every file in the web folders, under --files roots, and every other file not read as
+// a log is read once (bounded), hashed, and offered to the content detections (web-shell rules, IOC
+// hashes and paths, YARA). Runs in the worker pool next to the log reading; never throws for a file.
+import { createHash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { activeIocs } from "../detections/iocs/state.js";
+import { detections } from "../detections/registry.js";
+import {
+  type ContentDetection,
+  draftsOf,
+  type FindingDraft,
+  type MatchContext,
+  type SweptFile,
+  type WebFolder,
+} from "../detections/types.js";
+import { webFolderOf } from "../detections/webfolders.js";
+import { isLogCandidate } from "../evidence/classify.js";
+import { discover, type Inventory } from "../evidence/discover.js";
+import { windowsPathOf } from "../evidence/layout.js";
+import type { FileEntry } from "../model/records.js";
+import type { Skipped } from "../model/types.js";
+import { currentSetup } from "./setup.js";
+
+/** Files up to this size are hashed whole. */
+export const HASH_CAP = 32 * 2 ** 20;
+/** Content rules and YARA see at most this many bytes of a file. */
+export const CONTENT_CAP = 8 * 2 ** 20;
+const BATCH_BYTES = 8 * 2 ** 20;
+const BATCH_FILES = 256;
+
+export interface SweepTask {
+  id: number;
+  abs: string;
+  rel: string;
+  winPath: string | null;
+  size: number;
+  mtime: string;
+  folder: WebFolder | null;
+  extraRoot: boolean;
+  ctx: MatchContext;
+  maxDraftsPerCheck: number;
+}
+
+export interface SweepResult {
+  id: number;
+  drafts: FindingDraft[];
+  omitted: Record<string, number>;
+  skip: Skipped | null;
+  /** Bytes read. */
+  bytes: number;
+  detectionErrors: string[];
+}
+
+const contentDetections = detections.filter((d): d is ContentDetection => d.type === "content");
+
+let small: Buffer | null = null;
+let large: Buffer | null = null;
+/** One read buffer per thread, grown once to the cap (files are read whole, up to HASH_CAP). */
+function bufferFor(bytes: number): Buffer {
+  if (bytes <= 1 << 20) {
+    small ??= Buffer.allocUnsafe(1 << 20);
+    return small;
+  }
+  if (!large || large.length < bytes)
+    large = Buffer.allocUnsafe(Math.max(bytes, large ? large.length * 2 : 0));
+  return large;
+}
+
+function readInto(fd: number, buf: Buffer, want: number): number {
+  let got = 0;
+  while (got < want) {
+    const n = readSync(fd, buf, got, Math.min(want - got, 1 << 24), got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got;
+}
+
+export function runSweepTask(task: SweepTask): SweepResult {
+  const result: SweepResult = {
+    id: task.id,
+    drafts: [],
+    omitted: {},
+    skip: null,
+    bytes: 0,
+    detectionErrors: [],
+  };
+  const whole = task.size <= HASH_CAP;
+  const want = whole ? task.size : CONTENT_CAP;
+  let n: number;
+  let buf: Buffer;
+  try {
+    const fd = openSync(task.abs, "r");
+    try {
+      buf = bufferFor(want);
+      n = readInto(fd, buf, want);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    result.skip = { file: task.rel, reason: "unreadable", detail: (e as Error).message };
+    return result;
+  }
+  result.bytes = n;
+  const data = buf.subarray(0, n);
+  const iocs = activeIocs();
+  const hash = (alg: string) => createHash(alg).update(data).digest("hex");
+  const content = data.subarray(0, Math.min(n, CONTENT_CAP));
+  let lower: string | null = null;
+  const file: SweptFile = {
+    path: task.rel,
+    winPath: task.winPath,
+    size: task.size,
+    mtime: task.mtime,
+    folder: task.folder,
+    extraRoot: task.extraRoot,
+    sha256: whole ? hash("sha256") : null,
+    sha1: whole && iocs.sha1.size > 0 ? hash("sha1") : null,
+    md5: whole && iocs.md5.size > 0 ? hash("md5") : null,
+    content,
+    truncated: content.length < task.size,
+    lower: () => {
+      lower ??= content.toString("latin1").toLowerCase();
+      return lower;
+    },
+  };
+  if (!whole && (task.folder !== null || task.extraRoot)) {
+    result.skip = {
+      file: task.rel,
+      reason: "too-large",
+      detail: `${task.size} bytes: not hashed (cap ${HASH_CAP >> 20} MiB); content rules read the first ${CONTENT_CAP >> 20} MiB`,
+    };
+  }
+  const kept = new Map<string, number>();
+  for (const d of contentDetections) {
+    try {
+      if (!d.select(file)) continue;
+      for (const draft of draftsOf(d.match(file, task.ctx))) {
+        const k = kept.get(draft.check) ?? 0;
+        if (k >= task.maxDraftsPerCheck) {
+          result.omitted[draft.check] = (result.omitted[draft.check] ?? 0) + 1;
+          continue;
+        }
+        kept.set(draft.check, k + 1);
+        result.drafts.push({ ...draft, file: draft.file === undefined ? task.rel : draft.file, line: null });
+      }
+    } catch (e) {
+      if (result.detectionErrors.length < 10)
+        result.detectionErrors.push(`${d.id} failed on ${task.rel}: ${(e as Error).message}`);
+    }
+  }
+  return result;
+}
+
+export function runSweepBatch(batch: SweepTask[]): SweepResult[] {
+  return batch.map(runSweepTask);
+}
+
+/** A swept file's result when its worker died: the file is reported, not lost. */
+export function crashedSweep(t: SweepTask, e: Error): SweepResult {
+  return {
+    id: t.id,
+    drafts: [],
+    omitted: {},
+    skip: { file: t.rel, reason: "unreadable", detail: `sweep crashed: ${e.message}` },
+    bytes: 0,
+    detectionErrors: [],
+  };
+}
+
+/** Which files of an inventory the sweep reads. */
+export function sweepSelection(files: FileEntry[]): { entry: FileEntry; folder: WebFolder | null }[] {
+  const out: { entry: FileEntry; folder: WebFolder | null }[] = [];
+  for (const entry of files) {
+    const folder = webFolderOf(entry.winPath);
+    // Logs outside web folders are read by the log readers, and are never malware samples.
+    if (folder === null && isLogCandidate(entry.path)) continue;
+    out.push({ entry, folder });
+  }
+  return out;
+}
+
+function batches(tasks: SweepTask[]): SweepTask[][] {
+  const out: SweepTask[][] = [];
+  let cur: SweepTask[] = [];
+  let bytes = 0;
+  for (const t of tasks) {
+    cur.push(t);
+    bytes += Math.min(t.size, HASH_CAP);
+    if (bytes >= BATCH_BYTES || cur.length >= BATCH_FILES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+export interface SweepOptions {
+  server: string;
+  installPath: string | null;
+  /** --files roots: swept whole, content rules on every file. */
+  extraRoots?: string[];
+  maxDraftsPerCheck: number;
+  /** Runs a batch (in a worker, or inline). */
+  run: (batch: SweepTask[]) => Promise<SweepResult[]>;
+  /** Below this many bytes to read, the sweep runs in this thread (worker start-up costs more). */
+  inlineBytes?: number;
+}
+
+/** Default for SweepOptions.inlineBytes. */
+export const SWEEP_INLINE_BYTES = 32 * 2 ** 20;
+
+export interface SweepOutcome {
+  drafts: FindingDraft[];
+  omitted: Record<string, number>;
+  skipped: Skipped[];
+  files: number;
+  bytes: number;
+}
+
+/** `--files DIR`: the path given, with forward slashes, names its files in findings. */
+function extraRootLabel(dir: string): string {
+  return dir.replaceAll("\\", "/").replace(/\/+$/, "") || "/";
+}
+
+/** Sweep a server's files (and the --files roots). */
+export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<SweepOutcome> {
+  const out: SweepOutcome = {
+    drafts: [],
+    omitted: {},
+    skipped: [...(currentSetup()?.warnings ?? [])],
+    files: 0,
+    bytes: 0,
+  };
+  const tasks: SweepTask[] = [];
+  const add = (entry: FileEntry, folder: WebFolder | null, extraRoot: boolean) =>
+    tasks.push({
+      id: tasks.length,
+      abs: entry.abs,
+      rel: entry.path,
+      winPath: entry.winPath,
+      size: entry.size,
+      mtime: entry.mtime,
+      folder,
+      extraRoot,
+      ctx: { server: o.server, file: entry.path, installPath: o.installPath },
+      maxDraftsPerCheck: o.maxDraftsPerCheck,
+    });
+  for (const { entry, folder } of sweepSelection(inv.files)) add(entry, folder, false);
+  for (const dir of o.extraRoots ?? []) {
+    const label = extraRootLabel(dir);
+    const extra = await discover([{ abs: resolve(dir), relBase: label, filesOnly: true }]);
+    out.skipped.push(...extra.skipped);
+    for (const entry of extra.files) {
+      // Windows path: as if the root's own name were the top of the copied tree (`inetpub/...`).
+      const inRoot = entry.path.slice(label.length + 1);
+      const win = entry.winPath ?? windowsPathOf(`${basename(resolve(dir))}/${inRoot}`).path;
+      add({ ...entry, winPath: win }, webFolderOf(win), true);
+    }
+  }
+  const toRead = tasks.reduce((n, t) => n + Math.min(t.size, HASH_CAP), 0);
+  const inline = toRead < (o.inlineBytes ?? SWEEP_INLINE_BYTES) && tasks.length < 4096;
+  const results = await Promise.all(
+    batches(tasks).map((b) => (inline ? Promise.resolve(runSweepBatch(b)) : o.run(b))),
+  );
+  for (const batch of results) {
+    for (const r of batch) {
+      out.files++;
+      out.bytes += r.bytes;
+      out.drafts.push(...r.drafts);
+      for (const [c, n] of Object.entries(r.omitted)) out.omitted[c] = (out.omitted[c] ?? 0) + n;
+      if (r.skip) out.skipped.push(r.skip);
+      for (const e of r.detectionErrors)
+        out.skipped.push({
+          file: tasks[r.id].rel,
+          reason: "partial",
+          detail: `detection error (please report): ${e}`,
+        });
+    }
+  }
+  return out;
+}

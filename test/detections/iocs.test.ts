@@ -1,0 +1,184 @@
+// Indicator feeds (bundled and user) and the IOC detections: hashes, paths, client IPs, domains.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { iocDomain } from "../../src/detections/iocs/domain.js";
+import { bundledIocs, inferIoc, iocPathKey, parseFeed } from "../../src/detections/iocs/feeds.js";
+import { iocFileHash } from "../../src/detections/iocs/hash.js";
+import { iocClientIp, MAX_LITERALS } from "../../src/detections/iocs/ip.js";
+import { iocFilePath } from "../../src/detections/iocs/path.js";
+import { activeIocs, setUserIocs } from "../../src/detections/iocs/state.js";
+import { type ContentDetection, draftsOf, type SweptFile } from "../../src/detections/types.js";
+import { ctx, fakeRow } from "../helpers.js";
+import { ASPNET_CLIENT, ECP_AUTH, OWA_AUTH, swept } from "../sweep-helpers.js";
+
+function run(d: ContentDetection, f: SweptFile) {
+  return d.select(f) ? draftsOf(d.match(f, ctx(f.path))) : [];
+}
+
+test("bundled feeds: MSTIC hashes + blog extras, paths, domains; CHIRP/Volexity IPs", () => {
+  const b = bundledIocs();
+  assert.equal(b.sha256.size, 48); // 45 MSTIC + 3 from the blog post
+  assert.equal(b.ip.size, 15); // CHIRP's 15 include Volexity's 13
+  assert.equal(b.domain.size, 3);
+  // 104 path rows, 5 duplicates (case-insensitive)
+  assert.equal(b.path.size, 99);
+  assert.match(b.ip.get("103.77.192.219")!.source, /CHIRP.*Volexity|Volexity.*CHIRP/);
+  assert.equal(b.ip.get("5.2.69.14")!.source, "CISA CHIRP AA21-062A");
+  assert.ok(b.sha256.has("097549cf7d0f76f0d99edf8b2d91c60977fd6a96e4b8c3c94b0b1733dc026d3e"));
+  assert.ok(b.path.has("<fe>\\owa\\auth\\one1.aspx"));
+  assert.ok(b.path.has("\\inetpub\\wwwroot\\aspnet_client\\system_web\\log.aspx"));
+});
+
+test("inferIoc: types from values; junk rejected", () => {
+  assert.equal(inferIoc("B75F163CA9B9240BF4B37AD92BC7556B40A17E27C2B8ED5C8991385FE07D17D0")?.type, "sha256");
+  assert.equal(inferIoc("da39a3ee5e6b4b0d3255bfef95601890afd80709")?.type, "sha1");
+  assert.equal(inferIoc("d41d8cd98f00b204e9800998ecf8427e")?.type, "md5");
+  assert.deepEqual(inferIoc(" 10.1.2.3 "), { type: "ip", key: "10.1.2.3" });
+  assert.deepEqual(inferIoc("[2001:DB8::1]"), { type: "ip", key: "2001:db8::1" });
+  assert.deepEqual(inferIoc("D:\\inetpub\\wwwroot\\aspnet_client\\x.aspx"), {
+    type: "path",
+    key: "\\inetpub\\wwwroot\\aspnet_client\\x.aspx",
+  });
+  assert.deepEqual(inferIoc("Evil.Example.COM."), { type: "domain", key: "evil.example.com" });
+  for (const junk of ["", "hello", "1.2.3", "999.1.1.1", "abc123", "12345"])
+    assert.equal(inferIoc(junk), null, junk);
+});
+
+test("iocPathKey: any install location, drive, admin share and case", () => {
+  const k = iocPathKey(
+    "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\owa\\auth\\a.aspx",
+  );
+  assert.equal(k, "<fe>\\owa\\auth\\a.aspx");
+  assert.equal(iocPathKey("E:/Exch/V15/FRONTEND/HTTPPROXY/OWA/AUTH/A.ASPX"), k);
+  assert.equal(
+    iocPathKey("\\\\127.0.0.1\\c$\\inetpub\\wwwroot\\aspnet_client\\x.aspx"),
+    "\\inetpub\\wwwroot\\aspnet_client\\x.aspx",
+  );
+});
+
+test("parseFeed: text, CSV with a header, quoted cells, comments and bad lines", () => {
+  const text = parseFeed("# my list\n1.2.3.4\n\nnot an indicator\nevil.example.org\r\n", "user:t");
+  assert.deepEqual(
+    text.iocs.map((i) => i.type),
+    ["ip", "domain"],
+  );
+  assert.deepEqual(text.bad, [{ line: 4, text: "not an indicator" }]);
+  const csv = parseFeed(
+    'date,Indicator,type\n2021-03-01,"C:\\inetpub\\wwwroot\\aspnet_client\\a,b.aspx",filepath\n2021-03-02,5.6.7.8,ip\n',
+    "user:c",
+  );
+  assert.deepEqual(
+    csv.iocs.map((i) => [i.type, i.key]),
+    [
+      ["path", "\\inetpub\\wwwroot\\aspnet_client\\a,b.aspx"],
+      ["ip", "5.6.7.8"],
+    ],
+  );
+  assert.equal(csv.bad.length, 0);
+  // Headerless CSV: the first cell.
+  const first = parseFeed("8.8.4.4,seen 2021\n", "user:h");
+  assert.deepEqual(
+    first.iocs.map((i) => i.key),
+    ["8.8.4.4"],
+  );
+});
+
+test("ioc-file-hash: bundled and user hashes (sha256/sha1/md5); unknown hash is no finding", (t) => {
+  t.after(() => setUserIocs([]));
+  const f = swept(`${ASPNET_CLIENT}x.aspx`, "inert content");
+  assert.deepEqual(run(iocFileHash, f), []);
+  const known = { ...f, sha256: "b75f163ca9b9240bf4b37ad92bc7556b40a17e27c2b8ed5c8991385fe07d17d0" };
+  const d = run(iocFileHash, known);
+  assert.equal(d.length, 1);
+  assert.match(d[0].evidence.Feed, /MSTIC/);
+  assert.equal(d[0].evidence.SHA256, known.sha256);
+  setUserIocs(parseFeed(`${f.sha256}\nd41d8cd98f00b204e9800998ecf8427e\n`, "user:mine").iocs);
+  assert.equal(run(iocFileHash, f)[0].evidence.Feed, "user:mine");
+  const md5 = { ...swept("C:\\x\\y.bin", "z"), md5: "d41d8cd98f00b204e9800998ecf8427e" };
+  assert.equal(run(iocFileHash, md5)[0].evidence.Rule, "md5:d41d8cd98f00b204e9800998ecf8427e");
+});
+
+test("ioc-file-path: MSTIC paths at any install path; Exchange's own file name is downgraded", () => {
+  const hit = run(
+    iocFilePath,
+    swept("D:\\Exchange\\V15\\FrontEnd\\HttpProxy\\owa\\auth\\OutlookZH.aspx", "x"),
+  );
+  assert.equal(hit.length, 1);
+  assert.equal(hit[0].severity, undefined);
+  const shipped = run(iocFilePath, swept(`${ECP_AUTH}TimeoutLogout.aspx`, "x"));
+  assert.equal(shipped.length, 1);
+  assert.equal(shipped[0].severity, "medium");
+  // Traps: same name elsewhere; Exchange's logon.aspx (not in the feed); no Windows path.
+  assert.deepEqual(run(iocFilePath, swept("C:\\temp\\OutlookZH.aspx", "x")), []);
+  assert.deepEqual(run(iocFilePath, swept(`${OWA_AUTH}logon.aspx`, "x")), []);
+  assert.deepEqual(run(iocFilePath, swept(null, "x")), []);
+});
+
+test("ioc-client-ip: HttpProxy ClientIpAddress and IIS c-ip; the IP elsewhere in the row is no hit", () => {
+  const lits = iocClientIp.literals!;
+  assert.ok(lits.includes("80.92.205.81"));
+  const hp = fakeRow("httpproxy", {
+    DateTime: "2021-03-03T06:49:43.208Z",
+    ClientIpAddress: "80.92.205.81",
+    UrlStem: "/ecp/y.js",
+    HttpStatus: "200",
+  });
+  const d = draftsOf(iocClientIp.match(hp, ctx()));
+  assert.equal(d.length, 1);
+  assert.equal(d[0].evidence.ClientIpAddress, "80.92.205.81");
+  assert.match(d[0].evidence.Feed, /Volexity/);
+  const iis = fakeRow(
+    "iis-w3c",
+    {
+      "c-ip": "91.192.103.43",
+      "cs-method": "POST",
+      "cs-uri-stem": "/ecp/default.flt",
+      "sc-status": "200",
+      "cs-uri-query": "-",
+    },
+    { time: "2021-03-02T01:02:03.000Z" },
+  );
+  const e = draftsOf(iocClientIp.match(iis, ctx()));
+  assert.deepEqual(e[0].evidence, {
+    ClientIp: "91.192.103.43",
+    Method: "POST",
+    UriStem: "/ecp/default.flt",
+    Status: "200",
+    Feed: "CISA CHIRP AA21-062A",
+  });
+  assert.equal(e[0].time, "2021-03-02T01:02:03.000Z");
+  // Traps: the literal inside another field, or a longer address containing it.
+  const other = fakeRow("httpproxy", { ClientIpAddress: "10.0.0.5", UrlQuery: "x=80.92.205.81" });
+  assert.deepEqual(draftsOf(iocClientIp.match(other, ctx())), []);
+  const longer = fakeRow("iis-w3c", { "c-ip": "15.2.69.145" });
+  assert.deepEqual(draftsOf(iocClientIp.match(longer, ctx())), []);
+});
+
+test("ioc-client-ip: user IPs join the literals; past the cap the rule reads every row", (t) => {
+  t.after(() => setUserIocs([]));
+  setUserIocs(parseFeed("203.0.113.77\n", "user:ip").iocs);
+  assert.ok(iocClientIp.literals!.includes("203.0.113.77"));
+  const many = Array.from({ length: MAX_LITERALS }, (_, i) => `198.18.${i >> 8}.${i & 255}`).join("\n");
+  setUserIocs(parseFeed(many, "user:many").iocs);
+  assert.equal(iocClientIp.literals, null);
+  const row = fakeRow("httpproxy", { ClientIpAddress: "198.18.0.7" });
+  assert.equal(draftsOf(iocClientIp.match(row, ctx())).length, 1);
+  assert.ok(activeIocs().ip.size > MAX_LITERALS);
+});
+
+test("ioc-domain-in-file: a web file naming a feed domain or its subdomain; lookalikes are not hits", () => {
+  const hit = run(
+    iocDomain,
+    swept(`${ASPNET_CLIENT}d.aspx`, 'var u = "http://jennifer.krebsonsecurity.top/x";'),
+  );
+  assert.equal(hit.length, 1);
+  assert.match(hit[0].evidence.Match, /krebsonsecurity\.top/);
+  assert.equal(hit[0].evidence.Rule, "domain:jennifer.krebsonsecurity.top"); // the listed subdomain, by name
+  const sub = run(iocDomain, swept(`${OWA_AUTH}e.aspx`, "fetch('https://cdn.krebsonsecurity.top/p')"));
+  assert.equal(sub.length, 1);
+  assert.deepEqual(
+    run(iocDomain, swept(`${OWA_AUTH}f.aspx`, "notkrebsonsecurity.top.example krebsonsecurity.topx")),
+    [],
+  );
+  assert.deepEqual(run(iocDomain, swept("C:\\Users\\a\\notes.txt", "krebsonsecurity.top")), []);
+});

@@ -1,0 +1,210 @@
+// The file sweep end to end through the library API and the CLI: web folders recognised from the
+// layout, --files roots, --ioc feeds, caps, workers and inline, YARA. Fixtures are inert.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { yaraEngine } from "../../src/detections/yara.js";
+import { CONTENT_CAP, HASH_CAP } from "../../src/hunt/sweep.js";
+import { scan } from "../../src/index.js";
+import type { Finding, ServerResult } from "../../src/model/types.js";
+import { runCli, tempDir } from "../helpers.js";
+import { inertPage } from "../sweep-helpers.js";
+
+const FE = "C/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy";
+const CHOPPER = inertPage('eval(Request.Item["x"],"unsafe");');
+const MTIME = new Date("2021-03-03T06:50:13Z");
+
+function put(root: string, rel: string, data: string | Buffer, mtime = MTIME): string {
+  const abs = join(root, rel);
+  mkdirSync(dirname(abs), { recursive: true });
+  writeFileSync(abs, data);
+  utimesSync(abs, mtime, mtime);
+  return abs;
+}
+
+function server(root: string): void {
+  put(root, "C/inetpub/wwwroot/aspnet_client/system_web/shell.aspx", CHOPPER);
+  put(
+    root,
+    `${FE}/owa/auth/logon.aspx`,
+    '<%@ Page language="c#" %><html><% if (Request.QueryString["a"]=="1") { %>x<% } %></html>',
+  );
+  put(root, `${FE}/owa/auth/Current/themes/resources/logon.css`, "body{margin:0}");
+  put(
+    root,
+    `${FE}/owa/auth/15.1.2176/scripts/premium/flogon.js`,
+    'var a=function(e){return eval("("+e+")")};',
+  );
+  put(root, "C/inetpub/wwwroot/iisstart.htm", "<html>IIS</html>");
+  put(root, "C/ProgramData/notes.txt", "nothing");
+}
+
+const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex");
+const by = (s: ServerResult, check: string): Finding[] => s.findings.filter((f) => f.check === check);
+
+for (const workers of [0, 2]) {
+  test(`sweep finds web shells in web folders, with the shared evidence keys (workers ${workers})`, async (t) => {
+    const root = join(tempDir(t), "EXCH01");
+    server(root);
+    // sweepInlineBytes 0: the worker path even for a tiny tree.
+    const r = await scan([root], { workers, sweepInlineBytes: 0 });
+    const s = r.servers[0];
+    const chop = by(s, "webshell-chopper");
+    assert.equal(chop.length, 1);
+    const f = chop[0];
+    assert.equal(f.file, "C/inetpub/wwwroot/aspnet_client/system_web/shell.aspx");
+    assert.equal(f.line, null);
+    assert.equal(f.time, MTIME.toISOString());
+    assert.equal(f.evidence.Path, "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\shell.aspx");
+    assert.equal(f.evidence.SHA256, sha(CHOPPER));
+    assert.equal(f.evidence.Size, String(Buffer.byteLength(CHOPPER)));
+    assert.equal(f.evidence.Modified, MTIME.toISOString());
+    assert.ok(f.evidence.Rule && f.evidence.Match);
+    assert.deepEqual(f.cves, ["CVE-2021-26858", "CVE-2021-27065"]);
+    assert.equal(by(s, "script-in-aspnet-client").length, 1);
+    assert.equal(s.verdict, "compromised");
+    // Traps in the same tree: Exchange's logon page, a theme, minified JS, the IIS start page.
+    const files = new Set(s.findings.map((x) => x.file));
+    for (const clean of ["logon.aspx", "logon.css", "flogon.js", "iisstart.htm"])
+      assert.ok(![...files].some((p) => p?.endsWith(clean)), clean);
+    // Every file but ProgramData/notes.txt (a .txt outside web folders is read as a possible log).
+    assert.equal(s.stats.sweptFiles, 5);
+    assert.ok((s.stats.sweptBytes ?? 0) > 0);
+  });
+}
+
+test("a clean tree stays clean: the sweep adds no finding", async (t) => {
+  const root = join(tempDir(t), "EXCH02");
+  put(root, `${FE}/owa/auth/logon.aspx`, "<%@ Page %><html></html>");
+  put(root, "C/inetpub/wwwroot/aspnet_client/system_web/4_0_30319/.keep", "");
+  const r = await scan([root], { workers: 0 });
+  assert.deepEqual(
+    r.servers[0].findings.filter((f) => f.check !== "log-coverage"),
+    [],
+  );
+});
+
+test("--files sweeps any folder (content rules on every file) and --ioc adds user hashes", async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, "EXCH01");
+  put(root, "C/ProgramData/x.txt", "x");
+  const extra = join(dir, "site");
+  const payload = "inert sample for a user hash feed";
+  put(extra, "app/upload/a.aspx", CHOPPER);
+  put(extra, "app/bin/tool.dat", payload);
+  const feed = put(dir, "feed.csv", `Indicator,Type\n${sha(payload)},sha256\nnot-an-ioc,x\n`);
+  const r = await scan([root], { workers: 0, files: [extra], iocFiles: [feed] });
+  const s = r.servers[0];
+  const chop = by(s, "webshell-chopper");
+  assert.equal(chop.length, 1);
+  assert.equal(chop[0].file, `${extra.replaceAll("\\", "/")}/app/upload/a.aspx`);
+  const hash = by(s, "ioc-file-hash");
+  assert.equal(hash.length, 1);
+  assert.equal(hash[0].evidence.Feed, `user:${feed}`);
+  // The unrecognised feed line is reported, not silently dropped.
+  assert.ok(s.skipped.some((k) => k.file === feed && /1 line/.test(k.detail)));
+  // The user feed does not outlive the scan.
+  const again = await scan([root], { workers: 0, files: [extra] });
+  assert.equal(by(again.servers[0], "ioc-file-hash").length, 0);
+});
+
+test("caps: a web-folder file over the hashing cap is reported and its head still read", async (t) => {
+  const root = join(tempDir(t), "EXCH01");
+  const big = Buffer.alloc(HASH_CAP + 1024, 0x20);
+  Buffer.from(CHOPPER).copy(big, 0);
+  put(root, "C/inetpub/wwwroot/aspnet_client/big.aspx", big);
+  const r = await scan([root], { workers: 0 });
+  const s = r.servers[0];
+  const f = by(s, "webshell-chopper")[0];
+  assert.match(f.evidence.SHA256, /not computed/);
+  assert.equal(f.evidence.Truncated, `content rules read the first ${CONTENT_CAP} of ${big.length} bytes`);
+  assert.ok(s.skipped.some((k) => k.reason === "too-large" && k.file.endsWith("big.aspx")));
+});
+
+test("bad input: unreadable --ioc or --yara file is a usage error; a missing --files root is reported", async (t) => {
+  const dir = tempDir(t);
+  const root = join(dir, "EXCH01");
+  put(root, "C/ProgramData/x.txt", "x");
+  await assert.rejects(scan([root], { workers: 0, iocFiles: [join(dir, "nope.txt")] }), /--ioc: cannot read/);
+  const empty = put(dir, "empty.txt", "# nothing\n");
+  await assert.rejects(scan([root], { workers: 0, iocFiles: [empty] }), /no hash, IP, path or domain/);
+  await assert.rejects(scan([root], { workers: 0, yara: [join(dir, "none.yar")] }), /no such file/);
+  const r = await scan([root], { workers: 0, files: [join(dir, "missing")] });
+  assert.ok(r.servers[0].skipped.some((k) => k.reason === "not-found"));
+  const cli = runCli(["scan", root, "--no-progress", "--ioc", join(dir, "nope.txt")]);
+  assert.equal(cli.status, 2);
+  assert.match(cli.stderr, /--ioc/);
+});
+
+const RULE = `rule Inert_Chopper_Marker {
+  meta:
+    author = "exhunt tests"
+  strings:
+    $a = "eval(Request.Item[" nocase
+    $b = "unsafe"
+  condition:
+    $a and $b
+}`;
+
+test("--yara: rules compiled once, run on swept files; compile errors are usage errors", async (t) => {
+  if (!yaraEngine()) {
+    t.skip("yara-x engine (@litko/yara-x) not installed on this platform");
+    return;
+  }
+  const dir = tempDir(t);
+  const root = join(dir, "EXCH01");
+  server(root);
+  const rules = put(dir, "rules/inert.yar", RULE);
+  for (const workers of [0, 2]) {
+    const r = await scan([root], { workers, yara: [join(dir, "rules")], sweepInlineBytes: 0 });
+    const y = by(r.servers[0], "yara-match");
+    assert.equal(y.length, 1, `workers ${workers}`);
+    assert.equal(y[0].evidence.Rule, "Inert_Chopper_Marker");
+    assert.match(y[0].evidence.RuleMeta, /author=exhunt tests/);
+    assert.equal(y[0].file, "C/inetpub/wwwroot/aspnet_client/system_web/shell.aspx");
+  }
+  const bad = put(dir, "bad.yar", "rule x { condition: $a }");
+  await assert.rejects(scan([root], { workers: 0, yara: [bad] }), /rules do not compile/);
+  const cli = runCli(["scan", root, "--no-progress", "--json", "-", "--yara", rules]);
+  assert.equal(cli.status, 1);
+  assert.ok(JSON.parse(cli.stdout).servers[0].findings.some((f: Finding) => f.check === "yara-match"));
+});
+
+test("sweep tasks run in worker threads (not the inline fallback) and carry the setup", async (t) => {
+  const dir = tempDir(t);
+  const abs = put(dir, "C/inetpub/wwwroot/aspnet_client/w.aspx", CHOPPER);
+  const feed = put(dir, "feed.txt", `${sha(CHOPPER)}\n`);
+  const { WorkerPool } = await import("../../src/hunt/pool.js");
+  const { applySetup, prepareHunt } = await import("../../src/hunt/setup.js");
+  applySetup(prepareHunt({ iocFiles: [feed] }));
+  const pool = new WorkerPool(1);
+  try {
+    const pending = pool.runSweep([
+      {
+        id: 0,
+        abs,
+        rel: "C/inetpub/wwwroot/aspnet_client/w.aspx",
+        winPath: "C:\\inetpub\\wwwroot\\aspnet_client\\w.aspx",
+        size: Buffer.byteLength(CHOPPER),
+        mtime: MTIME.toISOString(),
+        folder: "aspnet_client",
+        extraRoot: false,
+        ctx: { server: "S", file: "w.aspx", installPath: null },
+        maxDraftsPerCheck: 10,
+      },
+    ]);
+    // The worker was spawned (synchronously) with the setup; this thread now has none, so the hash
+    // finding below can only come from the worker, never from the inline fallback.
+    applySetup(null);
+    const [r] = await pending;
+    assert.equal(pool.broken, null);
+    const checks = r.drafts.map((d) => d.check).sort();
+    // The user hash reached the worker through workerData.
+    assert.deepEqual(checks, ["ioc-file-hash", "script-in-aspnet-client", "webshell-chopper"]);
+  } finally {
+    await pool.close();
+    applySetup(null);
+  }
+});

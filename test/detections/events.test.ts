@@ -185,6 +185,7 @@ describe("MSExchange Management: cmdlets", () => {
     const late = run(exchangeCmdlets, exp, backward);
     assert.deepEqual(checks(late), ["proxyshell-export-cleanup"]);
     assert.equal(late[0].evidence.RecordId, "3", "the finding is about the removal");
+    assert.equal(late[0].evidence.MinutesAfterExport, "2");
     assert.equal(late[0].line, null);
   });
   it("traps: a removal days after the export, a removal with no export, separate files", () => {

@@ -155,6 +155,13 @@ function evidenceOf(ev: EventRecord, c: Cmdlet): Record<string, string> {
   return out;
 }
 
+function exportTiming(exportAt: number, removedAt: number): Record<string, string> {
+  return {
+    ExportAt: new Date(exportAt).toISOString(),
+    MinutesAfterExport: String(Math.round((removedAt - exportAt) / 60000)),
+  };
+}
+
 /** Exports and removals in one file, either order: a removal within an hour after an export is flagged. */
 function correlateCleanup(ev: EventRecord, c: Cmdlet, memory: EventMemory): FindingDraft[] {
   const t = ev.time ? Date.parse(ev.time) : Number.NaN;
@@ -169,7 +176,11 @@ function correlateCleanup(ev: EventRecord, c: Cmdlet, memory: EventMemory): Find
       "removals",
       removals.filter((r) => !hits.includes(r)),
     );
-    return hits.map((r) => ({ ...r.draft, line: null }));
+    return hits.map((r) => ({
+      ...r.draft,
+      line: null,
+      evidence: { ...r.draft.evidence, ...exportTiming(t, r.time) },
+    }));
   }
   if (name !== "remove-mailboxexportrequest") return [];
   const draft: FindingDraft = {
@@ -180,9 +191,7 @@ function correlateCleanup(ev: EventRecord, c: Cmdlet, memory: EventMemory): Find
   const exports = (memory.get("exports") as number[] | undefined) ?? [];
   const prior = exports.filter((e) => e <= t && t - e <= HOUR);
   if (prior.length > 0) {
-    const last = Math.max(...prior);
-    draft.evidence.ExportAt = new Date(last).toISOString();
-    draft.evidence.MinutesAfterExport = String(Math.round((t - last) / 60000));
+    Object.assign(draft.evidence, exportTiming(Math.max(...prior), t));
     return [draft];
   }
   remember<Removal>(memory, "removals", { time: t, draft });

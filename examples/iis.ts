@@ -18,7 +18,7 @@ const ATTACKER = "203.0.113.77";
 const SECOND_GROUP = "192.0.2.144";
 const SCANNER = "198.51.100.23";
 
-interface Req {
+export interface Req {
   t: Date;
   method: string;
   stem: string;
@@ -31,7 +31,7 @@ interface Req {
 
 const w3c = (v: string | undefined) => (v ? v.replaceAll(" ", "+") : "-");
 
-function line(r: Req, serverIp: string, wide: boolean, host: string): string {
+export function iisLine(r: Req, serverIp: string, wide: boolean, host: string): string {
   const iso = r.t.toISOString();
   const cells = [
     iso.slice(0, 10),
@@ -54,7 +54,7 @@ function line(r: Req, serverIp: string, wide: boolean, host: string): string {
   return cells.join(" ");
 }
 
-function header(t: Date, fields: string): string {
+export function iisHeader(t: Date, fields: string = FIELDS): string {
   const d = t.toISOString();
   return `#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: ${d.slice(0, 10)} ${d.slice(11, 19)}\r\n#Fields: ${fields}\r\n`;
 }
@@ -65,7 +65,7 @@ const USERS = ["alice", "bob", "carol", "dave", "erin", "frank"];
 const INTERNAL = ["10.20.1.15", "10.20.1.22", "10.20.3.41", "192.168.50.12"];
 
 /** Benign requests, among them the look-alikes of every IIS check. */
-function benign(r: () => number, srv: Server, t: Date): Req {
+export function benignIisRequest(r: () => number, srv: Server, t: Date): Req {
   const user = USERS[Math.floor(r() * USERS.length)];
   const upn = `${user}@${srv.domain}`;
   const ip = INTERNAL[Math.floor(r() * INTERNAL.length)];
@@ -226,7 +226,8 @@ export function writeIisLogs(root: string, srv: Server, o: Options, compromised:
   const perHour = Math.max(1, Math.round(o.rowsPerHour / 4));
   const reqs: Req[] = [];
   for (let h = o.from.getTime(); h < o.to.getTime(); h += 3_600_000) {
-    for (let i = 0; i < perHour; i++) reqs.push(benign(r, srv, new Date(h + Math.floor(r() * 3_600_000))));
+    for (let i = 0; i < perHour; i++)
+      reqs.push(benignIisRequest(r, srv, new Date(h + Math.floor(r() * 3_600_000))));
   }
   if (compromised) reqs.push(...attack().filter((q) => q.t >= o.from && q.t < o.to));
   reqs.sort((a, b) => a.t.getTime() - b.t.getTime());
@@ -243,14 +244,14 @@ export function writeIisLogs(root: string, srv: Server, o: Options, compromised:
     const start = new Date(`${day}T00:00:00Z`);
     const restart = n++ === 1 ? new Date(`${day}T12:00:00Z`) : null;
     const wideAfter = restart && !compromised;
-    const parts = [header(start, FIELDS)];
+    const parts = [iisHeader(start, FIELDS)];
     let switched = false;
     for (const q of list) {
       if (restart && !switched && q.t >= restart) {
-        parts.push(header(restart, wideAfter ? FIELDS_WIDE : FIELDS));
+        parts.push(iisHeader(restart, wideAfter ? FIELDS_WIDE : FIELDS));
         switched = true;
       }
-      parts.push(`${line(q, serverIp, Boolean(wideAfter && switched), `mail.${srv.domain}`)}\r\n`);
+      parts.push(`${iisLine(q, serverIp, Boolean(wideAfter && switched), `mail.${srv.domain}`)}\r\n`);
     }
     const abs = join(root, `C/inetpub/logs/LogFiles/W3SVC1/u_ex${day.slice(2).replaceAll("-", "")}.log`);
     mkdirSync(dirname(abs), { recursive: true });

@@ -52,7 +52,10 @@ export const checks = {
   },
 } satisfies Record<string, CheckInfo>;
 
-/** Volexity's user agents as CHIRP lists them (raw W3C form: spaces written as `+`). */
+/**
+ * Volexity's user agents as CHIRP lists them (raw W3C form: spaces written as `+`). Source: cisagov/CHIRP
+ * indicators/AA21062A.yaml, rule `ecp_user_agents` (CISA, CC0 1.0 public domain dedication).
+ */
 export const ATTACKER_USER_AGENTS = [
   "ExchangeServicesClient/0.0.0.0",
   "python-requests/2.19.1",

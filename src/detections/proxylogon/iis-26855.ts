@@ -91,8 +91,12 @@ const NEEDLES = caseVariants("/auth/Current/", "/ecp/", "/auth/x.js", "/auth/w.j
   Buffer.from(n),
 );
 
-/** Before the split: one token of the line is an entry path (looser than `match`: the method is not checked). */
+const POST = Buffer.from(" POST ");
+
+/** Before the split: the line has a POST token and one token is an entry path (looser than `match`). */
 function entryPathInLine(buf: Buffer, start: number, end: number): boolean {
+  const post = buf.indexOf(POST, start);
+  if (post < 0 || post + POST.length > end) return false;
   for (const n of NEEDLES) {
     for (let h = buf.indexOf(n, start); h >= 0 && h < end; h = buf.indexOf(n, h + 1)) {
       const [s, e] = tokenAround(buf, start, end, h);
@@ -110,7 +114,7 @@ export const iisProxyLogonRequest: RowDetection = {
   literals: NEEDLES.map((n) => n.toString("latin1")),
   refine: (buf, start, end) => entryPathInLine(buf, start, end),
   match(row) {
-    if ((row.get("cs-method") ?? "").toUpperCase() !== "POST") return null;
+    if (row.get("cs-method") !== "POST") return null; // HTTP methods are case-sensitive; IIS logs them as sent
     const stem = (row.get("cs-uri-stem") ?? "").toLowerCase();
     if (!isProxyLogonStem(stem)) return null;
     const check = is2xx(statusOf(row)) ? checks.served.id : checks.failed.id;

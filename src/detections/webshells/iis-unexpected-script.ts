@@ -98,10 +98,11 @@ function extensionAt(buf: Buffer, p: number, end: number, ext: Buffer): boolean 
  * dots). The token is tested as logged, which is looser than `match` for percent-encoded stems.
  */
 function scriptTokenInLine(buf: Buffer, start: number, end: number, hit: number): boolean {
-  for (let p = buf.indexOf(DOT, hit); p >= 0 && p < end; p = buf.indexOf(DOT, p + 1)) {
-    if (!EXTENSIONS.some((ext) => extensionAt(buf, p + 1, end, ext))) continue;
-    const [s, e] = tokenAround(buf, start, end, p);
-    if (isUnexpectedScript(buf.toString("latin1", s, e).toLowerCase())) return true;
+  const line = buf.subarray(start, end);
+  for (let p = line.indexOf(DOT, hit - start); p >= 0; p = line.indexOf(DOT, p + 1)) {
+    if (!EXTENSIONS.some((ext) => extensionAt(line, p + 1, line.length, ext))) continue;
+    const [s, e] = tokenAround(line, 0, line.length, p);
+    if (isUnexpectedScript(line.toString("latin1", s, e).toLowerCase())) return true;
   }
   return false;
 }
@@ -111,7 +112,8 @@ export const iisUnexpectedScript: RowDetection = {
   id: "iis-request-to-unexpected-script",
   checks: [checks.request],
   kinds: ["iis-w3c"],
-  literals: [".as", ".AS", ".As", ".cer", ".CER", ".Cer"],
+  // Lower and upper case only (each literal is one pass over the bytes): `.Aspx` is not seen.
+  literals: [".as", ".AS", ".cer", ".CER"],
   refine: scriptTokenInLine,
   match(row) {
     const stem = decodedLower(row.get("cs-uri-stem") ?? "");

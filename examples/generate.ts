@@ -7,6 +7,7 @@
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeEventExport } from "./events.js";
+import { writeIisLogs } from "./iis.js";
 
 export const INSTALL = "C/Program Files/Microsoft/Exchange Server/V15";
 export const HTTPPROXY_FIELDS =
@@ -520,6 +521,7 @@ export function writeCompromised(root: string, o: Partial<Options> = {}): void {
   attack(tree, COMPROMISED, rng(opts.seed + 99));
   tree.write(root, opts.to);
   writeEventExport(root, COMPROMISED, opts.from, opts.to, true);
+  writeIisLogs(root, COMPROMISED, opts, true);
   const extra: [string, Buffer | string, string][] = [
     [
       "C/Windows/Temp/lsass.dmp",
@@ -552,6 +554,7 @@ export function writeClean(root: string, o: Partial<Options> = {}): void {
   background(tree, CLEAN, opts);
   tree.write(root, opts.to);
   writeEventExport(root, CLEAN, opts.from, opts.to, false);
+  writeIisLogs(root, CLEAN, opts, false);
   // A backup agent's archive: listed, but alone it must not raise the verdict.
   const abs = join(root, "C/ProgramData/Veeam/Backup/config-export.zip");
   mkdirSync(dirname(abs), { recursive: true });

@@ -11,7 +11,7 @@ import type { FileEntry, LogKind } from "../model/records.js";
 import type { Finding, ServerResult, Skipped, SourceCoverage } from "../model/types.js";
 import { readerFor } from "../readers/index.js";
 import { linkShellRequests } from "../verdict/correlate.js";
-import { buildCoverage, coverageDrafts, sourceOf } from "../verdict/coverage.js";
+import { buildCoverage, coverageDrafts, layoutHints, sourceOf } from "../verdict/coverage.js";
 import { decideVerdict } from "../verdict/verdict.js";
 import { WorkerPool } from "./pool.js";
 import { runSweepBatch, sweepServer } from "./sweep.js";
@@ -361,7 +361,7 @@ export async function scanServer(
     for (const [c, n] of Object.entries(swept.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
   }
 
-  const coverage = buildCoverage([...sources.values()]);
+  const coverage = buildCoverage([...sources.values()], layoutHints(inv.files));
   drafts.push(...coverageDrafts(coverage));
   const built = drafts.map((d) => toFinding(d, server));
   const linked = linkShellRequests(built, omitted).map((d) => toFinding(d, server));

@@ -37,16 +37,21 @@ function palette(color: boolean) {
 /** The evidence fields that say the most about a finding, in this order, when present. */
 const KEY_FIELDS = [
   "ClientIpAddress",
+  "ClientIp",
   "Method",
   "UrlStem",
+  "UriStem",
   "AnchorMailbox",
   "HttpStatus",
+  "Status",
   "BackEndCookie",
   "DownloadPath",
   "Command",
   "Path",
   "Source",
   "Impact",
+  "RequestCount",
+  "RequestsFrom",
 ];
 
 function shorten(s: string, max: number): string {

@@ -30,9 +30,23 @@ export function sourceOf(kind: LogKind | "event", rel: string, channel?: string)
   }
 }
 
+/** What the evidence layout shows, for sources expected only on some servers. */
+export interface CoverageHints {
+  /** The evidence holds an `inetpub` folder (IIS web root or logs): IIS logs are expected. */
+  inetpub: boolean;
+}
+
+/** Hints from the files found (their Windows paths when known, else their relative paths). */
+export function layoutHints(files: { path: string; winPath: string | null }[]): CoverageHints {
+  const inetpub = files.some((f) => /(^|[\\/])inetpub([\\/]|$)/i.test(f.winPath ?? f.path));
+  return { inetpub };
+}
+
 /** A source a full ProxyLogon assessment needs; later readers add theirs. */
 export interface ExpectedSource {
   name: string;
+  /** Expected only when the layout shows this (default: always). */
+  when?: (hints: CoverageHints) => boolean;
   /** Whether a present coverage source satisfies this expectation. */
   satisfiedBy(source: string): boolean;
   /** What cannot be checked without it. */
@@ -67,6 +81,13 @@ export const expectedSources: ExpectedSource[] = [
     impact:
       "the cmdlet log cannot be checked: Set-*VirtualDirectory web-shell writes (CVE-2021-27065) and ProxyShell mailbox exports",
   },
+  {
+    name: "IIS logs",
+    when: (h) => h.inetpub,
+    satisfiedBy: (s) => s.startsWith("IIS"),
+    impact:
+      "the IIS side of ProxyLogon, ProxyShell and ProxyNotShell, and who used a web shell (shell ↔ request linking), cannot be checked",
+  },
 ];
 
 /** Sources that tell about the campaign; "other" Exchange logs are read but judge nothing. */
@@ -74,10 +95,13 @@ function judged(s: SourceCoverage): boolean {
   return s.source !== "Exchange (other logs)";
 }
 
-export function buildCoverage(sources: SourceCoverage[]): Coverage {
+export function buildCoverage(
+  sources: SourceCoverage[],
+  hints: CoverageHints = { inetpub: false },
+): Coverage {
   const present = sources.filter(judged);
   const missing = expectedSources
-    .filter((e) => !present.some((s) => e.satisfiedBy(s.source)))
+    .filter((e) => (e.when ? e.when(hints) : true) && !present.some((s) => e.satisfiedBy(s.source)))
     .map((e) => e.name);
   const from = CAMPAIGN_WINDOW.exploitationFrom;
   const coversWindow = present.some((s) => s.oldest !== null && s.oldest <= from);

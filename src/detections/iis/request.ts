@@ -74,24 +74,6 @@ export function tokenAround(buf: Buffer, start: number, end: number, at: number)
   return [s, e];
 }
 
-/**
- * A refine that tries every occurrence of `literal` in the line: `test` gets the token around it as
- * lower-case text. Exact or looser than the detection's match, as the contract asks.
- */
-export function tokenRefine(
-  literal: string,
-  test: (token: string) => boolean,
-): (buf: Buffer, start: number, end: number, hit: number) => boolean {
-  const lit = Buffer.from(literal);
-  return (buf, start, end, hit) => {
-    for (let h = hit; h >= 0 && h < end; h = buf.indexOf(lit, h + 1)) {
-      const [s, e] = tokenAround(buf, start, end, h);
-      if (test(buf.toString("latin1", s, e).toLowerCase())) return true;
-    }
-    return false;
-  };
-}
-
 /** Every case spelling of `s` that attackers plausibly send: as written, lower, upper, capitalised. */
 export function caseVariants(...values: string[]): string[] {
   const out = new Set<string>();

@@ -52,7 +52,10 @@ export const checks = {
   },
 } satisfies Record<string, CheckInfo>;
 
-/** Volexity's user agents as CHIRP lists them (raw W3C form: spaces written as `+`). */
+/**
+ * Volexity's user agents as CHIRP lists them (raw W3C form: spaces written as `+`). Source: cisagov/CHIRP
+ * indicators/AA21062A.yaml, rule `ecp_user_agents` (CISA, CC0 1.0 public domain dedication).
+ */
 export const ATTACKER_USER_AGENTS = [
   "ExchangeServicesClient/0.0.0.0",
   "python-requests/2.19.1",
@@ -87,13 +90,25 @@ export function isProxyLogonStem(stem: string): boolean {
 const NEEDLES = caseVariants("/auth/Current/", "/ecp/", "/auth/x.js", "/auth/w.js").map((n) =>
   Buffer.from(n),
 );
+/**
+ * The literals both IIS ProxyLogon detections wake on: few and shared, because every literal costs the
+ * scanner one pass over the bytes (the refines then look at the line itself).
+ */
+const PATH_LITERALS = ["/auth/", "/AUTH/", "/ecp/", "/ECP/"];
 
-/** Before the split: one token of the line is an entry path (looser than `match`: the method is not checked). */
+const POST = Buffer.from(" POST ");
+
+/**
+ * Before the split: the line has a POST token and one token is an entry path (looser than `match`).
+ * Searches run on a view of the line: on the whole buffer, an absent needle would scan the rest of the chunk.
+ */
 function entryPathInLine(buf: Buffer, start: number, end: number): boolean {
+  const line = buf.subarray(start, end);
+  if (line.indexOf(POST) < 0) return false;
   for (const n of NEEDLES) {
-    for (let h = buf.indexOf(n, start); h >= 0 && h < end; h = buf.indexOf(n, h + 1)) {
-      const [s, e] = tokenAround(buf, start, end, h);
-      if (isProxyLogonStem(buf.toString("latin1", s, e).toLowerCase())) return true;
+    for (let h = line.indexOf(n); h >= 0; h = line.indexOf(n, h + 1)) {
+      const [s, e] = tokenAround(line, 0, line.length, h);
+      if (isProxyLogonStem(line.toString("latin1", s, e).toLowerCase())) return true;
     }
   }
   return false;
@@ -104,10 +119,10 @@ export const iisProxyLogonRequest: RowDetection = {
   id: "iis-proxylogon-request",
   checks: [checks.served, checks.failed],
   kinds: ["iis-w3c"],
-  literals: NEEDLES.map((n) => n.toString("latin1")),
+  literals: PATH_LITERALS,
   refine: (buf, start, end) => entryPathInLine(buf, start, end),
   match(row) {
-    if ((row.get("cs-method") ?? "").toUpperCase() !== "POST") return null;
+    if (row.get("cs-method") !== "POST") return null; // HTTP methods are case-sensitive; IIS logs them as sent
     const stem = (row.get("cs-uri-stem") ?? "").toLowerCase();
     if (!isProxyLogonStem(stem)) return null;
     const check = is2xx(statusOf(row)) ? checks.served.id : checks.failed.id;
@@ -116,15 +131,21 @@ export const iisProxyLogonRequest: RowDetection = {
 };
 
 const UA_PATHS = ["/owa/auth/", "/ecp/", "/aspnet_client/"];
+const UA_BYTES = ATTACKER_USER_AGENTS.map((u) => Buffer.from(u));
 
 export const iisProxyLogonUserAgent: RowDetection = {
   type: "row",
   id: "iis-proxylogon-user-agent",
   checks: [checks.userAgent],
   kinds: ["iis-w3c"],
-  literals: ATTACKER_USER_AGENTS,
+  // The paths (and `.as` for scripts in aspnet_client) rather than the 14 user agents: one pass each.
+  literals: [...PATH_LITERALS, ".as", ".AS"],
+  refine: (buf, start, end) => {
+    const line = buf.subarray(start, end);
+    return line.indexOf(POST) >= 0 && UA_BYTES.some((u) => line.indexOf(u) >= 0);
+  },
   match(row) {
-    if ((row.get("cs-method") ?? "").toUpperCase() !== "POST") return null;
+    if (row.get("cs-method") !== "POST") return null;
     const ua = row.get("cs(User-Agent)") ?? "";
     const hit = ATTACKER_USER_AGENTS.find((u) => ua.includes(u));
     if (!hit) return null;

@@ -8,7 +8,7 @@
 // mean success, 401 failure) and expl_cve_2022_41040_proxynoshell.yar (ProxyNotShell: 200 is success;
 // 401/404/444 are what patched or mitigated servers answer).
 import type { CheckInfo } from "../../model/types.js";
-import { caseVariants, decodedLower, requestEvidence, requestTarget, statusOf } from "../iis/request.js";
+import { decodedLower, requestEvidence, requestTarget, statusOf } from "../iis/request.js";
 import { REF } from "../proxylogon/refs.js";
 import type { RowDetection } from "../types.js";
 
@@ -95,12 +95,8 @@ export const iisAutodiscoverSsrf: RowDetection = {
   id: "iis-autodiscover-ssrf",
   checks: [checks.proxyShell, checks.proxyShellFailed, checks.proxyNotShell, checks.proxyNotShellFailed],
   kinds: ["iis-w3c"],
-  // Case spellings of the file name, and its percent-encoded dot.
-  literals: [
-    ...caseVariants("autodiscover.json", "AutoDiscover.json", "Autodiscover.json"),
-    "%2Ejson",
-    "%2ejson",
-  ],
+  // `iscover.json` covers autodiscover.json, AutoDiscover.json and Autodiscover.json in one pass.
+  literals: ["iscover.json", "ISCOVER.JSON"],
   match(row) {
     const target = requestTarget(row);
     const shape = autodiscoverShape(target, decodedLower(row.get("cs-username") ?? ""));

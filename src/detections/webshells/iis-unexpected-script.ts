@@ -6,7 +6,7 @@
 // Not covered: a shell written over a page Exchange ships (e.g. ecp\auth\TimeoutLogout.aspx) looks like
 // normal traffic here; the file sweep's hash and content checks find those.
 import type { CheckInfo } from "../../model/types.js";
-import { decodedLower, is2xx, requestEvidence, statusOf, tokenRefine } from "../iis/request.js";
+import { decodedLower, is2xx, requestEvidence, statusOf, tokenAround } from "../iis/request.js";
 import { REF } from "../proxylogon/refs.js";
 import type { RowDetection } from "../types.js";
 
@@ -81,13 +81,40 @@ export function isUnexpectedScript(stem: string): boolean {
   return false;
 }
 
+const EXTENSIONS = ["aspx", "ashx", "asmx", "asp", "asa", "cer"].map((e) => Buffer.from(e));
+const DOT = 0x2e;
+
+/** Whether bytes at `p` spell `ext` in any case and end a token there. */
+function extensionAt(buf: Buffer, p: number, end: number, ext: Buffer): boolean {
+  const e = p + ext.length;
+  if (e > end) return false;
+  for (let i = 0; i < ext.length; i++) if ((buf[p + i] | 0x20) !== ext[i]) return false;
+  return e === end || buf[e] === 0x20 || buf[e] === 0x09;
+}
+
+/**
+ * Before the split: some token of the line ends in a script extension and is an unexpected script.
+ * Only dots followed by a script extension at the end of a token cost a string (user agents are full of
+ * dots). The token is tested as logged, which is looser than `match` for percent-encoded stems.
+ */
+function scriptTokenInLine(buf: Buffer, start: number, end: number, hit: number): boolean {
+  const line = buf.subarray(start, end);
+  for (let p = line.indexOf(DOT, hit - start); p >= 0; p = line.indexOf(DOT, p + 1)) {
+    if (!EXTENSIONS.some((ext) => extensionAt(line, p + 1, line.length, ext))) continue;
+    const [s, e] = tokenAround(line, 0, line.length, p);
+    if (isUnexpectedScript(line.toString("latin1", s, e).toLowerCase())) return true;
+  }
+  return false;
+}
+
 export const iisUnexpectedScript: RowDetection = {
   type: "row",
   id: "iis-request-to-unexpected-script",
   checks: [checks.request],
   kinds: ["iis-w3c"],
-  literals: [".as", ".AS", ".As", ".cer", ".CER", ".Cer"],
-  refine: tokenRefine(".", (token) => isUnexpectedScript(token)),
+  // Lower and upper case only (each literal is one pass over the bytes): `.Aspx` is not seen.
+  literals: [".as", ".AS", ".cer", ".CER"],
+  refine: scriptTokenInLine,
   match(row) {
     const stem = decodedLower(row.get("cs-uri-stem") ?? "");
     if (!isUnexpectedScript(stem)) return null;

@@ -43,9 +43,16 @@ export function sweptDraft(
   return { check, time: file.mtime, evidence: sweptEvidence(file, rule, match), line: null, ...extra };
 }
 
-/** Files the content rules read: web folders (not the compiled-page cache) and `--files` roots. */
+/**
+ * Files the content rules read: the web folders where shells were dropped, and `--files` roots. Not
+ * the compiled-page cache (its own rule), and not ClientAccess, Exchange's own large back-end apps
+ * (hashed and checked against IOC paths only: their pages were not judged against these rules).
+ */
 export function inScope(file: SweptFile): boolean {
-  return file.extraRoot || (file.folder !== null && file.folder !== "temp-aspnet");
+  return (
+    file.extraRoot ||
+    (file.folder !== null && file.folder !== "temp-aspnet" && file.folder !== "clientaccess")
+  );
 }
 
 /** Whether the bytes contain `word` in lower, upper, Capitalised or camelCase (`RunAt`) spelling. */

@@ -229,3 +229,14 @@ test("example EXCH01: the planted OAB shell, its compiled page and the example f
   );
   assert.ok(by(s, "ioc-client-ip").length > 0, "the feed's IP is found in the HttpProxy logs");
 });
+
+test("--yara without the yara-x engine: a plain skipped entry, built-in rules still run", async (t) => {
+  const { prepareHunt } = await import("../../src/hunt/setup.js");
+  const dir = tempDir(t);
+  const rules = put(dir, "r.yar", RULE);
+  const setup = prepareHunt({ yara: [rules] }, () => false);
+  assert.deepEqual(setup.yara, []);
+  assert.equal(setup.warnings.length, 1);
+  assert.equal(setup.warnings[0].reason, "refused");
+  assert.match(setup.warnings[0].detail, /^YARA is unavailable: .*; built-in rules ran$/);
+});

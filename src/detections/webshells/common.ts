@@ -98,21 +98,6 @@ export function snippet(file: SweptFile, at: number, len: number): string {
   return file.content.toString("latin1", from, to).replace(/\s+/g, " ").trim();
 }
 
-/**
- * Index of `a` followed within `gap` characters by `b` (both lower case), or -1. Linear: each `a`
- * occurrence is tried once, `b` is searched only in its window.
- */
-export function near(text: string, a: string, b: string, gap: number): number {
-  let i = text.indexOf(a);
-  while (i >= 0) {
-    const j = text.indexOf(b, i + a.length);
-    if (j < 0) return -1;
-    if (j - (i + a.length) <= gap) return i;
-    i = text.indexOf(a, j - gap - a.length > i ? j - gap - a.length : i + 1);
-  }
-  return -1;
-}
-
 /** Whitespace-tolerant search: `eval (Request` and `eval(Request` are the same to a parser. */
 export function squeeze(text: string): string {
   return text.replace(/\s+/g, "");

@@ -4,6 +4,7 @@
 // chain, ECP Set-OabVirtualDirectory, OAB download path), with inert payloads: the "web shell" markup
 // only has the structure detections key on and executes nothing.
 // Usage: tsx examples/generate.ts OUT_DIR [--scale N]
+import { createHash } from "node:crypto";
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeEventExport } from "./events.js";
@@ -505,6 +506,33 @@ function attack(tree: Tree, srv: Server, r: () => number): void {
   );
 }
 
+/** The example web shell: an OAB virtual-directory settings dump whose ExternalUrl holds the inert markup. */
+export const EXAMPLE_SHELL_PATH = "C/inetpub/wwwroot/aspnet_client/system_web/discover.aspx";
+export const EXAMPLE_SHELL = [
+  "RunspaceId                      : 5e8c1f0a-4b7d-4c2e-9a51-0d3f6b2e8c17",
+  "PollInterval                    : 480",
+  "OfflineAddressBooks             : {\\Default Offline Address Book}",
+  "RequireSSL                      : True",
+  "BasicAuthentication             : False",
+  "WindowsAuthentication           : True",
+  "MetabasePath                    : IIS://exch01.contoso.local/W3SVC/1/ROOT/OAB",
+  "Path                            : C:\\Program Files\\Microsoft\\Exchange Server\\V15\\ClientAccess\\OAB",
+  "Server                          : EXCH01",
+  "InternalUrl                     : https://exch01.contoso.local/OAB",
+  "InternalAuthenticationMethods   : {WindowsIntegrated}",
+  'ExternalUrl                     : http://f/<script language="JScript" runat="server">function Page_Load(){/*exhunt inert example*/Response.Write("x");}</script>',
+  "ExternalAuthenticationMethods   : {WindowsIntegrated}",
+  "ExtendedProtectionTokenChecking : None",
+  "Name                            : OAB (Default Web Site)",
+  "",
+].join("\r\n");
+
+/** A user indicator feed for the example (`--ioc`): the example shell's SHA-256, as an analyst would list it. */
+export function exampleIocFeed(): string {
+  const sha = createHash("sha256").update(EXAMPLE_SHELL).digest("hex");
+  return `# exhunt example: indicators from this (fictitious) incident, one per line\n${sha}\n203.0.113.77\n`;
+}
+
 export const COMPROMISED: Server = { name: "EXCH01", fqdn: "exch01.contoso.local", domain: "contoso.local" };
 export const CLEAN: Server = { name: "EXCH02", fqdn: "exch02.fabrikam.local", domain: "fabrikam.local" };
 
@@ -532,6 +560,14 @@ export function writeCompromised(root: string, o: Partial<Options> = {}): void {
       "C/ProgramData/VSPerfMon/1.7z",
       Buffer.concat([Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c]), Buffer.alloc(506)]),
       "2021-03-03T07:05:40Z",
+    ],
+    // The OAB settings dump the attack above saved as a page (CVE-2021-27065 shell), inert, and the
+    // page ASP.NET compiled when it was first requested.
+    [EXAMPLE_SHELL_PATH, EXAMPLE_SHELL, "2021-03-03T06:50:13Z"],
+    [
+      "C/Windows/Microsoft.NET/Framework64/v4.0.30319/Temporary ASP.NET Files/root/5c1f09a4/7d2e4b1c/discover.aspx.cdcab7d2.compiled",
+      '<?xml version="1.0" encoding="utf-8"?>\r\n<preserve resultType="3" virtualPath="/aspnet_client/system_web/discover.aspx" hash="fffffffe9b2a8c51" filehash="3f1c0a2b7d4e5f60" flags="110000" assembly="App_Web_ltpk2ywd" />\r\n',
+      "2021-03-03T06:51:02Z",
     ],
   ];
   for (const [rel, data, t] of extra) {
@@ -565,6 +601,7 @@ export function writeClean(root: string, o: Partial<Options> = {}): void {
 export function writeExamples(out: string, scale = 1): void {
   writeCompromised(join(out, "EXCH01-compromised"), { rowsPerHour: 40 * scale });
   writeClean(join(out, "EXCH02-clean"), { rowsPerHour: 60 * scale });
+  writeFileSync(join(out, "iocs.txt"), exampleIocFeed());
 }
 
 const invokedDirectly = process.argv[1] && /examples[/\\]generate\.ts$/.test(process.argv[1]);

@@ -64,6 +64,10 @@ export async function localTarget(): Promise<ServerTarget> {
       root(`${sysDrive}\\root`, true),
       root(programData, true),
       ...channels,
+      // Web folders for the file sweep (web shells, IOC hashes): never opened as logs.
+      root(`${sysDrive}\\inetpub\\wwwroot`, true),
+      root(`${install}FrontEnd\\HttpProxy`, true),
+      root(`${windir}\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files`, true),
     ],
     skipped: [],
     live: true,

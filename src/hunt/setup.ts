@@ -57,7 +57,10 @@ function ruleFiles(path: string): string[] {
 }
 
 /** Read and check the user's feeds and rules. Throws UsageError for missing files or bad rules. */
-export function prepareHunt(o: SetupOptions): HuntSetup {
+export function prepareHunt(
+  o: SetupOptions,
+  yaraLoads: () => boolean = () => yaraEngine() !== null,
+): HuntSetup {
   const setup: HuntSetup = { userIocs: [], yara: [], warnings: [] };
   for (const f of o.iocFiles ?? []) {
     const parsed = parseFeed(readText(f, "--ioc"), `user:${f}`);
@@ -79,7 +82,7 @@ export function prepareHunt(o: SetupOptions): HuntSetup {
   if ((o.yara ?? []).length > 0 && files.length === 0)
     throw new UsageError(`--yara ${o.yara?.join(", ")}: no .yar or .yara files`);
   if (files.length > 0) {
-    if (!yaraEngine()) {
+    if (!yaraLoads()) {
       setup.warnings.push({
         file: files.join(", "),
         reason: "refused",

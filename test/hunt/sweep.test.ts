@@ -208,3 +208,35 @@ test("sweep tasks run in worker threads (not the inline fallback) and carry the 
     applySetup(null);
   }
 });
+
+test("example EXCH01: the planted OAB shell, its compiled page and the example feed's hash are found", async (t) => {
+  const { writeCompromised, exampleIocFeed } = await import("../../examples/generate.js");
+  const dir = tempDir(t);
+  const root = join(dir, "EXCH01");
+  writeCompromised(root, {
+    rowsPerHour: 4,
+    from: new Date("2021-03-02T00:00:00Z"),
+    to: new Date("2021-03-04T00:00:00Z"),
+  });
+  const feed = put(dir, "iocs.txt", exampleIocFeed());
+  const s = (await scan([root], { workers: 0, iocFiles: [feed] })).servers[0];
+  const shell = "C/inetpub/wwwroot/aspnet_client/system_web/discover.aspx";
+  for (const c of ["webshell-oab-settings", "ioc-file-hash", "script-in-aspnet-client"])
+    assert.equal(by(s, c)[0]?.file, shell, c);
+  assert.equal(
+    by(s, "compiled-unexpected-page")[0].evidence.VirtualPath,
+    "/aspnet_client/system_web/discover.aspx",
+  );
+  assert.ok(by(s, "ioc-client-ip").length > 0, "the feed's IP is found in the HttpProxy logs");
+});
+
+test("--yara without the yara-x engine: a plain skipped entry, built-in rules still run", async (t) => {
+  const { prepareHunt } = await import("../../src/hunt/setup.js");
+  const dir = tempDir(t);
+  const rules = put(dir, "r.yar", RULE);
+  const setup = prepareHunt({ yara: [rules] }, () => false);
+  assert.deepEqual(setup.yara, []);
+  assert.equal(setup.warnings.length, 1);
+  assert.equal(setup.warnings[0].reason, "refused");
+  assert.match(setup.warnings[0].detail, /^YARA is unavailable: .*; built-in rules ran$/);
+});

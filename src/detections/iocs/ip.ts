@@ -1,15 +1,14 @@
-// Known-bad client IP addresses (CISA CHIRP, Volexity, --ioc) in HttpProxy and IIS logs. The IPs are
-// the byte literals, so rows without one cost one memchr-speed search per IP; past MAX_LITERALS
-// indicators that costs more than splitting every row, so the detection then reads every row and
-// looks the client IP up in a set.
+// Known-bad client IP addresses (CISA CHIRP, Volexity, --ioc) in HttpProxy and IIS logs. This
+// detection reads every row (the client IP field, looked up in a set) instead of giving the IPs as
+// byte literals: digit strings make poor literals (each costs a slow full search of the bytes), and
+// measured on the example's 102 MB of HttpProxy logs, the 15 bundled IPs as literals made the whole
+// log hunt 3-6x slower, reading every row 1.1-1.5x.
 import type { LogRow } from "../../model/records.js";
 import type { CheckInfo } from "../../model/types.js";
 import { pickFields } from "../evidence.js";
 import type { RowDetection } from "../types.js";
 import { IOC_REFS } from "./refs.js";
 import { activeIocs } from "./state.js";
-
-export const MAX_LITERALS = 64;
 
 export const checks = {
   ip: {
@@ -72,10 +71,7 @@ export const iocClientIp: RowDetection = {
   id: "ioc-client-ip",
   checks: [checks.ip],
   kinds: ["httpproxy", "iis-w3c"],
-  get literals(): string[] | null {
-    const ips = [...activeIocs().ip.keys()];
-    return ips.length > MAX_LITERALS ? null : ips;
-  },
+  literals: null,
   match(row) {
     const ip = clientIp(row);
     if (!ip) return null;

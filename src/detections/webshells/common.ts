@@ -43,9 +43,16 @@ export function sweptDraft(
   return { check, time: file.mtime, evidence: sweptEvidence(file, rule, match), line: null, ...extra };
 }
 
-/** Files the content rules read: web folders (not the compiled-page cache) and `--files` roots. */
+/**
+ * Files the content rules read: the web folders where shells were dropped, and `--files` roots. Not
+ * the compiled-page cache (its own rule), and not ClientAccess, Exchange's own large back-end apps
+ * (hashed and checked against IOC paths only: their pages were not judged against these rules).
+ */
 export function inScope(file: SweptFile): boolean {
-  return file.extraRoot || (file.folder !== null && file.folder !== "temp-aspnet");
+  return (
+    file.extraRoot ||
+    (file.folder !== null && file.folder !== "temp-aspnet" && file.folder !== "clientaccess")
+  );
 }
 
 /** Whether the bytes contain `word` in lower, upper, Capitalised or camelCase (`RunAt`) spelling. */
@@ -89,21 +96,6 @@ export function snippet(file: SweptFile, at: number, len: number): string {
   const from = Math.max(0, at - 40);
   const to = Math.min(file.content.length, at + len + 80);
   return file.content.toString("latin1", from, to).replace(/\s+/g, " ").trim();
-}
-
-/**
- * Index of `a` followed within `gap` characters by `b` (both lower case), or -1. Linear: each `a`
- * occurrence is tried once, `b` is searched only in its window.
- */
-export function near(text: string, a: string, b: string, gap: number): number {
-  let i = text.indexOf(a);
-  while (i >= 0) {
-    const j = text.indexOf(b, i + a.length);
-    if (j < 0) return -1;
-    if (j - (i + a.length) <= gap) return i;
-    i = text.indexOf(a, j - gap - a.length > i ? j - gap - a.length : i + 1);
-  }
-  return -1;
 }
 
 /** Whitespace-tolerant search: `eval (Request` and `eval(Request` are the same to a parser. */

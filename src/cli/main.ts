@@ -1,6 +1,7 @@
 // exhunt command line: parse, dispatch, map errors to exit codes. Nothing below the CLI prints.
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { registerBuild } from "./build.js";
 import { EXIT } from "./exit.js";
 import { registerScan } from "./scan.js";
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(exhunt --help for usage)")
     .exitOverride();
   registerScan(program);
+  registerBuild(program);
   return program;
 }
 

@@ -160,12 +160,15 @@ function recommend(line: CuLine, cves: Record<string, CveState>, b: BuildNumber,
   const unknown = Object.entries(cves)
     .filter(([, s]) => s.status === "unknown")
     .map(([c]) => c);
-  const interimOnly =
-    line.updates.some((u) => u.update === "Mar21SU") &&
-    !serviced &&
-    line.updates.length === 1 &&
-    b.revision !== null &&
-    b.revision >= (line.updates[0].build.revision ?? 0);
+  // The fix table marks the March 2021 SUs built for out-of-support CUs as "interim" (notes §4.1).
+  const special = buildTable().fixes.find(
+    (f) =>
+      f.product === line.product &&
+      f.cu === line.cu &&
+      f.fixedBy === "Mar21SU" &&
+      f.note.startsWith("interim"),
+  );
+  const interimOnly = !!special && b.revision !== null && b.revision >= (special.fixedIn.revision ?? 0);
   const notes: string[] = [];
   const endOfSupport = eos(line.product, now);
   if (interimOnly)

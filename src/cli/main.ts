@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build.js";
 import { EXIT } from "./exit.js";
+import { registerProbe } from "./probe.js";
 import { registerScan } from "./scan.js";
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerScan(program);
   registerBuild(program);
+  registerProbe(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build.js";
 import { EXIT } from "./exit.js";
+import { registerMitigate } from "./mitigate.js";
 import { registerProbe } from "./probe.js";
 import { registerScan } from "./scan.js";
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerScan(program);
   registerBuild(program);
   registerProbe(program);
+  registerMitigate(program);
   return program;
 }
 

@@ -2,10 +2,11 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { probeTargets } from "../../src/exposure/probe/probe.js";
+import { probeTargets, REQUESTS } from "../../src/exposure/probe/probe.js";
 import { cidr, resolveProbeTargets } from "../../src/exposure/probe/targets.js";
 import { ROOT, runCli, tempDir } from "../helpers.js";
 import { type MockServer, type Role, selfSigned, startMock } from "./mock-exchange.js";
@@ -183,6 +184,66 @@ describe("exhunt probe against the mock Exchange", () => {
     assert.match(lines[0], /^"target","reachable","exchange","build"/);
   });
 });
+
+describe("probe scope: only the documented requests, no redirects followed, IPv6", () => {
+  it("sends exactly the five documented GETs, and never follows a redirect to another host", async (t) => {
+    const dir = tempDir(t);
+    const tls = selfSigned(dir);
+    const seen: string[] = [];
+    let elsewhere = 0;
+    const other = createServer({ ...tls }, (_q, res) => {
+      elsewhere++;
+      res.end();
+    });
+    await new Promise<void>((r) => other.listen(0, "127.0.0.31", () => r()));
+    const otherPort = (other.address() as { port: number }).port;
+    const redirector = createServer({ ...tls }, (req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(302, { location: `https://127.0.0.31:${otherPort}${req.url}` });
+      res.end();
+    });
+    await new Promise<void>((r) => redirector.listen(0, "127.0.0.30", () => r()));
+    const port = (redirector.address() as { port: number }).port;
+    t.after(() => {
+      redirector.close();
+      other.close();
+      redirector.closeAllConnections();
+      other.closeAllConnections();
+    });
+    const [r] = await probeTargets([{ target: "r", protocol: "https:", host: "127.0.0.30", port }], {
+      timeouts: FAST,
+    });
+    assert.deepEqual(
+      seen,
+      Object.values(REQUESTS)
+        .map((q) => `GET ${q.path}`)
+        .sort((a, b) => order(a) - order(b)),
+    );
+    assert.equal(elsewhere, 0, "no request reached the redirect target");
+    assert.equal(r.reachable, true);
+  });
+
+  it("probes an IPv6 target ([::1]:port)", async (t) => {
+    const dir = tempDir(t);
+    let m: MockServer;
+    try {
+      m = await startMock("patched", selfSigned(dir), "::1");
+    } catch {
+      t.skip("no IPv6 loopback on this machine");
+      return;
+    }
+    t.after(() => m.close());
+    const [spec] = [...(await resolveProbeTargets([`[::1]:${m.port}`])).targets()];
+    const [r] = await probeTargets([spec], { timeouts: FAST });
+    assert.equal(r.build, "15.1.2507.35");
+    assert.equal(r.certificate?.subject, "EXCH01.contoso.local");
+  });
+});
+
+const SEND_ORDER = ["logon", "exportTool", "proxyShell", "ssrf", "notShell"] as const;
+function order(line: string): number {
+  return SEND_ORDER.findIndex((k) => line === `GET ${REQUESTS[k].path}`);
+}
 
 describe("probe targets (scope safety)", () => {
   it("expands CIDRs lazily and refuses more than a /16 without --allow-large", async () => {

@@ -3,9 +3,72 @@
 // undici loop doing the same requests without analysis, and curl on a sample — all in the same run.
 // Usage: npx tsx bench/probe.bench.ts [--hosts N] [--quick] [--concurrency N]
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runOnce, table, which } from "./lib.js";
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux), or null. */
+function cpuOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return null;
+  }
+}
+
+interface Measured {
+  seconds: number;
+  peakMiB: number | null;
+  /** CPU seconds of the process (last sample before exit), and of the mock servers meanwhile. */
+  cpu: number | null;
+  serverCpu: number | null;
+  status: number | null;
+  stdout: string;
+}
+
+function hwm(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Run a command (no shell): wall time, peak RSS and CPU time from /proc, and the servers' CPU. */
+function measured(cmd: string, args: string[], servers: ChildProcess): Promise<Measured> {
+  return new Promise((ok, fail) => {
+    const s0 = cpuOf(servers.pid);
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "ignore"] });
+    let out = "";
+    let peak: number | null = null;
+    let cpu: number | null = null;
+    child.stdout?.on("data", (d: Buffer) => {
+      if (out.length < 1 << 20) out += d.toString();
+    });
+    const poll = setInterval(() => {
+      if (!child.pid) return;
+      peak = Math.max(peak ?? 0, hwm(child.pid) ?? 0);
+      cpu = cpuOf(child.pid) ?? cpu;
+    }, 20);
+    child.on("error", fail);
+    child.on("close", (status) => {
+      clearInterval(poll);
+      const s1 = cpuOf(servers.pid);
+      ok({
+        seconds: (performance.now() - t0) / 1000,
+        peakMiB: peak,
+        cpu,
+        serverCpu: s0 !== null && s1 !== null ? s1 - s0 : null,
+        status,
+        stdout: out,
+      });
+    });
+  });
+}
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(name);
@@ -75,109 +138,83 @@ async function curlSample(n: number, parallel: number): Promise<number> {
 const servers = await startServers(HOSTS);
 try {
   const file = targetsFile(HOSTS);
-  const small = targetsFile(Math.min(2000, HOSTS));
+  const fewer = Math.min(2000, HOSTS);
+  const small = targetsFile(fewer);
   const exhunt = (f: string) =>
-    runOnce(process.execPath, [
-      "dist/cli/bin.js",
-      "probe",
-      `@${f}`,
-      "--concurrency",
-      String(CONC),
-      "--csv",
-      "/dev/null",
-    ]);
+    measured(
+      process.execPath,
+      ["dist/cli/bin.js", "probe", `@${f}`, "--concurrency", String(CONC), "--csv", "/dev/null"],
+      servers,
+    );
+  const reference = (kind: string) =>
+    measured(
+      process.execPath,
+      ["--import", "tsx", "bench/probe-reference.ts", kind, file, String(CONC)],
+      servers,
+    );
   await exhunt(small); // warm-up
   const full = await exhunt(file);
   const part = await exhunt(small);
-  const refHttps = await runOnce(process.execPath, [
-    "--import",
-    "tsx",
-    "bench/probe-reference.ts",
-    "https",
-    file,
-    String(CONC),
-  ]);
-  const refUndici = await runOnce(process.execPath, [
-    "--import",
-    "tsx",
-    "bench/probe-reference.ts",
-    "undici",
-    file,
-    String(CONC),
-  ]);
-  const refTls = await runOnce(process.execPath, [
-    "--import",
-    "tsx",
-    "bench/probe-reference.ts",
-    "tls",
-    file,
-    String(CONC),
-  ]);
-  const hs = (r: { stdout: string }) =>
-    (JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}").hostsPerSecond as number) ?? 0;
+  const refs: [string, Measured][] = [
+    ["node:https loop (same GETs, no analysis)", await reference("https")],
+    ["undici loop (same GETs, no analysis)", await reference("undici")],
+    ["TLS handshake only (1 handshake, no request)", await reference("tls")],
+  ];
   const exhuntHs = HOSTS / full.seconds;
+  const ms = (cpu: number | null, n: number) => (cpu === null ? "?" : ((cpu * 1000) / n).toFixed(2));
+  const row = (name: string, n: number, r: Measured, ratio: string): (string | number)[] => [
+    name,
+    n,
+    r.seconds.toFixed(2),
+    (n / r.seconds).toFixed(0),
+    r.peakMiB?.toFixed(0) ?? "?",
+    ms(r.cpu, n),
+    ms(r.serverCpu, n),
+    ratio,
+  ];
   const rows: (string | number)[][] = [
-    ["run", "hosts", "seconds", "hosts/s", "peak RSS MiB", "exhunt / this"],
     [
-      "exhunt probe",
-      HOSTS,
-      full.seconds.toFixed(2),
-      exhuntHs.toFixed(0),
-      full.peakMiB?.toFixed(0) ?? "?",
-      "1.00",
+      "run",
+      "hosts",
+      "seconds",
+      "hosts/s",
+      "peak RSS MiB",
+      "client CPU ms/host",
+      "server CPU ms/host",
+      "exhunt hosts/s ÷ this",
     ],
-    [
-      "exhunt probe (fewer hosts)",
-      Math.min(2000, HOSTS),
-      part.seconds.toFixed(2),
-      (Math.min(2000, HOSTS) / part.seconds).toFixed(0),
-      part.peakMiB?.toFixed(0) ?? "?",
-      "",
-    ],
-    [
-      "node:https loop (same GETs, no analysis)",
-      HOSTS,
-      refHttps.seconds.toFixed(2),
-      hs(refHttps).toFixed(0),
-      refHttps.peakMiB?.toFixed(0) ?? "?",
-      (exhuntHs / hs(refHttps)).toFixed(2),
-    ],
-    [
-      "undici loop (same GETs, no analysis)",
-      HOSTS,
-      refUndici.seconds.toFixed(2),
-      hs(refUndici).toFixed(0),
-      refUndici.peakMiB?.toFixed(0) ?? "?",
-      (exhuntHs / hs(refUndici)).toFixed(2),
-    ],
-    [
-      "TLS handshake only (floor: 1 handshake, 0 requests)",
-      HOSTS,
-      refTls.seconds.toFixed(2),
-      hs(refTls).toFixed(0),
-      refTls.peakMiB?.toFixed(0) ?? "?",
-      (exhuntHs / hs(refTls)).toFixed(2),
-    ],
+    row("exhunt probe", HOSTS, full, "1.00"),
+    row("exhunt probe (fewer hosts: memory check)", fewer, part, ""),
+    ...refs.map(([name, r]) => row(name, HOSTS, r, (exhuntHs / (HOSTS / r.seconds)).toFixed(2))),
   ];
   if (which("curl")) {
     const n = Math.min(300, HOSTS);
     const c = await curlSample(n, 16);
     rows.push([
-      `curl, one process per host, 16 in parallel`,
+      "curl, one process per host, 16 in parallel",
       n,
       (n / c).toFixed(2),
       c.toFixed(0),
       "-",
+      "-",
+      "-",
       (exhuntHs / c).toFixed(2),
     ]);
   }
+  const os = await import("node:os");
   console.log(
-    `probe: ${HOSTS} loopback targets, concurrency ${CONC}, 5 GETs per host (mitigated hosts: 2 extra TLS handshakes)`,
+    `probe: ${HOSTS} loopback targets, concurrency ${CONC}, 5 GETs per host (mitigated hosts: 2 extra TLS handshakes); client and mock servers share ${os.availableParallelism()} cores`,
   );
   console.log(table(rows));
-  const load = (await import("node:os")).loadavg();
+  if (full.cpu !== null)
+    console.log(
+      `exhunt's own CPU: ${ms(full.cpu, HOSTS)} ms per host = ${(HOSTS / full.cpu).toFixed(0)} hosts per CPU-second (one core with the servers elsewhere)`,
+    );
   console.log(
-    `machine load average during the run: ${load.map((l) => l.toFixed(1)).join(" ")} on ${(await import("node:os")).availableParallelism()} cores`,
+    `load average after the run: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
   );
   if (full.status !== 1) console.log(`note: exhunt probe exited ${full.status} (expected 1: findings)`);
 } finally {

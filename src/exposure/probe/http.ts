@@ -1,7 +1,7 @@
 // One host, a handful of GETs over one connection (undici Client): TLS without verification (Exchange
 // often has a self-signed certificate) but the certificate recorded; connect, header and body
 // timeouts; capped bodies; redirects never followed; no retries.
-import type { TLSSocket } from "node:tls";
+import { createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
 import { buildConnector, Client } from "undici";
 
 export interface CertificateInfo {
@@ -56,14 +56,32 @@ function certInfo(socket: TLSSocket): CertificateInfo | null {
 /** Errors that mean the server closed the connection on a request it had accepted (IIS AbortRequest). */
 const ABORT_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
 
+/**
+ * One connector for every host: a TLS secure context is costly to build (it loads the CA store), and
+ * without one per process each connection would build its own. Session resumption stays per host.
+ */
+let shared: { connectMs: number; connector: buildConnector.connector } | null = null;
+let context: SecureContext | null = null;
+
+function connectorFor(connectMs: number): buildConnector.connector {
+  if (shared?.connectMs !== connectMs) {
+    context ??= createSecureContext();
+    shared = {
+      connectMs,
+      connector: buildConnector({ rejectUnauthorized: false, timeout: connectMs, secureContext: context }),
+    };
+  }
+  return shared.connector;
+}
+
 export class HostSession {
   private readonly client: Client;
   certificate: CertificateInfo | null = null;
   /** Whether any TCP/TLS connection to the host succeeded. */
   connected = false;
 
-  constructor(origin: string, t: HttpTimeouts, servername?: string) {
-    const connector = buildConnector({ rejectUnauthorized: false, timeout: t.connectMs, servername });
+  constructor(origin: string, t: HttpTimeouts) {
+    const connector = connectorFor(t.connectMs);
     this.client = new Client(origin, {
       connect: (opts, cb) =>
         connector(opts, (err, socket) => {

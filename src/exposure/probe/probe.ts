@@ -143,6 +143,19 @@ function buildFrom(logon: Outcome, manifest: Outcome): { build: string; source: 
   return null;
 }
 
+/** Fleets run the same few builds: assess each once per run. */
+const assessed = new Map<string, Assessment>();
+function assessCached(build: string, now: Date): Assessment {
+  const key = `${build}|${now.toISOString().slice(0, 10)}`;
+  let a = assessed.get(key);
+  if (!a) {
+    a = assessBuild(build, now);
+    if (assessed.size > 10_000) assessed.clear();
+    assessed.set(key, a);
+  }
+  return a;
+}
+
 function hostLabel(t: ProbeTarget): string {
   const host = t.host.includes(":") ? `[${t.host}]` : t.host;
   const def = t.protocol === "http:" ? 80 : 443;
@@ -178,7 +191,7 @@ export async function probeHost(
     let assessment: Assessment | null = null;
     if (found) {
       try {
-        assessment = assessBuild(found.build, o.now);
+        assessment = assessCached(found.build, o.now);
       } catch (e) {
         notes.push(`build ${found.build}: ${(e as Error).message}`);
       }

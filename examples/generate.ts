@@ -222,6 +222,8 @@ function oabLine(time: Date, message: string): string {
 
 class Tree {
   files = new Map<string, string[]>();
+  /** The `#Version` the server's HttpProxy and OAB logs carry (its ExSetup build when written). */
+  constructor(readonly version: string = BUILD.long) {}
   add(path: string, head: string, line: string): void {
     let f = this.files.get(path);
     if (!f) {
@@ -247,7 +249,7 @@ function addHttpProxy(tree: Tree, folder: string, row: Row, t: Date): void {
   const hour = new Date(Math.floor(t.getTime() / 3_600_000) * 3_600_000);
   tree.add(
     `${INSTALL}/Logging/HttpProxy/${folder}/HttpProxy_${hourKey(t)}-1.LOG`,
-    preamble("HttpProxy Logs", hour.toISOString(), HTTPPROXY_FIELDS.join(",")),
+    preamble("HttpProxy Logs", hour.toISOString(), HTTPPROXY_FIELDS.join(","), tree.version),
     httpProxyLine(row),
   );
 }
@@ -268,7 +270,7 @@ function addEcp(tree: Tree, srv: Server, t: Date, cmd: string, url: string, r: (
 function addOab(tree: Tree, t: Date, message: string): void {
   tree.add(
     `${INSTALL}/Logging/OABGeneratorLog/OABGenerator${dayKey(t)}-1.LOG`,
-    preamble("OABGenerator Log", `${t.toISOString().slice(0, 10)}T00:00:00.000Z`, OAB_FIELDS),
+    preamble("OABGenerator Log", `${t.toISOString().slice(0, 10)}T00:00:00.000Z`, OAB_FIELDS, tree.version),
     oabLine(t, message),
   );
 }
@@ -544,7 +546,8 @@ export function writeCompromised(root: string, o: Partial<Options> = {}): void {
     seed: 1,
     ...o,
   };
-  const tree = new Tree();
+  // Exchange 2016 CU19 without the March 2021 SU: every one of the nine CVEs open.
+  const tree = new Tree("15.01.2176.002");
   background(tree, COMPROMISED, opts);
   attack(tree, COMPROMISED, rng(opts.seed + 99));
   tree.write(root, opts.to);
@@ -586,7 +589,8 @@ export function writeClean(root: string, o: Partial<Options> = {}): void {
     seed: 2,
     ...o,
   };
-  const tree = new Tree();
+  // Fully patched for the nine CVEs: Exchange 2016 CU23 with its newest SU in the build table (Nov23SU).
+  const tree = new Tree("15.01.2507.035");
   background(tree, CLEAN, opts);
   tree.write(root, opts.to);
   writeEventExport(root, CLEAN, opts.from, opts.to, false);

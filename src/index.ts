@@ -14,9 +14,14 @@ import { VERSION } from "./version.js";
 
 export { allChecks, checkInfo } from "./detections/registry.js";
 export { UsageError } from "./evidence/targets.js";
+export { type Assessment, assessBuild } from "./exposure/assess.js";
+export { mitigationPowerShell, mitigationXml } from "./exposure/mitigations.js";
+export { type HostResult, probeTargets } from "./exposure/probe/probe.js";
+export { resolveProbeTargets } from "./exposure/probe/targets.js";
 export type {
   CheckInfo,
   Coverage,
+  Exposure,
   Finding,
   ScanResult,
   ServerResult,

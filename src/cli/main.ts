@@ -1,8 +1,11 @@
 // exhunt command line: parse, dispatch, map errors to exit codes. Nothing below the CLI prints.
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { registerBuild } from "./build.js";
 import { registerEvents } from "./events.js";
 import { EXIT } from "./exit.js";
+import { registerMitigate } from "./mitigate.js";
+import { registerProbe } from "./probe.js";
 import { registerScan } from "./scan.js";
 
 export function buildProgram(): Command {
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerScan(program);
   registerEvents(program);
+  registerBuild(program);
+  registerProbe(program);
+  registerMitigate(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 // `exhunt scan [PATH...]`: hunt one server per PATH and report.
 import type { Command } from "commander";
+import { assessBuild } from "../exposure/assess.js";
 import { scan } from "../index.js";
 import { renderConsole } from "../report/console.js";
 import { writeCsvDir } from "../report/csv.js";
@@ -18,6 +19,7 @@ export interface ScanCliOptions {
   brief?: boolean;
   progress: boolean;
   color?: boolean;
+  build?: string;
   files: string[];
   ioc: string[];
   yara: string[];
@@ -57,6 +59,7 @@ export function registerScan(program: Command): void {
     .option("--workers <n>", "reader threads (default: one per core; 0 = none)")
     .option("--max-findings <n>", "findings listed per check and server; more are counted (default 5000)")
     .option("--samples <n>", "sample findings shown per check on the console (default 3)")
+    .option("--build <version>", "the server's build (ExSetup.exe file version), for the exposure assessment")
     .option("--files <dir>", "also sweep DIR for web shells and IOC files (repeatable)", collect, [])
     .option(
       "--ioc <file>",
@@ -75,6 +78,7 @@ export function registerScan(program: Command): void {
     .option("--color", "force colour")
     .option("--no-color", "no colour (NO_COLOR is honoured too)")
     .action(async (paths: string[], o: ScanCliOptions) => {
+      if (o.build) assessBuild(o.build); // a malformed or unknown build is a usage error (exit 2), before any work
       const bar = o.progress ? progressBar() : { update() {}, done() {} };
       const result = await scan(paths, {
         each: o.each,
@@ -84,6 +88,7 @@ export function registerScan(program: Command): void {
         files: o.files,
         iocFiles: o.ioc,
         yara: o.yara,
+        build: o.build ?? null,
         onProgress: (p) => bar.update(p),
       });
       bar.done();

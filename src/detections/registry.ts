@@ -1,4 +1,5 @@
 // Every detection, registered once. Adding a detection = one file + one line here.
+import { exposureChecks } from "../exposure/checks.js";
 import type { CheckInfo } from "../model/types.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
 import { lsassDump } from "./events/lsass-dump.js";
@@ -79,6 +80,7 @@ export const coreChecks: CheckInfo[] = [
 const byId = new Map<string, CheckInfo>();
 for (const d of detections) for (const c of d.checks) byId.set(c.id, c);
 for (const c of coreChecks) byId.set(c.id, c);
+for (const c of exposureChecks) byId.set(c.id, c);
 
 export function checkInfo(id: string): CheckInfo | undefined {
   return byId.get(id);

@@ -7,6 +7,7 @@ import { checkInfo, detections } from "../detections/registry.js";
 import { draftsOf, type FileDetection, type FindingDraft, type MatchContext } from "../detections/types.js";
 import { discover, type Inventory } from "../evidence/discover.js";
 import type { ServerTarget } from "../evidence/targets.js";
+import { type HeaderVersion, serverExposure } from "../exposure/server.js";
 import type { FileEntry, LogKind } from "../model/records.js";
 import type { Finding, ServerResult, Skipped, SourceCoverage } from "../model/types.js";
 import { readerFor } from "../readers/index.js";
@@ -26,6 +27,8 @@ export interface EngineOptions {
   maxFindingsPerCheck?: number;
   /** Files larger than this are read as several byte ranges in parallel. */
   splitBytes?: number;
+  /** The server's build as given (`--build`): exposure from it instead of ExSetup.exe or log headers. */
+  build?: string | null;
   onProgress?: (p: Progress) => void;
   /** Extra folders to sweep for web shells and IOC files (`--files DIR`), for every server. */
   files?: string[];
@@ -320,9 +323,13 @@ export async function scanServer(
   let badRows = 0;
   let logFiles = 0;
   let logBytes = 0;
+  const headers: HeaderVersion[] = [];
   for (const plan of plans) {
     const o = foldFile(plan, drafts, omitted, skipped);
     if (!o) continue;
+    const pre = plan.results[0]?.fileKind?.preamble;
+    if (pre?.version && /exchange/i.test(pre.software ?? ""))
+      headers.push({ version: pre.version, newest: o.newest, file: plan.entry.path });
     logFiles++;
     logBytes += plan.entry.size;
     records += o.records;
@@ -363,6 +370,14 @@ export async function scanServer(
 
   const coverage = buildCoverage([...sources.values()], layoutHints(inv.files));
   drafts.push(...coverageDrafts(coverage));
+  const exposure = await serverExposure({
+    given: opts.build,
+    live: target.live,
+    installPath: target.installPath,
+    headers,
+  });
+  drafts.push(...exposure.drafts);
+  skipped.push(...exposure.skipped);
   const built = drafts.map((d) => toFinding(d, server));
   const linked = linkShellRequests(built, omitted).map((d) => toFinding(d, server));
   const findings = [...built, ...linked].sort(compareFindings);
@@ -395,6 +410,7 @@ export async function scanServer(
       durationMs: Math.round(performance.now() - t0),
     },
     installPath,
+    exposure: exposure.exposure,
   };
   return { result, inventory: inv };
 }

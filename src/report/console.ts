@@ -3,6 +3,7 @@
 import pc from "picocolors";
 import type { Finding, ScanResult, ServerResult, Severity, VerdictName } from "../model/types.js";
 import { effectOf } from "../verdict/verdict.js";
+import { renderExposureBlock } from "./exposure.js";
 import { forTerminal } from "./safe.js";
 
 export interface ConsoleOptions {
@@ -144,6 +145,7 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
     out.push("", c.bold("  Why"));
     for (const r of s.reasons) out.push(`  - ${forTerminal(r)}`);
   }
+  if (s.exposure) out.push(...renderExposureBlock(s.exposure, o.color));
   out.push(
     "",
     c.bold("  Coverage") +

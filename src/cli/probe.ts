@@ -1,0 +1,81 @@
+// `exhunt probe TARGET...`: harmless unauthenticated checks of Exchange servers over the network.
+import { createWriteStream } from "node:fs";
+import type { Command } from "commander";
+import { type HostResult, probeTargets } from "../exposure/probe/probe.js";
+import { resolveProbeTargets } from "../exposure/probe/targets.js";
+import { CSV_COLUMNS, hostCsvRow, hostJson, hostTableHeader, hostTableLine } from "../report/probe.js";
+import { csvRow } from "../report/safe.js";
+import { EXIT } from "./exit.js";
+
+interface ProbeCliOptions {
+  json?: boolean;
+  csv?: string;
+  concurrency: string;
+  timeout: string;
+  connectTimeout?: string;
+  rate?: string;
+  port: string;
+  allowLarge?: boolean;
+}
+
+function num(v: string | undefined, name: string, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}`);
+  return n;
+}
+
+export function registerProbe(program: Command): void {
+  program
+    .command("probe")
+    .description(
+      "remote, unauthenticated and harmless: build fingerprint, CVE-2021-26855 and ProxyShell checks, ProxyNotShell mitigation",
+    )
+    .argument(
+      "<targets...>",
+      "host, host:port, [IPv6]:port, https://URL, CIDR (≤ /16), or @file with one per line",
+    )
+    .option("--json", "print { hosts: [...] } as JSON on stdout (the table goes to stderr)")
+    .option("--csv <file>", "write the per-host table as CSV")
+    .option("--concurrency <n>", "hosts probed at once", "64")
+    .option("--timeout <ms>", "header and body timeout per request", "10000")
+    .option("--connect-timeout <ms>", "TCP + TLS connect timeout (default: min(5000, --timeout))")
+    .option("--rate <n>", "at most N requests per second over all hosts")
+    .option("--port <n>", "port for targets given without one", "443")
+    .option("--allow-large", "allow CIDR ranges larger than /16")
+    .action(async (specs: string[], o: ProbeCliOptions) => {
+      const timeout = num(o.timeout, "--timeout", 1)!;
+      const list = await resolveProbeTargets(specs, {
+        defaultPort: num(o.port, "--port", 1),
+        allowLarge: o.allowLarge,
+      });
+      const table = o.json ? process.stderr : process.stdout;
+      table.write(`${hostTableHeader()}\n`);
+      const csv = o.csv ? createWriteStream(o.csv) : null;
+      csv?.write(csvRow(CSV_COLUMNS));
+      let withFindings = 0;
+      let unreachable = 0;
+      const hosts = await probeTargets(list.targets(), {
+        concurrency: num(o.concurrency, "--concurrency", 1),
+        rate: num(o.rate, "--rate", 0),
+        timeouts: {
+          connectMs: num(o.connectTimeout, "--connect-timeout", 1) ?? Math.min(5000, timeout),
+          headersMs: timeout,
+          bodyMs: timeout,
+        },
+        collect: !!o.json,
+        onHost: (h: HostResult) => {
+          table.write(`${hostTableLine(h)}\n`);
+          csv?.write(hostCsvRow(h));
+          if (h.findings.length) withFindings++;
+          if (!h.reachable) unreachable++;
+        },
+      });
+      if (csv) await new Promise<void>((r, j) => csv.end((e?: Error | null) => (e ? j(e) : r())));
+      if (o.json) process.stdout.write(`${JSON.stringify({ hosts: hosts.map(hostJson) }, null, 2)}\n`);
+      process.stderr.write(
+        `${list.count} target${list.count === 1 ? "" : "s"}: ${withFindings} with findings, ${unreachable} unreachable\n`,
+      );
+      process.exitCode = withFindings ? EXIT.findings : unreachable ? EXIT.incomplete : EXIT.clean;
+    });
+}

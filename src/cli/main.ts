@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { EXIT } from "./exit.js";
+import { registerReport } from "./report.js";
 import { registerScan } from "./scan.js";
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(exhunt --help for usage)")
     .exitOverride();
   registerScan(program);
+  registerReport(program);
   return program;
 }
 

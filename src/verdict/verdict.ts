@@ -88,5 +88,70 @@ export function decideVerdict(
     if (!coverage.coversWindow) reasons.push(...coverage.notes);
     if (coverage.missing.length > 0) reasons.push(`Not in the evidence: ${coverage.missing.join(", ")}.`);
   }
+  reasons.unshift(headline(verdict, findings, coverage, compromise, attempt, exposure));
   return { verdict, reasons };
+}
+
+function day(t: string | null): string {
+  return t ? t.slice(0, 10) : "an unknown date";
+}
+
+function minute(t: string): string {
+  return `${t.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** The first reason: one line an admin under stress understands without knowing the checks. */
+export function headline(
+  verdict: VerdictName,
+  findings: Finding[],
+  coverage: Coverage,
+  compromise: Group[] = groups(findings, "compromise", {}),
+  attempt: Group[] = groups(findings, "attempt", {}),
+  exposure: Group[] = groups(findings, "exposure", {}),
+): string {
+  const active = findings.filter((f) => {
+    const e = effectOf(f);
+    return (e === "compromise" || e === "attempt") && f.time;
+  });
+  const times = active.map((f) => f.time as string).sort();
+  const ips = new Set(
+    active.map((f) => f.evidence.ClientIp ?? f.evidence.ClientIpAddress).filter((v): v is string => !!v),
+  );
+  const from = ips.size ? ` from ${ips.size === 1 ? [...ips][0] : `${ips.size} addresses`}` : "";
+  switch (verdict) {
+    case "compromised": {
+      const g = compromise.find((x) => /web ?shell|wr[io]te/i.test(x.title)) ?? compromise[0];
+      const more =
+        compromise.length > 1
+          ? `, and ${compromise.length - 1} more kind${compromise.length > 2 ? "s" : ""} of compromise evidence`
+          : "";
+      const what = g
+        ? `${g.title}${g.first ? ` on ${day(g.first)}` : ""}${more}`
+        : "LSASS memory dumped after exploitation attempts";
+      const since = times.length ? `; attack activity since ${minute(times[0])}${from}` : "";
+      return `${what}${since}. Contain the server and follow the plan.`;
+    }
+    case "attempted": {
+      const n = attempt.reduce((a, g) => a + g.count, 0);
+      return `Attacked, no sign of success in the evidence read: ${n} exploitation attempt${n === 1 ? "" : "s"}${from}${times.length ? `, ${day(times[0])} to ${day(times[times.length - 1])}` : ""}. Patch and look deeper.`;
+    }
+    case "vulnerable":
+      return `Vulnerable, no sign of attack in the evidence read: ${exposure.map((g) => g.title).join("; ")}. Install the update.`;
+    case "clean": {
+      const dated = coverage.sources
+        .map((s) => s.oldest)
+        .filter((t): t is string => !!t)
+        .sort();
+      const newest = coverage.sources
+        .map((s) => s.newest)
+        .filter((t): t is string => !!t)
+        .sort();
+      const span = dated.length ? ` (${day(dated[0])} to ${day(newest[newest.length - 1] ?? null)})` : "";
+      return coverage.coversWindow
+        ? `No sign of exploitation in the logs read${span}.`
+        : `No sign of exploitation in the logs read${span}, but they start after exploitation began (${day(coverage.window.exploitationFrom)}): not cleared for early 2021.`;
+    }
+    default:
+      return "No log this tool reads was found; nothing can be said about exploitation.";
+  }
 }

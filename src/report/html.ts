@@ -106,6 +106,15 @@ function where(f: { file: string | null; line: number | null }): string {
   return f.line ? `${f.file}:${f.line}` : f.file;
 }
 
+/** A record cell: the last folders and the file name, the full path on hover (all escaped). */
+function recordCell(f: { file: string | null; line: number | null }): string {
+  const full = where(f);
+  if (!full) return `<td class="rec"></td>`;
+  const parts = full.split("/");
+  const short = parts.length > 3 ? `…/${parts.slice(-3).join("/")}` : full;
+  return `<td class="rec mono small" title="${esc(full)}">${esc(short)}</td>`;
+}
+
 function openCves(s: ServerResult): string[] {
   return Object.entries(s.exposure?.cves ?? {})
     .filter(([, c]) => c.status === "vulnerable")
@@ -267,7 +276,7 @@ function timelineSection(tl: Timeline, idx: number): string {
     .slice(0, HTML_ROW_LIMIT)
     .map(
       (e) =>
-        `<tr data-sev="${e.severity}"><td class="mono nowrap">${esc(fmtTime(e.time))}</td><td>${esc(e.source)}</td><td><span class="sev s-${e.severity}">${e.severity}</span> ${esc(e.summary)}</td><td>${esc(e.groupKey ?? "")}</td><td class="mono small">${esc(where(e))}</td></tr>`,
+        `<tr data-sev="${e.severity}"><td class="mono nowrap">${esc(fmtTime(e.time))}</td><td>${esc(e.source)}</td><td><span class="sev s-${e.severity}">${e.severity}</span> ${esc(e.summary)}</td><td>${esc(e.groupKey ?? "")}</td>${recordCell(e)}</tr>`,
     );
   return `<h3>Timeline (UTC)</h3><div class="chart" data-idx="${idx}"></div>
 ${groups ? `<h4>Incidents (findings linked by address, request, canary or file)</h4><ul class="groups">${groups}</ul>` : ""}
@@ -280,7 +289,7 @@ function findingsSection(s: ServerResult): string {
     .slice(0, HTML_ROW_LIMIT)
     .map(
       (f) =>
-        `<tr data-sev="${f.severity}"><td class="mono nowrap">${esc(fmtTime(f.time))}</td><td><span class="sev s-${f.severity}">${f.severity}</span></td><td class="mono">${esc(f.check)}${f.cves.length ? `<br><span class="small">${esc(f.cves.join(" "))}</span>` : ""}</td><td>${esc(f.title)}</td><td class="ev">${evidenceCell(f.evidence)}</td><td class="mono small">${esc(where(f))}</td></tr>`,
+        `<tr data-sev="${f.severity}"><td class="mono nowrap">${esc(fmtTime(f.time))}</td><td><span class="sev s-${f.severity}">${f.severity}</span></td><td class="mono">${esc(f.check)}${f.cves.length ? `<br><span class="small">${esc(f.cves.join(" "))}</span>` : ""}</td><td>${esc(f.title)}</td><td class="ev">${evidenceCell(f.evidence)}</td>${recordCell(f)}</tr>`,
     );
   const omitted = Object.entries(s.omittedFindings);
   return `${filterable("Findings", ["Time", "Severity", "Check", "Title", "Evidence", "Record"], rows, fs.length, true)}${omitted.length ? `<p class="small">Counted but not listed (per-check limit): ${omitted.map(([k, n]) => `${esc(k)} ${n}`).join(", ")}</p>` : ""}`;
@@ -358,8 +367,9 @@ export function chartSeries(s: ServerResult): ChartSeries {
   const min = Math.min(...secs);
   const max = Math.max(...secs);
   const step = max - min > 10 * 86400 ? 86400 : 3600;
-  const start = Math.floor(min / step) * step;
-  const n = Math.floor((max - start) / step) + 1;
+  // One empty bucket on each side, so that the first and last bars are drawn whole.
+  const start = Math.floor(min / step) * step - step;
+  const n = Math.floor((max - start) / step) + 2;
   const out: ChartSeries = {
     name: s.name,
     step,
@@ -393,7 +403,7 @@ h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.25em;border-bottom:2px solid var
 .facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:10px}.fact{border:1px solid var(--line);border-left:4px solid var(--comp);border-radius:6px;padding:8px 12px}.fact ul{margin:.2em 0;padding-left:1.1em}.fact p{margin:.2em 0}
 .plan>li{margin-bottom:.8em}.plan ul{margin:.2em 0}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" \\2195";color:var(--muted)}
-td.ev div{overflow-wrap:anywhere;max-width:60ch}table.kv th{width:10em}
+td.ev div{overflow-wrap:anywhere;max-width:60ch}td.rec{min-width:14em;overflow-wrap:anywhere}table.kv th{width:10em}
 .sev{display:inline-block;border-radius:3px;padding:0 4px;font-size:.8em;color:#fff}.s-critical{background:var(--comp)}.s-high{background:#d1242f}.s-medium{background:var(--att)}.s-low{background:#0969da}.s-info{background:var(--unk)}
 .ok{color:var(--ok)}.warn{color:var(--att)}.cve-vulnerable td{color:var(--comp);font-weight:600}
 .controls{display:flex;gap:8px;flex-wrap:wrap;margin:.3em 0}.controls input{flex:1;min-width:12em;padding:6px;font-size:1em}.controls select{padding:6px;font-size:1em}
@@ -437,6 +447,7 @@ if(typeof uPlot==="function"){
     var a=s.compromise,b=s.attempt,c=s.other;
     var ab=a.map(function(v,i){return v+b[i];});var abc=ab.map(function(v,i){return v+c[i];});
     var raw=[null,c,b,a];
+    function gap(xs){return xs.map(function(v){return v>0?v:null;});}
     var bars=uPlot.paths.bars({size:[0.9,60],align:1});
     function fmt(si){return function(u,v,sidx,i){return i==null?"":String(raw[si][i]);};}
     var w=Math.max(280,el.clientWidth||600);
@@ -446,7 +457,7 @@ if(typeof uPlot==="function"){
         {label:"listed/other",stroke:"#57606a",fill:"rgba(87,96,106,.45)",paths:bars,points:{show:false},value:fmt(1)},
         {label:"attempts",stroke:"#a85d00",fill:"rgba(168,93,0,.65)",paths:bars,points:{show:false},value:fmt(2)},
         {label:"compromise",stroke:"#b3001b",fill:"rgba(179,0,27,.85)",paths:bars,points:{show:false},value:fmt(3)}],
-      axes:[{},{label:"findings per "+(s.step===3600?"hour":"day")}]},[s.t,abc,ab,a],el);
+      axes:[{},{label:"findings per "+(s.step===3600?"hour":"day")}]},[s.t,gap(abc),gap(ab),gap(a)],el);
   });
 }
 document.body.setAttribute("data-exhunt-ready","1");

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import type { ScanResult } from "../model/types.js";
 import { renderConsole } from "../report/console.js";
 import { writeCsvDir } from "../report/csv.js";
-import { writeFileOutputs } from "../report/outputs.js";
+import { assertOneStdout, writeFileOutputs } from "../report/outputs.js";
 import { forTerminal } from "../report/safe.js";
 import { exitCodeFor } from "./exit.js";
 
@@ -62,6 +62,7 @@ export function registerReport(program: Command): void {
     .option("--color", "force colour")
     .option("--no-color", "no colour")
     .action(async (file: string, o: ReportCliOptions) => {
+      assertOneStdout(o);
       let text: string;
       try {
         text = await readFile(file, "utf8");

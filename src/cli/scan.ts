@@ -4,7 +4,7 @@ import { scan } from "../index.js";
 import { renderConsole } from "../report/console.js";
 import { writeCsvDir } from "../report/csv.js";
 import { writeJson } from "../report/json.js";
-import { writeFileOutputs } from "../report/outputs.js";
+import { assertOneStdout, writeFileOutputs } from "../report/outputs.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
 
@@ -62,6 +62,7 @@ export function registerScan(program: Command): void {
     .option("--color", "force colour")
     .option("--no-color", "no colour (NO_COLOR is honoured too)")
     .action(async (paths: string[], o: ScanCliOptions) => {
+      assertOneStdout(o);
       const bar = o.progress ? progressBar() : { update() {}, done() {} };
       const result = await scan(paths, {
         each: o.each,

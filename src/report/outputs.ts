@@ -11,6 +11,15 @@ export interface FileOutputs {
   ecs?: string;
 }
 
+/** Only one output can go to stdout; throws (a usage error) when several ask for it. */
+export function assertOneStdout(o: FileOutputs & { json?: string }): void {
+  const dash = Object.entries(o).filter(
+    ([k, v]) => ["json", "jsonl", "ecs", "html"].includes(k) && v === "-",
+  );
+  if (dash.length > 1)
+    throw new Error(`only one output can go to stdout (-): ${dash.map(([k]) => `--${k}`).join(", ")}`);
+}
+
 async function put(target: string, text: string): Promise<void> {
   if (target === "-") {
     await new Promise<void>((ok, fail) => process.stdout.write(text, (e) => (e ? fail(e) : ok())));

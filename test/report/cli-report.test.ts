@@ -54,6 +54,10 @@ describe("exhunt report", () => {
     run = runCli(["report", bad, "--html", join(dir, "x.html")]);
     assert.equal(run.status, 2);
     assert.ok(!existsSync(join(dir, "x.html")));
+    writeFileSync(bad, JSON.stringify(result([server("EXCH02", [])])));
+    run = runCli(["report", bad, "--jsonl", "-", "--ecs", "-"]);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /only one output can go to stdout/);
     run = runCli(["report", join(dir, "missing.json")]);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /cannot read/);

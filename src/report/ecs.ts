@@ -29,9 +29,15 @@ export const ECS_VERSION = "8.11.0";
 
 type Doc = Record<string, unknown>;
 
+const PATHS = new Map<string, string[]>();
+
 function set(doc: Doc, path: string, value: unknown): void {
   if (value === null || value === undefined || value === "") return;
-  const keys = path.split(".");
+  let keys = PATHS.get(path);
+  if (!keys) {
+    keys = path.split(".");
+    PATHS.set(path, keys);
+  }
   let o = doc;
   for (const k of keys.slice(0, -1)) {
     if (typeof o[k] !== "object" || o[k] === null) o[k] = {};

@@ -22,18 +22,21 @@ export const HTML_ROW_LIMIT = 2000;
 export function esc(value: unknown): string {
   const s = value == null ? "" : String(value);
   let out = "";
+  let from = 0;
   for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
     const c = s.charCodeAt(i);
-    if (ch === "&") out += "&amp;";
-    else if (ch === "<") out += "&lt;";
-    else if (ch === ">") out += "&gt;";
-    else if (ch === '"') out += "&quot;";
-    else if (ch === "'") out += "&#39;";
-    else if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) out += "\ufffd";
-    else out += ch;
+    let rep: string;
+    if (c === 0x26) rep = "&amp;";
+    else if (c === 0x3c) rep = "&lt;";
+    else if (c === 0x3e) rep = "&gt;";
+    else if (c === 0x22) rep = "&quot;";
+    else if (c === 0x27) rep = "&#39;";
+    else if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) rep = "\ufffd";
+    else continue;
+    out += s.slice(from, i) + rep;
+    from = i + 1;
   }
-  return out;
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /** JSON that can sit inside a `<script type="application/json">` block whatever the strings hold. */

@@ -369,7 +369,9 @@ export function chartSeries(s: ServerResult): ChartSeries {
   if (secs.length === 0) return empty;
   const min = Math.min(...secs);
   const max = Math.max(...secs);
-  const step = max - min > 10 * 86400 ? 86400 : 3600;
+  // Hours over a few days, days over longer spans; never more than ~2000 bars (bogus years included).
+  const step =
+    max - min <= 10 * 86400 ? 3600 : Math.max(86400, Math.ceil((max - min) / 2000 / 86400) * 86400);
   // One empty bucket on each side, so that the first and last bars are drawn whole.
   const start = Math.floor(min / step) * step - step;
   const n = Math.floor((max - start) / step) + 2;
@@ -460,7 +462,7 @@ if(typeof uPlot==="function"){
         {label:"listed/other",stroke:"#57606a",fill:"rgba(87,96,106,.45)",paths:bars,points:{show:false},value:fmt(1)},
         {label:"attempts",stroke:"#a85d00",fill:"rgba(168,93,0,.65)",paths:bars,points:{show:false},value:fmt(2)},
         {label:"compromise",stroke:"#b3001b",fill:"rgba(179,0,27,.85)",paths:bars,points:{show:false},value:fmt(3)}],
-      axes:[{},{label:"findings per "+(s.step===3600?"hour":"day")}]},[s.t,gap(abc),gap(ab),gap(a)],el);
+      axes:[{},{label:"findings per "+(s.step===3600?"hour":s.step===86400?"day":(s.step/86400)+" days")}]},[s.t,gap(abc),gap(ab),gap(a)],el);
   });
 }
 document.body.setAttribute("data-exhunt-ready","1");

@@ -192,3 +192,22 @@ describe("HTML report in headless Chromium", () => {
     assert.match(dom, /<title>PWNED<\/title>/);
   });
 });
+
+describe("chart data", () => {
+  it("hourly over days, daily over weeks, bounded over absurd spans", async () => {
+    const { chartSeries } = await import("../../src/report/html.js");
+    const f = (t: string) => finding("S", "cve-2021-26855-ssrf", t, { ClientIpAddress: "192.0.2.1" });
+    const hourly = chartSeries(server("S", [f("2021-03-03T06:10:00.000Z"), f("2021-03-03T09:59:00.000Z")]));
+    assert.equal(hourly.step, 3600);
+    assert.deepEqual(hourly.compromise, [0, 1, 0, 0, 1, 0]);
+    const daily = chartSeries(server("S", [f("2021-01-03T00:00:00.000Z"), f("2021-03-03T00:00:00.000Z")]));
+    assert.equal(daily.step, 86400);
+    const absurd = chartSeries(server("S", [f("1601-01-01T00:00:00.000Z"), f("2021-03-03T00:00:00.000Z")]));
+    assert.ok(absurd.t.length <= 2003, String(absurd.t.length));
+    assert.equal(
+      absurd.compromise.reduce((a, b) => a + b, 0),
+      2,
+    );
+    assert.equal(chartSeries(server("S", [])).t.length, 0);
+  });
+});

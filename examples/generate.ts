@@ -6,6 +6,7 @@
 // Usage: tsx examples/generate.ts OUT_DIR [--scale N]
 import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { writeEventExport } from "./events.js";
 
 export const INSTALL = "C/Program Files/Microsoft/Exchange Server/V15";
 export const HTTPPROXY_FIELDS =
@@ -518,6 +519,7 @@ export function writeCompromised(root: string, o: Partial<Options> = {}): void {
   background(tree, COMPROMISED, opts);
   attack(tree, COMPROMISED, rng(opts.seed + 99));
   tree.write(root, opts.to);
+  writeEventExport(root, COMPROMISED, opts.from, opts.to, true);
   const extra: [string, Buffer | string, string][] = [
     [
       "C/Windows/Temp/lsass.dmp",
@@ -549,6 +551,7 @@ export function writeClean(root: string, o: Partial<Options> = {}): void {
   const tree = new Tree();
   background(tree, CLEAN, opts);
   tree.write(root, opts.to);
+  writeEventExport(root, CLEAN, opts.from, opts.to, false);
   // A backup agent's archive: listed, but alone it must not raise the verdict.
   const abs = join(root, "C/ProgramData/Veeam/Backup/config-export.zip");
   mkdirSync(dirname(abs), { recursive: true });

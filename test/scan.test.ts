@@ -105,6 +105,10 @@ describe("scan: example servers", () => {
     );
     assert.ok(s.stats.records > 1000);
     assert.ok(s.coverage.coversWindow, "the clean example's logs start before 2021-01-03");
+    assert.match(
+      s.reasons[0],
+      /^No sign of exploitation in \d+ log files? from \d+ sources?, \d{4}-\d\d-\d\d to /,
+    );
   });
 
   it("reports coverage per source, and every gap as a log-coverage finding", () => {
@@ -152,7 +156,12 @@ describe("scan: collector layouts", () => {
 
     const one = await scan([join(logging, "HttpProxy/Ecp/HttpProxy_2021030306-1.LOG")], { workers: 0 });
     assert.equal(one.servers[0].verdict, "compromised");
-    assert.deepEqual(one.servers[0].coverage.missing.sort(), ["ECP Server logs", "OABGeneratorLog"]);
+    assert.deepEqual(one.servers[0].coverage.missing.sort(), [
+      "ECP Server logs",
+      "Event log: Application",
+      "Event log: MSExchange Management",
+      "OABGeneratorLog",
+    ]);
 
     const entries: ZipEntry[] = [];
     const walk = (d: string, rel: string) => {

@@ -1,6 +1,7 @@
 // exhunt command line: parse, dispatch, map errors to exit codes. Nothing below the CLI prints.
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { registerEvents } from "./events.js";
 import { EXIT } from "./exit.js";
 import { registerReport } from "./report.js";
 import { registerScan } from "./scan.js";
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError("(exhunt --help for usage)")
     .exitOverride();
   registerScan(program);
+  registerEvents(program);
   registerReport(program);
   return program;
 }

@@ -1,5 +1,11 @@
 // Every detection, registered once. Adding a detection = one file + one line here.
 import type { CheckInfo } from "../model/types.js";
+import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
+import { lsassDump } from "./events/lsass-dump.js";
+import { exchangeProcessSpawn } from "./events/process-spawn.js";
+import { umDeserialization26857 } from "./events/um-26857.js";
+import { webshellDrop } from "./events/webshell-drop.js";
+import { werExchangeCrash } from "./events/wer-crash.js";
 import { suspiciousFiles } from "./files/suspicious-files.js";
 import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
@@ -13,6 +19,12 @@ export const detections: Detection[] = [
   ecpSetVdir27065,
   oabWrite26858,
   suspiciousFiles,
+  umDeserialization26857,
+  exchangeCmdlets,
+  werExchangeCrash,
+  exchangeProcessSpawn,
+  webshellDrop,
+  lsassDump,
 ];
 
 /** Checks emitted outside the detections (by the verdict stage). */

@@ -55,6 +55,12 @@ export interface FileDetection {
   match(file: FileEntry, ctx: MatchContext): Drafts;
 }
 
+/**
+ * Scratch space for one detection over one read task (one file), for correlating events within it
+ * (e.g. an export and its removal). Fresh per file; the detection keeps what it stores bounded.
+ */
+export type EventMemory = Map<string, unknown>;
+
 /** Reads Windows events. */
 export interface EventDetection {
   type: "event";
@@ -62,7 +68,7 @@ export interface EventDetection {
   checks: CheckInfo[];
   /** Prefilter: providers (case-insensitive) whose events reach `match`; null = all. */
   providers: string[] | null;
-  match(event: EventRecord, ctx: MatchContext): Drafts;
+  match(event: EventRecord, ctx: MatchContext, memory: EventMemory): Drafts;
 }
 
 export type Detection = RowDetection | FileDetection | EventDetection;

@@ -1,8 +1,10 @@
 // The local Exchange server, read in place (Windows only). Everything is opened read-only.
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { promisify } from "node:util";
 import type { EvidenceRoot } from "./discover.js";
+import { LIVE_CHANNEL_FILES } from "./eventlog.js";
 import { type ServerTarget, UsageError } from "./targets.js";
 
 const run = promisify(execFile);
@@ -46,6 +48,12 @@ export async function localTarget(): Promise<ServerTarget> {
   const sysDrive = process.env.SystemDrive ?? "C:";
   const windir = process.env.WINDIR ?? `${sysDrive}\\Windows`;
   const programData = process.env.ProgramData ?? `${sysDrive}\\ProgramData`;
+  const evtLogs = `${process.env.SystemRoot ?? windir}\\System32\\winevt\\Logs`;
+  // Only the channels the detections read, and only those present (Sysmon is often not installed).
+  const channels = LIVE_CHANNEL_FILES.filter((f) => existsSync(`${evtLogs}\\${f}`)).map((f) => ({
+    ...root(evtLogs),
+    only: f,
+  }));
   return {
     name: hostname(),
     root: `${hostname()} (live, ${install})`,
@@ -55,6 +63,7 @@ export async function localTarget(): Promise<ServerTarget> {
       root(`${windir}\\Temp`, true),
       root(`${sysDrive}\\root`, true),
       root(programData, true),
+      ...channels,
     ],
     skipped: [],
     live: true,

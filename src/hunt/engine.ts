@@ -13,7 +13,7 @@ import { readerFor } from "../readers/index.js";
 import { buildCoverage, coverageDrafts, sourceOf } from "../verdict/coverage.js";
 import { decideVerdict } from "../verdict/verdict.js";
 import { WorkerPool } from "./pool.js";
-import { type ReadTask, runBatch, sniffFile, type TaskResult } from "./task.js";
+import { type ChannelSpan, type ReadTask, runBatch, sniffFile, type TaskResult } from "./task.js";
 
 export interface EngineOptions {
   /** Worker threads; 0 reads in this thread. Default: one per core. */
@@ -179,6 +179,8 @@ interface FileOutcome {
   newest: string | null;
   records: number;
   badRows: number;
+  /** Event files: the channels in it (an export may hold several), each its own coverage source. */
+  channels: ChannelSpan[];
 }
 
 /** Fold a file's task results into drafts, skipped entries and its coverage facts. */
@@ -200,6 +202,7 @@ function foldFile(
     newest: null,
     records: 0,
     badRows: 0,
+    channels: [],
   };
   let lineOffset = 0;
   const samples: string[] = [];
@@ -211,6 +214,7 @@ function foldFile(
     for (const [c, n] of Object.entries(r.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
     for (const e of r.detectionErrors) damage.push(`detection error (please report): ${e}`);
     if (r.error) error = r.error;
+    out.channels.push(...(r.channels ?? []));
     const s = r.stats;
     if (!s) continue;
     out.kind = s.kind;
@@ -305,20 +309,22 @@ export async function scanServer(
     logBytes += plan.entry.size;
     records += o.records;
     badRows += o.badRows;
-    const source = sourceOf(o.kind, plan.entry.path);
-    const cov = sources.get(source) ?? {
-      source,
-      kind: o.kind,
-      files: 0,
-      bytes: 0,
-      oldest: null,
-      newest: null,
-    };
-    cov.files++;
-    cov.bytes += plan.entry.size;
-    if (o.oldest && (cov.oldest === null || o.oldest < cov.oldest)) cov.oldest = o.oldest;
-    if (o.newest && (cov.newest === null || o.newest > cov.newest)) cov.newest = o.newest;
-    sources.set(source, cov);
+    for (const span of spansOf({ ...o, size: plan.entry.size })) {
+      const source = sourceOf(o.kind, plan.entry.path, span.channel);
+      const cov = sources.get(source) ?? {
+        source,
+        kind: o.kind,
+        files: 0,
+        bytes: 0,
+        oldest: null,
+        newest: null,
+      };
+      cov.files++;
+      cov.bytes += span.bytes;
+      if (span.oldest && (cov.oldest === null || span.oldest < cov.oldest)) cov.oldest = span.oldest;
+      if (span.newest && (cov.newest === null || span.newest > cov.newest)) cov.newest = span.newest;
+      sources.set(source, cov);
+    }
   }
 
   // File checks look at every file found, logs included.
@@ -363,6 +369,33 @@ export async function scanServer(
     installPath,
   };
   return { result, inventory: inv };
+}
+
+/** The coverage spans of a file: one for a log, one per channel for an event file (bytes shared out by records). */
+function spansOf(
+  o: FileOutcome & { size?: number },
+): { channel?: string; oldest: string | null; newest: string | null; bytes: number }[] {
+  const size = o.size ?? 0;
+  if (o.kind !== "event") return [{ oldest: o.oldest, newest: o.newest, bytes: size }];
+  // Same channel from several byte ranges of one file: merge.
+  const by = new Map<string, ChannelSpan>();
+  for (const c of o.channels) {
+    const m = by.get(c.channel);
+    if (!m) by.set(c.channel, { ...c });
+    else {
+      m.records += c.records;
+      if (c.oldest && (m.oldest === null || c.oldest < m.oldest)) m.oldest = c.oldest;
+      if (c.newest && (m.newest === null || c.newest > m.newest)) m.newest = c.newest;
+    }
+  }
+  if (by.size === 0) return [{ channel: "(no events)", oldest: null, newest: null, bytes: size }];
+  const total = o.records || 1;
+  return [...by.values()].map((c) => ({
+    channel: c.channel,
+    oldest: c.oldest,
+    newest: c.newest,
+    bytes: Math.round((size * c.records) / total),
+  }));
 }
 
 const SEV = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;

@@ -73,6 +73,7 @@ export class WorkerPool {
             stats: null,
             error: `reader crashed: ${e.message}`,
             detectionErrors: [],
+            channels: [],
           })),
         );
     }

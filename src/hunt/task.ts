@@ -7,12 +7,14 @@ import {
   type Drafts,
   draftsOf,
   type EventDetection,
+  type EventMemory,
   type FindingDraft,
   type MatchContext,
   type RowDetection,
 } from "../detections/types.js";
 import { classifyHead, HEAD_BYTES } from "../evidence/classify.js";
-import type { LogKind } from "../model/records.js";
+import { withExportHint } from "../evidence/eventlog.js";
+import type { EventRecord, LogKind } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
 import { type LiteralPlan, makeHeader, type Preamble } from "../readers/delimited.js";
 import { readerFor } from "../readers/index.js";
@@ -54,6 +56,37 @@ export interface TaskResult {
   error: string | null;
   /** Detections that threw on a record (a bug, never the evidence's fault): reported, not fatal. */
   detectionErrors: string[];
+  /** Event files: the channels seen, with their record counts and time spans (for coverage). */
+  channels: ChannelSpan[];
+}
+
+export interface ChannelSpan {
+  channel: string;
+  records: number;
+  oldest: string | null;
+  newest: string | null;
+}
+
+/** Channels per file are few; a hostile export with thousands is capped, the rest counted under "(other)". */
+const MAX_CHANNELS = 64;
+
+function noteChannel(spans: ChannelSpan[], event: EventRecord): void {
+  let name = event.channel || "(unknown channel)";
+  let span = spans.find((s) => s.channel === name);
+  if (!span && spans.length >= MAX_CHANNELS) {
+    name = "(other channels)";
+    span = spans.find((s) => s.channel === name);
+  }
+  if (!span) {
+    span = { channel: name, records: 0, oldest: null, newest: null };
+    spans.push(span);
+  }
+  span.records++;
+  const t = event.time;
+  if (t) {
+    if (span.oldest === null || t < span.oldest) span.oldest = t;
+    if (span.newest === null || t > span.newest) span.newest = t;
+  }
 }
 
 const rowDetections = detections.filter((d): d is RowDetection => d.type === "row");
@@ -109,7 +142,11 @@ export function sniffFile(
   try {
     head = size === 0 ? Buffer.alloc(0) : readHead(abs, size);
   } catch (e) {
-    return { notLog: { skip: { file: rel, reason: "unreadable", detail: (e as Error).message } } };
+    return {
+      notLog: {
+        skip: { file: rel, reason: "unreadable", detail: withExportHint(rel, (e as Error).message) },
+      },
+    };
   }
   const c = classifyHead({ path: rel, size }, head);
   if ("sniffed" in c) return { fileKind: toFileKind(c.sniffed), sniffed: c.sniffed };
@@ -126,6 +163,7 @@ export function runTask(task: ReadTask): TaskResult {
     stats: null,
     error: null,
     detectionErrors: [],
+    channels: [],
   };
   let sniffed: Sniffed | null = null;
   if (!result.fileKind) {
@@ -163,6 +201,7 @@ export function runTask(task: ReadTask): TaskResult {
       }
     }
   };
+  const eventMemory: EventMemory[] = eventDetections.map(() => new Map());
   const reader = readerFor(fk.format);
   if (!reader) {
     result.error = `no reader for format ${fk.format}`;
@@ -192,11 +231,12 @@ export function runTask(task: ReadTask): TaskResult {
           }
         },
         onEvent(event, line) {
+          noteChannel(result.channels, event);
           const provider = event.provider.toLowerCase();
-          for (const d of eventDetections) {
-            if (d.providers && !d.providers.some((p) => p.toLowerCase() === provider)) continue;
-            guard(d.id, () => d.match(event, task.ctx), line);
-          }
+          eventDetections.forEach((d, i) => {
+            if (d.providers && !d.providers.some((p) => p.toLowerCase() === provider)) return;
+            guard(d.id, () => d.match(event, task.ctx, eventMemory[i]), line);
+          });
         },
       },
     );

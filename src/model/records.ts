@@ -53,4 +53,6 @@ export interface EventRecord {
   data: Record<string, string>;
   /** Every data value in document order (named and unnamed), for events whose parameters have no names. */
   values: string[];
+  /** The rendered message, when the export carries one (Winlogbeat `message`, wevtutil RenderedXml). */
+  message?: string;
 }

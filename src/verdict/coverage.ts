@@ -24,7 +24,7 @@ export function sourceOf(kind: LogKind | "event", rel: string, channel?: string)
       return site ? `IIS ${site.toUpperCase()}` : "IIS";
     }
     case "event":
-      return `Event log ${channel ?? "(unknown channel)"}`;
+      return `Event log: ${channel ?? "(unknown channel)"}`;
     default:
       return "Exchange (other logs)";
   }
@@ -55,6 +55,17 @@ export const expectedSources: ExpectedSource[] = [
     name: "OABGeneratorLog",
     satisfiedBy: (s) => s === "OABGeneratorLog",
     impact: "CVE-2021-26858, the OAB file write, cannot be checked",
+  },
+  {
+    name: "Event log: Application",
+    satisfiedBy: (s) => s.toLowerCase() === "event log: application",
+    impact: "CVE-2021-26857 (Unified Messaging errors) and Exchange worker crashes cannot be checked",
+  },
+  {
+    name: "Event log: MSExchange Management",
+    satisfiedBy: (s) => s.toLowerCase() === "event log: msexchange management",
+    impact:
+      "the cmdlet log cannot be checked: Set-*VirtualDirectory web-shell writes (CVE-2021-27065) and ProxyShell mailbox exports",
   },
 ];
 

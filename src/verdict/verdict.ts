@@ -35,6 +35,23 @@ function say(g: Group): string {
   return `${g.title}: ${g.count} hit${g.count === 1 ? "" : "s"}${g.first ? `, first ${g.first}` : ""}`;
 }
 
+/** The first line of a clean verdict: what was looked at, so "clean" is never read as "cleared". */
+function cleanHeadline(coverage: Coverage): string {
+  const files = coverage.sources.reduce((n, s) => n + s.files, 0);
+  // ISO strings sort as times.
+  const times = coverage.sources
+    .flatMap((s) => [s.oldest, s.newest])
+    .filter((t): t is string => !!t)
+    .sort();
+  const span =
+    times.length > 0 ? `, ${times[0].slice(0, 10)} to ${times[times.length - 1].slice(0, 10)}` : "";
+  const n = coverage.sources.length;
+  const late = coverage.coversWindow
+    ? ""
+    : `: they start after exploitation began (${coverage.window.exploitationFrom.slice(0, 10)}), so this does not clear the server for early 2021`;
+  return `No sign of exploitation in ${files.toLocaleString("en-US")} log file${files === 1 ? "" : "s"} from ${n} source${n === 1 ? "" : "s"}${span}${late}.`;
+}
+
 export interface VerdictOutcome {
   verdict: VerdictName;
   reasons: string[];
@@ -57,7 +74,7 @@ export function decideVerdict(
   const context = groups(findings, "context", omitted);
   const reasons: string[] = [];
   let verdict: VerdictName;
-  const dump = context.find((g) => g.check === "lsass-dump");
+  const dump = context.find((g) => g.check === "lsass-dump" || g.check === "event-lsass-dump");
   if (compromise.length > 0) {
     verdict = "compromised";
     reasons.push(...compromise.map(say));
@@ -72,6 +89,7 @@ export function decideVerdict(
     verdict = "unknown";
   } else {
     verdict = "clean";
+    reasons.push(cleanHeadline(coverage));
   }
   reasons.push(...attempt.map(say), ...exposure.map(say));
   const raised = verdict === "compromised" || verdict === "attempted";
@@ -88,7 +106,9 @@ export function decideVerdict(
     if (!coverage.coversWindow) reasons.push(...coverage.notes);
     if (coverage.missing.length > 0) reasons.push(`Not in the evidence: ${coverage.missing.join(", ")}.`);
   }
-  reasons.unshift(headline(verdict, findings, coverage, compromise, attempt, exposure));
+  // Clean and unknown verdicts already start with their one-line summary.
+  if (verdict === "compromised" || verdict === "attempted" || verdict === "vulnerable")
+    reasons.unshift(headline(verdict, findings, compromise, attempt, exposure));
   return { verdict, reasons };
 }
 
@@ -100,11 +120,10 @@ function minute(t: string): string {
   return `${t.slice(0, 16).replace("T", " ")} UTC`;
 }
 
-/** The first reason: one line an admin under stress understands without knowing the checks. */
+/** The first reason of a raised verdict: one line an admin under stress understands without the checks. */
 export function headline(
-  verdict: VerdictName,
+  verdict: "compromised" | "attempted" | "vulnerable",
   findings: Finding[],
-  coverage: Coverage,
   compromise: Group[] = groups(findings, "compromise", {}),
   attempt: Group[] = groups(findings, "attempt", {}),
   exposure: Group[] = groups(findings, "exposure", {}),
@@ -118,40 +137,22 @@ export function headline(
     active.map((f) => f.evidence.ClientIp ?? f.evidence.ClientIpAddress).filter((v): v is string => !!v),
   );
   const from = ips.size ? ` from ${ips.size === 1 ? [...ips][0] : `${ips.size} addresses`}` : "";
-  switch (verdict) {
-    case "compromised": {
-      const g = compromise.find((x) => /web ?shell|wr[io]te/i.test(x.title)) ?? compromise[0];
-      const more =
-        compromise.length > 1
-          ? `, and ${compromise.length - 1} more kind${compromise.length > 2 ? "s" : ""} of compromise evidence`
-          : "";
-      const what = g
-        ? `${g.title}${g.first ? ` on ${day(g.first)}` : ""}${more}`
-        : "LSASS memory dumped after exploitation attempts";
-      const since = times.length ? `; attack activity since ${minute(times[0])}${from}` : "";
-      return `${what}${since}. Contain the server and follow the plan.`;
-    }
-    case "attempted": {
-      const n = attempt.reduce((a, g) => a + g.count, 0);
-      return `Attacked, no sign of success in the evidence read: ${n} exploitation attempt${n === 1 ? "" : "s"}${from}${times.length ? `, ${day(times[0])} to ${day(times[times.length - 1])}` : ""}. Patch and look deeper.`;
-    }
-    case "vulnerable":
-      return `Vulnerable, no sign of attack in the evidence read: ${exposure.map((g) => g.title).join("; ")}. Install the update.`;
-    case "clean": {
-      const dated = coverage.sources
-        .map((s) => s.oldest)
-        .filter((t): t is string => !!t)
-        .sort();
-      const newest = coverage.sources
-        .map((s) => s.newest)
-        .filter((t): t is string => !!t)
-        .sort();
-      const span = dated.length ? ` (${day(dated[0])} to ${day(newest[newest.length - 1] ?? null)})` : "";
-      return coverage.coversWindow
-        ? `No sign of exploitation in the logs read${span}.`
-        : `No sign of exploitation in the logs read${span}, but they start after exploitation began (${day(coverage.window.exploitationFrom)}): not cleared for early 2021.`;
-    }
-    default:
-      return "No log this tool reads was found; nothing can be said about exploitation.";
+  if (verdict === "compromised") {
+    const g = compromise.find((x) => /web ?shell|wr[io]te/i.test(x.title)) ?? compromise[0];
+    const more =
+      compromise.length > 1
+        ? `, and ${compromise.length - 1} more kind${compromise.length > 2 ? "s" : ""} of compromise evidence`
+        : "";
+    const what = g
+      ? `${g.title}${g.first ? ` on ${day(g.first)}` : ""}${more}`
+      : "LSASS memory dumped after exploitation attempts";
+    const since = times.length ? `; attack activity since ${minute(times[0])}${from}` : "";
+    return `${what}${since}. Contain the server and follow the plan.`;
   }
+  if (verdict === "attempted") {
+    const n = attempt.reduce((a, g) => a + g.count, 0);
+    const span = times.length ? `, ${day(times[0])} to ${day(times[times.length - 1])}` : "";
+    return `Attacked, no sign of success in the evidence read: ${n} exploitation attempt${n === 1 ? "" : "s"}${from}${span}. Patch and look deeper.`;
+  }
+  return `Vulnerable, no sign of attack in the evidence read: ${exposure.map((g) => g.title).join("; ")}. Install the update.`;
 }

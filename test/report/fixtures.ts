@@ -52,7 +52,13 @@ export const SHELL = "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\discover.
 export const SHELL_SHA = "ab".repeat(32);
 
 export function sources(oldest: string, newest = "2021-03-07T23:00:00.000Z"): SourceCoverage[] {
-  return ["HttpProxy/Ecp", "ECP Server", "OABGeneratorLog"].map((source) => ({
+  return [
+    "HttpProxy/Ecp",
+    "ECP Server",
+    "OABGeneratorLog",
+    "Event log: Application",
+    "Event log: MSExchange Management",
+  ].map((source) => ({
     source,
     kind: "log",
     files: 3,
@@ -164,6 +170,21 @@ export function compromisedFindings(name = "EXCH01", withDump = true): Finding[]
         file: "C/inetpub/wwwroot/aspnet_client/system_web/discover.aspx",
         title: "Web shell file: discover.aspx",
       },
+    ),
+    // Sysmon 11: the same file created by w3wp.exe (event-log detection).
+    finding(
+      name,
+      "webshell-file-created",
+      "2021-03-03T06:50:13.500Z",
+      {
+        EventID: "11",
+        Provider: "Microsoft-Windows-Sysmon",
+        Computer: "EXCH01.contoso.local",
+        RecordId: "4711",
+        Path: SHELL,
+        Process: "C:\\Windows\\System32\\inetsrv\\w3wp.exe",
+      },
+      { file: "C/Windows/System32/winevt/Logs/Microsoft-Windows-Sysmon%4Operational.evtx" },
     ),
     // An IIS hit on the shell (a check this branch does not have: effect falls back to "attempt").
     finding(

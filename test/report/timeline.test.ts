@@ -21,7 +21,7 @@ describe("timeline", () => {
     assert.deepEqual(times, [...times].sort());
     assert.deepEqual(
       t.entries.map((e) => e.source),
-      ["HttpProxy/Owa", "HttpProxy/Ecp", "ECP Server", "File", "OABGeneratorLog", "IIS", "File"],
+      ["HttpProxy/Owa", "HttpProxy/Ecp", "ECP Server", "File", "OABGeneratorLog", "Event log", "IIS", "File"],
     );
     assert.match(t.entries[1].summary, /POST \/ecp\/y\.js from 203\.0\.113\.77 → 200/);
   });
@@ -38,6 +38,7 @@ describe("timeline", () => {
       "cve-2021-26858-oab-write",
       "cve-2021-27065-set-vdir",
       "iis-webshell-request",
+      "webshell-file-created",
     ]);
     assert.deepEqual(g.ips, ["203.0.113.77"]);
     assert.ok(g.paths.includes(SHELL), g.paths.join());
@@ -77,7 +78,7 @@ describe("timeline", () => {
   it("merges servers in time order and keeps group keys per server", () => {
     const r = result([server("A", compromisedFindings("A")), server("B", attemptedFindings("B"))]);
     const t = timeline(r);
-    assert.equal(t.entries.length, 8);
+    assert.equal(t.entries.length, 9);
     assert.deepEqual(
       t.entries.map((e) => e.time as string),
       t.entries.map((e) => e.time as string).sort(),

@@ -116,7 +116,7 @@ const QUOTE = 0x22;
  * shape of a forged cookie. Benign cookies (`Server~host~1942063431~date`) are rejected here without
  * splitting the row, which matters because a third of HttpProxy rows carry one.
  */
-export function forgedCookieShape(buf: Buffer, start: number, end: number, hit: number): boolean {
+export function forgedCookieShape(buf: Buffer, _start: number, end: number, hit: number): boolean {
   for (let h = hit; h >= 0 && h < end; h = buf.indexOf("Server~", h + 7)) {
     for (let p = h + 7; p < end; p++) {
       const c = buf[p];

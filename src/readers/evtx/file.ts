@@ -1,0 +1,292 @@
+// EVTX file walking: file header, every 64 KiB chunk slot (found by its signature, never by the
+// header's stale chunk count), records inside a chunk. Nothing here throws on bad input: damage is
+// counted and described in the summary, and the rest of the file is still read.
+import { closeSync, openSync, readSync } from "node:fs";
+import * as zlib from "node:zlib";
+import { BinXmlError, ChunkContext, LIMITS, parseStream } from "./binxml.js";
+import { isElement, resolveNodes, type XContent, type XElement } from "./render.js";
+import { fileTime } from "./values.js";
+
+export const FILE_MAGIC = Buffer.from("ElfFile\0", "latin1");
+const CHUNK_MAGIC = Buffer.from("ElfChnk\0", "latin1");
+export const HEADER_BLOCK = 4096;
+export const CHUNK_SIZE = 65536;
+
+export interface EvtxRecord {
+  /** Record identifier from the record header (the BinXML EventRecordID may differ). */
+  id: number;
+  /** Written time from the record header, ISO UTC. */
+  written: string;
+  /** Index of the chunk slot the record is in. */
+  chunk: number;
+  /** The <Event> element (or whatever single root the record holds). */
+  root: XElement;
+  /** The size copy at the record's end disagrees: a half-written record, read anyway (values may be zeros). */
+  torn: boolean;
+}
+
+export interface EvtxSummary {
+  /** Whether the file starts with `ElfFile\0`. */
+  magicOk: boolean;
+  headerCrcOk: boolean | null;
+  chunksRead: number;
+  /** Slots holding data but no chunk signature (empty all-zero slots are not counted). */
+  chunksSkipped: number;
+  chunksCrcMismatch: number;
+  records: number;
+  /** Records read whose trailing size copy disagrees (half-written). */
+  tornRecords: number;
+  /** Records that could not be decoded (bad header or BinXML). */
+  recordErrors: number;
+  /** Bytes after the last whole chunk slot. */
+  trailingBytes: number;
+  /** The file ends inside its header or inside a chunk. */
+  truncated: boolean;
+  /** One sentence per problem (capped), for the engine's partial-file report. */
+  damage: string[];
+  firstTime: string | null;
+  lastTime: string | null;
+}
+
+const crc32: (data: Uint8Array, value?: number) => number =
+  typeof (zlib as { crc32?: unknown }).crc32 === "function"
+    ? (zlib as unknown as { crc32: (d: Uint8Array, v?: number) => number }).crc32
+    : tableCrc32;
+
+let table: Int32Array | null = null;
+function tableCrc32(data: Uint8Array, value = 0): number {
+  if (!table) {
+    table = new Int32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      table[n] = c;
+    }
+  }
+  let crc = ~value;
+  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const MAX_DAMAGE_LINES = 20;
+
+export function newSummary(): EvtxSummary {
+  return {
+    magicOk: false,
+    headerCrcOk: null,
+    chunksRead: 0,
+    chunksSkipped: 0,
+    chunksCrcMismatch: 0,
+    records: 0,
+    tornRecords: 0,
+    recordErrors: 0,
+    trailingBytes: 0,
+    truncated: false,
+    damage: [],
+    firstTime: null,
+    lastTime: null,
+  };
+}
+
+function note(s: EvtxSummary, line: string): void {
+  if (s.damage.length < MAX_DAMAGE_LINES) s.damage.push(line);
+  else if (s.damage.length === MAX_DAMAGE_LINES) s.damage.push("further problems not listed");
+}
+
+/** Check the 4096-byte file header block. */
+export function checkFileHeader(head: Buffer, s: EvtxSummary): void {
+  s.magicOk = head.length >= 8 && head.subarray(0, 8).equals(FILE_MAGIC);
+  if (!s.magicOk || head.length < 128) return;
+  const flags = head.readUInt32LE(120);
+  if (flags & 0x4) return; // flagged "no CRC32"
+  s.headerCrcOk = crc32(head.subarray(0, 120)) === head.readUInt32LE(124);
+}
+
+function isZero(b: Buffer): boolean {
+  for (let i = 0; i < b.length; i += 8) {
+    if (b[i] | b[i + 1] | b[i + 2] | b[i + 3] | b[i + 4] | b[i + 5] | b[i + 6] | b[i + 7]) return false;
+  }
+  return true;
+}
+
+/** Parse one 64 KiB chunk slot; `emit` gets every record that decodes. */
+export function parseChunk(
+  chunk: Buffer,
+  index: number,
+  fileOffset: number,
+  s: EvtxSummary,
+  emit: (r: EvtxRecord) => void,
+): void {
+  if (!chunk.subarray(0, 8).equals(CHUNK_MAGIC)) {
+    if (isZero(chunk)) return;
+    s.chunksSkipped++;
+    note(s, `chunk ${index} at offset ${hex(fileOffset)}: bad signature, skipped`);
+    return;
+  }
+  s.chunksRead++;
+  const lastId = chunk.readUInt32LE(32) + chunk.readUInt32LE(36) * 4294967296;
+  const free = Math.min(Math.max(chunk.readUInt32LE(48), 512), CHUNK_SIZE);
+  const flags = chunk.readUInt32LE(120);
+  if (!(flags & 0x4)) {
+    const headerCrc = crc32(chunk.subarray(128, 512), crc32(chunk.subarray(0, 120)));
+    const dataCrc = crc32(chunk.subarray(512, free));
+    if (headerCrc !== chunk.readUInt32LE(124) || dataCrc !== chunk.readUInt32LE(52)) s.chunksCrcMismatch++;
+  }
+  const c = new ChunkContext(chunk);
+  let pos = 512;
+  while (pos < free && pos + 24 <= CHUNK_SIZE) {
+    const magic = chunk.readUInt32LE(pos);
+    if (magic === 0) break;
+    if (magic !== 0x2a2a) {
+      s.recordErrors++;
+      note(
+        s,
+        `chunk ${index}: bad record signature at offset ${hex(fileOffset + pos)}, rest of chunk skipped`,
+      );
+      break;
+    }
+    const size = chunk.readUInt32LE(pos + 4);
+    if (size < 28 || pos + size > CHUNK_SIZE) {
+      s.recordErrors++;
+      note(
+        s,
+        `chunk ${index}: record at offset ${hex(fileOffset + pos)} declares ${size} bytes, rest of chunk skipped`,
+      );
+      break;
+    }
+    const id = chunk.readUInt32LE(pos + 8) + chunk.readUInt32LE(pos + 12) * 4294967296;
+    try {
+      c.budget = LIMITS.nodesPerRecord;
+      const { nodes } = parseStream(c, pos + 24, pos + size - 4, false, 0);
+      const out: XContent[] = [];
+      resolveNodes(c, nodes, [], out, 0);
+      const root = out.find(isElement);
+      if (!root) throw new BinXmlError("no element in the record");
+      s.records++;
+      const torn = chunk.readUInt32LE(pos + size - 4) !== size;
+      if (torn) s.tornRecords++;
+      emit({ id, written: fileTime(chunk, pos + 16), chunk: index, root, torn });
+    } catch (e) {
+      s.recordErrors++;
+      const why = e instanceof Error ? e.message : String(e);
+      note(s, `chunk ${index}: record ${id} at offset ${hex(fileOffset + pos)} not decoded (${why})`);
+    }
+    pos += size;
+    if (id === lastId) break;
+  }
+}
+
+/** Where the bytes come from: a file descriptor or a buffer. */
+export interface ByteSource {
+  size: number;
+  /** Read up to `len` bytes at `pos` into `buf`; returns the count read. */
+  read(buf: Buffer, len: number, pos: number): number;
+}
+
+/**
+ * Read the chunk slots whose start offset lies in [start, end); the range starting at 0 also reports
+ * file-level problems. A cut-off last slot is read as far as it goes (its tail reads as zeros).
+ */
+export function parseEvtx(
+  src: ByteSource,
+  emit: (r: EvtxRecord) => void,
+  range: { start: number; end: number } = { start: 0, end: src.size },
+): EvtxSummary {
+  const s = newSummary();
+  const size = src.size;
+  const head = Buffer.alloc(Math.min(HEADER_BLOCK, size));
+  src.read(head, head.length, 0);
+  checkFileHeader(head, s);
+  if (!s.magicOk) return s;
+  const slots = Math.ceil(Math.max(0, size - HEADER_BLOCK) / CHUNK_SIZE);
+  if (range.start === 0) {
+    if (s.headerCrcOk === false)
+      note(s, "file header checksum mismatch (header ignored, chunks read anyway)");
+    s.trailingBytes = size < HEADER_BLOCK ? 0 : (size - HEADER_BLOCK) % CHUNK_SIZE;
+    if (size < HEADER_BLOCK) {
+      s.truncated = true;
+      note(s, `file is ${size} bytes, shorter than its 4096-byte header: truncated`);
+    }
+  }
+  const first = Math.max(0, Math.ceil((range.start - HEADER_BLOCK) / CHUNK_SIZE));
+  const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+  const onRecord = (r: EvtxRecord) => {
+    const t = timeOf(r.root);
+    if (t) {
+      if (s.firstTime === null || t < s.firstTime) s.firstTime = t;
+      if (s.lastTime === null || t > s.lastTime) s.lastTime = t;
+    }
+    emit(r);
+  };
+  for (let i = first; i < slots; i++) {
+    const off = HEADER_BLOCK + i * CHUNK_SIZE;
+    if (off >= range.end) break;
+    const n = src.read(buf, CHUNK_SIZE, off);
+    if (n < CHUNK_SIZE) {
+      buf.fill(0, n);
+      if (n >= 8 && buf.subarray(0, 8).equals(CHUNK_MAGIC)) {
+        s.truncated = true;
+        note(
+          s,
+          `chunk ${i} at offset ${hex(off)} is cut off after ${n} of ${CHUNK_SIZE} bytes: file truncated`,
+        );
+      } else if (n > 0 && !isZero(buf)) {
+        s.truncated = true;
+        note(s, `${n} bytes after the last whole chunk: file truncated or padded`);
+        break;
+      }
+    }
+    parseChunk(buf, i, off, s, onRecord);
+  }
+  if (s.tornRecords)
+    note(
+      s,
+      `${s.tornRecords} record${s.tornRecords === 1 ? "" : "s"} half-written (size copy mismatch), read anyway`,
+    );
+  if (s.chunksCrcMismatch)
+    note(
+      s,
+      `${s.chunksCrcMismatch} chunk${s.chunksCrcMismatch === 1 ? "" : "s"} with checksum mismatch (records read anyway)`,
+    );
+  return s;
+}
+
+/** parseEvtx over a file. */
+export function parseEvtxFile(
+  abs: string,
+  size: number,
+  emit: (r: EvtxRecord) => void,
+  range: { start: number; end: number } = { start: 0, end: size },
+): EvtxSummary {
+  const fd = openSync(abs, "r");
+  try {
+    return parseEvtx({ size, read: (buf, len, pos) => readSync(fd, buf, 0, len, pos) }, emit, range);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** parseEvtx over bytes in memory. */
+export function parseEvtxBuffer(bytes: Buffer, emit: (r: EvtxRecord) => void): EvtxSummary {
+  return parseEvtx(
+    {
+      size: bytes.length,
+      read: (buf, len, pos) => bytes.copy(buf, 0, pos, Math.min(pos + len, bytes.length)),
+    },
+    emit,
+  );
+}
+
+function timeOf(root: XElement): string | null {
+  for (const x of root.children) {
+    if (!isElement(x) || x.name !== "System") continue;
+    for (const y of x.children) {
+      if (isElement(y) && y.name === "TimeCreated") {
+        const v = y.attrs.find((a) => a.name === "SystemTime")?.value;
+        return typeof v === "string" ? v : null;
+      }
+    }
+  }
+  return null;
+}

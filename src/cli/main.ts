@@ -6,6 +6,7 @@ import { registerEvents } from "./events.js";
 import { EXIT } from "./exit.js";
 import { registerMitigate } from "./mitigate.js";
 import { registerProbe } from "./probe.js";
+import { registerReport } from "./report.js";
 import { registerScan } from "./scan.js";
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerBuild(program);
   registerProbe(program);
   registerMitigate(program);
+  registerReport(program);
   return program;
 }
 

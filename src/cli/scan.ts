@@ -5,6 +5,7 @@ import { scan } from "../index.js";
 import { renderConsole } from "../report/console.js";
 import { writeCsvDir } from "../report/csv.js";
 import { writeJson } from "../report/json.js";
+import { assertOneStdout, writeFileOutputs } from "../report/outputs.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
 
@@ -12,6 +13,9 @@ export interface ScanCliOptions {
   each?: boolean;
   json?: string;
   csv?: string;
+  html?: string;
+  jsonl?: string;
+  ecs?: string;
   installPath?: string;
   workers?: string;
   maxFindings?: string;
@@ -52,6 +56,9 @@ export function registerScan(program: Command): void {
     .option("--each", "every subfolder or .zip in each PATH is one server (fleets)")
     .option("--json <file|->", "write the result object as JSON (- for stdout)")
     .option("--csv <dir>", "write Test-ProxyLogon style CSV files and a findings table into DIR")
+    .option("--html <file>", "write one self-contained HTML report (verdicts, plan, timeline, findings)")
+    .option("--jsonl <file|->", "write the findings as JSON lines")
+    .option("--ecs <file|->", "write the findings as ECS NDJSON for the Elasticsearch/OpenSearch _bulk API")
     .option(
       "--install-path <path>",
       "Exchange install path on the server, e.g. 'D:\\Exchange\\V15\\' (default: from the layout)",
@@ -78,6 +85,7 @@ export function registerScan(program: Command): void {
     .option("--color", "force colour")
     .option("--no-color", "no colour (NO_COLOR is honoured too)")
     .action(async (paths: string[], o: ScanCliOptions) => {
+      assertOneStdout(o);
       if (o.build) assessBuild(o.build); // a malformed or unknown build is a usage error (exit 2), before any work
       const bar = o.progress ? progressBar() : { update() {}, done() {} };
       const result = await scan(paths, {
@@ -92,7 +100,7 @@ export function registerScan(program: Command): void {
         onProgress: (p) => bar.update(p),
       });
       bar.done();
-      const toStdout = o.json === "-";
+      const toStdout = o.json === "-" || o.jsonl === "-" || o.ecs === "-";
       const out = toStdout ? process.stderr : process.stdout;
       const text = renderConsole(result, {
         color: useColor(o.color, out),
@@ -101,6 +109,7 @@ export function registerScan(program: Command): void {
       });
       out.write(text);
       if (o.json) await writeJson(result, o.json);
+      for (const line of await writeFileOutputs(result, o)) process.stderr.write(`${line}\n`);
       if (o.csv) {
         const files = await writeCsvDir(result, o.csv, paths.length === 0);
         process.stderr.write(`wrote ${files.length} CSV files to ${o.csv}\n`);

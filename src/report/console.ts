@@ -2,6 +2,8 @@
 // first and last time, a few samples), why, coverage and skipped files. Colour only when asked.
 import pc from "picocolors";
 import type { Finding, ScanResult, ServerResult, Severity, VerdictName } from "../model/types.js";
+import { describeRequest, firstMaliciousRequest } from "../verdict/facts.js";
+import { remediationPlan } from "../verdict/plan.js";
 import { effectOf } from "../verdict/verdict.js";
 import { renderExposureBlock } from "./exposure.js";
 import { forTerminal } from "./safe.js";
@@ -109,6 +111,7 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   );
   if (s.installPath) out.push(c.gray(`  Exchange install path: ${forTerminal(s.installPath)}`));
   if (o.brief) return out.join("\n");
+  out.push(...firstSteps(s, o.color));
 
   const real = s.findings.filter((f) => effectOf(f) !== "coverage");
   const groups = new Map<string, Finding[]>();
@@ -171,6 +174,28 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
       out.push(c.gray(`  … ${s.skipped.length - 20} more (--json or --csv for all)`));
   }
   return out.join("\n");
+}
+
+/** The first malicious request and the first steps of the plan: what to look at and do first. */
+function firstSteps(s: ServerResult, color: boolean): string[] {
+  const { c } = palette(color);
+  const out: string[] = [];
+  const req = firstMaliciousRequest(s.findings);
+  if (req)
+    out.push(
+      "",
+      c.bold("  First malicious request"),
+      `  ${fmtTime(req.time)}  ${forTerminal(describeRequest(req))}`,
+      c.gray(`    ${forTerminal(req.title)}${req.file ? ` · ${where(req)}` : ""}`),
+    );
+  if (s.verdict === "clean") return out;
+  const plan = remediationPlan(s).slice(0, 3);
+  out.push("", c.bold("  Do now") + c.gray(" (the full plan: --html)"));
+  plan.forEach((p, i) => {
+    out.push(`  ${i + 1}. ${forTerminal(p.title)}`);
+    for (const a of p.actions.slice(0, 2)) out.push(c.gray(`     - ${forTerminal(a)}`));
+  });
+  return out;
 }
 
 /** The check's own title when findings of one check carry per-finding titles. */

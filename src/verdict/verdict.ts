@@ -46,7 +46,10 @@ function cleanHeadline(coverage: Coverage): string {
   const span =
     times.length > 0 ? `, ${times[0].slice(0, 10)} to ${times[times.length - 1].slice(0, 10)}` : "";
   const n = coverage.sources.length;
-  return `No sign of exploitation in ${files.toLocaleString("en-US")} log file${files === 1 ? "" : "s"} from ${n} source${n === 1 ? "" : "s"}${span}.`;
+  const late = coverage.coversWindow
+    ? ""
+    : `: they start after exploitation began (${coverage.window.exploitationFrom.slice(0, 10)}), so this does not clear the server for early 2021`;
+  return `No sign of exploitation in ${files.toLocaleString("en-US")} log file${files === 1 ? "" : "s"} from ${n} source${n === 1 ? "" : "s"}${span}${late}.`;
 }
 
 export interface VerdictOutcome {
@@ -80,7 +83,6 @@ export function decideVerdict(
     reasons.push(`${say(dump)}: on a server that saw exploitation attempts, treat it as credential theft`);
   } else if (attempt.length > 0) {
     verdict = "attempted";
-    reasons.push("Exploitation was attempted; nothing in the evidence shows that it succeeded.");
   } else if (exposure.length > 0) {
     verdict = "vulnerable";
   } else if (coverage.sources.length === 0 && !findings.some((f) => effectOf(f) === "context")) {
@@ -104,5 +106,53 @@ export function decideVerdict(
     if (!coverage.coversWindow) reasons.push(...coverage.notes);
     if (coverage.missing.length > 0) reasons.push(`Not in the evidence: ${coverage.missing.join(", ")}.`);
   }
+  // Clean and unknown verdicts already start with their one-line summary.
+  if (verdict === "compromised" || verdict === "attempted" || verdict === "vulnerable")
+    reasons.unshift(headline(verdict, findings, compromise, attempt, exposure));
   return { verdict, reasons };
+}
+
+function day(t: string | null): string {
+  return t ? t.slice(0, 10) : "an unknown date";
+}
+
+function minute(t: string): string {
+  return `${t.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** The first reason of a raised verdict: one line an admin under stress understands without the checks. */
+export function headline(
+  verdict: "compromised" | "attempted" | "vulnerable",
+  findings: Finding[],
+  compromise: Group[] = groups(findings, "compromise", {}),
+  attempt: Group[] = groups(findings, "attempt", {}),
+  exposure: Group[] = groups(findings, "exposure", {}),
+): string {
+  const active = findings.filter((f) => {
+    const e = effectOf(f);
+    return (e === "compromise" || e === "attempt") && f.time;
+  });
+  const times = active.map((f) => f.time as string).sort();
+  const ips = new Set(
+    active.map((f) => f.evidence.ClientIp ?? f.evidence.ClientIpAddress).filter((v): v is string => !!v),
+  );
+  const from = ips.size ? ` from ${ips.size === 1 ? [...ips][0] : `${ips.size} addresses`}` : "";
+  if (verdict === "compromised") {
+    const g = compromise.find((x) => /web ?shell|wr[io]te/i.test(x.title)) ?? compromise[0];
+    const more =
+      compromise.length > 1
+        ? `, and ${compromise.length - 1} more kind${compromise.length > 2 ? "s" : ""} of compromise evidence`
+        : "";
+    const what = g
+      ? `${g.title}${g.first ? ` on ${day(g.first)}` : ""}${more}`
+      : "LSASS memory dumped after exploitation attempts";
+    const since = times.length ? `; attack activity since ${minute(times[0])}${from}` : "";
+    return `${what}${since}. Contain the server and follow the plan.`;
+  }
+  if (verdict === "attempted") {
+    const n = attempt.reduce((a, g) => a + g.count, 0);
+    const span = times.length ? `, ${day(times[0])} to ${day(times[times.length - 1])}` : "";
+    return `Attacked, no sign of success in the evidence read: ${n} exploitation attempt${n === 1 ? "" : "s"}${from}${span}. Patch and look deeper.`;
+  }
+  return `Vulnerable, no sign of attack in the evidence read: ${exposure.map((g) => g.title).join("; ")}. Install the update.`;
 }

@@ -1,0 +1,121 @@
+// Findings as Elastic Common Schema documents, as an NDJSON body for the Elasticsearch/OpenSearch
+// `_bulk` API: a `{"create":{}}` action line before each document, so that
+// `curl -H 'Content-Type: application/x-ndjson' -XPOST host:9200/exhunt-findings/_bulk --data-binary @f`
+// imports it (into an index or a data stream). Field mapping: docs/output.md.
+import { checkInfo } from "../detections/registry.js";
+import type { Finding, ScanResult, ServerResult, Severity } from "../model/types.js";
+import {
+  clientIp,
+  httpMethod,
+  httpStatus,
+  serverPaths,
+  sha256,
+  uriQuery,
+  uriStem,
+  userAgent,
+} from "../verdict/facts.js";
+import { effectOf } from "../verdict/verdict.js";
+
+/** ECS `event.severity` (numeric) per exhunt severity, on Elastic Security's risk-score scale. */
+export const ECS_SEVERITY: Record<Severity, number> = {
+  critical: 99,
+  high: 73,
+  medium: 47,
+  low: 21,
+  info: 1,
+};
+
+export const ECS_VERSION = "8.11.0";
+
+type Doc = Record<string, unknown>;
+
+const PATHS = new Map<string, string[]>();
+
+function set(doc: Doc, path: string, value: unknown): void {
+  if (value === null || value === undefined || value === "") return;
+  let keys = PATHS.get(path);
+  if (!keys) {
+    keys = path.split(".");
+    PATHS.set(path, keys);
+  }
+  let o = doc;
+  for (const k of keys.slice(0, -1)) {
+    if (typeof o[k] !== "object" || o[k] === null) o[k] = {};
+    o = o[k] as Doc;
+  }
+  o[keys[keys.length - 1]] = value;
+}
+
+/** One ECS document for one finding. */
+export function ecsDocument(f: Finding, s: ServerResult, result: ScanResult): Doc {
+  const info = checkInfo(f.check);
+  const doc: Doc = {};
+  set(doc, "@timestamp", f.time ?? result.finishedAt);
+  set(doc, "message", f.title);
+  set(doc, "ecs.version", ECS_VERSION);
+  set(doc, "event.kind", "alert");
+  set(doc, "event.category", ["intrusion_detection"]);
+  set(doc, "event.type", ["indicator"]);
+  set(doc, "event.id", f.id);
+  set(doc, "event.dataset", "exhunt.finding");
+  set(doc, "event.module", "exhunt");
+  set(doc, "event.provider", "exhunt");
+  set(doc, "event.severity", ECS_SEVERITY[f.severity]);
+  set(doc, "event.created", result.finishedAt);
+  set(doc, "event.reference", f.references[0]);
+  set(doc, "rule.id", f.check);
+  set(doc, "rule.name", info?.title ?? f.title);
+  set(doc, "rule.description", info?.description);
+  set(doc, "rule.reference", f.references.join(" "));
+  set(doc, "rule.ruleset", "exhunt");
+  if (f.cves.length) {
+    set(doc, "vulnerability.id", f.cves);
+    set(doc, "vulnerability.enumeration", "CVE");
+    set(
+      doc,
+      "vulnerability.reference",
+      f.cves.map((c) => `https://msrc.microsoft.com/update-guide/vulnerability/${c}`),
+    );
+  }
+  set(doc, "host.name", s.name);
+  set(doc, "observer.product", "exhunt");
+  set(doc, "observer.version", result.tool.version);
+  set(doc, "source.ip", clientIp(f));
+  set(doc, "url.path", uriStem(f));
+  const q = uriQuery(f);
+  if (q) set(doc, "url.query", q.replace(/^\?/, ""));
+  set(doc, "http.request.method", httpMethod(f));
+  const st = httpStatus(f);
+  if (st && /^\d{3}$/.test(st)) set(doc, "http.response.status_code", Number(st));
+  set(doc, "user_agent.original", userAgent(f));
+  const paths = serverPaths(f);
+  set(doc, "file.path", paths[0]);
+  set(doc, "file.hash.sha256", sha256(f));
+  const size = f.evidence.Size;
+  if (size && /^\d+$/.test(size)) set(doc, "file.size", Number(size));
+  if (f.evidence.Modified && !Number.isNaN(Date.parse(f.evidence.Modified)))
+    set(doc, "file.mtime", new Date(f.evidence.Modified).toISOString());
+  set(doc, "process.command_line", f.evidence.Command);
+  if (f.evidence.EventID && /^\d+$/.test(f.evidence.EventID)) set(doc, "winlog.event_id", f.evidence.EventID);
+  set(doc, "winlog.provider_name", f.evidence.Provider);
+  set(doc, "winlog.computer_name", f.evidence.Computer);
+  set(doc, "winlog.record_id", f.evidence.RecordId);
+  set(doc, "log.file.path", f.file);
+  set(doc, "exhunt.finding_id", f.id);
+  set(doc, "exhunt.check", f.check);
+  set(doc, "exhunt.severity", f.severity);
+  set(doc, "exhunt.effect", effectOf(f));
+  set(doc, "exhunt.server_verdict", s.verdict);
+  set(doc, "exhunt.line", f.line);
+  set(doc, "exhunt.time_known", f.time !== null);
+  set(doc, "exhunt.evidence", f.evidence);
+  return doc;
+}
+
+/** The `_bulk` body: an action line, then the document, for every finding of every server. */
+export function ecsBulk(result: ScanResult): string {
+  let out = "";
+  for (const s of result.servers)
+    for (const f of s.findings) out += `{"create":{}}\n${JSON.stringify(ecsDocument(f, s, result))}\n`;
+  return out;
+}

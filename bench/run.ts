@@ -1,9 +1,21 @@
-// `npm run bench`: builds, then runs every bench/*.bench.ts in turn as its own process.
+// `npm run bench [-- [NAME...] [--quick]]`: builds, then runs every bench/*.bench.ts (or those whose file
+// name contains a NAME) in turn as its own process; --quick (smaller inputs) goes to every bench. Other
+// flags differ per bench: run that bench directly (npx tsx bench/X.bench.ts --help lists them in its header).
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const flags: string[] = [];
+const only: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  if (!args[i].startsWith("--")) only.push(args[i]);
+  else if (args[i] === "--quick") flags.push(args[i]);
+  else {
+    console.error(`unknown flag ${args[i]}: only --quick is passed to every bench`);
+    process.exit(2);
+  }
+}
 const build = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
 let failed = 0;
@@ -12,7 +24,9 @@ for (const f of readdirSync("bench")
   .sort()) {
   if (only.length && !only.some((o) => f.includes(o))) continue;
   console.log(`\n=== ${f} ===`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", join("bench", f)], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join("bench", f), ...flags], {
+    stdio: "inherit",
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -129,10 +129,11 @@ async function main(): Promise<void> {
   const { bytes, planted } = await corpus();
   const mb = bytes / 2 ** 20;
   const exhunt: [string, string[]] = [process.execPath, [bin, "scan", ROOT, "--brief", "--no-progress"]];
-  const check = await runOnce(...exhunt);
-  const hits = /(\d+) hits?/.exec(check.stdout);
-  if (check.status !== 1 || !hits || Number(hits[1]) !== planted) {
-    throw new Error(`exhunt did not find the ${planted} planted rows: ${check.stdout}`);
+  const check = await runOnce(process.execPath, [bin, "scan", ROOT, "--json", "-", "--no-progress"]);
+  const result = JSON.parse(check.stdout) as { servers: { findings: { check: string }[] }[] };
+  const found = result.servers[0].findings.filter((f) => f.check === "cve-2021-26855-ssrf").length;
+  if (check.status !== 1 || found !== planted) {
+    throw new Error(`exhunt found ${found} of the ${planted} planted SSRF rows`);
   }
   const rows: (string | number)[][] = [["command", "median s", "MB/s", "peak RSS MiB"]];
   const fmt = (name: string, runs: { seconds: number; peakMiB: number | null }[]) => {

@@ -39,6 +39,12 @@ export interface RowDetection {
    */
   literals: string[] | null;
   /**
+   * Instead of `literals` (which must then be []), a set of alternatives found in one pass: a global
+   * RegExp over ASCII, matched on the raw bytes read as latin1. Exact-or-looser than `match`. Read when
+   * the plan is made, so it may depend on loaded indicator feeds.
+   */
+  pattern?: () => RegExp | null;
+  /**
    * Optional byte-level look at a line that contains a literal, before fields are split (the split
    * costs more than the search): return false to skip the row. Must be cheap and exact-or-looser than
    * `match` (it may let through rows `match` rejects, never the reverse).

@@ -117,6 +117,10 @@ export function planFor(kind: LogKind): LiteralPlan {
     })),
     everyRow,
   };
+  rowDetections.forEach((d, i) => {
+    const re = d.kinds.includes(kind) && d.pattern ? d.pattern() : null;
+    if (re) plan!.literals.push({ bytes: Buffer.alloc(0), pattern: re, consumers: [i], refine: [d.refine] });
+  });
   plans.set(kind, plan);
   return plan;
 }

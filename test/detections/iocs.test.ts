@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { iocDomain } from "../../src/detections/iocs/domain.js";
 import { bundledIocs, inferIoc, iocPathKey, parseFeed } from "../../src/detections/iocs/feeds.js";
 import { iocFileHash } from "../../src/detections/iocs/hash.js";
-import { iocClientIp } from "../../src/detections/iocs/ip.js";
+import { iocClientIp, ipPattern } from "../../src/detections/iocs/ip.js";
 import { iocFilePath } from "../../src/detections/iocs/path.js";
 import { activeIocs, setUserIocs } from "../../src/detections/iocs/state.js";
 import { type ContentDetection, draftsOf, type SweptFile } from "../../src/detections/types.js";
@@ -115,7 +115,8 @@ test("ioc-file-path: MSTIC paths at any install path; Exchange's own file name i
 });
 
 test("ioc-client-ip: HttpProxy ClientIpAddress and IIS c-ip; the IP elsewhere in the row is no hit", () => {
-  assert.equal(iocClientIp.literals, null); // every row: see the measurement in ip.ts
+  assert.deepEqual(iocClientIp.literals, []); // found by its one-pass pattern: see the measurement in ip.ts
+  assert.ok(iocClientIp.pattern?.() instanceof RegExp);
   const hp = fakeRow("httpproxy", {
     DateTime: "2021-03-03T06:49:43.208Z",
     ClientIpAddress: "80.92.205.81",
@@ -180,4 +181,22 @@ test("ioc-domain-in-file: a web file naming a feed domain or its subdomain; look
     [],
   );
   assert.deepEqual(run(iocDomain, swept("C:\\Users\\a\\notes.txt", "krebsonsecurity.top")), []);
+});
+
+test("ioc-client-ip: the one-pass byte pattern lets through every row the exact check accepts", () => {
+  const re = ipPattern(["80.92.205.81", "2001:db8::7", "5.2.69.14"])!;
+  const finds = (line: string) => {
+    re.lastIndex = 0;
+    return re.exec(Buffer.from(line).toString("latin1")) !== null;
+  };
+  // Forms the field check normalises: port, brackets, upper-case hex.
+  for (const l of ["a,80.92.205.81:51234,b", "x [2001:DB8::7]:443 y", "2021-03-03,5.2.69.14,GET"])
+    assert.ok(finds(l), l);
+  // The pattern is only a prefilter: a row without any of the addresses never reaches the field check.
+  assert.equal(finds("a,10.0.0.5,b,/owa/"), false);
+  // An address written some other way falls back to every line with a digit (looser, never missing).
+  const odd = ipPattern(["fe80::1%eth0"])!;
+  odd.lastIndex = 0;
+  assert.ok(odd.test("c-ip fe80::1%eth0 200"));
+  assert.equal(ipPattern([]), null);
 });

@@ -1,8 +1,7 @@
-// Known-bad client IP addresses (CISA CHIRP, Volexity, --ioc) in HttpProxy and IIS logs. This
-// detection reads every row (the client IP field, looked up in a set) instead of giving the IPs as
-// byte literals: digit strings make poor literals (each costs a slow full search of the bytes), and
-// measured on the example's 102 MB of HttpProxy logs, the 15 bundled IPs as literals made the whole
-// log hunt 3-6x slower, reading every row 1.1-1.5x.
+// Known-bad client IP addresses (CISA CHIRP, Volexity, --ioc) in HttpProxy and IIS logs. The addresses
+// are found in one regular-expression pass over the bytes (`pattern`), then the row's client IP field
+// is looked up exactly. Measured on 1 GB of HttpProxy logs: one indexOf pass per address (15) or
+// splitting every row both cost 3-4x the whole rest of the hunt; the one-pass pattern does not.
 import type { LogRow } from "../../model/records.js";
 import type { CheckInfo } from "../../model/types.js";
 import { pickFields } from "../evidence.js";
@@ -66,12 +65,24 @@ function iisEvidence(row: LogRow): Record<string, string> {
   return e;
 }
 
+/** One pass over the bytes for any of the addresses (looser than the field check that follows). */
+export function ipPattern(ips: string[]): RegExp | null {
+  if (ips.length === 0) return null;
+  const ascii = ips.filter((ip) => /^[0-9a-f.:]+$/i.test(ip));
+  // An address written some other way: every line with a digit goes to the exact field check.
+  if (ascii.length < ips.length) return /[0-9]/g;
+  // Longest first, so that a shorter address that prefixes a longer one cannot hide it.
+  const alts = ascii.sort((a, b) => b.length - a.length).map((ip) => ip.replace(/\./g, "\\."));
+  return new RegExp(alts.join("|"), "gi");
+}
+
 export const iocClientIp: RowDetection = {
   type: "row",
   id: "ioc-client-ip",
   checks: [checks.ip],
   kinds: ["httpproxy", "iis-w3c"],
-  literals: null,
+  literals: [],
+  pattern: () => ipPattern([...activeIocs().ip.keys()]),
   match(row) {
     const ip = clientIp(row);
     if (!ip) return null;

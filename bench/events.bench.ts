@@ -13,15 +13,11 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { rng } from "../examples/generate.js";
-import { median, pair, type Run, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, type Run, runOnce, table, which } from "./lib.js";
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const QUICK = process.argv.includes("--quick");
-const MB = arg("--mb", QUICK ? 40 : 100);
-const RUNS = arg("--runs", 3);
+const MB = numArg("--mb", QUICK ? 40 : 100);
+const RUNS = numArg("--runs", 3);
 const FILES = 8;
 const VERSION = "events-v1";
 const ROOT = join(process.cwd(), ".bench", `events-${MB}m`);

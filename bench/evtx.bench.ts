@@ -14,21 +14,17 @@ import {
   writeSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
-import { median, type Run, runOnce, table, which } from "./lib.js";
+import { median, numArg, type Run, runOnce, table, which } from "./lib.js";
 
 const argv = process.argv.slice(2);
-const arg = (name: string, def: number) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : def;
-};
 const QUICK = argv.includes("--quick");
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === "--quick") continue;
   if (["--mb", "--runs"].includes(argv[i]) && i + 1 < argv.length) i++;
   else throw new Error(`unknown argument ${argv[i]} (usage: [--quick] [--mb N] [--runs N])`);
 }
-const MB = arg("--mb", QUICK ? 40 : 200);
-const RUNS = arg("--runs", QUICK ? 1 : 3);
+const MB = numArg("--mb", QUICK ? 40 : 200);
+const RUNS = numArg("--runs", QUICK ? 1 : 3);
 const PY_MB = 4;
 const VERSION = "evtx-v2";
 const ROOT = resolve(".bench", `evtx-${MB}m`);

@@ -16,15 +16,11 @@ import { join } from "node:path";
 import { COMPROMISED, rng } from "../examples/generate.js";
 import { benignIisRequest, iisHeader, iisLine, type Req } from "../examples/iis.js";
 import { planFor } from "../src/hunt/task.js";
-import { median, pair, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, runOnce, table, which } from "./lib.js";
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const QUICK = process.argv.includes("--quick");
-const GB = arg("--gb", QUICK ? 0.25 : 1);
-const RUNS = arg("--runs", QUICK ? 3 : 5);
+const GB = numArg("--gb", QUICK ? 0.25 : 1);
+const RUNS = numArg("--runs", QUICK ? 3 : 5);
 const VERSION = "iis-v1";
 const ROOT = join(process.cwd(), ".bench", `iis-${GB}g`);
 const LOGS = "C/inetpub/logs/LogFiles/W3SVC1";

@@ -84,3 +84,9 @@ export function which(cmd: string): boolean {
     }
   });
 }
+
+/** A numeric command-line flag (`--gb 2`), or its default. */
+export function numArg(name: string, def: number, argv: readonly string[] = process.argv.slice(2)): number {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? Number(argv[i + 1]) : def;
+}

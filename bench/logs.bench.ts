@@ -20,14 +20,10 @@ import {
   preamble,
   rng,
 } from "../examples/generate.js";
-import { median, pair, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, runOnce, table, which } from "./lib.js";
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const GB = arg("--gb", 1);
-const RUNS = arg("--runs", 5);
+const GB = numArg("--gb", 1);
+const RUNS = numArg("--runs", 5);
 const VERSION = "logs-v1";
 const ROOT = join(process.cwd(), ".bench", `logs-${GB}g`);
 const INSTALL = "C/Program Files/Microsoft/Exchange Server/V15";

@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runOnce, table, which } from "./lib.js";
+import { numArg, runOnce, table, which } from "./lib.js";
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux), or null. */
 function cpuOf(pid: number | undefined): number | null {
@@ -70,13 +70,9 @@ function measured(cmd: string, args: string[], servers: ChildProcess): Promise<M
   });
 }
 
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const QUICK = process.argv.includes("--quick");
-const HOSTS = arg("--hosts", QUICK ? 1000 : 10_000);
-const CONC = arg("--concurrency", 128);
+const HOSTS = numArg("--hosts", QUICK ? 1000 : 10_000);
+const CONC = numArg("--concurrency", 128);
 const DIR = join(process.cwd(), ".bench", "probe");
 mkdirSync(DIR, { recursive: true });
 

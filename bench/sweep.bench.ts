@@ -5,16 +5,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { rng } from "../examples/generate.js";
-import { median, pair, type Run, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, type Run, runOnce, table, which } from "./lib.js";
 
 const quick = process.argv.includes("--quick");
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const FILES = arg("--files", quick ? 5_000 : 50_000);
-const TARGET_MB = arg("--mb", quick ? 200 : 2_100);
-const RUNS = arg("--runs", quick ? 3 : 3);
+const FILES = numArg("--files", quick ? 5_000 : 50_000);
+const TARGET_MB = numArg("--mb", quick ? 200 : 2_100);
+const RUNS = numArg("--runs", quick ? 3 : 3);
 const VERSION = "sweep-v2";
 const BASE = join(process.cwd(), ".bench", `sweep-${FILES}-${TARGET_MB}`);
 const ROOT = join(BASE, "EXCH01");

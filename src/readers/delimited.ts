@@ -3,6 +3,7 @@
 // line is split into fields only when it contains one of the literals a detection asked for.
 import { closeSync, openSync, readSync } from "node:fs";
 import type { LogKind, LogRow } from "../model/records.js";
+import type { ReadStats } from "./types.js";
 
 export const CHUNK_SIZE = 1 << 20;
 /** Longer lines are not decoded: they are counted as bad rows and reported. */
@@ -137,6 +138,23 @@ export interface ScanStats {
 }
 
 export type RowSink = (row: LogRow, consumers: number[]) => void;
+
+/** What a delimited reader reports for a scanned range, in the reader contract's terms. */
+export function readStatsOf(stats: ScanStats, kind: LogKind, damage: string[]): ReadStats {
+  return {
+    kind,
+    records: stats.dataRows,
+    lines: stats.lines,
+    badRows: stats.badRows,
+    badSamples: stats.badSamples,
+    firstTime: stats.firstTime,
+    lastTime: stats.lastTime,
+    bytes: stats.bytes,
+    lastHeader: stats.lastHeader,
+    usedInheritedHeader: stats.usedInheritedHeader,
+    damage,
+  };
+}
 
 const NL = 10;
 

@@ -1,6 +1,6 @@
 // Reader for Exchange CSV logs: recognised by their preamble, never by their folder alone.
 
-import { type Header, headerFromText, type Preamble, scanFileDelimited } from "./delimited.js";
+import { type Header, headerFromText, type Preamble, readStatsOf, scanFileDelimited } from "./delimited.js";
 import { exchangeCsv, exchangeKind } from "./exchange-csv.js";
 import type { Reader, Sniffed } from "./types.js";
 
@@ -69,18 +69,6 @@ export const exchangeLogReader: Reader = {
     );
     const damage: string[] = [];
     if (stats.truncatedLastLine) damage.push("the last line is cut off");
-    return {
-      kind: stats.kind,
-      records: stats.dataRows,
-      lines: stats.lines,
-      badRows: stats.badRows,
-      badSamples: stats.badSamples,
-      firstTime: stats.firstTime,
-      lastTime: stats.lastTime,
-      bytes: stats.bytes,
-      lastHeader: stats.lastHeader,
-      usedInheritedHeader: stats.usedInheritedHeader,
-      damage,
-    };
+    return readStatsOf(stats, stats.kind, damage);
   },
 };

@@ -3,7 +3,14 @@
 // and whenever the logged fields change, so a file may hold several `#Fields:` headers: the delimited
 // scanner switches columns at each one. Values never contain spaces (IIS writes `+`), `-` is empty.
 
-import { type Dialect, type Header, makeHeader, type Preamble, scanFileDelimited } from "./delimited.js";
+import {
+  type Dialect,
+  type Header,
+  makeHeader,
+  type Preamble,
+  readStatsOf,
+  scanFileDelimited,
+} from "./delimited.js";
 import { readPreamble } from "./exchange-log.js";
 import type { Reader, Sniffed } from "./types.js";
 
@@ -245,18 +252,6 @@ export const iisW3cReader: Reader = {
       damage.push(
         "no #Fields: header: columns were taken from IIS's standard layouts by the number of values",
       );
-    return {
-      kind: "iis-w3c",
-      records: stats.dataRows,
-      lines: stats.lines,
-      badRows: stats.badRows,
-      badSamples: stats.badSamples,
-      firstTime: stats.firstTime,
-      lastTime: stats.lastTime,
-      bytes: stats.bytes,
-      lastHeader: stats.lastHeader,
-      usedInheritedHeader: stats.usedInheritedHeader,
-      damage,
-    };
+    return readStatsOf(stats, "iis-w3c", damage);
   },
 };

@@ -225,28 +225,31 @@ function parseInstance(
   return { node: { k: K.Instance, template, values }, pos: v };
 }
 
+/** A text node whose 16-bit character count sits `at` bytes after the token. */
+function countedText(
+  c: ChunkContext,
+  pos: number,
+  at: number,
+  end: number,
+  cdata: boolean,
+): { node: Node; pos: number } {
+  need(c, pos, at + 2, end);
+  const n = c.b.readUInt16LE(pos + at);
+  const from = pos + at + 2;
+  need(c, from, 2 * n, end);
+  return { node: { k: K.Text, text: utf16(c.b, from, from + 2 * n), cdata }, pos: from + 2 * n };
+}
+
 /** Value-ish tokens allowed in attribute values and element content. */
 function parseLeaf(c: ChunkContext, pos: number, end: number): { node: Node; pos: number } | null {
   const b = c.b;
   switch (b[pos] & 0x1f) {
-    case 0x05: {
-      need(c, pos, 4, end);
-      const n = b.readUInt16LE(pos + 2);
-      need(c, pos + 4, 2 * n, end);
-      return {
-        node: { k: K.Text, text: utf16(b, pos + 4, pos + 4 + 2 * n), cdata: false },
-        pos: pos + 4 + 2 * n,
-      };
-    }
-    case 0x07: {
-      need(c, pos, 3, end);
-      const n = b.readUInt16LE(pos + 1);
-      need(c, pos + 3, 2 * n, end);
-      return {
-        node: { k: K.Text, text: utf16(b, pos + 3, pos + 3 + 2 * n), cdata: true },
-        pos: pos + 3 + 2 * n,
-      };
-    }
+    case 0x05:
+      // Value text: token, value type, then the counted UTF-16 string.
+      return countedText(c, pos, 2, end, false);
+    case 0x07:
+      // CDATA section: token, then the counted UTF-16 string.
+      return countedText(c, pos, 1, end, true);
     case 0x08:
       need(c, pos, 3, end);
       return { node: { k: K.Ref, ref: `#${b.readUInt16LE(pos + 1)}` }, pos: pos + 3 };

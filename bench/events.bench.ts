@@ -229,7 +229,7 @@ async function main(): Promise<void> {
       `${mb.toFixed(0)} MB ${kind}`,
       s.toFixed(2),
       (mb / s).toFixed(0),
-      (c.events / s / 1000).toFixed(0) + "k",
+      `${(c.events / s / 1000).toFixed(0)}k`,
       rss.length ? Math.max(...rss).toFixed(0) : "n/a",
     ]);
   };

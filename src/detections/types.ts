@@ -27,6 +27,17 @@ export interface MatchContext {
 
 export type Drafts = FindingDraft | FindingDraft[] | null | undefined;
 
+/** A prefilter on one column: see RowDetection.field. */
+export interface FieldFilter {
+  name: string;
+  accept(value: string): boolean;
+  /**
+   * ASCII literals (either case) one of which every accepted value contains: rows without any are not
+   * looked at. Omit when no such set exists; every row's field is then read.
+   */
+  literals?: string[];
+}
+
 /** Reads rows of line-oriented logs. */
 export interface RowDetection {
   type: "row";
@@ -39,11 +50,13 @@ export interface RowDetection {
    */
   literals: string[] | null;
   /**
-   * Instead of `literals` (which must then be []), a set of alternatives found in one pass: a global
-   * RegExp over ASCII, matched on the raw bytes read as latin1. Exact-or-looser than `match`. Read when
-   * the plan is made, so it may depend on loaded indicator feeds.
+   * Instead of `literals` (which must then be []): the rows whose field `name` (for this kind of log)
+   * passes `accept`, given the decoded value. The scanner finds that one field without splitting the
+   * row, so a check on one column (e.g. a list of IP addresses) costs about one short walk per row.
+   * `accept` must be exact-or-looser than `match`. Read when the plan is made, so it may depend on
+   * loaded indicator feeds; null: no row can match.
    */
-  pattern?: () => RegExp | null;
+  field?: (kind: LogKind) => FieldFilter | null;
   /**
    * Optional byte-level look at a line that contains a literal, before fields are split (the split
    * costs more than the search): return false to skip the row. Must be cheap and exact-or-looser than

@@ -115,11 +115,20 @@ export function planFor(kind: LogKind): LiteralPlan {
       consumers,
       refine: consumers.map((c) => rowDetections[c].refine),
     })),
+    fields: [],
     everyRow,
   };
   rowDetections.forEach((d, i) => {
-    const re = d.kinds.includes(kind) && d.pattern ? d.pattern() : null;
-    if (re) plan!.literals.push({ bytes: Buffer.alloc(0), pattern: re, consumers: [i], refine: [d.refine] });
+    const f = d.kinds.includes(kind) && d.field ? d.field(kind) : null;
+    if (!f) return;
+    let gate: number[] | undefined;
+    if (f.literals) {
+      gate = f.literals.map((l) => {
+        plan!.literals.push({ bytes: Buffer.from(l, "utf8"), fold: true, consumers: [] });
+        return plan!.literals.length - 1;
+      });
+    }
+    plan!.fields.push({ name: f.name, accept: f.accept, consumers: [i], gate });
   });
   plans.set(kind, plan);
   return plan;

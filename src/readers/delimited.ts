@@ -4,6 +4,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import type { LogKind, LogRow } from "../model/records.js";
 import type { ReadStats } from "./types.js";
+import { type MultiLiteral, multiSearch } from "./wasm/multi.js";
 
 export const CHUNK_SIZE = 1 << 20;
 /** Longer lines are not decoded: they are counted as bad rows and reported. */
@@ -17,6 +18,11 @@ export interface Dialect {
   split(buf: Buffer, start: number, end: number, bounds: number[]): number;
   /** Decode one field. */
   decode(buf: Buffer, start: number, end: number): string;
+  /**
+   * Bounds of field `col` of bytes [start,end) into out[0], out[1], without splitting the rest of the
+   * row (same field boundaries as `split`); false when the row has fewer fields.
+   */
+  fieldAt(buf: Buffer, start: number, end: number, col: number, out: number[]): boolean;
   /** ISO UTC time of a row, given the field getter, or null. */
   rowTime(get: (name: string) => string | undefined): string | null;
   /** Kind of rows for a `#Log-type:` / `#Software:` preamble; null keeps the current kind. */
@@ -90,11 +96,19 @@ export type LineRefine = (buf: Buffer, start: number, end: number, hit: number) 
 /** Which literal wakes which consumers. A consumer is an index chosen by the caller. */
 export interface LiteralPlan {
   /**
-   * `bytes` are searched with `indexOf`. An entry with a `pattern` (a global RegExp over ASCII) is
-   * searched instead on the chunk read as latin1 (one byte, one character): one pass for a set of
-   * alternatives where one `indexOf` pass per alternative would cost more (e.g. a list of IP addresses).
+   * All searched in one pass (WebAssembly SIMD), or with one `indexOf` each where that is not
+   * available. `refine[k]` is a byte-level second look for `consumers[k]`. A `fold` literal matches
+   * ASCII letters in either case; it may only gate fields (no consumers of its own).
    */
-  literals: { bytes: Buffer; pattern?: RegExp; consumers: number[]; refine?: (LineRefine | undefined)[] }[];
+  literals: { bytes: Buffer; fold?: boolean; consumers: number[]; refine?: (LineRefine | undefined)[] }[];
+  /**
+   * Rows whose column `name` (decoded) passes `accept` wake `consumers`. Only that column is found,
+   * without splitting the row. A row whose layout cannot be told (no header, too few fields) wakes
+   * them too: `accept` is a prefilter, never the reason evidence is missed. With a `gate` (indices
+   * of literals), only rows containing one of those literals are looked at (every row when the
+   * one-pass search is not available).
+   */
+  fields: { name: string; accept(value: string): boolean; consumers: number[]; gate?: number[] }[];
   /** Consumers that want every data row. */
   everyRow: number[];
 }
@@ -159,11 +173,23 @@ export function readStatsOf(stats: ScanStats, kind: LogKind, damage: string[]): 
 const NL = 10;
 
 let shared: Buffer | null = null;
-/** The read buffer: one per thread, reused across files (allocating 2 MiB per small file costs more than reading it). */
-function scratch(bytes: number): Buffer {
-  if (bytes <= 64 * 1024) return Buffer.allocUnsafe(128 * 1024);
-  if (!shared) shared = Buffer.allocUnsafe(CHUNK_SIZE * 2);
+/**
+ * The read buffer: one per thread, reused across files (allocating 2 MiB per small file costs more than
+ * reading it). It is the one-pass searcher's memory when there is one, so bytes are searched where read.
+ */
+function scratch(): Buffer {
+  shared ??= multiSearch()?.buffer ?? Buffer.allocUnsafe(CHUNK_SIZE * 2);
   return shared;
+}
+
+const multiLiterals = new WeakMap<LiteralPlan, MultiLiteral[]>();
+function multiOf(plan: LiteralPlan): MultiLiteral[] {
+  let m = multiLiterals.get(plan);
+  if (!m) {
+    m = plan.literals.map((l) => ({ bytes: l.bytes, fold: l.fold === true }));
+    multiLiterals.set(plan, m);
+  }
+  return m;
 }
 const CR = 13;
 const HASH = 35;
@@ -242,6 +268,13 @@ function applyPreambleLine(text: string, pre: Preamble): "fields" | "other" {
   return "other";
 }
 
+/** Whether one of the gate literals occurs (entirely) in the row. */
+function gateOpen(gate: number[], rowHit: number[], anyHit: boolean, litBytes: Buffer[], e: number): boolean {
+  if (!anyHit) return false;
+  for (const i of gate) if (rowHit[i] >= 0 && rowHit[i] + litBytes[i].length <= e) return true;
+  return false;
+}
+
 /**
  * Scan bytes [range.start, range.end) of an open file. Calls `sink` for every data row that contains a
  * planned literal (or every row, for consumers that asked). Never throws on content: bad rows are
@@ -275,9 +308,20 @@ export function scanDelimited(
   const limit = Math.min(range.end, fileSize);
   const nLit = plan.literals.length;
   const litBytes = plan.literals.map((l) => l.bytes);
-  const litPattern = plan.literals.map((l) => l.pattern ?? null);
   const nextHit = new Array<number>(nLit).fill(-2);
-  const hitLen = new Array<number>(nLit).fill(0);
+  // First position of each literal in the current row (-1: absent), from the one-pass search.
+  const rowHit = new Array<number>(nLit).fill(-1);
+  const multi = nLit > 0 ? multiSearch() : null;
+  const multiReady = multi?.load(multiOf(plan)) === true;
+  let mNext = -2; // next position of any literal in the chunk (-1: none; -2: not searched yet)
+  // Rows can be stepped over unread when only literal hits wake consumers (no every-row consumer, no ungated field).
+  const canSkip = plan.everyRow.length === 0 && plan.fields.every((f) => f.gate !== undefined);
+  const nField = plan.fields.length;
+  // Column of each field filter under the header in effect (-1: not in it), refreshed on a header change.
+  const fieldCol = new Array<number>(nField).fill(-1);
+  let colsFor: Header | null | undefined;
+  const span = [0, 0];
+  const bounds: number[] = [];
   const consumers: number[] = [];
 
   const bad = (line: number, reason: string): void => {
@@ -286,7 +330,7 @@ export function scanDelimited(
   };
   const timeOf = (row: Row): string | null => row.time();
 
-  let buf = scratch(fileSize - range.start);
+  let buf = scratch();
   let pos = range.start; // file offset of buf[0]
   let filled = 0; // valid bytes at the front of buf carried over from the previous read
   let eof = false;
@@ -318,13 +362,41 @@ export function scanDelimited(
     // Searches run on a view of the valid bytes: the rest of the buffer is stale.
     const view = buf.subarray(0, avail);
     for (let i = 0; i < nLit; i++) nextHit[i] = -2;
-    let text: string | null = null; // the chunk as latin1, made only when a pattern is searched
+    mNext = -2;
+    // Lines longer than the read buffer move to a bigger one: those chunks use indexOf.
+    const oneScan = multiReady && buf === multi.buffer;
     let lastLine = -1;
     let lastS = 0;
     let lastE = 0;
     let lastHeader: Header | null = null;
     let ls = 0;
     while (ls < avail) {
+      // Whole lines before the next literal hit wake nobody: step over them in one call, counting them.
+      if (
+        oneScan &&
+        canSkip &&
+        !skipFirst &&
+        !overlong &&
+        (stats.firstTime !== null || stats.dataRows >= 50)
+      ) {
+        if (mNext === -2 || (mNext >= 0 && mNext < ls)) mNext = multi.next(ls, avail);
+        const to = Math.min(mNext >= 0 ? mNext : avail, limit - pos);
+        if (to > ls) {
+          const stop = multi.skipLines(ls, to);
+          const k = multi.skipped;
+          if (k > 0) {
+            stats.lines += k;
+            stats.dataRows += k;
+            lastS = multi.lastStart;
+            lastE =
+              multi.lastEnd > lastS && buf[multi.lastEnd - 1] === CR ? multi.lastEnd - 1 : multi.lastEnd;
+            lastLine = stats.lines;
+            lastHeader = header;
+            ls = stop;
+            if (ls >= avail) break;
+          }
+        }
+      }
       let le = view.indexOf(NL, ls);
       if (le < 0) {
         if (!eof) break;
@@ -367,29 +439,79 @@ export function scanDelimited(
         stats.dataRows++;
         const lastLineOfFile = le === avail;
         consumers.length = 0;
-        for (let i = 0; i < nLit; i++) {
-          let h = nextHit[i];
-          if (h === -2 || (h >= 0 && h < s)) {
-            const re = litPattern[i];
-            if (re) {
-              text ??= view.toString("latin1", 0, avail);
-              re.lastIndex = s;
-              const m = re.exec(text as string);
-              h = m ? m.index : -1;
-              hitLen[i] = m ? m[0].length : 0;
-            } else {
-              h = view.indexOf(litBytes[i], s);
-              hitLen[i] = litBytes[i].length;
+        let anyHit = false;
+        if (oneScan) {
+          if (mNext === -2 || (mNext >= 0 && mNext < s)) mNext = multi.next(s, avail);
+          if (mNext >= 0 && mNext < e) {
+            anyHit = true;
+            rowHit.fill(-1);
+            while (mNext >= 0 && mNext < e) {
+              for (let i = 0; i < nLit; i++) if (rowHit[i] < 0 && multi.hits(i)) rowHit[i] = mNext;
+              mNext = multi.next(mNext + 1, avail);
             }
-            nextHit[i] = h;
           }
-          if (h >= 0 && h + hitLen[i] <= e) {
+        } else {
+          for (let i = 0; i < nLit; i++) {
+            let h = -1;
+            if (!plan.literals[i].fold) {
+              h = nextHit[i];
+              if (h === -2 || (h >= 0 && h < s)) {
+                h = view.indexOf(litBytes[i], s);
+                nextHit[i] = h;
+              }
+            }
+            rowHit[i] = h >= 0 && h < e ? h : -1;
+            if (rowHit[i] >= 0) anyHit = true;
+          }
+        }
+        if (anyHit) {
+          for (let i = 0; i < nLit; i++) {
+            const h = rowHit[i];
+            if (h < 0 || h + litBytes[i].length > e) continue;
             const lit = plan.literals[i];
             for (let k = 0; k < lit.consumers.length; k++) {
               const c = lit.consumers[k];
               const refine = lit.refine?.[k];
               if (!consumers.includes(c) && (!refine || refine(view, s, e, h))) consumers.push(c);
             }
+          }
+        }
+        // Fields whose gate literals are all absent from the row are not looked at (no split, no walk).
+        let fieldsOpen = nField > 0;
+        if (fieldsOpen && oneScan) {
+          fieldsOpen = false;
+          for (let i = 0; i < nField && !fieldsOpen; i++) {
+            const g = plan.fields[i].gate;
+            fieldsOpen = !g || gateOpen(g, rowHit, anyHit, litBytes, e);
+          }
+        }
+        if (fieldsOpen) {
+          let h = header;
+          let varying = false;
+          if (dialect.fallbackHeader) {
+            // Rows may follow another layout than the header (IIS): count the fields to pick it, like Row does.
+            const n = dialect.split(buf, s, e, bounds);
+            if (!h || h.fields.length !== n) {
+              h = dialect.fallbackHeader(n) ?? h;
+              varying = true;
+            }
+          }
+          if (h !== colsFor || varying) {
+            for (let i = 0; i < nField; i++) {
+              const name = plan.fields[i].name;
+              fieldCol[i] = h ? (h.index.get(name) ?? h.index.get(name.toLowerCase()) ?? -1) : -1;
+            }
+            colsFor = varying ? undefined : h;
+          }
+          for (let i = 0; i < nField; i++) {
+            const f = plan.fields[i];
+            const col = fieldCol[i];
+            if (f.gate && oneScan && !gateOpen(f.gate, rowHit, anyHit, litBytes, e)) continue;
+            // No header, or a header without the column: the row cannot carry the value by name.
+            if (col < 0) continue;
+            const wake =
+              !dialect.fieldAt(buf, s, e, col, span) || f.accept(dialect.decode(buf, span[0], span[1]));
+            if (wake) for (const c of f.consumers) if (!consumers.includes(c)) consumers.push(c);
           }
         }
         for (const c of plan.everyRow) if (!consumers.includes(c)) consumers.push(c);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { iocDomain } from "../../src/detections/iocs/domain.js";
 import { bundledIocs, inferIoc, iocPathKey, parseFeed } from "../../src/detections/iocs/feeds.js";
 import { iocFileHash } from "../../src/detections/iocs/hash.js";
-import { iocClientIp, ipPattern } from "../../src/detections/iocs/ip.js";
+import { iocClientIp } from "../../src/detections/iocs/ip.js";
 import { iocFilePath } from "../../src/detections/iocs/path.js";
 import { activeIocs, setUserIocs } from "../../src/detections/iocs/state.js";
 import { type ContentDetection, draftsOf, type SweptFile } from "../../src/detections/types.js";
@@ -115,8 +115,9 @@ test("ioc-file-path: MSTIC paths at any install path; Exchange's own file name i
 });
 
 test("ioc-client-ip: HttpProxy ClientIpAddress and IIS c-ip; the IP elsewhere in the row is no hit", () => {
-  assert.deepEqual(iocClientIp.literals, []); // found by its one-pass pattern: see the measurement in ip.ts
-  assert.ok(iocClientIp.pattern?.() instanceof RegExp);
+  assert.deepEqual(iocClientIp.literals, []); // read through its column filter: see the measurement in ip.ts
+  assert.equal(iocClientIp.field?.("httpproxy")?.name, "ClientIpAddress");
+  assert.equal(iocClientIp.field?.("iis-w3c")?.name, "c-ip");
   const hp = fakeRow("httpproxy", {
     DateTime: "2021-03-03T06:49:43.208Z",
     ClientIpAddress: "80.92.205.81",
@@ -183,20 +184,27 @@ test("ioc-domain-in-file: a web file naming a feed domain or its subdomain; look
   assert.deepEqual(run(iocDomain, swept("C:\\Users\\a\\notes.txt", "krebsonsecurity.top")), []);
 });
 
-test("ioc-client-ip: the one-pass byte pattern lets through every row the exact check accepts", () => {
-  const re = ipPattern(["80.92.205.81", "2001:db8::7", "5.2.69.14"])!;
-  const finds = (line: string) => {
-    re.lastIndex = 0;
-    return re.exec(Buffer.from(line).toString("latin1")) !== null;
-  };
-  // Forms the field check normalises: port, brackets, upper-case hex.
-  for (const l of ["a,80.92.205.81:51234,b", "x [2001:DB8::7]:443 y", "2021-03-03,5.2.69.14,GET"])
-    assert.ok(finds(l), l);
-  // The pattern is only a prefilter: a row without any of the addresses never reaches the field check.
-  assert.equal(finds("a,10.0.0.5,b,/owa/"), false);
-  // An address written some other way falls back to every line with a digit (looser, never missing).
-  const odd = ipPattern(["fe80::1%eth0"])!;
-  odd.lastIndex = 0;
-  assert.ok(odd.test("c-ip fe80::1%eth0 200"));
-  assert.equal(ipPattern([]), null);
+test("ioc-client-ip: the column filter and its gate let through every value the exact check accepts", (t) => {
+  t.after(() => setUserIocs([]));
+  setUserIocs(parseFeed("2001:db8::7\n", "user:ip").iocs);
+  const f = iocClientIp.field?.("httpproxy");
+  assert.ok(f?.literals);
+  const gate = f.literals;
+  assert.ok(gate.includes("80.92.205.81") && gate.includes("2001:db8::7"));
+  // Forms the exact check normalises: port, brackets, upper-case hex, spaces. Each contains a gate literal.
+  for (const v of ["80.92.205.81:51234", "[2001:DB8::7]:443", " 5.2.69.14 ", "[2001:db8::7]"]) {
+    assert.ok(f.accept(v), v);
+    const folded = v.toLowerCase();
+    assert.ok(
+      gate.some((l) => folded.includes(l)),
+      `${v} contains a gate literal`,
+    );
+  }
+  for (const v of ["10.0.0.5", "15.2.69.145", "", "80.92.205.811"]) assert.equal(f.accept(v), false, v);
+  // A key written some other way turns the gate off (every row's column is read, nothing missed).
+  setUserIocs(parseFeed("fe80::1%eth0\n", "user:ip").iocs);
+  assert.ok(activeIocs().ip.has("fe80::1%eth0"));
+  const odd = iocClientIp.field?.("iis-w3c");
+  assert.equal(odd?.literals, undefined);
+  assert.ok(odd?.accept("FE80::1%eth0"));
 });

@@ -38,7 +38,7 @@ function readEvents(path: string, expect?: Reader): Read {
     sniffed,
     { start: 0, end: statSync(path).size, header: null },
     {
-      planFor: () => ({ literals: [], everyRow: [] }),
+      planFor: () => ({ literals: [], fields: [], everyRow: [] }),
       onRow: () => assert.fail("an event reader produced a row"),
       onEvent: (ev, line) => events.push({ ev, line }),
     },

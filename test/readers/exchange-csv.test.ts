@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closeSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { LogRow } from "../../src/model/records.js";
@@ -39,8 +39,8 @@ function read(
   };
   const plan: LiteralPlan =
     literal === null
-      ? { literals: [], everyRow: [0] }
-      : { literals: [{ bytes: Buffer.from(literal), consumers: [0] }], everyRow: [] };
+      ? { literals: [], fields: [], everyRow: [0] }
+      : { literals: [{ bytes: Buffer.from(literal), consumers: [0] }], fields: [], everyRow: [] };
   const rows: Seen[] = [];
   const stats: ReadStats = exchangeLogReader.read(
     path,
@@ -232,5 +232,126 @@ describe("Exchange log reader", () => {
       null,
     );
     assert.equal(exchangeLogReader.sniff(Buffer.from("hello\n"), "x.log"), null);
+  });
+});
+
+describe("Exchange log reader: one-pass search, skipped lines, column filters", () => {
+  it("fieldAt gives the same field boundaries as split, quoted fields included", () => {
+    const cells = ["a", '"b,c"', '"say ""hi"", ok"', "", '""', "z", '"x"y', '"open'];
+    let seed = 3;
+    const pick = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return cells[seed % cells.length];
+    };
+    for (let n = 0; n < 300; n++) {
+      const line = Buffer.from(Array.from({ length: 1 + (n % 9) }, pick).join(","));
+      const bounds: number[] = [];
+      const count = exchangeCsv.split(line, 0, line.length, bounds);
+      const out = [0, 0];
+      for (let col = 0; col < count + 2; col++) {
+        const ok = exchangeCsv.fieldAt(line, 0, line.length, col, out);
+        assert.equal(ok, col < count, `${line} col ${col}`);
+        if (ok) assert.deepEqual(out, [bounds[2 * col], bounds[2 * col + 1]], `${line} col ${col}`);
+      }
+    }
+  });
+
+  it("finds every planted row across chunks, with exact line numbers, counts and last time", (t) => {
+    const dir = tempDir(t);
+    const p = join(dir, "big.LOG");
+    const lines: string[] = [
+      "#Software: Microsoft Exchange Server",
+      "#Log-type: HttpProxy Logs",
+      "#Fields: DateTime,AnchorMailbox,ClientIpAddress,Pad",
+    ];
+    const planted: number[] = [];
+    let data = 0;
+    for (let i = 0; i < 24_000; i++) {
+      if (i === 12_000) lines.push("#Fields: DateTime,ClientIpAddress,AnchorMailbox,Pad"); // columns swap mid-file
+      if (i % 997 === 0) lines.push(""); // empty lines are neither rows nor hits
+      if (i % 1409 === 0) lines.push("# a comment line");
+      const t = `2021-03-03T06:${String(Math.floor(i / 200) % 60).padStart(2, "0")}:00.000Z`;
+      const hit = i % 733 === 5 || i === 23_999;
+      const anchor = hit ? `ServerInfo~a]@x:444/ecp/${i}#` : `user${i}@contoso.com`;
+      const cols = i < 12_000 ? [t, anchor, "10.0.0.1"] : [t, "10.0.0.1", anchor];
+      lines.push(`${cols.join(",")},${"p".repeat(150 + (i % 50))}`);
+      data++;
+      if (hit) planted.push(lines.length);
+    }
+    writeFileSync(p, `${lines.join("\r\n")}\r\n`);
+    assert.ok(statSync(p).size > 4 << 20, "more than two read chunks");
+    const { rows, stats } = read(p, "ServerInfo~", ["AnchorMailbox", "ClientIpAddress"]);
+    assert.deepEqual(
+      rows.map((r) => r.line),
+      planted,
+    );
+    for (const r of rows) assert.match(r.values.AnchorMailbox ?? "", /^ServerInfo~/);
+    assert.equal(stats.records, data);
+    assert.equal(stats.lines, lines.length);
+    assert.equal(stats.lastTime, "2021-03-03T06:59:00.000Z");
+    assert.equal(stats.badRows, 0);
+    // Cut into byte ranges as the workers do: the same rows, each once.
+    const size = statSync(p).size;
+    const cuts = [0, 1_234_567, 2_900_001, 4_500_000, 6_100_000, size];
+    // Each range gets the header in effect where it starts (the engine's job, see reconcileHeaders).
+    const switchAt = readFileSync(p, "latin1").indexOf("#Fields: DateTime,ClientIpAddress");
+    const header = (at: number) =>
+      at > switchAt
+        ? ["DateTime", "ClientIpAddress", "AnchorMailbox", "Pad"]
+        : ["DateTime", "AnchorMailbox", "ClientIpAddress", "Pad"];
+    const parts = cuts.slice(1).map((end, k) =>
+      read(p, "ServerInfo~", ["AnchorMailbox"], {
+        start: cuts[k],
+        end,
+        header: k ? header(cuts[k]) : null,
+      }),
+    );
+    assert.deepEqual(
+      parts.flatMap((x) => x.rows.map((r) => r.values.AnchorMailbox)),
+      rows.map((r) => r.values.AnchorMailbox),
+    );
+    assert.equal(
+      parts.reduce((n, x) => n + x.stats.records, 0),
+      data,
+    );
+  });
+
+  it("a gated column filter reads only rows that contain a gate literal (either case)", (t) => {
+    const dir = tempDir(t);
+    const p = join(dir, "ip.LOG");
+    const rows = [
+      "2021-03-03T06:00:00.000Z,[2001:DB8::7]:443,/owa/", // gate literal in upper case, in the column
+      "2021-03-03T06:00:01.000Z,10.0.0.5,/owa/?x=2001:db8::7", // literal elsewhere: the column decides
+      "2021-03-03T06:00:02.000Z,10.0.0.6,/owa/",
+      '2021-03-03T06:00:03.000Z,"2001:db8::7",/ecp/',
+    ];
+    writeFileSync(p, `${PRE}#Fields: DateTime,ClientIpAddress,UrlStem\r\n${rows.join("\r\n")}\r\n`);
+    const asked: string[] = [];
+    const plan: LiteralPlan = {
+      literals: [{ bytes: Buffer.from("2001:db8::7"), fold: true, consumers: [] }],
+      fields: [
+        {
+          name: "ClientIpAddress",
+          accept: (v) => {
+            asked.push(v);
+            return v.toLowerCase().replace(/^\[|\](:\d+)?$/g, "") === "2001:db8::7";
+          },
+          consumers: [0],
+          gate: [0],
+        },
+      ],
+      everyRow: [],
+    };
+    const size = statSync(p).size;
+    const woken: number[] = [];
+    exchangeLogReader.read(
+      p,
+      size,
+      exchangeLogReader.sniff(Buffer.from(`${PRE}#Fields: DateTime,ClientIpAddress,UrlStem\r\n`), "x.LOG")!,
+      { start: 0, end: size, header: null },
+      { planFor: () => plan, onRow: (row) => woken.push(row.line), onEvent() {} },
+    );
+    assert.deepEqual(woken, [6, 9]);
+    assert.deepEqual(asked, ["[2001:DB8::7]:443", "10.0.0.5", "2001:db8::7"]); // 10.0.0.6's row was never read
   });
 });

@@ -44,8 +44,8 @@ function read(
   assert.ok(sniffed, `${path} not recognised as IIS W3C`);
   const rows: Seen[] = [];
   const plan = opts.literal
-    ? { literals: [{ bytes: Buffer.from(opts.literal), consumers: [0] }], everyRow: [] }
-    : { literals: [], everyRow: [0] };
+    ? { literals: [{ bytes: Buffer.from(opts.literal), consumers: [0] }], fields: [], everyRow: [] }
+    : { literals: [], fields: [], everyRow: [0] };
   const range = opts.range
     ? { ...opts.range, header: opts.range.header ? makeHeader(opts.range.header) : null }
     : { start: 0, end: size, header: null };

@@ -1,8 +1,9 @@
 // Known-bad client IP addresses (CISA CHIRP, Volexity, --ioc) in HttpProxy and IIS logs. The addresses
-// are found in one regular-expression pass over the bytes (`pattern`), then the row's client IP field
-// is looked up exactly. Measured on 1 GB of HttpProxy logs: one indexOf pass per address (15) or
-// splitting every row both cost 3-4x the whole rest of the hunt; the one-pass pattern does not.
-import type { LogRow } from "../../model/records.js";
+// join the one-pass literal search as a gate; only rows containing one have their client-IP column
+// (`field`) read and looked up. Measured on 1 GB of HttpProxy logs (one thread): splitting every row
+// cost 8.6 s, one regular-expression pass per chunk 2.4 s of a 6.3 s scan, walking every row to the
+// column 1.2 s; the gate leaves only rows that contain an address.
+import type { LogKind, LogRow } from "../../model/records.js";
 import type { CheckInfo } from "../../model/types.js";
 import { pickFields } from "../evidence.js";
 import type { RowDetection } from "../types.js";
@@ -25,16 +26,22 @@ export const checks = {
   },
 } satisfies Record<string, CheckInfo>;
 
-/** The client address of a row, normalised like feed keys (no brackets or port, lower case). */
-export function clientIp(row: LogRow): { field: string; value: string } | null {
-  const field = row.kind === "iis-w3c" ? "c-ip" : "ClientIpAddress";
-  const v = row.get(field);
-  if (!v) return null;
+const ipField = (kind: LogKind): string => (kind === "iis-w3c" ? "c-ip" : "ClientIpAddress");
+
+/** A logged client address normalised like feed keys (no brackets or port, lower case). */
+export function normaliseIp(v: string): string {
   let ip = v.trim().toLowerCase();
   const v4port = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(ip);
   if (v4port) ip = v4port[1];
-  ip = ip.replace(/^\[([^\]]+)\](:\d+)?$/, "$1");
-  return { field, value: ip };
+  return ip.replace(/^\[([^\]]+)\](:\d+)?$/, "$1");
+}
+
+/** The client address of a row, normalised like feed keys. */
+export function clientIp(row: LogRow): { field: string; value: string } | null {
+  const field = ipField(row.kind);
+  const v = row.get(field);
+  if (!v) return null;
+  return { field, value: normaliseIp(v) };
 }
 
 const HTTPPROXY_FIELDS = [
@@ -65,24 +72,21 @@ function iisEvidence(row: LogRow): Record<string, string> {
   return e;
 }
 
-/** One pass over the bytes for any of the addresses (looser than the field check that follows). */
-export function ipPattern(ips: string[]): RegExp | null {
-  if (ips.length === 0) return null;
-  const ascii = ips.filter((ip) => /^[0-9a-f.:]+$/i.test(ip));
-  // An address written some other way: every line with a digit goes to the exact field check.
-  if (ascii.length < ips.length) return /[0-9]/g;
-  // Longest first, so that a shorter address that prefixes a longer one cannot hide it.
-  const alts = ascii.sort((a, b) => b.length - a.length).map((ip) => ip.replace(/\./g, "\\."));
-  return new RegExp(alts.join("|"), "gi");
-}
-
 export const iocClientIp: RowDetection = {
   type: "row",
   id: "ioc-client-ip",
   checks: [checks.ip],
   kinds: ["httpproxy", "iis-w3c"],
   literals: [],
-  pattern: () => ipPattern([...activeIocs().ip.keys()]),
+  field(kind) {
+    const ips = activeIocs().ip;
+    if (ips.size === 0) return null;
+    const keys = [...ips.keys()];
+    // Every logged form the exact check accepts (port, brackets, spaces, upper-case hex) contains the
+    // address itself, so the addresses gate the rows; a key written some other way turns the gate off.
+    const literals = keys.every((k) => /^[0-9a-f.:]+$/.test(k)) ? keys : undefined;
+    return { name: ipField(kind), accept: (v) => v !== "" && ips.has(normaliseIp(v)), literals };
+  },
   match(row) {
     const ip = clientIp(row);
     if (!ip) return null;

@@ -107,6 +107,7 @@ export const ssrf26855: RowDetection = {
 };
 
 const SLASH = 0x2f;
+const SERVER = Buffer.from("Server~", "latin1");
 const TILDE = 0x7e;
 const COMMA = 0x2c;
 const QUOTE = 0x22;
@@ -117,7 +118,10 @@ const QUOTE = 0x22;
  * splitting the row, which matters because a third of HttpProxy rows carry one.
  */
 export function forgedCookieShape(buf: Buffer, _start: number, end: number, hit: number): boolean {
-  for (let h = hit; h >= 0 && h < end; h = buf.indexOf("Server~", h + 7)) {
+  // Searched within the line only: `buf` is the whole chunk, and an unbounded search for the next
+  // `Server~` would read on into the following rows (measured: 0.66 s per GB of HttpProxy logs).
+  const line = buf.subarray(0, end);
+  for (let h = hit; h >= 0 && h < end; h = line.indexOf(SERVER, h + 7)) {
     for (let p = h + 7; p < end; p++) {
       const c = buf[p];
       if (c === SLASH) return true;

@@ -15,7 +15,7 @@ const OMER = join(CORPUS, "evtx", "omerbenamram");
 
 function handlers(out: EventRecord[]): ReadHandlers {
   return {
-    planFor: () => ({ literals: [], everyRow: [] }),
+    planFor: () => ({ literals: [], fields: [], everyRow: [] }),
     onRow: () => {},
     onEvent: (e) => out.push(e),
   };

@@ -1,12 +1,11 @@
 // The library API: `import { scan } from "exhunt"`.
 import { stat } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { basename } from "node:path";
 import { localTarget } from "./evidence/live.js";
 import { eachIn, type ServerTarget, targetFor, UsageError } from "./evidence/targets.js";
 import type { ZipLimits } from "./evidence/zip.js";
 import { type EngineOptions, scanServer } from "./hunt/engine.js";
-import { WorkerPool } from "./hunt/pool.js";
+import { defaultWorkers, WorkerPool } from "./hunt/pool.js";
 import { applySetup, prepareHunt } from "./hunt/setup.js";
 import type { ScanResult, ServerResult } from "./model/types.js";
 import { buildCoverage } from "./verdict/coverage.js";
@@ -85,7 +84,7 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
   const list = await resolveTargets(paths, options.each);
   // User feeds and rules are read and checked before any evidence, and reach the workers at start.
   applySetup(prepareHunt({ iocFiles: options.iocFiles, yara: options.yara }));
-  const workers = options.workers ?? availableParallelism();
+  const workers = options.workers ?? defaultWorkers();
   const pool = workers > 0 ? new WorkerPool(workers) : undefined;
   const servers: ServerResult[] = [];
   try {

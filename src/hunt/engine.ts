@@ -2,7 +2,6 @@
 // byte ranges of large files), offer records to the detections, and turn drafts into findings, coverage
 // and a verdict. It knows neither formats nor attacks: readers and detections are looked up in tables.
 import { createHash } from "node:crypto";
-import { availableParallelism } from "node:os";
 import { checkInfo, detections } from "../detections/registry.js";
 import { draftsOf, type FileDetection, type FindingDraft, type MatchContext } from "../detections/types.js";
 import { discover, type Inventory } from "../evidence/discover.js";
@@ -14,12 +13,12 @@ import { readerFor } from "../readers/index.js";
 import { linkShellRequests } from "../verdict/correlate.js";
 import { buildCoverage, coverageDrafts, layoutHints, sourceOf } from "../verdict/coverage.js";
 import { decideVerdict } from "../verdict/verdict.js";
-import { WorkerPool } from "./pool.js";
+import { defaultWorkers, WorkerPool } from "./pool.js";
 import { runSweepBatch, sweepServer } from "./sweep.js";
 import { type ChannelSpan, type ReadTask, runBatch, sniffFile, type TaskResult } from "./task.js";
 
 export interface EngineOptions {
-  /** Worker threads; 0 reads in this thread. Default: one per core. */
+  /** Worker threads besides the main thread, which reads too; 0 reads in the main thread only. Default: cores - 1 (at least 1). */
   workers?: number;
   /** Exchange install path on the server (`D:\Exchange\`), when the evidence layout does not show it. */
   installPath?: string | null;
@@ -274,7 +273,7 @@ export async function scanServer(
   const byTask = new Map<number, FilePlan>();
   for (const p of plans) for (const t of p.tasks) byTask.set(t.id, p);
   const bytesTotal = inv.candidates.reduce((n, e) => n + e.size, 0);
-  const wanted = opts.workers ?? availableParallelism();
+  const wanted = opts.workers ?? defaultWorkers();
   const useWorkers = wanted > 0 && bytesTotal > INLINE_BYTES;
   const pool = useWorkers ? (shared ?? new WorkerPool(wanted)) : null;
   const run = (b: ReadTask[]): Promise<TaskResult[]> => (pool ? pool.run(b) : Promise.resolve(runBatch(b)));

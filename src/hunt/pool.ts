@@ -1,6 +1,9 @@
-// A small pool of worker threads for read tasks and sweep tasks. Jobs go to the first idle worker; a
-// worker that dies fails only its own job, and is replaced. Workers start with the scan's setup
-// (user IOCs, YARA sources) as workerData.
+// A small pool of worker threads for read tasks and sweep tasks, with the main thread as one more
+// lane: it reads while the workers start (about 0.3 s of CPU each) and whenever it is otherwise idle,
+// so N cores need N-1 workers. Each worker holds up to two jobs, so that it never waits for the
+// main thread to hand it the next one. A worker that dies fails only its own job, and is replaced.
+// Workers start with the scan's setup (user IOCs, YARA sources) as workerData.
+import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { currentSetup } from "./setup.js";
 import { crashedSweep, runSweepBatch, type SweepResult, type SweepTask } from "./sweep.js";
@@ -29,26 +32,42 @@ function spawn(): Worker {
 
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** Jobs sent and not answered yet, oldest first (a worker answers in order). */
+  inflight: Job[];
   completed: number;
+}
+
+/** Jobs a worker holds at once: one running, one waiting. */
+const PREFETCH = 2;
+
+/** Default worker threads: one per core besides the main thread's. */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 export class WorkerPool {
   private slots: Slot[] = [];
   private queue: Job[] = [];
-  private pending = new Map<Worker, Job>();
+  private mainBusy = false;
   private startFailures = 0;
   /** Set when workers cannot start at all (e.g. a packaging problem): tasks then run inline. */
   broken: string | null = null;
 
-  constructor(readonly size: number) {}
+  /** Jobs the main thread ran (for tests and diagnostics). */
+  mainJobs = 0;
+
+  /** `size` worker threads; `mainLane` lets the main thread take jobs too. */
+  constructor(
+    readonly size: number,
+    private readonly mainLane = true,
+  ) {}
 
   private add(): Slot {
-    const slot: Slot = { worker: spawn(), busy: false, completed: 0 };
+    const slot: Slot = { worker: spawn(), inflight: [], completed: 0 };
     slot.worker.on("message", (r: unknown) => this.finish(slot, r));
     slot.worker.on("error", (e) => this.fail(slot, e));
     slot.worker.on("exit", (code) => {
-      if (this.pending.has(slot.worker)) this.fail(slot, new Error(`worker exited with code ${code}`));
+      if (slot.inflight.length > 0) this.fail(slot, new Error(`worker exited with code ${code}`));
     });
     slot.worker.unref();
     this.slots.push(slot);
@@ -56,21 +75,21 @@ export class WorkerPool {
   }
 
   private finish(slot: Slot, r: unknown): void {
-    const p = this.pending.get(slot.worker);
-    this.pending.delete(slot.worker);
-    slot.busy = false;
+    const p = slot.inflight.shift();
     slot.completed++;
-    slot.worker.unref(); // an idle worker must not keep the process alive
+    if (slot.inflight.length === 0) slot.worker.unref(); // an idle worker must not keep the process alive
     p?.ok(r);
     this.pump();
   }
 
   private fail(slot: Slot, e: Error): void {
-    const p = this.pending.get(slot.worker);
-    this.pending.delete(slot.worker);
+    const [p, ...waiting] = slot.inflight;
+    slot.inflight = [];
     this.slots = this.slots.filter((s) => s !== slot);
     void slot.worker.terminate();
     if (slot.completed === 0 && ++this.startFailures >= 2) this.broken = e.message;
+    // Jobs that had not started go back to the queue: the crash was not theirs.
+    this.queue.unshift(...waiting);
     if (p) {
       // A worker that never finished a task failed to start: not the file's fault, read it here.
       if (slot.completed === 0) p.ok(p.inline());
@@ -79,20 +98,51 @@ export class WorkerPool {
     this.pump();
   }
 
+  /** Run a job on the main thread, after the current turn of the event loop. */
+  private runMain(job: Job): void {
+    this.mainBusy = true;
+    this.mainJobs++;
+    setImmediate(() => {
+      let r: unknown;
+      try {
+        r = job.inline();
+      } catch (e) {
+        r = job.crashed(e as Error);
+      }
+      this.mainBusy = false;
+      job.ok(r);
+      this.pump();
+    });
+  }
+
+  private send(slot: Slot, job: Job): void {
+    slot.inflight.push(job);
+    slot.worker.ref(); // a busy worker must, or the process would exit before its answer
+    slot.worker.postMessage(job.msg);
+  }
+
   private pump(): void {
     if (this.broken) {
       for (const job of this.queue.splice(0)) job.ok(job.inline());
       return;
     }
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => !s.busy);
-      if (!slot && this.slots.length < this.size) slot = this.add();
-      if (!slot) return;
-      const job = this.queue.shift()!;
-      slot.busy = true;
-      slot.worker.ref(); // a busy one must, or the process would exit before its answer
-      this.pending.set(slot.worker, job);
-      slot.worker.postMessage(job.msg);
+      const idle = this.slots.find((s) => s.inflight.length === 0);
+      if (idle) {
+        this.send(idle, this.queue.shift()!);
+        continue;
+      }
+      if (this.slots.length < this.size) {
+        this.send(this.add(), this.queue.shift()!);
+        continue;
+      }
+      if (this.mainLane && !this.mainBusy) {
+        this.runMain(this.queue.shift()!);
+        continue;
+      }
+      const next = this.slots.find((s) => s.inflight.length < PREFETCH);
+      if (!next) return;
+      this.send(next, this.queue.shift()!);
     }
   }
 

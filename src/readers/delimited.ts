@@ -6,7 +6,7 @@ import type { LogKind, LogRow } from "../model/records.js";
 import type { ReadStats } from "./types.js";
 import { type MultiLiteral, multiSearch } from "./wasm/multi.js";
 
-export const CHUNK_SIZE = 1 << 20;
+export const CHUNK_SIZE = 1 << 18;
 /** Longer lines are not decoded: they are counted as bad rows and reported. */
 export const MAX_LINE = 8 << 20;
 

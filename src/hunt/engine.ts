@@ -45,6 +45,8 @@ export interface Progress {
 }
 
 const DEFAULT_SPLIT = 64 * 2 ** 20;
+/** No format is cut below this (Reader.rangeBytes); smaller files are read whole without sniffing here. */
+const MIN_RANGE = 8 * 2 ** 20;
 /** Below this much log data, worker start-up costs more than it saves. */
 const INLINE_BYTES = 16 * 2 ** 20;
 /** A batch of small files: one message to a worker. */
@@ -95,7 +97,7 @@ function planFile(
   entry: FileEntry,
   ctx: MatchContext,
   nextId: () => number,
-  split: number,
+  split: number | undefined,
   maxDrafts: number,
 ): FilePlan {
   const base = { abs: entry.abs, rel: entry.path, size: entry.size, ctx, maxDraftsPerCheck: maxDrafts };
@@ -104,12 +106,15 @@ function planFile(
     tasks: [{ ...base, id: nextId(), fileKind: null, start: 0, end: entry.size, rangeHeaderFields: null }],
     results: [],
   });
-  if (entry.size <= split) return whole();
+  if (entry.size <= (split ?? MIN_RANGE)) return whole();
   // Large: sniff here, then cut into byte ranges that workers read in parallel.
   const s = sniffFile(entry.abs, entry.path, entry.size);
-  if (!("fileKind" in s) || !readerFor(s.fileKind.format)?.splittable) return whole();
+  const reader = "fileKind" in s ? readerFor(s.fileKind.format) : null;
+  if (!("fileKind" in s) || !reader?.splittable) return whole();
+  const range = split ?? reader.rangeBytes ?? DEFAULT_SPLIT;
+  if (entry.size <= range) return whole();
   const fk = s.fileKind;
-  const n = Math.ceil(entry.size / split);
+  const n = Math.ceil(entry.size / range);
   const step = Math.ceil(entry.size / n);
   const tasks: ReadTask[] = [];
   for (let start = 0; start < entry.size; start += step) {
@@ -266,7 +271,7 @@ export async function scanServer(
       entry,
       { server, file: entry.path, installPath },
       () => id++,
-      opts.splitBytes ?? DEFAULT_SPLIT,
+      opts.splitBytes,
       maxDrafts,
     ),
   );

@@ -48,6 +48,11 @@ export interface Reader {
   format: string;
   /** Whether large files may be read in byte ranges by several workers. */
   splittable: boolean;
+  /**
+   * Range size for this format when the scan does not set one: smaller for slow formats, so that even
+   * one large file keeps every thread busy (default: the engine's, 64 MiB).
+   */
+  rangeBytes?: number;
   sniff(head: Buffer, name: string): Sniffed | null;
   read(abs: string, size: number, sniffed: Sniffed, range: ReadRange, handlers: ReadHandlers): ReadStats;
 }

@@ -20,6 +20,8 @@ export { toDumpJson, toEventRecord, toXml } from "./views.js";
 export const evtxReader: Reader = {
   format: "evtx",
   splittable: true,
+  // About 15-25 MB/s per thread: 64 MiB ranges left a 60 MB Security.evtx on one thread for seconds.
+  rangeBytes: 8 * 2 ** 20,
   sniff(head) {
     if (head.length < 8 || !head.subarray(0, 8).equals(FILE_MAGIC)) return null;
     return { format: "evtx", kind: "event", preamble: null, header: null };

@@ -212,7 +212,7 @@ async function corpus(): Promise<Corpus> {
 }
 
 async function main(): Promise<void> {
-  const bin = join(process.cwd(), "dist/cli/bin.js");
+  const bin = join(process.cwd(), "dist/cli/exhunt.js");
   if (!existsSync(bin)) throw new Error("run `npm run build` first");
   const c = await corpus();
   const files = (kind: "json" | "xml") =>

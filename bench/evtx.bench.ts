@@ -135,7 +135,7 @@ async function main(): Promise<void> {
   }
   const parse = await best(node, childArgs(big));
   add("exhunt parser, 1 thread (EventRecord, no output)", parse, bytes, records, refRate);
-  const events = await best(node, ["dist/cli/bin.js", "events", big]);
+  const events = await best(node, ["dist/cli/exhunt.js", "events", big]);
   add("exhunt events, 1 thread (JSON lines out)", events, bytes, records, refRate);
   const dir = join(ROOT, "scan");
   mkdirSync(dir, { recursive: true });
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   if (!existsSync(linked)) writeFileSync(linked, readFileSync(big));
   for (const w of [0, 2]) {
     const s = await best(node, [
-      "dist/cli/bin.js",
+      "dist/cli/exhunt.js",
       "scan",
       dir,
       "--workers",

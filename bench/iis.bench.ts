@@ -113,7 +113,7 @@ interface Json {
 }
 
 async function main(): Promise<void> {
-  const bin = join(process.cwd(), "dist/cli/bin.js");
+  const bin = join(process.cwd(), "dist/cli/exhunt.js");
   if (!existsSync(bin)) throw new Error("run `npm run build` first");
   const { bytes, planted, rows } = await corpus();
   const mb = bytes / 2 ** 20;

@@ -120,7 +120,7 @@ async function corpus(): Promise<{ bytes: number; planted: number }> {
 }
 
 async function main(): Promise<void> {
-  const bin = join(process.cwd(), "dist/cli/bin.js");
+  const bin = join(process.cwd(), "dist/cli/exhunt.js");
   if (!existsSync(bin)) throw new Error("run `npm run build` first");
   const { bytes, planted } = await corpus();
   const mb = bytes / 2 ** 20;

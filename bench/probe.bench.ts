@@ -139,7 +139,7 @@ try {
   const exhunt = (f: string) =>
     measured(
       process.execPath,
-      ["dist/cli/bin.js", "probe", `@${f}`, "--concurrency", String(CONC), "--csv", "/dev/null"],
+      ["dist/cli/exhunt.js", "probe", `@${f}`, "--concurrency", String(CONC), "--csv", "/dev/null"],
       servers,
     );
   const reference = (kind: string) =>

@@ -14,7 +14,7 @@ const SERVERS = QUICK ? 10 : 20;
 const PER_SERVER = QUICK ? 1000 : 2500;
 const DIR = join(process.cwd(), ".bench", `report-${SERVERS}x${PER_SERVER}`);
 const FILE = join(DIR, "result.json");
-const CLI = join(process.cwd(), "dist/cli/bin.js");
+const CLI = join(process.cwd(), "dist/cli/exhunt.js");
 
 const CHECKS = [
   ["cve-2021-26855-ssrf", "critical"],

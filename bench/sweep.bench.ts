@@ -228,7 +228,7 @@ function summarise(name: string, runs: Run[], files: number, mb: number): (strin
 }
 
 async function main(): Promise<void> {
-  const bin = join(process.cwd(), "dist/cli/bin.js");
+  const bin = join(process.cwd(), "dist/cli/exhunt.js");
   if (!existsSync(bin)) throw new Error("run `npm run build` first");
   const { files, bytes } = corpus();
   const mb = bytes / 2 ** 20;

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit" }).status ?? 2;
 const gen = run(process.execPath, ["--import", "tsx", "examples/generate.ts", "examples/evidence"]);
 if (gen !== 0) process.exit(gen);
-const args = ["dist/cli/bin.js", "scan", "--each", "examples/evidence"];
+const args = ["dist/cli/exhunt.js", "scan", "--each", "examples/evidence"];
 args.push("--ioc", "examples/evidence/iocs.txt", "--html", "examples/report.html");
 const code = run(process.execPath, args);
 if (code === 1) {

@@ -1,11 +1,10 @@
-// The shipped build tables (data/builds, see SOURCES.md there), loaded once. Paths are relative to
-// this module, so the same code works from src/ under tsx and from dist/.
+// The shipped build tables (data/builds, see SOURCES.md there), loaded once.
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { dataPath } from "../data-path.js";
 import { type BuildNumber, parseVersion } from "./version.js";
 
-export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "data", "builds");
+export const DATA_DIR = dataPath("builds");
 
 export type UpdateKind = "rtm" | "cu" | "su" | "ru";
 

@@ -311,6 +311,7 @@ export function scanDelimited(
   const nextHit = new Array<number>(nLit).fill(-2);
   // First position of each literal in the current row (-1: absent), from the one-pass search.
   const rowHit = new Array<number>(nLit).fill(-1);
+  const hitList = new Array<number>(nLit).fill(0);
   const multi = nLit > 0 ? multiSearch() : null;
   const multiReady = multi?.load(multiOf(plan)) === true;
   let mNext = -2; // next position of any literal in the chunk (-1: none; -2: not searched yet)
@@ -439,41 +440,52 @@ export function scanDelimited(
         stats.dataRows++;
         const lastLineOfFile = le === avail;
         consumers.length = 0;
-        let anyHit = false;
+        // Literals found in this row: rowHit[i] is the first position of literal i (-1: absent), and
+        // hitList names the entries set, so that only those are looked at and reset.
+        let nHits = 0;
         if (oneScan) {
           if (mNext === -2 || (mNext >= 0 && mNext < s)) mNext = multi.next(s, avail);
-          if (mNext >= 0 && mNext < e) {
-            anyHit = true;
-            rowHit.fill(-1);
-            while (mNext >= 0 && mNext < e) {
-              for (let i = 0; i < nLit; i++) if (rowHit[i] < 0 && multi.hits(i)) rowHit[i] = mNext;
-              mNext = multi.next(mNext + 1, avail);
+          while (mNext >= 0 && mNext < e) {
+            for (let m = multi.lo; m !== 0; m &= m - 1) {
+              const i = 31 - Math.clz32(m & -m);
+              if (rowHit[i] < 0) {
+                rowHit[i] = mNext;
+                hitList[nHits++] = i;
+              }
             }
+            for (let m = multi.hi; m !== 0; m &= m - 1) {
+              const i = 63 - Math.clz32(m & -m);
+              if (rowHit[i] < 0) {
+                rowHit[i] = mNext;
+                hitList[nHits++] = i;
+              }
+            }
+            mNext = multi.next(mNext + 1, avail);
           }
         } else {
           for (let i = 0; i < nLit; i++) {
-            let h = -1;
-            if (!plan.literals[i].fold) {
-              h = nextHit[i];
-              if (h === -2 || (h >= 0 && h < s)) {
-                h = view.indexOf(litBytes[i], s);
-                nextHit[i] = h;
-              }
+            if (plan.literals[i].fold) continue;
+            let h = nextHit[i];
+            if (h === -2 || (h >= 0 && h < s)) {
+              h = view.indexOf(litBytes[i], s);
+              nextHit[i] = h;
             }
-            rowHit[i] = h >= 0 && h < e ? h : -1;
-            if (rowHit[i] >= 0) anyHit = true;
+            if (h >= 0 && h < e) {
+              rowHit[i] = h;
+              hitList[nHits++] = i;
+            }
           }
         }
-        if (anyHit) {
-          for (let i = 0; i < nLit; i++) {
-            const h = rowHit[i];
-            if (h < 0 || h + litBytes[i].length > e) continue;
-            const lit = plan.literals[i];
-            for (let k = 0; k < lit.consumers.length; k++) {
-              const c = lit.consumers[k];
-              const refine = lit.refine?.[k];
-              if (!consumers.includes(c) && (!refine || refine(view, s, e, h))) consumers.push(c);
-            }
+        const anyHit = nHits > 0;
+        for (let k = 0; k < nHits; k++) {
+          const i = hitList[k];
+          const h = rowHit[i];
+          if (h + litBytes[i].length > e) continue;
+          const lit = plan.literals[i];
+          for (let j = 0; j < lit.consumers.length; j++) {
+            const c = lit.consumers[j];
+            const refine = lit.refine?.[j];
+            if (!consumers.includes(c) && (!refine || refine(view, s, e, h))) consumers.push(c);
           }
         }
         // Fields whose gate literals are all absent from the row are not looked at (no split, no walk).
@@ -531,6 +543,7 @@ export function scanDelimited(
             sink(row, consumers.slice());
           }
         }
+        for (let k = 0; k < nHits; k++) rowHit[hitList[k]] = -1;
         lastS = s;
         lastE = e;
         lastLine = lineNo;

@@ -2,6 +2,7 @@
 // and user feeds (`--ioc FILE`: CSV or text, one indicator per line, type inferred from the value).
 import { readFileSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
+import { dataPath } from "../../data-path.js";
 
 export type IocType = "sha256" | "sha1" | "md5" | "ip" | "path" | "domain";
 
@@ -142,10 +143,8 @@ export function parseFeed(text: string, source: string): ParsedFeed {
   return out;
 }
 
-const DATA = new URL("../../../data/iocs/", import.meta.url);
-
 function read(name: string): string {
-  return readFileSync(new URL(name, DATA), "utf8");
+  return readFileSync(dataPath("iocs", name), "utf8");
 }
 
 /** MSTIC CSV: DateAdded,FirstSeen,Indicator,IndicatorType,TLP. */

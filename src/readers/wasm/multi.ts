@@ -125,8 +125,9 @@ export class MultiSearch {
     this.hi = this.x.maskHi();
     return p - HAYSTACK;
   }
-  private lo = 0;
-  private hi = 0;
+  /** Which literals occur at the position the last `next` returned: bit i of lo (i < 32) or of hi (i - 32). */
+  lo = 0;
+  hi = 0;
 
   /**
    * From the line start `from`, step over whole lines of `buffer` whose line feed comes before `to`,

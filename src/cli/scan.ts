@@ -63,7 +63,10 @@ export function registerScan(program: Command): void {
       "--install-path <path>",
       "Exchange install path on the server, e.g. 'D:\\Exchange\\V15\\' (default: from the layout)",
     )
-    .option("--workers <n>", "worker threads besides the main thread, which reads too (default: cores - 1, at least 1; 0 = main thread only)")
+    .option(
+      "--workers <n>",
+      "worker threads besides the main thread, which reads too (default: cores - 1, at least 1; 0 = main thread only)",
+    )
     .option("--max-findings <n>", "findings listed per check and server; more are counted (default 5000)")
     .option("--samples <n>", "sample findings shown per check on the console (default 3)")
     .option("--build <version>", "the server's build (ExSetup.exe file version), for the exposure assessment")

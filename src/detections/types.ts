@@ -63,6 +63,13 @@ export interface RowDetection {
    * `match` (it may let through rows `match` rejects, never the reverse).
    */
   refine?: (line: Buffer, start: number, end: number, hit: number) => boolean;
+  /**
+   * A declarative form of (part of) `refine` that the one-pass search applies itself, so that rows it
+   * rejects never reach JavaScript: an occurrence of a literal counts only when `need` follows it
+   * before any of `stops` (at most four ASCII characters), a line break or the end of the line.
+   * Must accept every row `refine` accepts.
+   */
+  literalGuard?: { need: string; stops: string };
   match(row: LogRow, ctx: MatchContext): Drafts;
 }
 

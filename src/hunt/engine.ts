@@ -267,13 +267,7 @@ export async function scanServer(
   const maxDrafts = opts.maxFindingsPerCheck ?? 5000;
   let id = 0;
   const plans = inv.candidates.map((entry) =>
-    planFile(
-      entry,
-      { server, file: entry.path, installPath },
-      () => id++,
-      opts.splitBytes,
-      maxDrafts,
-    ),
+    planFile(entry, { server, file: entry.path, installPath }, () => id++, opts.splitBytes, maxDrafts),
   );
   const byTask = new Map<number, FilePlan>();
   for (const p of plans) for (const t of p.tasks) byTask.set(t.id, p);

@@ -19,6 +19,7 @@ import type { Skipped } from "../model/types.js";
 import { type LiteralPlan, makeHeader, type Preamble } from "../readers/delimited.js";
 import { readerFor } from "../readers/index.js";
 import type { ReadStats, Sniffed } from "../readers/types.js";
+import type { LiteralGuard } from "../readers/wasm/multi.js";
 
 /** What sniffing found, in a form that crosses thread boundaries. */
 export interface FileKind {
@@ -102,16 +103,30 @@ export function forgetPlans(): void {
 export function planFor(kind: LogKind): LiteralPlan {
   let plan = plans.get(kind);
   if (plan) return plan;
-  const byLiteral = new Map<string, number[]>();
+  // One entry per literal and guard: detections sharing a literal share its search.
+  const byLiteral = new Map<string, { literal: string; guard?: LiteralGuard; consumers: number[] }>();
   const everyRow: number[] = [];
   rowDetections.forEach((d, i) => {
     if (!d.kinds.includes(kind)) return;
-    if (d.literals === null) everyRow.push(i);
-    else for (const l of d.literals) byLiteral.set(l, [...(byLiteral.get(l) ?? []), i]);
+    if (d.literals === null) {
+      everyRow.push(i);
+      return;
+    }
+    const g = d.literalGuard;
+    const guard = g
+      ? { need: g.need.charCodeAt(0), stops: [...g.stops].map((c) => c.charCodeAt(0)) }
+      : undefined;
+    for (const l of d.literals) {
+      const key = g ? `${l}\u0000${g.need}\u0000${g.stops}` : l;
+      const e = byLiteral.get(key) ?? { literal: l, guard, consumers: [] };
+      e.consumers.push(i);
+      byLiteral.set(key, e);
+    }
   });
   plan = {
-    literals: [...byLiteral].map(([l, consumers]) => ({
-      bytes: Buffer.from(l, "utf8"),
+    literals: [...byLiteral.values()].map(({ literal, guard, consumers }) => ({
+      bytes: Buffer.from(literal, "utf8"),
+      guard,
       consumers,
       refine: consumers.map((c) => rowDetections[c].refine),
     })),

@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import type { LogKind, LogRow } from "../model/records.js";
 import type { ReadStats } from "./types.js";
-import { type MultiLiteral, multiSearch } from "./wasm/multi.js";
+import { type LiteralGuard, type MultiLiteral, multiSearch } from "./wasm/multi.js";
 
 export const CHUNK_SIZE = 1 << 18;
 /** Longer lines are not decoded: they are counted as bad rows and reported. */
@@ -100,7 +100,14 @@ export interface LiteralPlan {
    * available. `refine[k]` is a byte-level second look for `consumers[k]`. A `fold` literal matches
    * ASCII letters in either case; it may only gate fields (no consumers of its own).
    */
-  literals: { bytes: Buffer; fold?: boolean; consumers: number[]; refine?: (LineRefine | undefined)[] }[];
+  literals: {
+    bytes: Buffer;
+    fold?: boolean;
+    /** Applied by the one-pass search only (the consumers' `refine` stays the authority). */
+    guard?: LiteralGuard;
+    consumers: number[];
+    refine?: (LineRefine | undefined)[];
+  }[];
   /**
    * Rows whose column `name` (decoded) passes `accept` wake `consumers`. Only that column is found,
    * without splitting the row. A row whose layout cannot be told (no header, too few fields) wakes
@@ -186,7 +193,7 @@ const multiLiterals = new WeakMap<LiteralPlan, MultiLiteral[]>();
 function multiOf(plan: LiteralPlan): MultiLiteral[] {
   let m = multiLiterals.get(plan);
   if (!m) {
-    m = plan.literals.map((l) => ({ bytes: l.bytes, fold: l.fold === true }));
+    m = plan.literals.map((l) => ({ bytes: l.bytes, fold: l.fold === true, guard: l.guard }));
     multiLiterals.set(plan, m);
   }
   return m;

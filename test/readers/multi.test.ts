@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
+import { forgedCookieShape } from "../../src/detections/proxylogon/ssrf-26855.js";
 import { HAYSTACK_SIZE, type MultiLiteral, MultiSearch } from "../../src/readers/wasm/multi.js";
 
 /** Every (position, literal) pair, the slow way. */
@@ -13,9 +14,21 @@ function brute(hay: Buffer, end: number, lits: MultiLiteral[]): Map<number, numb
     const needle = l.bytes.toString("latin1");
     const text = l.fold ? folded : h.toString("latin1");
     const n = l.fold ? needle.replace(/[A-Z]/g, (c) => c.toLowerCase()) : needle;
-    for (let p = text.indexOf(n); p >= 0; p = text.indexOf(n, p + 1)) out.set(p, [...(out.get(p) ?? []), i]);
+    for (let p = text.indexOf(n); p >= 0; p = text.indexOf(n, p + 1)) {
+      if (l.guard && !guarded(h, p + n.length, l.guard)) continue;
+      out.set(p, [...(out.get(p) ?? []), i]);
+    }
   });
   return out;
+}
+
+/** The guard, the slow way: `need` before any stop byte, CR, LF or the end. */
+function guarded(h: Buffer, from: number, g: { need: number; stops: number[] }): boolean {
+  for (let q = from; q < h.length; q++) {
+    if (h[q] === g.need) return true;
+    if (h[q] === 10 || h[q] === 13 || g.stops.includes(h[q])) return false;
+  }
+  return false;
 }
 
 function all(m: MultiSearch, from: number, end: number, n: number): Map<number, number[]> {
@@ -42,7 +55,7 @@ test("multi-literal search finds exactly what a brute-force search finds (random
   const m = MultiSearch.create();
   assert.ok(m, "WebAssembly SIMD is available on Node >= 20");
   const r = rng(7);
-  const alphabet = "abcAB0123.~,:/ Sx";
+  const alphabet = "abcAB0123.~,:/ Sx\r\n";
   for (let round = 0; round < 60; round++) {
     const lits: MultiLiteral[] = [];
     const count = 1 + Math.floor(r() * (round % 3 === 0 ? 40 : 9));
@@ -50,7 +63,11 @@ test("multi-literal search finds exactly what a brute-force search finds (random
       const len = 1 + Math.floor(r() * 7);
       let s = "";
       for (let j = 0; j < len; j++) s += alphabet[Math.floor(r() * alphabet.length)];
-      lits.push({ bytes: Buffer.from(s, "latin1"), fold: r() < 0.3 });
+      const guard =
+        r() < 0.2
+          ? { need: alphabet.charCodeAt(Math.floor(r() * 8)), stops: [..."~,"].map((c) => c.charCodeAt(0)) }
+          : undefined;
+      lits.push({ bytes: Buffer.from(s, "latin1"), fold: r() < 0.3, guard });
     }
     assert.ok(m.load(lits));
     const len = 1 + Math.floor(r() * 3000);
@@ -93,6 +110,28 @@ test("multi-literal search: real log literals, a hit at the very end, and refusa
     false,
   );
   assert.equal(m.buffer.length, HAYSTACK_SIZE);
+});
+
+test("multi-literal search: the cookie guard agrees with forgedCookieShape", () => {
+  const m = MultiSearch.create()!;
+  const lit = {
+    bytes: Buffer.from("Server~"),
+    fold: false,
+    guard: { need: 0x2f, stops: [0x7e, 0x2c, 0x22] },
+  };
+  assert.ok(m.load([lit]));
+  for (const line of [
+    "a,Server~exch02~1942063431~2021-03-03T06:00:00,b", // benign cookie
+    "a,Server~a]@exch01:444/ecp/x.ecp?#~1942062522,b", // forged
+    'a,"Server~x,y/z",b', // comma before the slash
+    "a,Server~x~y,Server~z/w,b", // second occurrence forged
+    "Server~", // nothing after it
+  ]) {
+    const b = Buffer.from(line);
+    b.copy(m.buffer, 0);
+    const got = m.next(0, b.length) >= 0;
+    assert.equal(got, forgedCookieShape(b, 0, b.length, b.indexOf("Server~")), line);
+  }
 });
 
 test("the committed WebAssembly bytes are built from multi.wat", (t) => {

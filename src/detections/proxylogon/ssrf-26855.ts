@@ -137,6 +137,8 @@ export const backEndCookie26855: RowDetection = {
   checks: [checks.cookie],
   kinds: ["httpproxy"],
   literals: ["Server~"],
+  // forgedCookieShape, applied in the one-pass search: a third of HttpProxy rows carry a benign cookie.
+  literalGuard: { need: "/", stops: '~,"' },
   refine: forgedCookieShape,
   match(row) {
     const cookie = row.get("BackEndCookie") ?? "";

@@ -8,13 +8,23 @@ export interface MultiLiteral {
   bytes: Buffer;
   /** Match ASCII letters in either case. */
   fold: boolean;
+  /** Count an occurrence only when this byte follows it before a stop byte, a line break or the end. */
+  guard?: LiteralGuard;
+}
+
+export interface LiteralGuard {
+  /** The byte that must follow (not 0). */
+  need: number;
+  /** Up to four bytes (not 0) that end the search for `need`; CR and LF always do. */
+  stops: number[];
 }
 
 const HAYSTACK = 65536;
 export const HAYSTACK_SIZE = 2 << 20;
 const MAX_LITERALS = 64;
 const LIT_TABLE = 1024;
-const LIT_BYTES = 2048;
+const LIT_ENTRY = 20;
+const LIT_BYTES = 4096;
 const LIT_BYTES_END = HAYSTACK;
 const BUCKETS = 8;
 
@@ -61,6 +71,10 @@ export class MultiSearch {
     if (literals === this.loaded) return true;
     if (literals.length === 0 || literals.length > MAX_LITERALS) return false;
     if (literals.some((l) => l.bytes.length === 0)) return false;
+    const badGuard = (g: LiteralGuard | undefined) =>
+      g !== undefined &&
+      (g.need < 1 || g.need > 255 || g.stops.length > 4 || g.stops.some((b) => b < 1 || b > 255));
+    if (literals.some((l) => badGuard(l.guard))) return false;
     const total = literals.reduce((n, l) => n + l.bytes.length, 0);
     if (LIT_BYTES + total > LIT_BYTES_END) return false;
     const mem = Buffer.from(this.x.memory.buffer, 0, HAYSTACK);
@@ -75,10 +89,12 @@ export class MultiSearch {
     const per = Math.ceil(order.length / BUCKETS);
     let at = LIT_BYTES;
     literals.forEach((l, id) => {
-      const t = LIT_TABLE + 12 * id;
+      const t = LIT_TABLE + LIT_ENTRY * id;
       mem.writeUInt32LE(at, t);
       mem.writeUInt32LE(l.bytes.length, t + 4);
       mem.writeUInt32LE(l.fold ? 1 : 0, t + 8);
+      mem.writeUInt32LE(l.guard?.need ?? 0, t + 12);
+      for (let k = 0; k < 4; k++) mem[t + 16 + k] = l.guard?.stops[k] ?? 0;
       for (let j = 0; j < l.bytes.length; j++) mem[at + j] = l.fold ? lower(l.bytes[j]) : l.bytes[j];
       at += l.bytes.length;
     });

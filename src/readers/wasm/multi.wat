@@ -9,8 +9,9 @@
 ;;   128..143   scratch: the candidate vector of one 16-byte block
 ;;   256..271   per bucket b: first index (u8 at 256+2b) and count (u8 at 257+2b) in the id list
 ;;   288..351   id list: literal ids (u8), grouped by bucket
-;;   1024..     literal table: for id i at 1024+12i: offset (u32), length (u32), fold case (u32)
-;;   2048..     literal bytes (case-folded literals are stored in lower case)
+;;   1024..     literal table: for id i at 1024+20i: offset (u32), length (u32), fold case (u32),
+;;              guard byte (u32, 0: none), guard stop bytes (4 x u8, 0: unused)
+;;   4096..     literal bytes (case-folded literals are stored in lower case)
 ;;   65536..    the haystack (the host's read buffer), followed by 64 bytes of slack
 (module
   (memory (export "memory") 35 35)
@@ -60,13 +61,17 @@
     (global.set $lines (local.get $n))
     (local.get $p))
 
-  ;; Whether literal $id occurs at $pos entirely before $end.
+  ;; Whether literal $id occurs at $pos entirely before $end. A guarded literal counts only when its
+  ;; guard byte follows before a stop byte, a line break or $end (e.g. `Server~` then `/` before `~`).
   (func $verify (param $pos i32) (param $end i32) (param $id i32) (result i32)
     (local $e i32) (local $off i32) (local $len i32) (local $fold i32) (local $j i32) (local $h i32)
-    (local.set $e (i32.add (i32.const 1024) (i32.mul (local.get $id) (i32.const 12))))
+    (local $need i32) (local $stops i32)
+    (local.set $e (i32.add (i32.const 1024) (i32.mul (local.get $id) (i32.const 20))))
     (local.set $off (i32.load (local.get $e)))
     (local.set $len (i32.load offset=4 (local.get $e)))
     (local.set $fold (i32.load offset=8 (local.get $e)))
+    (local.set $need (i32.load offset=12 (local.get $e)))
+    (local.set $stops (i32.load offset=16 (local.get $e)))
     (if (i32.gt_u (i32.add (local.get $pos) (local.get $len)) (local.get $end)) (then (return (i32.const 0))))
     (block $done
       (loop $next
@@ -80,7 +85,22 @@
           (then (return (i32.const 0))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $next)))
-    (i32.const 1))
+    (if (i32.eqz (local.get $need)) (then (return (i32.const 1))))
+    (local.set $j (i32.add (local.get $pos) (local.get $len)))
+    (block $no
+      (loop $scan
+        (br_if $no (i32.ge_u (local.get $j) (local.get $end)))
+        (local.set $h (i32.load8_u (local.get $j)))
+        (if (i32.eq (local.get $h) (local.get $need)) (then (return (i32.const 1))))
+        (br_if $no (i32.eq (local.get $h) (i32.const 10)))
+        (br_if $no (i32.eq (local.get $h) (i32.const 13)))
+        (br_if $no (i32.eq (local.get $h) (i32.and (local.get $stops) (i32.const 255))))
+        (br_if $no (i32.eq (local.get $h) (i32.and (i32.shr_u (local.get $stops) (i32.const 8)) (i32.const 255))))
+        (br_if $no (i32.eq (local.get $h) (i32.and (i32.shr_u (local.get $stops) (i32.const 16)) (i32.const 255))))
+        (br_if $no (i32.eq (local.get $h) (i32.shr_u (local.get $stops) (i32.const 24))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $scan)))
+    (i32.const 0))
 
   ;; Verify every literal of the buckets in $bits at $pos; sets $mlo/$mhi; returns whether any matched.
   (func $check (param $pos i32) (param $end i32) (param $bits i32) (result i32)

@@ -11,6 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
   benignRow,
@@ -155,7 +156,8 @@ async function main(): Promise<void> {
       ],
     ];
     const p = await pair(exhunt, rg, RUNS);
-    fmt("exhunt scan (2 workers)", p.a);
+    const w = Math.max(1, availableParallelism() - 1);
+    fmt(`exhunt scan (default: main thread + ${w} worker${w === 1 ? "" : "s"})`, p.a);
     fmt("rg -c -F (same literals)", p.b);
     const single = await pair(
       [process.execPath, [bin, "scan", ROOT, "--brief", "--no-progress", "--workers", "0"]],

@@ -2,7 +2,7 @@
 // Logic of exchange-builds-notes.md §4–§5.4: match the CU (third component) first; a CU whose base
 // ships the fix is fixed at every revision; otherwise the CU's fixing SU decides by revision; a CU
 // with neither is vulnerable with no fix on that CU (HealthChecker's rule, notes §3.7).
-import type { CveStatus, Exposure } from "../model/types.js";
+import type { CveStatus, Exposure, Recommendation, UpdateStep } from "../model/types.js";
 import { CVES, END_OF_SUPPORT } from "./cves.js";
 import { type BuildRow, buildTable, type CuLine, type FixRow, lineFor } from "./table.js";
 import { type BuildNumber, formatBuild, type ParsedVersion, parseVersion, VersionError } from "./version.js";
@@ -14,26 +14,7 @@ export interface CveState {
   note?: string;
 }
 
-export interface UpdateStep {
-  name: string;
-  build: string;
-  kb: string | null;
-}
-
-export interface Recommendation {
-  /** none: nothing of the nine open · install-su: an SU of the current CU · upgrade-cu: a newer CU first · verify: the update level is unknown. */
-  action: "none" | "install-su" | "upgrade-cu" | "verify" | "unsupported";
-  cuUpgradeNeeded: boolean;
-  /** What the server should end up on (the newest update in the table for that CU line). */
-  target: UpdateStep | null;
-  /** In order: a CU (when needed), then its newest SU. */
-  steps: UpdateStep[];
-  /** The build is a March 2021 SU for an out-of-support CU: ProxyLogon only, interim. */
-  interimOnly: boolean;
-  endOfSupport: { date: string; passed: boolean; notice: string } | null;
-  summary: string;
-  notes: string[];
-}
+export type { Recommendation, UpdateStep } from "../model/types.js";
 
 export interface Assessment {
   input: string;
@@ -380,6 +361,6 @@ export function toExposure(a: Assessment, buildSource: string, asOf: string | nu
     cu: a.cu,
     update: a.update,
     cves,
-    recommendation: a.recommendation as unknown as Record<string, unknown>,
+    recommendation: a.recommendation,
   };
 }

@@ -135,8 +135,31 @@ export interface Exposure {
   cu: string | null;
   update: string | null;
   cves: Record<string, { status: CveStatus; fixedIn: string | null }>;
-  /** The exact action to close what is open; shape owned by the exposure module. */
-  recommendation: Record<string, unknown> | null;
+  /** The exact action to close what is open. */
+  recommendation: Recommendation | null;
+}
+
+/** One update to install. */
+export interface UpdateStep {
+  name: string;
+  build: string;
+  kb: string | null;
+}
+
+/** What to do about a build (`exhunt build`, `exhunt probe`, scan exposure); names are part of the JSON output. */
+export interface Recommendation {
+  /** none: nothing of the nine open · install-su: an SU of the current CU · upgrade-cu: a newer CU first · verify: the update level is unknown. */
+  action: "none" | "install-su" | "upgrade-cu" | "verify" | "unsupported";
+  cuUpgradeNeeded: boolean;
+  /** What the server should end up on (the newest update in the table for that CU line). */
+  target: UpdateStep | null;
+  /** In order: a CU (when needed), then its newest SU. */
+  steps: UpdateStep[];
+  /** The build is a March 2021 SU for an out-of-support CU: ProxyLogon only, interim. */
+  interimOnly: boolean;
+  endOfSupport: { date: string; passed: boolean; notice: string } | null;
+  summary: string;
+  notes: string[];
 }
 
 export interface ScanResult {

@@ -228,13 +228,13 @@ function exposureSection(s: ServerResult): string {
         `<tr class="cve-${esc(c.status)}"><td class="mono">${esc(id)}</td><td>${esc(c.status)}</td><td class="mono">${esc(c.fixedIn ?? "")}</td></tr>`,
     )
     .join("");
-  const rec = e.recommendation
-    ? `<table class="kv">${Object.entries(e.recommendation)
-        .map(
-          ([k, v]) =>
-            `<tr><th>${esc(k)}</th><td>${esc(typeof v === "string" ? v : JSON.stringify(v))}</td></tr>`,
-        )
-        .join("")}</table>`
+  const r = e.recommendation;
+  const rec = r
+    ? `<p>${esc(r.summary)}</p>${
+        r.steps.length
+          ? `<ol>${r.steps.map((st) => `<li>${esc(st.name)}${st.kb ? ` (<span class="mono">${esc(st.kb)}</span>)` : ""}: build <span class="mono">${esc(st.build)}</span></li>`).join("")}</ol>`
+          : ""
+      }${r.notes.length ? `<ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}`
     : "";
   return `<h3>Exposure</h3><table class="kv"><tr><th>Build</th><td class="mono">${esc(e.build ?? "unknown")}</td></tr><tr><th>From</th><td>${esc(e.buildSource)}${e.asOf ? ` (as of ${esc(fmtTime(e.asOf))})` : ""}</td></tr>${e.product ? `<tr><th>Product</th><td>${esc(e.product)}</td></tr>` : ""}${e.cu ? `<tr><th>CU</th><td>${esc(e.cu)}</td></tr>` : ""}${e.update ? `<tr><th>Update</th><td>${esc(e.update)}</td></tr>` : ""}</table>
 ${cves ? `<div class="scroll"><table><thead><tr><th>CVE</th><th>Status</th><th>Fixed in</th></tr></thead><tbody>${cves}</tbody></table></div>` : ""}${rec ? `<h4>Recommendation</h4>${rec}` : ""}`;

@@ -72,36 +72,25 @@ function ids(fs: Finding[]): string[] {
   return fs.map((f) => f.id);
 }
 
-function str(v: unknown): string | null {
-  if (typeof v === "string" && v.trim()) return v.trim();
-  if (typeof v === "number") return String(v);
-  return null;
-}
-
 /** The update to install, in words, from the exposure recommendation when the build is known. */
 export function updateActions(s: ServerResult): { actions: string[]; known: boolean } {
   const exp = s.exposure;
   const rec = exp?.recommendation;
   const actions: string[] = [];
   if (rec) {
-    const summary = str(rec.summary) ?? str(rec.text) ?? str(rec.title) ?? str(rec.action);
-    if (summary) actions.push(summary);
-    const kb = str(rec.kb) ?? str(rec.KB) ?? str(rec.update);
-    const target = str(rec.targetBuild) ?? str(rec.target) ?? str(rec.build);
-    const cu = rec.cuUpgradeNeeded === true;
-    if (cu)
+    actions.push(rec.summary);
+    rec.steps.forEach((st, i) => {
+      const kb = st.kb ? ` (${st.kb})` : "";
+      const first = rec.cuUpgradeNeeded && i === 0 && rec.steps.length > 1;
       actions.push(
-        `The installed cumulative update is too old to receive the security update: first install ${str(rec.targetCu) ?? str(rec.cu) ?? "a supported cumulative update"}.`,
+        first
+          ? `First install ${st.name}${kb}, build ${st.build}: the installed cumulative update cannot take the security update.`
+          : `Install ${st.name}${kb}, which brings the server to build ${st.build}.`,
       );
-    if (kb) actions.push(`Install ${kb}${target ? `, which brings the server to build ${target}` : ""}.`);
-    else if (target) actions.push(`Bring the server to build ${target} or later.`);
-    const url = str(rec.url) ?? str(rec.link);
-    if (url) actions.push(`Download: ${url}`);
-    if (actions.length === 0)
-      for (const [k, v] of Object.entries(rec)) {
-        const t = str(v);
-        if (t) actions.push(`${k}: ${t}`);
-      }
+    });
+    if (rec.steps.length === 0 && rec.target)
+      actions.push(`Bring the server to build ${rec.target.build} or later.`);
+    for (const n of rec.notes) actions.push(n); // the end-of-support notice is one of them
   }
   if (actions.length > 0) {
     if (exp?.build) actions.push(`Installed build: ${exp.build} (${exp.buildSource}).`);

@@ -3,6 +3,7 @@
 // Path, SHA256, EventID...), and a verdict computed by the real verdict stage.
 import { createHash } from "node:crypto";
 import { checkInfo } from "../../src/detections/registry.js";
+import { assessBuild, toExposure } from "../../src/exposure/assess.js";
 import type {
   Coverage,
   Exposure,
@@ -244,7 +245,12 @@ export function vulnerableExposure(): Exposure {
       "CVE-2021-26855": { status: "vulnerable", fixedIn: "15.1.2176.9" },
       "CVE-2021-34473": { status: "vulnerable", fixedIn: "15.1.2308.14" },
     },
-    recommendation: { kb: "KB5000871", targetBuild: "15.1.2176.9", cuUpgradeNeeded: false },
+    // The real recommendation for this build (2016 CU19 before the March 2021 SU), as `exhunt build` gives it.
+    recommendation: toExposure(
+      assessBuild("15.1.2176.2", new Date("2026-01-01T00:00:00Z")),
+      "log header",
+      null,
+    ).recommendation,
   };
 }
 

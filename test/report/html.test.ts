@@ -45,7 +45,11 @@ function hostile(): ScanResult {
   );
   bad[bad.length - 1].references.push(PAYLOADS.jsUrl);
   const exp = vulnerableExposure();
-  exp.recommendation = { kb: PAYLOADS.svg, note: PAYLOADS.script };
+  if (exp.recommendation) {
+    exp.recommendation.summary = PAYLOADS.script;
+    exp.recommendation.steps = [{ name: PAYLOADS.svg, build: PAYLOADS.attr, kb: PAYLOADS.img }];
+    exp.recommendation.notes = [PAYLOADS.formula];
+  }
   const a = server(PAYLOADS.closeJson, bad, {
     exposure: exp,
     skipped: [{ file: PAYLOADS.svg, reason: "corrupt", detail: PAYLOADS.img }],
@@ -110,7 +114,11 @@ describe("HTML report (static checks)", () => {
       /First malicious request<\/h4><p class="mono">2021-03-02 21:14:03 UTC · GET \/owa\/auth\/x\.js from 198\.51\.100\.23 → 500/,
     );
     assert.ok(one.includes("C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\discover.aspx"));
-    assert.ok(one.includes("Install KB5000871, which brings the server to build 15.1.2176.9."));
+    assert.ok(
+      one.includes(
+        "Install Exchange Server 2016 CU23 Nov23SU (KB5032147), which brings the server to build 15.1.2507.35.",
+      ),
+    );
     assert.ok(!one.includes('id="fleet"'), "no fleet table for one server");
     assert.ok(renderHtml(hostile()).includes('id="fleet"'));
   });

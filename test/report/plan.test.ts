@@ -1,6 +1,7 @@
 // The remediation plan and the headline reason, for each verdict.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { assessBuild, toExposure } from "../../src/exposure/assess.js";
 import { buildCoverage } from "../../src/verdict/coverage.js";
 import { namedShells, remediationPlan, updateActions } from "../../src/verdict/plan.js";
 import {
@@ -86,21 +87,35 @@ describe("remediation plan", () => {
     );
     assert.equal(plan[0].title, "Install the update for this build");
     assert.ok(
-      plan[0].actions.some((a) => a === "Install KB5000871, which brings the server to build 15.1.2176.9."),
+      plan[0].actions.includes(
+        "Install Exchange Server 2016 CU23 Nov23SU (KB5032147), which brings the server to build 15.1.2507.35.",
+      ),
+      plan[0].actions.join("\n"),
     );
     assert.ok(plan[0].actions.some((a) => a.includes("15.1.2176.2")));
   });
 
   it("an older CU is named before the security update", () => {
+    const acts = updateActions(server("X", [], { exposure: vulnerableExposure() })).actions;
+    assert.match(
+      acts[1],
+      /^First install Exchange Server 2016 CU23 \(2022H1\) \(KB5011155\), build 15\.1\.2507\.6/,
+    );
+    assert.equal(acts.filter((a) => a.includes("end of support")).length, 1);
+  });
+
+  it("a patched build: no update step, the end-of-support notice kept", () => {
     const exp = vulnerableExposure();
-    exp.recommendation = {
-      kb: "KB5000871",
-      targetBuild: "15.1.2176.9",
-      cuUpgradeNeeded: true,
-      targetCu: "CU19",
-    };
-    const acts = updateActions(server("X", [], { exposure: exp })).actions;
-    assert.match(acts[0], /first install CU19/);
+    exp.recommendation = toExposure(
+      assessBuild("15.1.2507.35", new Date("2026-01-01T00:00:00Z")),
+      "x",
+      null,
+    ).recommendation;
+    const a = updateActions(server("X", [], { exposure: exp }));
+    assert.equal(a.known, true);
+    assert.match(a.actions[0], /fixed on this build/);
+    assert.ok(!a.actions.some((x) => x.startsWith("Install ")));
+    assert.ok(a.actions.some((x) => x.includes("end of support")));
   });
 
   it("unknown build: open CVEs listed and `exhunt build` suggested", () => {

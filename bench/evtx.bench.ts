@@ -75,9 +75,20 @@ function build(): { big: string; slice: string } {
   return { big, slice };
 }
 
-/** Plain node (no TypeScript loader) parsing a file with the built parser: EventRecords, no output. */
-function childArgs(file: string): string[] {
-  const code = `import { statSync } from "node:fs";
+/**
+ * Plain node (no TypeScript loader) parsing a file with the built parser, no output. `fast`: the lane
+ * scans use (EventRecords straight from the template values); otherwise the element tree first, as
+ * `exhunt events --xml` needs it, then the EventRecord from the tree.
+ */
+function childArgs(file: string, fast = true): string[] {
+  const code = fast
+    ? `import { statSync } from "node:fs";
+import { readEvtxEvents } from ${JSON.stringify(DIST)};
+let n = 0;
+const size = statSync(process.argv[1]).size;
+readEvtxEvents(process.argv[1], size, () => { n++; }, { start: 0, end: size });
+console.log(n);`
+    : `import { statSync } from "node:fs";
 import { parseEvtxFile, toEventRecord } from ${JSON.stringify(DIST)};
 let n = 0;
 parseEvtxFile(process.argv[1], statSync(process.argv[1]).size, (r) => { toEventRecord(r.root, r.id); n++; });
@@ -135,6 +146,8 @@ async function main(): Promise<void> {
   }
   const parse = await best(node, childArgs(big));
   add("exhunt parser, 1 thread (EventRecord, no output)", parse, bytes, records, refRate);
+  const tree = await best(node, childArgs(big, false));
+  add("exhunt parser, element tree then EventRecord", tree, bytes, records, refRate);
   const events = await best(node, ["dist/cli/exhunt.js", "events", big]);
   add("exhunt events, 1 thread (JSON lines out)", events, bytes, records, refRate);
   const dir = join(ROOT, "scan");

@@ -81,3 +81,47 @@ describe("coverage: IIS logs expected where the layout shows inetpub", () => {
     assert.equal(layoutHints([{ path: "Program Files/x.log", winPath: null }]).inetpub, false);
   });
 });
+
+describe("IIS detections see mixed-case URLs (the one-pass search folds case)", () => {
+  it("finds each attack spelled in mixed case, and no look-alike", async (t) => {
+    const dir = tempDir(t);
+    const root = join(dir, "EXCH05");
+    const folder = join(root, "C/inetpub/logs/LogFiles/W3SVC1");
+    mkdirSync(folder, { recursive: true });
+    const head =
+      "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2021-03-03 00:00:00\r\n" +
+      "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n";
+    const row = (time: string, method: string, stem: string, query: string, ua: string, status: number) =>
+      `2021-03-03 ${time} 10.0.0.5 ${method} ${stem} ${query} 443 - 203.0.113.9 ${ua} - ${status} 0 0 15`;
+    const rows = [
+      row("01:00:00", "POST", "/eCp/Y.js", "-", "python-requests/2.25.1", 200), // ProxyLogon entry + attacker UA
+      row(
+        "01:00:05",
+        "GET",
+        "/AutoDiscover/AutoDiscover.JSON",
+        "@evil.com/mapi/nspi/?&Email=AutoDiscover/autodiscover.json%3F@evil.com",
+        "Mozilla/5.0",
+        200,
+      ),
+      row("01:00:10", "POST", "/OWA/a@b.com/PowerShell", "-", "Mozilla/5.0", 200), // OWASSRF
+      row("01:00:15", "GET", "/Aspnet_Client/System_Web/Discover.ASPX", "-", "Mozilla/5.0", 200), // web shell
+      // Look-alikes in mixed case: the XML autodiscover, OWA's own PowerShell-free paths, a static file.
+      row("01:01:00", "POST", "/AutoDiscover/AutoDiscover.XML", "-", "Microsoft+Office/16.0", 200),
+      row("01:01:05", "GET", "/OWA/auth/Logon.ASPX", "url=https://mail/owa/", "Mozilla/5.0", 200),
+      row("01:01:10", "GET", "/ECP/Default.ASPX", "-", "Mozilla/5.0", 200),
+    ];
+    writeFileSync(join(folder, "u_ex210303.log"), `${head}${rows.join("\r\n")}\r\n`);
+    const r = await scan([root], { workers: 0 });
+    const hits = r.servers[0].findings
+      .filter((f) => f.check.startsWith("iis-"))
+      .map((f) => `${f.line}:${f.check}`)
+      .sort();
+    assert.deepEqual(hits, [
+      "5:iis-proxylogon-request",
+      "5:iis-proxylogon-user-agent",
+      "6:iis-proxyshell",
+      "7:iis-owassrf",
+      "8:iis-request-to-unexpected-script",
+    ]);
+  });
+});

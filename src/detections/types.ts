@@ -49,6 +49,8 @@ export interface RowDetection {
    * `null` means every data row, which costs a field split per row: use it only where no literal exists.
    */
   literals: string[] | null;
+  /** Match `literals` in either case (ASCII letters): `/ecp/` also finds `/ECP/` and `/eCp/`. */
+  ignoreCase?: boolean;
   /**
    * Instead of `literals` (which must then be []): the rows whose field `name` (for this kind of log)
    * passes `accept`, given the decoded value. The scanner finds that one field without splitting the

@@ -104,7 +104,7 @@ export function planFor(kind: LogKind): LiteralPlan {
   let plan = plans.get(kind);
   if (plan) return plan;
   // One entry per literal and guard: detections sharing a literal share its search.
-  const byLiteral = new Map<string, { literal: string; guard?: LiteralGuard; consumers: number[] }>();
+  const byLiteral = new Map<string, { literal: string; fold: boolean; guard?: LiteralGuard; consumers: number[] }>();
   const everyRow: number[] = [];
   rowDetections.forEach((d, i) => {
     if (!d.kinds.includes(kind)) return;
@@ -116,16 +116,19 @@ export function planFor(kind: LogKind): LiteralPlan {
     const guard = g
       ? { need: g.need.charCodeAt(0), stops: [...g.stops].map((c) => c.charCodeAt(0)) }
       : undefined;
-    for (const l of d.literals) {
-      const key = g ? `${l}\u0000${g.need}\u0000${g.stops}` : l;
-      const e = byLiteral.get(key) ?? { literal: l, guard, consumers: [] };
+    const fold = d.ignoreCase === true;
+    for (const l0 of d.literals) {
+      const l = fold ? l0.toLowerCase() : l0;
+      const key = `${l}\u0000${fold ? "i" : ""}${g ? `\u0000${g.need}\u0000${g.stops}` : ""}`;
+      const e = byLiteral.get(key) ?? { literal: l, fold, guard, consumers: [] };
       e.consumers.push(i);
       byLiteral.set(key, e);
     }
   });
   plan = {
-    literals: [...byLiteral.values()].map(({ literal, guard, consumers }) => ({
+    literals: [...byLiteral.values()].map(({ literal, fold, guard, consumers }) => ({
       bytes: Buffer.from(literal, "utf8"),
+      fold,
       guard,
       consumers,
       refine: consumers.map((c) => rowDetections[c].refine),

@@ -98,7 +98,8 @@ export interface LiteralPlan {
   /**
    * All searched in one pass (WebAssembly SIMD), or with one `indexOf` each where that is not
    * available. `refine[k]` is a byte-level second look for `consumers[k]`. A `fold` literal matches
-   * ASCII letters in either case; it may only gate fields (no consumers of its own).
+   * ASCII letters in either case (where the one-pass search is not available, through a lower-cased
+   * copy of each row).
    */
   literals: {
     bytes: Buffer;
@@ -319,6 +320,7 @@ export function scanDelimited(
   // First position of each literal in the current row (-1: absent), from the one-pass search.
   const rowHit = new Array<number>(nLit).fill(-1);
   const hitList = new Array<number>(nLit).fill(0);
+  const litLower = plan.literals.map((l) => (l.fold ? l.bytes.toString("latin1").toLowerCase() : ""));
   const multi = nLit > 0 ? multiSearch() : null;
   const multiReady = multi?.load(multiOf(plan)) === true;
   let mNext = -2; // next position of any literal in the chunk (-1: none; -2: not searched yet)
@@ -470,8 +472,17 @@ export function scanDelimited(
             mNext = multi.next(mNext + 1, avail);
           }
         } else {
+          let lower: string | null = null; // the row in lower case, for literals of either case
           for (let i = 0; i < nLit; i++) {
-            if (plan.literals[i].fold) continue;
+            if (plan.literals[i].fold) {
+              lower ??= buf.toString("latin1", s, e).toLowerCase();
+              const at = lower.indexOf(litLower[i]);
+              if (at >= 0) {
+                rowHit[i] = s + at;
+                hitList[nHits++] = i;
+              }
+              continue;
+            }
             let h = nextHit[i];
             if (h === -2 || (h >= 0 && h < s)) {
               h = view.indexOf(litBytes[i], s);

@@ -355,3 +355,35 @@ describe("Exchange log reader: one-pass search, skipped lines, column filters", 
     assert.deepEqual(asked, ["[2001:DB8::7]:443", "10.0.0.5", "2001:db8::7"]); // 10.0.0.6's row was never read
   });
 });
+
+describe("Exchange log reader: literals of either case", () => {
+  it("finds a fold literal in any case, in the one-pass search and in the indexOf fallback (a 3 MiB row)", (t) => {
+    const dir = tempDir(t);
+    const p = join(dir, "fold.LOG");
+    const long = "x".repeat(3 << 20); // outgrows the 2 MiB read buffer: that chunk falls back to indexOf
+    const rows = [
+      "2021-03-03T06:00:00.000Z,/OWA/auth/x.js,a", // line 6: mixed case, short row
+      `2021-03-03T06:00:01.000Z,/owa/other,${long}`, // line 7: no literal
+      `2021-03-03T06:00:02.000Z,/Owa/AUTH/y.js,${long}`, // line 8: mixed case in the long row
+      "2021-03-03T06:00:03.000Z,/owa/auth2/z.js,b", // line 9: not the literal (auth2)
+    ];
+    writeFileSync(p, `${PRE}#Fields: DateTime,UrlStem,Pad\r\n${rows.join("\r\n")}\r\n`);
+    const plan: LiteralPlan = {
+      literals: [{ bytes: Buffer.from("/auth/"), fold: true, consumers: [0] }],
+      fields: [],
+      everyRow: [],
+    };
+    const size = statSync(p).size;
+    const woken: number[] = [];
+    const stats = exchangeLogReader.read(
+      p,
+      size,
+      exchangeLogReader.sniff(Buffer.from(`${PRE}#Fields: DateTime,UrlStem,Pad\r\n`), "x.LOG")!,
+      { start: 0, end: size, header: null },
+      { planFor: () => plan, onRow: (row) => woken.push(row.line), onEvent() {} },
+    );
+    assert.deepEqual(woken, [6, 8]);
+    assert.equal(stats.records, 4);
+    assert.equal(stats.badRows, 0);
+  });
+});

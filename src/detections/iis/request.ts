@@ -74,13 +74,3 @@ export function tokenAround(buf: Buffer, start: number, end: number, at: number)
   return [s, e];
 }
 
-/** Every case spelling of `s` that attackers plausibly send: as written, lower, upper, capitalised. */
-export function caseVariants(...values: string[]): string[] {
-  const out = new Set<string>();
-  for (const v of values) {
-    out.add(v);
-    out.add(v.toLowerCase());
-    out.add(v.toUpperCase());
-  }
-  return [...out];
-}

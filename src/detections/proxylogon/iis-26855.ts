@@ -5,7 +5,7 @@
 // Status: 2xx means the back end answered the forged request (the final /ecp/proxyLogon.ecp step
 // answers 241), so the SSRF worked; 4xx/5xx (and 3xx redirects to the logon page) mean it did not.
 import type { CheckInfo } from "../../model/types.js";
-import { caseVariants, is2xx, requestEvidence, statusOf, tokenAround } from "../iis/request.js";
+import { is2xx, requestEvidence, statusOf, tokenAround } from "../iis/request.js";
 import type { RowDetection } from "../types.js";
 import { REF } from "./refs.js";
 
@@ -87,14 +87,9 @@ export function isProxyLogonStem(stem: string): boolean {
   return stem.startsWith("/owa/auth/current/") || FIXED_STEMS.has(stem) || SHORT_ECP_JS.test(stem);
 }
 
-const NEEDLES = caseVariants("/auth/Current/", "/ecp/", "/auth/x.js", "/auth/w.js").map((n) =>
-  Buffer.from(n),
-);
-/**
- * The literals both IIS ProxyLogon detections wake on: few and shared, because every literal costs the
- * scanner one pass over the bytes (the refines then look at the line itself).
- */
-const PATH_LITERALS = ["/auth/", "/AUTH/", "/ecp/", "/ECP/"];
+const NEEDLES = ["/auth/current/", "/ecp/", "/auth/x.js", "/auth/w.js"].map((n) => Buffer.from(n));
+/** The literals both IIS ProxyLogon detections wake on (either case; the refines then look at the line). */
+const PATH_LITERALS = ["/auth/", "/ecp/"];
 
 const POST = Buffer.from(" POST ");
 
@@ -103,8 +98,9 @@ const POST = Buffer.from(" POST ");
  * Searches run on a view of the line: on the whole buffer, an absent needle would scan the rest of the chunk.
  */
 function entryPathInLine(buf: Buffer, start: number, end: number): boolean {
-  const line = buf.subarray(start, end);
-  if (line.indexOf(POST) < 0) return false;
+  if (buf.subarray(start, end).indexOf(POST) < 0) return false;
+  // Paths in any case: the needles are searched in a lower-cased copy (same length, same offsets).
+  const line = Buffer.from(buf.toString("latin1", start, end).toLowerCase(), "latin1");
   for (const n of NEEDLES) {
     for (let h = line.indexOf(n); h >= 0; h = line.indexOf(n, h + 1)) {
       const [s, e] = tokenAround(line, 0, line.length, h);
@@ -120,6 +116,7 @@ export const iisProxyLogonRequest: RowDetection = {
   checks: [checks.served, checks.failed],
   kinds: ["iis-w3c"],
   literals: PATH_LITERALS,
+  ignoreCase: true,
   refine: (buf, start, end) => entryPathInLine(buf, start, end),
   match(row) {
     if (row.get("cs-method") !== "POST") return null; // HTTP methods are case-sensitive; IIS logs them as sent
@@ -139,7 +136,8 @@ export const iisProxyLogonUserAgent: RowDetection = {
   checks: [checks.userAgent],
   kinds: ["iis-w3c"],
   // The paths (and `.as` for scripts in aspnet_client) rather than the 14 user agents: one pass each.
-  literals: [...PATH_LITERALS, ".as", ".AS"],
+  literals: [...PATH_LITERALS, ".as"],
+  ignoreCase: true,
   refine: (buf, start, end) => {
     const line = buf.subarray(start, end);
     return line.indexOf(POST) >= 0 && UA_BYTES.some((u) => line.indexOf(u) >= 0);

@@ -4,7 +4,7 @@
 // signature-base expl_proxynotshell_owassrf_dec22.yar: status 200 is success; Exchange's own clients
 // that use this path (ClientInfo, Microsoft WinRM Client, Exchange BackEnd Probes) are left out.
 import type { CheckInfo } from "../../model/types.js";
-import { caseVariants, decodedLower, requestEvidence, statusOf } from "../iis/request.js";
+import { decodedLower, requestEvidence, statusOf } from "../iis/request.js";
 import { REF } from "../proxylogon/refs.js";
 import type { RowDetection } from "../types.js";
 
@@ -49,7 +49,8 @@ export const iisOwaSsrf: RowDetection = {
   id: "iis-owassrf",
   checks: [checks.served, checks.failed],
   kinds: ["iis-w3c"],
-  literals: caseVariants("owershell", "owerShell"),
+  literals: ["powershell"],
+  ignoreCase: true,
   match(row) {
     if ((row.get("cs-method") ?? "").toUpperCase() !== "POST") return null;
     const stem = decodedLower(row.get("cs-uri-stem") ?? "");

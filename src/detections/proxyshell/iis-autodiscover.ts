@@ -95,8 +95,9 @@ export const iisAutodiscoverSsrf: RowDetection = {
   id: "iis-autodiscover-ssrf",
   checks: [checks.proxyShell, checks.proxyShellFailed, checks.proxyNotShell, checks.proxyNotShellFailed],
   kinds: ["iis-w3c"],
-  // `iscover.json` covers autodiscover.json, AutoDiscover.json and Autodiscover.json in one pass.
-  literals: ["iscover.json", "ISCOVER.JSON"],
+  // In any case: autodiscover.json, AutoDiscover.JSON, ... (a percent-encoded name is not seen).
+  literals: ["iscover.json"],
+  ignoreCase: true,
   match(row) {
     const target = requestTarget(row);
     const shape = autodiscoverShape(target, decodedLower(row.get("cs-username") ?? ""));

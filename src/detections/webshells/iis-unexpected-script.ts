@@ -112,8 +112,8 @@ export const iisUnexpectedScript: RowDetection = {
   id: "iis-request-to-unexpected-script",
   checks: [checks.request],
   kinds: ["iis-w3c"],
-  // Lower and upper case only (each literal is one pass over the bytes): `.Aspx` is not seen.
-  literals: [".as", ".AS", ".cer", ".CER"],
+  literals: [".as", ".cer"],
+  ignoreCase: true, // `.Aspx`, `.ASHX`, `.Cer`: the refine and match compare in lower case too
   refine: scriptTokenInLine,
   match(row) {
     const stem = decodedLower(row.get("cs-uri-stem") ?? "");

@@ -242,7 +242,7 @@ function foldFile(
   }
   if (error) skipped.push({ file: rel, reason: "corrupt", detail: `reading stopped: ${error}` });
   else if (out.badRows > 0 || damage.length > 0) {
-    const parts = [...damage];
+    const parts = plan.results.length > 1 ? sumCounts(damage) : [...damage];
     if (out.badRows > 0)
       parts.push(
         `${out.badRows} row${out.badRows === 1 ? "" : "s"} not read as expected (${samples.join("; ")})`,
@@ -250,6 +250,33 @@ function foldFile(
     skipped.push({ file: rel, reason: "partial", detail: parts.join("; ") });
   }
   return out;
+}
+
+/**
+ * Damage of a file read in several ranges: each range reports its own counts ("3 records not decoded");
+ * lines that differ only in the count are summed into one, at the place of the first; a sentence
+ * repeated word for word is kept once.
+ */
+export function sumCounts(lines: string[]): string[] {
+  const COUNT = /^(\d+) (\w+?)(s?)( .*)$/;
+  const out: (string | { n: number; word: string; rest: string })[] = [];
+  const byKey = new Map<string, { n: number; word: string; rest: string }>();
+  for (const l of lines) {
+    const m = COUNT.exec(l);
+    if (!m) {
+      if (!out.includes(l)) out.push(l); // the same sentence from several ranges once
+      continue;
+    }
+    const key = `${m[2]}${m[4]}`;
+    const e = byKey.get(key);
+    if (e) e.n += Number(m[1]);
+    else {
+      const entry = { n: Number(m[1]), word: m[2], rest: m[4] };
+      byKey.set(key, entry);
+      out.push(entry);
+    }
+  }
+  return out.map((x) => (typeof x === "string" ? x : `${x.n} ${x.word}${x.n === 1 ? "" : "s"}${x.rest}`));
 }
 
 export async function scanServer(

@@ -104,7 +104,10 @@ export function planFor(kind: LogKind): LiteralPlan {
   let plan = plans.get(kind);
   if (plan) return plan;
   // One entry per literal and guard: detections sharing a literal share its search.
-  const byLiteral = new Map<string, { literal: string; fold: boolean; guard?: LiteralGuard; consumers: number[] }>();
+  const byLiteral = new Map<
+    string,
+    { literal: string; fold: boolean; guard?: LiteralGuard; consumers: number[] }
+  >();
   const everyRow: number[] = [];
   rowDetections.forEach((d, i) => {
     if (!d.kinds.includes(kind)) return;

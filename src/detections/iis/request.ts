@@ -73,4 +73,3 @@ export function tokenAround(buf: Buffer, start: number, end: number, at: number)
   while (e < end && buf[e] !== SPACE && buf[e] !== TAB) e++;
   return [s, e];
 }
-

@@ -353,7 +353,13 @@ export function scanDelimited(
     skipFirst = !(readSync(fd, one, 0, 1, range.start - 1) === 1 && one[0] === NL);
   }
 
+  const home = buf;
   while (!done) {
+    if (buf !== home && filled + CHUNK_SIZE <= home.length) {
+      // The long line is behind: back to the read buffer the one-pass search works in.
+      buf.copy(home, 0, 0, filled);
+      buf = home;
+    }
     if (filled === buf.length) {
       if (buf.length >= MAX_LINE) {
         overlong = true;

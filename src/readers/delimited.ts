@@ -20,9 +20,10 @@ export interface Dialect {
   decode(buf: Buffer, start: number, end: number): string;
   /**
    * Bounds of field `col` of bytes [start,end) into out[0], out[1], without splitting the rest of the
-   * row (same field boundaries as `split`); false when the row has fewer fields.
+   * row (same field boundaries as `split`); false when the row has fewer fields. Without it (or with
+   * `fallbackHeader`, where the field count picks the layout) a column filter splits the row.
    */
-  fieldAt(buf: Buffer, start: number, end: number, col: number, out: number[]): boolean;
+  fieldAt?(buf: Buffer, start: number, end: number, col: number, out: number[]): boolean;
   /** ISO UTC time of a row, given the field getter, or null. */
   rowTime(get: (name: string) => string | undefined): string | null;
   /** Kind of rows for a `#Log-type:` / `#Software:` preamble; null keeps the current kind. */
@@ -524,10 +525,11 @@ export function scanDelimited(
         if (fieldsOpen) {
           let h = header;
           let varying = false;
-          if (dialect.fallbackHeader) {
-            // Rows may follow another layout than the header (IIS): count the fields to pick it, like Row does.
-            const n = dialect.split(buf, s, e, bounds);
-            if (!h || h.fields.length !== n) {
+          let n = -1; // fields of the split row, when it was split
+          if (dialect.fallbackHeader || !dialect.fieldAt) {
+            n = dialect.split(buf, s, e, bounds);
+            // Rows may follow another layout than the header (IIS): the field count picks it, as in Row.
+            if (dialect.fallbackHeader && (!h || h.fields.length !== n)) {
               h = dialect.fallbackHeader(n) ?? h;
               varying = true;
             }
@@ -545,8 +547,15 @@ export function scanDelimited(
             if (f.gate && oneScan && !gateOpen(f.gate, rowHit, anyHit, litBytes, e)) continue;
             // No header, or a header without the column: the row cannot carry the value by name.
             if (col < 0) continue;
-            const wake =
-              !dialect.fieldAt(buf, s, e, col, span) || f.accept(dialect.decode(buf, span[0], span[1]));
+            let found: boolean;
+            if (n >= 0) {
+              found = col < n;
+              if (found) {
+                span[0] = bounds[2 * col];
+                span[1] = bounds[2 * col + 1];
+              }
+            } else found = dialect.fieldAt?.(buf, s, e, col, span) === true;
+            const wake = !found || f.accept(dialect.decode(buf, span[0], span[1]));
             if (wake) for (const c of f.consumers) if (!consumers.includes(c)) consumers.push(c);
           }
         }

@@ -48,63 +48,46 @@ export function isoTime(value: string | undefined): string | null {
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
 
+/**
+ * The end (the comma, or `end`) of the field starting at `p`. A quoted field runs to a quote not followed
+ * by another quote (unterminated: the rest of the line); anything between that quote and the next comma
+ * belongs to the field too. Searched with indexOf: fewer calls than bytes cost less than a byte loop.
+ */
+function fieldEnd(buf: Buffer, p: number, end: number): number {
+  let q = p;
+  if (p < end && buf[p] === QUOTE) {
+    for (q = p + 1; ; ) {
+      q = buf.indexOf(QUOTE, q);
+      if (q < 0 || q >= end) return end;
+      if (q + 1 < end && buf[q + 1] === QUOTE) {
+        q += 2;
+        continue;
+      }
+      q++;
+      break;
+    }
+  }
+  const c = buf.indexOf(COMMA, q);
+  return c < 0 || c > end ? end : c;
+}
+
 export const exchangeCsv: Dialect = {
   parseFields(text) {
     return text.split(",").map((f) => f.trim());
   },
   split(buf, start, end, bounds) {
     bounds.length = 0;
-    let p = start;
-    for (;;) {
-      if (p < end && buf[p] === QUOTE) {
-        // Quoted field: runs to a quote not followed by another quote.
-        let q = p + 1;
-        for (;;) {
-          q = buf.indexOf(QUOTE, q);
-          if (q < 0 || q >= end) {
-            q = end; // unterminated: the rest of the line
-            break;
-          }
-          if (q + 1 < end && buf[q + 1] === QUOTE) {
-            q += 2;
-            continue;
-          }
-          q++;
-          break;
-        }
-        // Anything between the closing quote and the next comma belongs to the field too.
-        let c = buf.indexOf(COMMA, q);
-        if (c < 0 || c > end) c = end;
-        bounds.push(p, c);
-        if (c >= end) break;
-        p = c + 1;
-      } else {
-        let c = buf.indexOf(COMMA, p);
-        if (c < 0 || c > end) c = end;
-        bounds.push(p, c);
-        if (c >= end) break;
-        p = c + 1;
-      }
+    for (let p = start; ; ) {
+      const c = fieldEnd(buf, p, end);
+      bounds.push(p, c);
+      if (c >= end) break;
+      p = c + 1;
     }
     return bounds.length / 2;
   },
   fieldAt(buf, start, end, col, out) {
-    // The boundaries of split(), walked byte by byte: a short walk costs less than indexOf calls.
-    let p = start;
-    for (let i = 0; ; i++) {
-      let c = p;
-      if (c < end && buf[c] === QUOTE) {
-        c++;
-        while (c < end) {
-          if (buf[c] !== QUOTE) c++;
-          else if (c + 1 < end && buf[c + 1] === QUOTE) c += 2;
-          else {
-            c++;
-            break;
-          }
-        }
-      }
-      while (c < end && buf[c] !== COMMA) c++;
+    for (let p = start, i = 0; ; i++) {
+      const c = fieldEnd(buf, p, end);
       if (i === col) {
         out[0] = p;
         out[1] = c;

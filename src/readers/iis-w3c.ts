@@ -156,20 +156,6 @@ export const iisW3c: Dialect = {
     }
     return bounds.length / 2;
   },
-  fieldAt(buf, start, end, col, out) {
-    let p = start;
-    for (let i = 0; ; i++) {
-      let c = p;
-      while (c < end && buf[c] !== SPACE && buf[c] !== TAB) c++;
-      if (i === col) {
-        out[0] = p;
-        out[1] = c;
-        return true;
-      }
-      if (c >= end) return false;
-      p = c + 1;
-    }
-  },
   decode(buf, start, end) {
     if (end - start === 1 && buf[start] === DASH) return "";
     return buf.toString("utf8", start, end);

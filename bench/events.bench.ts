@@ -260,17 +260,17 @@ async function main(): Promise<void> {
           : null;
     if (reference) {
       const p = await pair(exhunt, reference, RUNS);
-      fmt("exhunt scan (2 workers)", kind, p.a);
+      fmt("exhunt scan (default threads)", kind, p.a);
       fmt(kind === "json" ? "jq -c .Event.System.EventID" : "xmllint --stream --noout", kind, p.b);
       const s = await pair(single, reference, Math.max(2, Math.floor(RUNS / 2)));
       fmt("exhunt scan --workers 0", kind, s.a);
       ratios.push(
-        `${kind}: exhunt/${reference[0]} time ratio ${p.ratio.toFixed(2)}x (2 workers), ${s.ratio.toFixed(2)}x (1 thread)`,
+        `${kind}: exhunt/${reference[0]} time ratio ${p.ratio.toFixed(2)}x (default threads), ${s.ratio.toFixed(2)}x (1 thread)`,
       );
     } else {
       const runs: Run[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await runOnce(...exhunt));
-      fmt("exhunt scan (2 workers)", kind, runs);
+      fmt("exhunt scan (default threads)", kind, runs);
       ratios.push(`${kind}: no reference tool installed`);
     }
     if (which("rg")) {

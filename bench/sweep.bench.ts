@@ -290,7 +290,7 @@ async function main(): Promise<void> {
   console.log(
     `\nexhunt / yara -r time ratio (median of paired runs): built-in ${a.ratio.toFixed(2)}x` +
       (b ? `, with YARA ${b.ratio.toFixed(2)}x` : ", YARA unavailable in exhunt here") +
-      ` (below 1 = exhunt faster). Warm page cache; 2 worker threads.`,
+      ` (below 1 = exhunt faster). Warm page cache; default threads (the main thread and cores - 1 workers).`,
   );
 }
 

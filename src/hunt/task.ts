@@ -19,7 +19,7 @@ import type { Skipped } from "../model/types.js";
 import { type LiteralPlan, makeHeader, type Preamble } from "../readers/delimited.js";
 import { readerFor } from "../readers/index.js";
 import type { ReadStats, Sniffed } from "../readers/types.js";
-import type { LiteralGuard } from "../readers/wasm/multi.js";
+import { type LiteralGuard, MAX_LITERALS } from "../readers/wasm/multi.js";
 
 /** What sniffing found, in a form that crosses thread boundaries. */
 export interface FileKind {
@@ -151,6 +151,14 @@ export function planFor(kind: LogKind): LiteralPlan {
     }
     plan!.fields.push({ name: f.name, accept: f.accept, consumers: [i], gate });
   });
+  if (plan.literals.length > MAX_LITERALS) {
+    // Gates are an optimisation: a large feed (e.g. thousands of --ioc addresses) would not fit the
+    // one-pass search and would push every literal back to one indexOf pass each. Without the gates,
+    // its column is read on every row instead.
+    const keep = plan.literals.filter((l) => l.consumers.length > 0);
+    plan.literals = keep;
+    for (const f of plan.fields) f.gate = undefined;
+  }
   plans.set(kind, plan);
   return plan;
 }

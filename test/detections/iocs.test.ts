@@ -1,5 +1,7 @@
 // Indicator feeds (bundled and user) and the IOC detections: hashes, paths, client IPs, domains.
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
 import { iocDomain } from "../../src/detections/iocs/domain.js";
 import { bundledIocs, inferIoc, iocPathKey, parseFeed } from "../../src/detections/iocs/feeds.js";
@@ -8,7 +10,10 @@ import { iocClientIp } from "../../src/detections/iocs/ip.js";
 import { iocFilePath } from "../../src/detections/iocs/path.js";
 import { activeIocs, setUserIocs } from "../../src/detections/iocs/state.js";
 import { type ContentDetection, draftsOf, type SweptFile } from "../../src/detections/types.js";
-import { ctx, fakeRow } from "../helpers.js";
+import { forgetPlans, planFor } from "../../src/hunt/task.js";
+import { scan } from "../../src/index.js";
+import { MAX_LITERALS } from "../../src/readers/wasm/multi.js";
+import { ctx, fakeRow, tempDir } from "../helpers.js";
 import { ASPNET_CLIENT, ECP_AUTH, OWA_AUTH, swept } from "../sweep-helpers.js";
 
 function run(d: ContentDetection, f: SweptFile) {
@@ -207,4 +212,46 @@ test("ioc-client-ip: the column filter and its gate let through every value the 
   const odd = iocClientIp.field?.("iis-w3c");
   assert.equal(odd?.literals, undefined);
   assert.ok(odd?.accept("FE80::1%eth0"));
+});
+
+test("ioc-client-ip: a feed too large for the one-pass search drops the gate, not the addresses", (t) => {
+  t.after(() => {
+    setUserIocs([]);
+    forgetPlans();
+  });
+  const many = Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`).join("\n");
+  setUserIocs(parseFeed(many, "user:many").iocs);
+  forgetPlans();
+  const plan = planFor("httpproxy");
+  assert.ok(plan.literals.length <= MAX_LITERALS, `${plan.literals.length} literals`);
+  const ipFilter = plan.fields.find((f) => f.name === "ClientIpAddress");
+  assert.ok(ipFilter, "the column filter stays");
+  assert.equal(ipFilter.gate, undefined);
+  assert.ok(ipFilter.accept("198.51.100.77:4431"));
+  // The usual feeds fit: gated.
+  setUserIocs([]);
+  forgetPlans();
+  assert.ok(planFor("httpproxy").fields.every((f) => f.gate !== undefined));
+});
+
+test("ioc-client-ip: end to end with a 100-address --ioc feed (ungated column reads)", async (t) => {
+  const dir = tempDir(t);
+  const feed = join(dir, "ips.txt");
+  writeFileSync(feed, Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`).join("\n"));
+  const logs = join(dir, "EXCH09", "Logging/HttpProxy/Owa");
+  mkdirSync(logs, { recursive: true });
+  const head =
+    "#Software: Microsoft Exchange Server\r\n#Version: 15.01.2176.002\r\n#Log-type: HttpProxy Logs\r\n#Date: 2021-03-03T00:00:00.000Z\r\n#Fields: DateTime,ClientIpAddress,UrlStem,HttpStatus\r\n";
+  const rows = [
+    "2021-03-03T01:00:00.000Z,10.0.0.8,/owa/,200",
+    "2021-03-03T01:00:01.000Z,198.51.100.77:4431,/owa/,200",
+    "2021-03-03T01:00:02.000Z,10.0.0.9,/owa/?x=198.51.100.5,200",
+  ];
+  writeFileSync(join(logs, "HttpProxy_2021030301-1.LOG"), `${head}${rows.join("\r\n")}\r\n`);
+  const r = await scan([join(dir, "EXCH09")], { workers: 0, iocFiles: [feed] });
+  const hits = r.servers[0].findings.filter((f) => f.check === "ioc-client-ip");
+  assert.deepEqual(
+    hits.map((f) => [f.line, f.evidence.Feed]),
+    [[7, `user:${feed}`]],
+  );
 });

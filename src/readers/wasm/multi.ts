@@ -21,7 +21,8 @@ export interface LiteralGuard {
 
 const HAYSTACK = 65536;
 export const HAYSTACK_SIZE = 2 << 20;
-const MAX_LITERALS = 64;
+/** The most literals one search holds (bits of the two 32-bit hit masks). */
+export const MAX_LITERALS = 64;
 const LIT_TABLE = 1024;
 const LIT_ENTRY = 20;
 const LIT_BYTES = 4096;

@@ -136,10 +136,20 @@ try {
   const file = targetsFile(HOSTS);
   const fewer = Math.min(2000, HOSTS);
   const small = targetsFile(fewer);
-  const exhunt = (f: string) =>
+  const exhunt = (f: string, threads = 1) =>
     measured(
       process.execPath,
-      ["dist/cli/exhunt.js", "probe", `@${f}`, "--concurrency", String(CONC), "--csv", "/dev/null"],
+      [
+        "dist/cli/exhunt.js",
+        "probe",
+        `@${f}`,
+        "--concurrency",
+        String(CONC),
+        "--threads",
+        String(threads),
+        "--csv",
+        "/dev/null",
+      ],
       servers,
     );
   const reference = (kind: string) =>
@@ -151,6 +161,7 @@ try {
   await exhunt(small); // warm-up
   const full = await exhunt(file);
   const part = await exhunt(small);
+  const threaded = await exhunt(file, 2);
   const refs: [string, Measured][] = [
     ["node:https loop (same GETs, no analysis)", await reference("https")],
     ["undici loop (same GETs, no analysis)", await reference("undici")],
@@ -181,6 +192,7 @@ try {
     ],
     row("exhunt probe", HOSTS, full, "1.00"),
     row("exhunt probe (fewer hosts: memory check)", fewer, part, ""),
+    row("exhunt probe --threads 2", HOSTS, threaded, (exhuntHs / (HOSTS / threaded.seconds)).toFixed(2)),
     ...refs.map(([name, r]) => row(name, HOSTS, r, (exhuntHs / (HOSTS / r.seconds)).toFixed(2))),
   ];
   if (which("curl")) {

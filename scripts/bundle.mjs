@@ -21,6 +21,10 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { exhunt: "src/cli/bin.ts", worker: "src/hunt/worker.ts" },
+  entryPoints: {
+    exhunt: "src/cli/bin.ts",
+    worker: "src/hunt/worker.ts",
+    "probe-worker": "src/exposure/probe/probe-worker.ts",
+  },
   outdir: "dist/cli",
 });

@@ -15,6 +15,7 @@ interface ProbeCliOptions {
   rate?: string;
   port: string;
   allowLarge?: boolean;
+  threads: string;
 }
 
 function num(v: string | undefined, name: string, min: number): number | undefined {
@@ -42,10 +43,15 @@ export function registerProbe(program: Command): void {
     .option("--rate <n>", "at most N requests per second over all hosts")
     .option("--port <n>", "port for targets given without one", "443")
     .option("--allow-large", "allow CIDR ranges larger than /16")
+    .option(
+      "--threads <n>",
+      "worker threads sharing the targets (TLS handshakes cost CPU: one per free core)",
+      "1",
+    )
     .action(async (specs: string[], o: ProbeCliOptions) => {
       const timeout = num(o.timeout, "--timeout", 1)!;
       // Loaded here, not at start-up: the HTTP client costs every other command about 0.15 s.
-      const { probeTargets } = await import("../exposure/probe/probe.js");
+      const { probeThreaded } = await import("../exposure/probe/threads.js");
       const { resolveProbeTargets } = await import("../exposure/probe/targets.js");
       const list = await resolveProbeTargets(specs, {
         defaultPort: num(o.port, "--port", 1),
@@ -57,7 +63,8 @@ export function registerProbe(program: Command): void {
       csv?.write(csvRow(CSV_COLUMNS));
       let withFindings = 0;
       let unreachable = 0;
-      const hosts = await probeTargets(list.targets(), {
+      const hosts = await probeThreaded(list.targets(), {
+        threads: num(o.threads, "--threads", 1),
         concurrency: num(o.concurrency, "--concurrency", 1),
         rate: num(o.rate, "--rate", 0),
         timeouts: {

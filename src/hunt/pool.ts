@@ -17,17 +17,21 @@ interface Job {
   ok: (r: unknown) => void;
 }
 
-const here = import.meta.url;
-const isTs = here.endsWith(".ts");
-
-function spawn(): Worker {
-  const workerData = currentSetup();
-  if (!isTs) return new Worker(new URL("./worker.js", here), { workerData });
-  // Under tsx (tests, development) the worker registers the same TypeScript loader first.
+/**
+ * A worker thread running the module `name` (without extension) next to the module at `from`
+ * (`import.meta.url`): `name.js` when compiled or bundled, `name.ts` under tsx (tests, development),
+ * where the worker registers the same TypeScript loader first.
+ */
+export function startWorker(from: string, name: string, workerData: unknown): Worker {
+  if (!from.endsWith(".ts")) return new Worker(new URL(`./${name}.js`, from), { workerData });
   const api = import.meta.resolve("tsx/esm/api");
-  const url = new URL("./worker.ts", here).href;
+  const url = new URL(`./${name}.ts`, from).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
   return new Worker(boot, { eval: true, workerData });
+}
+
+function spawn(): Worker {
+  return startWorker(import.meta.url, "worker", currentSetup());
 }
 
 interface Slot {

@@ -6,8 +6,9 @@ import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { probeTargets, REQUESTS } from "../../src/exposure/probe/probe.js";
+import { type HostResult, probeTargets, REQUESTS } from "../../src/exposure/probe/probe.js";
 import { cidr, resolveProbeTargets } from "../../src/exposure/probe/targets.js";
+import { probeThreaded } from "../../src/exposure/probe/threads.js";
 import { ROOT, runCli, tempDir } from "../helpers.js";
 import { type MockServer, type Role, selfSigned, startMock } from "./mock-exchange.js";
 
@@ -135,6 +136,34 @@ describe("exhunt probe against the mock Exchange", () => {
     assert.equal(r.reachable, false);
     assert.match(r.notes.join(), /unreachable: UND_ERR_CONNECT_TIMEOUT/);
     assert.ok(ms < 3 * FAST.connectMs, `${ms} ms`);
+  });
+
+  it("--threads: the same answers from worker threads as from one thread, each host once", async () => {
+    const list = [...mocks.values()]
+      .filter((m) => m.role !== "stalled-tls")
+      .flatMap((m) =>
+        [0, 1].map(() => ({
+          target: `${m.host}:${m.port}`,
+          protocol: "https:" as const,
+          host: m.host,
+          port: m.port,
+        })),
+      );
+    const opts = { timeouts: FAST, now: new Date("2026-01-01T00:00:00Z"), concurrency: 4 };
+    const shape = (hs: HostResult[]) =>
+      hs
+        .map((h) => JSON.stringify({ ...h, durationMs: 0, certificate: h.certificate?.subject ?? null }))
+        .sort();
+    const one = await probeTargets(list, opts);
+    let streamed = 0;
+    const three = await probeThreaded(list, { ...opts, threads: 3, onHost: () => streamed++ });
+    assert.equal(three.length, list.length);
+    assert.equal(streamed, list.length);
+    assert.deepEqual(shape(three), shape(one));
+    assert.ok(three.some((h) => h.checks["CVE-2021-26855"] === "vulnerable"));
+    // Every target is listed twice and the mocks were probed before: no resumed TLS session may hide the
+    // certificate (a resumed session presents none).
+    assert.ok(one.filter((h) => h.reachable).every((h) => h.certificate?.subject === "EXCH01.contoso.local"));
   });
 
   it("garbage responses and refused connections give errors, never a crash", async () => {

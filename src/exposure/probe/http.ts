@@ -58,7 +58,9 @@ const ABORT_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
 
 /**
  * One connector for every host: a TLS secure context is costly to build (it loads the CA store), and
- * without one per process each connection would build its own. Session resumption stays per host.
+ * without one per process each connection would build its own. No TLS session is cached: a resumed
+ * session presents no certificate, so a host probed twice (or a target listed twice) would come back
+ * without one; distinct hosts never resume anyway.
  */
 let shared: { connectMs: number; connector: buildConnector.connector } | null = null;
 let context: SecureContext | null = null;
@@ -68,7 +70,12 @@ function connectorFor(connectMs: number): buildConnector.connector {
     context ??= createSecureContext();
     shared = {
       connectMs,
-      connector: buildConnector({ rejectUnauthorized: false, timeout: connectMs, secureContext: context }),
+      connector: buildConnector({
+        rejectUnauthorized: false,
+        timeout: connectMs,
+        secureContext: context,
+        maxCachedSessions: 0,
+      }),
     };
   }
   return shared.connector;

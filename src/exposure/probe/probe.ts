@@ -66,7 +66,7 @@ export interface ProbeOptions {
   now?: Date;
 }
 
-const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 10_000, bodyMs: 10_000 };
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 10_000, bodyMs: 10_000 };
 
 const OWA_PATH = /\/owa\/(?:auth\/)?(\d{2}\.\d{1,2}\.\d{1,5})\/(?:themes|scripts|resources)\//i;
 const FULL_BUILD = /^\d{2}\.\d{1,2}\.\d{1,5}\.\d{1,5}$/;

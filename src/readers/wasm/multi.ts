@@ -133,7 +133,7 @@ export class MultiSearch {
 
   /**
    * First position in [from, end) of `buffer` where a loaded literal occurs entirely before `end`,
-   * or -1. `hits(i)` then tells whether literal i occurs there.
+   * or -1. `lo`/`hi` then tell which literals occur there.
    */
   next(from: number, end: number): number {
     const p = this.x.next(HAYSTACK + from, HAYSTACK + end);
@@ -163,11 +163,6 @@ export class MultiSearch {
   skipped = 0;
   lastStart = 0;
   lastEnd = 0;
-
-  /** Whether literal `i` occurs at the position the last `next` returned. */
-  hits(i: number): boolean {
-    return i < 32 ? ((this.lo >>> i) & 1) === 1 : ((this.hi >>> (i - 32)) & 1) === 1;
-  }
 }
 
 let instance: MultiSearch | null | undefined;

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { rng } from "../../../examples/generate.js"; // seeded: a failing iteration can be replayed
 import {
   type EvtxRecord,
   type EvtxSummary,
@@ -164,18 +165,6 @@ describe("evtx bad input", { skip: NO_CORPUS }, () => {
     assert.equal(s.recordErrors, 1);
   });
 });
-
-/** mulberry32: small seeded PRNG, so a failing iteration can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("evtx fuzz", { skip: NO_CORPUS }, () => {
   const inputs: [string, Buffer][] = [

@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { type Assessment, assessBuild } from "../exposure/assess.js";
 import { EXSETUP_SOURCE, localBuild } from "../exposure/local.js";
-import { buildJson, renderAssessment } from "../report/exposure.js";
+import { buildJson, renderAssessment } from "../outputs/exposure.js";
 import { EXIT } from "./exit.js";
 
 interface BuildCliOptions {

@@ -4,8 +4,8 @@
 import { statSync, writeSync } from "node:fs";
 import type { Command } from "commander";
 import type { EventRecord } from "../model/records.js";
+import { forTerminal } from "../outputs/safe.js";
 import { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "../readers/evtx/index.js";
-import { forTerminal } from "../report/safe.js";
 import { EXIT } from "./exit.js";
 
 export interface EventFilter {

@@ -2,8 +2,8 @@
 import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
 import type { HostResult } from "../exposure/probe/probe.js";
-import { CSV_COLUMNS, hostCsvRow, hostJson, hostTableHeader, hostTableLine } from "../report/probe.js";
-import { csvRow } from "../report/safe.js";
+import { CSV_COLUMNS, hostCsvRow, hostJson, hostTableHeader, hostTableLine } from "../outputs/probe.js";
+import { csvRow } from "../outputs/safe.js";
 import { EXIT } from "./exit.js";
 
 interface ProbeCliOptions {

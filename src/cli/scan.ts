@@ -2,10 +2,10 @@
 import type { Command } from "commander";
 import { assessBuild } from "../exposure/assess.js";
 import { scan } from "../index.js";
-import { renderConsole } from "../report/console.js";
-import { writeCsvDir } from "../report/csv.js";
-import { writeJson } from "../report/json.js";
-import { assertOneStdout, writeFileOutputs } from "../report/outputs.js";
+import { renderConsole } from "../outputs/console.js";
+import { writeCsvDir } from "../outputs/csv.js";
+import { writeJson } from "../outputs/json.js";
+import { assertOneStdout, writeFileOutputs } from "../outputs/outputs.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
 

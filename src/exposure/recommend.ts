@@ -210,7 +210,9 @@ export function recommend(i: RecommendInput): Recommendation {
   else
     summary = `${openText(open.length, total)}; no update of ${line.product} ${cuOf(line)} fixes ${unfixable.length > 3 ? `${unfixable.length} of them` : unfixable.join(", ")}: ${support.upgradePath.length ? `move to ${SUCCESSOR}` : "migrate to a supported version"}.`;
   if (unfixable.length && action !== "unsupported")
-    notes.push(`No update of ${line.product} fixes ${unfixable.join(", ")}: ${support.notice}.`);
+    notes.push(
+      `No update of ${line.product} fixes ${unfixable.join(", ")}${support.upgradePath.length ? `: move to ${SUCCESSOR}` : ""}.`,
+    );
   for (const c of unfixable.filter((c) => CONFIG_CHECKS[c]))
     notes.push(`${c}: no build fix here, but ${CONFIG_CHECKS[c].what}.`);
   if (config.length)

@@ -289,7 +289,11 @@ export function loadBuildTable(files: TableFiles): BuildTable {
   // The documented order (campaign by campaign), then any CVE only a newer table names.
   const rank = (c: string) => (CVES.includes(c) ? CVES.indexOf(c) : CVES.length);
   const cves = [...new Set(fixes.map((f) => f.cve))].sort((a, b) => rank(a) - rank(b));
-  const newestDate = rows.map((r) => r.date).sort().pop() ?? "";
+  const newestDate =
+    rows
+      .map((r) => r.date)
+      .sort()
+      .pop() ?? "";
   return { rows, fixes, lines, byProduct, cves, newestDate, source: files.builds };
 }
 

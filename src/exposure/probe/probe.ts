@@ -4,8 +4,8 @@
 // autodiscover.json check, and the ProxyNotShell mitigation check. Nothing else is sent.
 import type { FindingDraft } from "../../detections/types.js";
 import { toFinding } from "../../hunt/engine.js";
-import type { CveStatus, Finding } from "../../model/types.js";
-import { type Assessment, assessBuild } from "../assess.js";
+import type { CveExposure, Finding } from "../../model/types.js";
+import { type Assessment, assessBuild, cveJson } from "../assess.js";
 import { PROBE_CHECKS } from "../checks.js";
 import { exposureDrafts } from "../findings.js";
 import { type CertificateInfo, HostSession, type HttpTimeouts, type Outcome } from "./http.js";
@@ -44,7 +44,8 @@ export interface HostResult {
   build: string | null;
   buildSource: string | null;
   certificate: CertificateInfo | null;
-  cves: Record<string, { status: CveStatus; fixedIn: string | null }>;
+  /** The same per-CVE status as `exhunt build --json` gives for the build. */
+  cves: Record<string, CveExposure>;
   checks: {
     "CVE-2021-26855": CheckState;
     ProxyShell: CheckState;
@@ -240,9 +241,7 @@ export async function probeHost(
         },
       });
     const cves: HostResult["cves"] = {};
-    if (assessment)
-      for (const [k, v] of Object.entries(assessment.cves))
-        cves[k] = { status: v.status, fixedIn: v.fixedIn };
+    if (assessment) for (const [k, v] of Object.entries(assessment.cves)) cves[k] = cveJson(v);
     return {
       target: t.target,
       reachable: true,

@@ -35,24 +35,17 @@ export interface Assessment {
 }
 
 function fixRowsFor(t: BuildTable, product: string, cve: string): FixRow[] {
-  return t.fixes.filter((f) => f.product === product && f.cve === cve);
+  return t.fixesBy.get(`${product}|${cve}`) ?? [];
 }
 
 /** The configuration check of a CVE: a required step (notes §3.12), or a SettingOverride named in the fix table's notes. */
 export function configCheck(t: BuildTable, cve: string): ConfigCheck | undefined {
   const req = CONFIG_CHECKS[cve];
   if (req) return { kind: "required", ...req };
-  for (const f of t.fixes) {
-    if (f.cve !== cve) continue;
-    const m = /SettingOverride \(([^)]+)\)/.exec(f.note);
-    if (m)
-      return {
-        kind: "override",
-        what: `the fix can be switched off by a SettingOverride (${m[1]})`,
-        ...OVERRIDE_CHECK,
-      };
-  }
-  return undefined;
+  const o = t.overrides.get(cve);
+  return o
+    ? { kind: "override", what: `the fix can be switched off by a SettingOverride (${o})`, ...OVERRIDE_CHECK }
+    : undefined;
 }
 
 function kbOf(t: BuildTable, f: FixRow): string | null {

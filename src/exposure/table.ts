@@ -60,7 +60,11 @@ export interface BuildTable {
   /** Key `major.minor.build` (CU-first matching, notes §5.4). Exchange 2010 rows are keyed the same way, one per RU. */
   lines: Map<string, CuLine>;
   byProduct: Map<string, CuLine[]>;
-  /** The tracked CVEs, in the order the fix table first names them. */
+  /** Fix rows by `product|cve` (the lookup every CVE of every assessment makes). */
+  fixesBy: Map<string, FixRow[]>;
+  /** The SettingOverride that switches a CVE's fix off, as the fix table's notes name it (notes §3.12). */
+  overrides: Map<string, string>;
+  /** The tracked CVEs, in the documented order, then any only a newer table names. */
   cves: string[];
   /** Release date of the newest build in the table (ISO date): its freshness. */
   newestDate: string;
@@ -294,7 +298,15 @@ export function loadBuildTable(files: TableFiles): BuildTable {
       .map((r) => r.date)
       .sort()
       .pop() ?? "";
-  return { rows, fixes, lines, byProduct, cves, newestDate, source: files.builds };
+  const fixesBy = new Map<string, FixRow[]>();
+  const overrides = new Map<string, string>();
+  for (const f of fixes) {
+    const key = `${f.product}|${f.cve}`;
+    fixesBy.set(key, [...(fixesBy.get(key) ?? []), f]);
+    const m = /SettingOverride \(([^)]+)\)/.exec(f.note);
+    if (m && !overrides.has(f.cve)) overrides.set(f.cve, m[1]);
+  }
+  return { rows, fixes, lines, byProduct, fixesBy, overrides, cves, newestDate, source: files.builds };
 }
 
 export function lineFor(b: BuildNumber, table: BuildTable = buildTable()): CuLine | undefined {

@@ -3,13 +3,19 @@
 // from the local ExSetup.exe, against the shipped build table or a newer copy of it.
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { UsageError } from "../evidence/targets.js";
-import { type Assessment, assessBuild } from "../exposure/assess.js";
-import { exposureDrafts } from "../exposure/findings.js";
-import { EXSETUP_SOURCE, localBuild } from "../exposure/local.js";
-import { buildTable, dataFiles, loadBuildTable } from "../exposure/table.js";
-import { parseVersion } from "../exposure/version.js";
-import { buildJson, renderAssessment } from "../report/exposure.js";
+import {
+  type Assessment,
+  assessBuild,
+  buildTable,
+  dataFiles,
+  EXSETUP_SOURCE,
+  exposureDrafts,
+  loadBuildTable,
+  localBuild,
+  parseVersion,
+  UsageError,
+} from "../index.js";
+import { buildJson, renderAssessment } from "../outputs/exposure.js";
 import { EXIT } from "./exit.js";
 
 interface BuildCliOptions {

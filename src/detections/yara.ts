@@ -19,7 +19,7 @@ interface YaraMatch {
   meta: object;
   matches: { offset: number; length: number; data: string; identifier: string }[];
 }
-interface YaraRules {
+export interface YaraRules {
   scan(data: Buffer): YaraMatch[];
   setTimeout?(seconds: number): void;
   setMaxMatchesPerPattern?(n: number): void;
@@ -60,27 +60,6 @@ export function compileYara(sources: YaraSource[]): YaraRules {
   return rules;
 }
 
-let sources: YaraSource[] = [];
-let compiled: YaraRules | null = null;
-let failed = false;
-
-/** Rules for this thread (set before reading, like the IOC feeds). */
-export function setYaraSources(s: YaraSource[]): void {
-  sources = s;
-  compiled = null;
-  failed = false;
-}
-
-function rules(): YaraRules | null {
-  if (compiled || failed || sources.length === 0) return compiled;
-  try {
-    compiled = compileYara(sources);
-  } catch {
-    failed = true; // reported once by the scan set-up, which compiled the same sources first
-  }
-  return compiled;
-}
-
 export const checks = {
   yara: {
     id: "yara-match",
@@ -99,9 +78,9 @@ export const yaraRules: ContentDetection = {
   type: "content",
   id: "yara",
   checks: [checks.yara],
-  select: () => sources.length > 0 && yaraEngine() !== null,
-  match(file) {
-    const r = rules();
+  select: (_file, ctx) => ctx.hunt.setup.yara.length > 0 && yaraEngine() !== null,
+  match(file, ctx) {
+    const r = ctx.hunt.yaraRules();
     if (!r) return null;
     const out: FindingDraft[] = [];
     for (const m of r.scan(file.content)) {

@@ -1,7 +1,7 @@
 // Exposure findings from an assessment: one per CVE the build leaves open, one when the product or
 // CU line is out of support, one when newer security updates exist. Fixes whose configuration is to
 // check are not findings (the build is fixed): they show in the per-CVE status and the notes.
-import type { FindingDraft } from "../detections/types.js";
+import type { FindingDraft } from "../model/finding.js";
 import type { Assessment } from "./assess.js";
 import { BUILD_CHECKS, exposureCheckId } from "./checks.js";
 
@@ -10,7 +10,14 @@ export function exposureDrafts(a: Assessment, buildSource: string, asOf: string 
   const r = a.recommendation;
   const base = { Build: a.build, BuildSource: buildSource, Product: a.product, CU: a.cu, Update: a.update };
   const draft = (check: string, evidence: Record<string, string>) =>
-    out.push({ check, time: asOf, evidence: { ...base, ...evidence }, file: null, line: null });
+    out.push({
+      check,
+      time: asOf,
+      evidence: { ...base, ...evidence },
+      file: null,
+      line: null,
+      subject: { kind: "build", build: a.build, product: a.product, buildSource },
+    });
   for (const [cve, s] of Object.entries(a.cves)) {
     if (s.status !== "vulnerable") continue;
     const evidence: Record<string, string> = {

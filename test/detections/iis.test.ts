@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { createHuntContext } from "../../src/detections/context.js";
 import { isProxyLogonStem } from "../../src/detections/proxylogon/iis-26855.js";
 import { autodiscoverShape } from "../../src/detections/proxyshell/iis-autodiscover.js";
 import type { FindingDraft } from "../../src/detections/types.js";
@@ -59,20 +60,26 @@ function scan(t: { after(fn: () => void): void }, reqs: Req[]): FindingDraft[] {
 
 function scanFile(abs: string, rel: string): FindingDraft[] {
   const size = statSync(abs).size;
-  const r = runTask({
-    id: 0,
-    abs,
-    rel,
-    size,
-    fileKind: null,
-    start: 0,
-    end: size,
-    rangeHeaderFields: null,
-    ctx: { server: "TEST", file: rel, installPath: null },
-    maxDraftsPerCheck: 5000,
-  });
+  const r = runTask(
+    {
+      id: 0,
+      abs,
+      rel,
+      size,
+      fileKind: null,
+      start: 0,
+      end: size,
+      rangeHeaderFields: null,
+      ctx: { server: "TEST", file: rel, installPath: null },
+      maxDraftsPerCheck: 5000,
+    },
+    createHuntContext(),
+  );
   assert.equal(r.error, null);
-  assert.deepEqual(r.detectionErrors, []);
+  assert.deepEqual(
+    r.drafts.filter((d) => d.check === "detection-failed"),
+    [],
+  );
   assert.equal(r.fileKind?.kind, "iis-w3c");
   return r.drafts;
 }

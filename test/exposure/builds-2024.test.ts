@@ -343,3 +343,24 @@ describe("builds newer than the table (notes §7)", () => {
     assert.equal(assessBuild("15.2.2000.1", NOW).product, "Exchange 2019");
   });
 });
+
+describe("table and code agree", () => {
+  it("the shipped table tracks exactly the CVEs the code has checks and titles for", async () => {
+    const { buildTable } = await import("../../src/exposure/table.js");
+    const { CVES } = await import("../../src/exposure/cves.js");
+    const { exposureChecks, exposureCheckId } = await import("../../src/exposure/checks.js");
+    const t = buildTable();
+    assert.deepEqual(t.cves, [...CVES]);
+    const ids = new Set(exposureChecks.map((c) => c.id));
+    for (const cve of t.cves) {
+      assert.ok(ids.has(exposureCheckId(cve)), cve);
+      assert.doesNotMatch(
+        exposureChecks.find((c) => c.id === exposureCheckId(cve))?.title ?? "",
+        /undefined/,
+      );
+    }
+    // Every update row (SU and the new HU kind) hangs off a CU row of its line.
+    assert.equal(t.rows.filter((r) => r.kind === "hu").length, 14);
+    for (const line of t.lines.values()) for (const u of line.updates) assert.equal(u.cu, line.cu);
+  });
+});

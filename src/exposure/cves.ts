@@ -34,11 +34,15 @@ export function campaignOf(cve: string): Campaign | undefined {
 }
 
 /**
- * CVEs of the Jun26SU–Aug26SU updates whose first fixed build no second source confirms (notes
- * §3.13): not assessed, named so that a reader knows why the newer updates matter.
+ * CVEs the 2026 updates after Feb26SU fix, whose first fixed build no second source confirms (notes
+ * §3.13): not assessed, named so that a reader knows why those updates matter.
  */
-export const UNMAPPED_2026 =
-  "Jun26SU (CVE-2026-42897, listed by CISA as exploited, and CVE-2026-45500 among others), Jul26SU and Aug26SU fix CVEs whose first fixed build is not confirmed (notes §3.13); exhunt does not assess them";
+export const UNMAPPED_CVES: Record<string, string> = {
+  Jun26SU:
+    "CVE-2026-42897 (listed by CISA as exploited), CVE-2026-45500, -45501, -45502, -45503, -45504, -45583, -47631",
+  Jul26SU: "CVE-2026-55005, -55006, -55008, -55009",
+  Aug26SU: "CVE-2026-62910, -62911, -62912, -62913, -62914, -62915, -65813",
+};
 
 /** End of extended support (Microsoft lifecycle; CSS-Exchange HealthChecker uses the same dates for 2013/2016/2019). */
 export const END_OF_SUPPORT: Record<string, string> = {

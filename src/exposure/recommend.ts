@@ -3,7 +3,7 @@
 // table knows of. Servicing is read from the table itself: a line is serviced while its newest
 // update is the product's newest (notes §3.14).
 import type { Recommendation, SupportStatus, UpdateStep } from "../model/types.js";
-import { CONFIG_CHECKS, END_OF_SUPPORT, SUCCESSOR } from "./cves.js";
+import { CONFIG_CHECKS, END_OF_SUPPORT, SUCCESSOR, UNMAPPED_CVES } from "./cves.js";
 import { type BuildRow, type BuildTable, type CuLine, tableMonth } from "./table.js";
 import type { BuildNumber } from "./version.js";
 
@@ -224,10 +224,13 @@ export function recommend(i: RecommendInput): Recommendation {
   // Updates after the newest one the table maps a CVE to (notes §3.13), not v1/v2 re-releases before it.
   const lastMapped = t.rows.reduce((d, r) => (r.fixes.length && r.date > d ? r.date : d), "");
   const unmapped = newerUpdates.filter((u) => (u.date ?? "") > lastMapped);
-  if (unmapped.length)
+  if (unmapped.length) {
+    const names = unmapped.map((u) => u.name.split(" ").pop() ?? u.name);
+    const known = names.filter((n) => UNMAPPED_CVES[n]).map((n) => `${n}: ${UNMAPPED_CVES[n]}`);
     notes.push(
-      `The table names no CVE for ${unmapped.map((u) => u.name.split(" ").pop()).join(", ")}: the CVEs they fix are not assessed here (2026 mapping unconfirmed, notes §3.13); install them anyway.`,
+      `The table names no CVE for ${names.join(", ")}: the CVEs they fix are not assessed here (first fixed build unconfirmed, notes §3.13${known.length ? `; ${known.join("; ")}` : ""}); install them anyway.`,
     );
+  }
   if (support.status !== "supported") notes.push(support.notice);
   if (endOfSupport?.passed && !(support.status !== "supported" && support.notice.includes("end of support")))
     notes.push(endOfSupport.notice);

@@ -236,6 +236,10 @@ describe("Exchange SE", () => {
     );
     assert.equal(a.recommendation.action, "install-su");
     assert.match(a.recommendation.notes.join("\n"), /names no CVE for Jun26SU, Jul26SU, Aug26SU/);
+    assert.match(
+      a.recommendation.notes.join("\n"),
+      /Jun26SU: CVE-2026-42897 \(listed by CISA as exploited\)/,
+    );
     assert.deepEqual(
       exposureDrafts(a, "x", null).map((d) => d.check),
       ["exposure-newer-updates"],

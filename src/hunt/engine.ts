@@ -4,14 +4,8 @@
 // nor attacks (readers and detections are looked up in tables) and judges nothing: the verdict stage
 // turns its output into a verdict, a plan and a timeline.
 import type { HuntContext } from "../detections/context.js";
-import { checkInfo, detections, failedDetectionDraft } from "../detections/registry.js";
-import {
-  draftsOf,
-  type FileDetection,
-  type FindingsDetection,
-  type MatchContext,
-  type TaskContext,
-} from "../detections/types.js";
+import { checkInfo, failedDetectionDraft } from "../detections/registry.js";
+import { draftsOf, type MatchContext, type TaskContext } from "../detections/types.js";
 import { buildCoverage, layoutHints, sourceOf } from "../evidence/coverage.js";
 import { discover, type Inventory } from "../evidence/discover.js";
 import type { ServerTarget } from "../evidence/targets.js";
@@ -370,7 +364,7 @@ export async function scanServer(
   // File checks look at every file found, logs included.
   for (const entry of inv.files) {
     const ctx: MatchContext = { server, file: entry.path, installPath, hunt };
-    for (const d of fileDetections) {
+    for (const d of hunt.ofType("file")) {
       try {
         for (const draft of draftsOf(d.match(entry, ctx)))
           drafts.push({ file: entry.path, line: null, subject: fileSubject(entry), ...draft });
@@ -396,7 +390,7 @@ export async function scanServer(
   skipped.push(...exposure.skipped);
   const findings = drafts.map((d) => toFinding(d, server, checkInfo(d.check)));
   // Findings detections see the record findings and those of the findings detections before them.
-  for (const d of findingsDetections) {
+  for (const d of hunt.ofType("findings")) {
     const input = { server, findings, omitted, coverage, exposure: exposure.facts };
     try {
       for (const draft of draftsOf(d.run(input)))
@@ -438,9 +432,6 @@ export async function scanServer(
   };
   return { evidence, inventory: inv };
 }
-
-const fileDetections = detections.filter((d): d is FileDetection => d.type === "file");
-const findingsDetections = detections.filter((d): d is FindingsDetection => d.type === "findings");
 
 function fileSubject(e: FileEntry): FindingDraft["subject"] {
   return { kind: "file", path: e.path, winPath: e.winPath, size: e.size, sha256: null, mtime: e.mtime };

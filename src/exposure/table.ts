@@ -126,6 +126,17 @@ function read(file: string): Record<string, string>[] {
   return parseCsv(readFileSync(file, "utf8"), basename(file));
 }
 
+/** Parse each row, naming the file and line of the first that is wrong. */
+function rowsOf<T>(file: string, parse: (r: Record<string, string>) => T): T[] {
+  return read(file).map((r, i) => {
+    try {
+      return parse(r);
+    } catch (e) {
+      throw new Error(`${basename(file)}:${i + 2}: ${(e as Error).message}`);
+    }
+  });
+}
+
 function need(r: Record<string, string>, file: string, cols: string[]): void {
   for (const c of cols) if (!(c in r)) throw new Error(`${file}: no column ${c}`);
 }
@@ -237,7 +248,7 @@ export function loadBuildTable(files: TableFiles): BuildTable {
     need(r, files.kbs, ["product", "update", "kb"]);
     kbs.set(`${r.product}|${r.cu ?? ""}|${r.update}`, r.kb);
   }
-  const rows: BuildRow[] = read(files.builds).map((r, i) => {
+  const rows: BuildRow[] = rowsOf(files.builds, (r) => {
     need(r, files.builds, [
       "product",
       "version_name",
@@ -248,9 +259,10 @@ export function loadBuildTable(files: TableFiles): BuildTable {
       "fixes",
     ]);
     const kind = r.kind as UpdateKind;
-    if (!KINDS.includes(kind)) throw new Error(`${basename(files.builds)}:${i + 2}: unknown kind ${r.kind}`);
+    if (!KINDS.includes(kind)) throw new Error(`unknown kind ${r.kind}`);
     if (!/^\d{4}-\d{2}-\d{2}$/.test(r.release_date))
-      throw new Error(`${basename(files.builds)}:${i + 2}: release_date ${r.release_date} is not YYYY-MM-DD`);
+      throw new Error(`release_date ${r.release_date} is not YYYY-MM-DD`);
+    cuIndex(r.cu_base);
     const update = updateLabel(r.product, r.version_name, kind, r.cu_base);
     return {
       product: r.product,
@@ -266,7 +278,7 @@ export function loadBuildTable(files: TableFiles): BuildTable {
       kb: kbs.get(`${r.product}|${r.cu_base}|${update}`) ?? kbs.get(`${r.product}||${update}`) ?? null,
     };
   });
-  const listed: FixRow[] = read(files.fixes).map((r) => {
+  const listed: FixRow[] = rowsOf(files.fixes, (r) => {
     need(r, files.fixes, ["product", "cu_base", "cve", "fixed_in_build_short", "fixed_by", "kb", "note"]);
     return fixRow(r);
   });

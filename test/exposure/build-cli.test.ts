@@ -114,6 +114,27 @@ describe("exhunt build --json and --data", () => {
       join(dir, "exchange-builds.csv"),
       `${shipped}\nExchange SE,Exchange Server SE RTM X,15.2.2562.52,15.02.2562.052,2026-13,xx,RTM,\n`,
     );
-    assert.match(runCli(["build", "15.2.2562.46", "--data", dir]).stderr, /unknown kind xx/);
+    assert.match(
+      runCli(["build", "15.2.2562.46", "--data", dir]).stderr,
+      /exchange-builds\.csv:241: unknown kind xx/,
+    );
+    writeFileSync(
+      join(dir, "exchange-builds.csv"),
+      `${shipped}\nExchange SE,Exchange Server SE RTM X,15.2.x.52,15.02.2562.052,2026-09-01,su,RTM,\n`,
+    );
+    const bad = runCli(["build", "15.2.2562.46", "--data", dir]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /exchange-builds\.csv:241: not an Exchange build number/);
+    // A fix table beside it is read too, and checked the same way.
+    writeFileSync(join(dir, "exchange-builds.csv"), `${shipped}\n`);
+    const fixes = readFileSync(join(DATA_DIR, "exchange-cve-fixed-builds.csv"), "utf8").trimEnd();
+    writeFileSync(
+      join(dir, "exchange-cve-fixed-builds.csv"),
+      `${fixes}\nExchange SE,RTM,CVE-2026-1,nope,,x,,no,\n`,
+    );
+    assert.match(
+      runCli(["build", "15.2.2562.46", "--data", dir]).stderr,
+      /exchange-cve-fixed-builds\.csv:234: not an Exchange build number/,
+    );
   });
 });

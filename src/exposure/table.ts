@@ -111,28 +111,44 @@ function splitCsvLine(line: string): string[] {
   return cells;
 }
 
-function parseCsv(text: string, file: string): Record<string, string>[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  const head = splitCsvLine(lines[0]);
-  return lines.slice(1).map((l, i) => {
-    const cells = splitCsvLine(l);
-    if (cells.length !== head.length)
-      throw new Error(`${file}:${i + 2}: ${cells.length} cells, expected ${head.length}`);
-    return Object.fromEntries(head.map((h, j) => [h, cells[j]]));
-  });
+interface CsvRow {
+  line: number;
+  cells: Record<string, string>;
 }
 
-function read(file: string): Record<string, string>[] {
+function parseCsv(text: string, file: string): CsvRow[] {
+  const lines = text.split(/\r?\n/);
+  if (!lines[0]) throw new Error(`${file}: empty, or no header line`);
+  const cellsOf = (l: string, n: number) => {
+    try {
+      return splitCsvLine(l);
+    } catch (e) {
+      throw new Error(`${file}:${n}: ${(e as Error).message}`);
+    }
+  };
+  const head = cellsOf(lines[0], 1);
+  const out: CsvRow[] = [];
+  lines.forEach((l, i) => {
+    if (i === 0 || l.length === 0) return;
+    const cells = cellsOf(l, i + 1);
+    if (cells.length !== head.length)
+      throw new Error(`${file}:${i + 1}: ${cells.length} cells, expected ${head.length}`);
+    out.push({ line: i + 1, cells: Object.fromEntries(head.map((h, j) => [h, cells[j]])) });
+  });
+  return out;
+}
+
+function read(file: string): CsvRow[] {
   return parseCsv(readFileSync(file, "utf8"), basename(file));
 }
 
 /** Parse each row, naming the file and line of the first that is wrong. */
 function rowsOf<T>(file: string, parse: (r: Record<string, string>) => T): T[] {
-  return read(file).map((r, i) => {
+  return read(file).map((r) => {
     try {
-      return parse(r);
+      return parse(r.cells);
     } catch (e) {
-      throw new Error(`${basename(file)}:${i + 2}: ${(e as Error).message}`);
+      throw new Error(`${basename(file)}:${r.line}: ${(e as Error).message}`);
     }
   });
 }
@@ -244,7 +260,7 @@ function derivedFixes(rows: BuildRow[], fixes: FixRow[]): FixRow[] {
 /** Read and check a table. Throws with the file and line on a malformed row. */
 export function loadBuildTable(files: TableFiles): BuildTable {
   const kbs = new Map<string, string>();
-  for (const r of read(files.kbs)) {
+  for (const r of rowsOf(files.kbs, (c) => c)) {
     need(r, files.kbs, ["product", "update", "kb"]);
     kbs.set(`${r.product}|${r.cu ?? ""}|${r.update}`, r.kb);
   }

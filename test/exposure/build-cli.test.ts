@@ -125,6 +125,14 @@ describe("exhunt build --json and --data", () => {
     const bad = runCli(["build", "15.2.2562.46", "--data", dir]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /exchange-builds\.csv:241: not an Exchange build number/);
+    writeFileSync(join(dir, "exchange-builds.csv"), `${shipped}\n\nExchange SE,"unterminated,15.2.2562.53\n`);
+    assert.match(
+      runCli(["build", "15.2.2562.46", "--data", dir]).stderr,
+      /exchange-builds\.csv:242: unterminated quote/,
+      "line numbers count blank lines",
+    );
+    writeFileSync(join(dir, "exchange-builds.csv"), "");
+    assert.match(runCli(["build", "15.2.2562.46", "--data", dir]).stderr, /exchange-builds\.csv: empty/);
     // A fix table beside it is read too, and checked the same way.
     writeFileSync(join(dir, "exchange-builds.csv"), `${shipped}\n`);
     const fixes = readFileSync(join(DATA_DIR, "exchange-cve-fixed-builds.csv"), "utf8").trimEnd();

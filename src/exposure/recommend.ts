@@ -201,7 +201,7 @@ export function recommend(i: RecommendInput): Recommendation {
       : `Update level unknown: check ExSetup.exe's file version; if below the fixed builds, install ${last ? say(last) : "the latest update"}.`;
   else if (action === "install-su")
     summary = open.length
-      ? `Install ${say(steps[0])}: ${openText(open.length, total)}.`
+      ? `Install ${say(steps[0])}${steps[0].esuOnly ? ` (ESU customers only; without ESU: move to ${SUCCESSOR})` : ""}: ${openText(open.length, total)}.`
       : `Every tracked CVE is fixed on this build${config.length ? ` (${config.length} with configuration to check)` : ""}, but newer security updates exist: install ${say(steps[0])}${esu}.`;
   else if (action === "upgrade-cu")
     summary = cuUpgradeNeeded

@@ -296,6 +296,12 @@ describe("support status (notes §3.14, §4.4)", () => {
     );
     assert.equal(a.recommendation.action, "upgrade-cu");
     assert.ok(exposureDrafts(a, "x", null).some((d) => d.check === "exposure-unsupported"));
+    // A serviced line whose newest update is ESU-only says so next to the update.
+    assert.match(
+      assessBuild("15.2.1544.4", NOW).recommendation.summary,
+      /^Install Exchange Server 2019 CU14 Aug26SU \(KB5121575, 15\.2\.1544\.44\) \(ESU customers only; without ESU: move to Exchange SE\): 13 of the 23/,
+    );
+    assert.doesNotMatch(assessBuild("15.2.2562.20", NOW).recommendation.summary, /ESU/);
   });
 
   it("before 2016/2019's end of support: a serviced line is supported, an ended one is not", () => {

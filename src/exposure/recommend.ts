@@ -205,7 +205,7 @@ export function recommend(i: RecommendInput): Recommendation {
       : `Every tracked CVE is fixed on this build${config.length ? ` (${config.length} with configuration to check)` : ""}, but newer security updates exist: install ${say(steps[0])}${esu}.`;
   else if (action === "upgrade-cu")
     summary = cuUpgradeNeeded
-      ? `Upgrade to ${say(steps[0])}${steps[1] ? `, then install ${say(steps[1])}` : ""}: ${openText(open.length, total)} and ${line.product} ${cuOf(line)} has no fix for some of them.`
+      ? `Upgrade to ${say(steps[0])}${steps[1] ? `, then install ${say(steps[1])}${steps[1].esuOnly ? ` (ESU customers only; without ESU: move to ${SUCCESSOR})` : ""}` : ""}: ${openText(open.length, total)} and ${line.product} ${cuOf(line)} has no fix for some of them.`
       : `${openText(open.length, total)} and no update of ${line.product} fixes them: ${support.notice}.`;
   else
     summary = `${openText(open.length, total)}; no update of ${line.product} ${cuOf(line)} fixes ${unfixable.length > 3 ? `${unfixable.length} of them` : unfixable.join(", ")}: ${support.upgradePath.length ? `move to ${SUCCESSOR}` : "migrate to a supported version"}.`;

@@ -46,7 +46,8 @@ function cveLines(
   return Object.entries(cves).map(([cve, s]) => {
     const fixed = s.fixedIn ? `fixed in ${s.fixedIn}` : s.status === "vulnerable" ? "no fix for this CU" : "";
     const note = notes[cve] ? `  (${notes[cve]})` : "";
-    return `  ${cve.padEnd(15)} ${paint[s.status](s.status.padEnd(12))} ${fixed}${note}`;
+    const status = paint[s.status] ?? paint.unknown;
+    return `  ${forTerminal(cve).padEnd(15)} ${status(forTerminal(s.status).padEnd(12))} ${forTerminal(fixed)}${forTerminal(note)}`;
   });
 }
 
@@ -71,12 +72,14 @@ export function renderExposureBlock(e: Exposure, color: boolean): string[] {
     "",
     c.bold("  Exposure") +
       c.gray(
-        ` (${forTerminal(e.buildSource)}${e.asOf ? `, as of ${e.asOf.slice(0, 19).replace("T", " ")}Z` : ""})`,
+        ` (${forTerminal(`${e.buildSource}${e.asOf ? `, as of ${e.asOf.slice(0, 19).replace("T", " ")}Z` : ""}`)})`,
       ),
-    `  ${e.product ?? "unknown product"} ${e.cu ?? ""}, build ${forTerminal(e.build ?? "unknown")}, update: ${e.update ?? "unknown"}`,
+    forTerminal(
+      `  ${e.product ?? "unknown product"} ${e.cu ?? ""}, build ${e.build ?? "unknown"}, update: ${e.update ?? "unknown"}`,
+    ),
     ...cveLines(e.cves, color),
   ];
   const summary = e.recommendation?.summary;
-  if (typeof summary === "string") out.push(`  ${c.bold("What to do:")} ${summary}`);
+  if (typeof summary === "string") out.push(`  ${c.bold("What to do:")} ${forTerminal(summary)}`);
   return out;
 }

@@ -11,21 +11,44 @@ import { SCHEMA_VERSION, type ScanResult, type ServerResult, type Severity } fro
 import { verdictConfidence } from "../verdict/judge.js";
 import { remediationPlan } from "../verdict/plan.js";
 import { serverTimeline } from "../verdict/timeline.js";
-import { LayoutError, type ResultLayout, readSpan, resultLayout, type Span } from "./result-layout.js";
+import {
+  LayoutError,
+  parsePiecewise,
+  type ResultLayout,
+  readSpanBytes,
+  resultLayout,
+  type Span,
+  type Visit,
+} from "./result-layout.js";
 
 /** A result file that cannot be used; the message names the file and the first bad field. */
 export class ResultFileError extends Error {}
 
 export { firstError };
 
-function compile(name: string): { whole: ValidateFunction; server: ValidateFunction } {
+/** The large arrays of a server, checked element by element (JSON pointer of their item schema). */
+const ITEMS: Record<string, string> = {
+  findings: "/$defs/finding",
+  "timeline.entries": "/$defs/timeline/properties/entries/items",
+};
+
+function compile(name: string): {
+  whole: ValidateFunction;
+  server: ValidateFunction;
+  items: Map<string, ValidateFunction>;
+} {
   const schema = JSON.parse(readFileSync(dataPath("schema", name), "utf8")) as { $id: string };
   // Formats (date-time) are not asserted: renderers escape every string whatever its shape.
   const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: false });
   const whole = ajv.compile(schema);
   const server = ajv.getSchema(`${schema.$id}#/$defs/server`);
   if (!server) throw new Error(`${name}: no $defs/server`);
-  return { whole, server };
+  const items = new Map<string, ValidateFunction>();
+  for (const [path, pointer] of Object.entries(ITEMS)) {
+    const v = ajv.getSchema(`${schema.$id}#${pointer}`);
+    if (v) items.set(path, v);
+  }
+  return { whole, server, items };
 }
 
 /** The first schema error as words; `prefix` is the path of the validated part (`servers.3`). */
@@ -52,13 +75,23 @@ export interface ResultValidators {
   /** One element of `servers`, per version (the streaming reader checks a server at a time). */
   v1Server: ValidateFunction;
   v2Server: ValidateFunction;
+  /** Elements of a server's large arrays (`findings`, `timeline.entries`), per version. */
+  v1Items: Map<string, ValidateFunction>;
+  v2Items: Map<string, ValidateFunction>;
 }
 
 /** The schemas, compiled once per caller (no module state). */
 export function resultValidators(): ResultValidators {
   const v1 = compile("result-v1.schema.json");
   const v2 = compile("result.schema.json");
-  return { v1: v1.whole, v2: v2.whole, v1Server: v1.server, v2Server: v2.server };
+  return {
+    v1: v1.whole,
+    v2: v2.whole,
+    v1Server: v1.server,
+    v2Server: v2.server,
+    v1Items: v1.items,
+    v2Items: v2.items,
+  };
 }
 
 /** Parse, validate and (for version 1) upgrade a saved result. Throws ResultFileError. */
@@ -275,13 +308,32 @@ export async function openResultFile(
   if (!whole(top)) throw new ResultFileError(`${label}: ${firstError(whole.errors)}`);
   const spans = layout.servers ?? [];
   const checkServer = version === 1 ? v.v1Server : v.v2Server;
+  const items = version === 1 ? v.v1Items : v.v2Items;
+  // One read buffer for every server of this file (parsing copies what it keeps).
+  const into = { buf: Buffer.alloc(0) };
   const read = async (i: number): Promise<unknown> => {
-    const data = await parseSpan(path, name, spans[i], `servers.${i}`);
+    const data = await parseSpan(path, name, spans[i], `servers.${i}`, into);
     if (!checkServer(data))
       throw new ResultFileError(`${label}: ${firstError(checkServer.errors, `servers.${i}`)}`);
     return data;
   };
-  for (let i = 0; i < spans.length; i++) await read(i);
+  // The check before anything is written looks at a server a finding at a time: its large arrays are
+  // checked element by element and dropped, so this pass holds no whole server (memory stays flat).
+  for (let i = 0; i < spans.length; i++) {
+    const visit: Visit = (at) => {
+      const check = items.get(at.join("."));
+      if (!check) return null;
+      return (value, n) => {
+        if (!check(value))
+          throw new ResultFileError(
+            `${label}: ${firstError(check.errors, `servers.${i}.${at.join(".")}.${n}`)}`,
+          );
+      };
+    };
+    const skeleton = await parseSpan(path, name, spans[i], `servers.${i}`, into, visit);
+    if (!checkServer(skeleton))
+      throw new ResultFileError(`${label}: ${firstError(checkServer.errors, `servers.${i}`)}`);
+  }
   const r = top as unknown as Omit<OpenedResult, "servers" | "serverCount">;
   return {
     schemaVersion: version,
@@ -299,16 +351,24 @@ export async function openResultFile(
   };
 }
 
-async function parseSpan(path: string, name: string, span: Span, what: string): Promise<unknown> {
-  let text: string;
+async function parseSpan(
+  path: string,
+  name: string,
+  span: Span,
+  what: string,
+  into?: { buf: Buffer },
+  visit?: Visit,
+): Promise<unknown> {
+  let bytes: Buffer;
   try {
-    text = await readSpan(path, span);
+    bytes = await readSpanBytes(path, span, into);
   } catch (e) {
     throw new ResultFileError(`cannot read ${name}: ${(e as Error).message}`);
   }
   try {
-    return JSON.parse(text);
+    return parsePiecewise(bytes, 0, bytes.length, visit);
   } catch (e) {
+    if (e instanceof ResultFileError) throw e;
     throw new ResultFileError(
       `${name} is not JSON: in ${what} (bytes ${span.start}-${span.end}): ${(e as Error).message}`,
     );

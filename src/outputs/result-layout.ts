@@ -232,17 +232,146 @@ export async function resultLayout(path: string, chunkSize = 1 << 20): Promise<R
 
 /** The text of one range of the file. */
 export async function readSpan(path: string, span: Span): Promise<string> {
+  return (await readSpanBytes(path, span)).toString("utf8");
+}
+
+/**
+ * Called for each large array that is split: a function returned takes each element in turn instead
+ * of the array (which is then left empty), so that a check can look at a server a finding at a time.
+ */
+export type Visit = (path: readonly string[]) => ((value: unknown, index: number) => void) | null | undefined;
+
+/** Values smaller than this are handed to JSON.parse whole; larger objects and arrays are split. */
+const PIECE = 64 * 1024;
+
+function skipWs(buf: Buffer, i: number, end: number): number {
+  while (i < end && WS[buf[i]]) i++;
+  return i;
+}
+
+/** The end (exclusive) of the JSON value that starts at `i` (after white space). */
+function skipValue(buf: Buffer, i: number): number {
+  const c = buf[i];
+  if (c === 0x22) return skipString(buf, i);
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    for (let k = i; k < buf.length; k++) {
+      const b = buf[k];
+      if (b === 0x22) k = skipString(buf, k) - 1;
+      else if (b === 0x7b || b === 0x5b) depth++;
+      else if (b === 0x7d || b === 0x5d) {
+        depth--;
+        if (depth === 0) return k + 1;
+      }
+    }
+    throw new LayoutError(`a value that does not end, from byte ${i}`);
+  }
+  let k = i;
+  while (k < buf.length && PRIM[buf[k]]) k++;
+  if (k === i) throw new LayoutError(`${describe(c ?? 0)} where a value was expected at byte ${i}`);
+  return k;
+}
+
+function skipString(buf: Buffer, i: number): number {
+  let from = i + 1;
+  for (;;) {
+    const j = buf.indexOf(0x22, from);
+    if (j < 0) throw new LayoutError(`a string that does not end, from byte ${i}`);
+    let k = j - 1;
+    while (k > i && buf[k] === 0x5c) k--;
+    if ((j - 1 - k) % 2 === 0) return j + 1;
+    from = j + 1;
+  }
+}
+
+function expect(buf: Buffer, i: number, chars: string): number {
+  const c = buf[i];
+  if (c === undefined || !chars.includes(String.fromCharCode(c)))
+    throw new LayoutError(
+      `${c === undefined ? "the end" : describe(c)} where ${[...chars].map((x) => `'${x}'`).join(" or ")} was expected at byte ${i}`,
+    );
+  return c;
+}
+
+/**
+ * JSON.parse for a large value held in a Buffer, without ever making it one string: objects and
+ * arrays above 64 KiB are split into members and elements, each parsed on its own (a server of 10k
+ * findings never becomes a 20 MB string, which V8 would hold as two bytes per character).
+ */
+export function parsePiecewise(
+  buf: Buffer,
+  start = 0,
+  end = buf.length,
+  visit?: Visit,
+  path: readonly string[] = [],
+): unknown {
+  const s = skipWs(buf, start, end);
+  const first = buf[s];
+  if (end - s <= PIECE || (first !== 0x7b && first !== 0x5b)) return JSON.parse(buf.toString("utf8", s, end));
+  if (first === 0x5b) {
+    const out: unknown[] = [];
+    const take = visit?.(path);
+    let i = skipWs(buf, s + 1, end);
+    if (buf[i] === 0x5d) return out;
+    for (let n = 0; ; n++) {
+      const e = skipValue(buf, i);
+      const value = parsePiecewise(buf, i, e, visit, [...path, String(n)]);
+      if (take) take(value, n);
+      else out.push(value);
+      i = skipWs(buf, e, end);
+      if (expect(buf, i, ",]") === 0x5d) break;
+      i = skipWs(buf, i + 1, end);
+    }
+    if (skipWs(buf, i + 1, end) !== end) throw new LayoutError(`bytes after the value at byte ${i + 1}`);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  let i = skipWs(buf, s + 1, end);
+  if (buf[i] === 0x7d) return out;
+  for (;;) {
+    expect(buf, i, '"');
+    const ke = skipString(buf, i);
+    const key = JSON.parse(buf.toString("utf8", i, ke)) as string;
+    i = skipWs(buf, ke, end);
+    expect(buf, i, ":");
+    i = skipWs(buf, i + 1, end);
+    const ve = skipValue(buf, i);
+    // Plain assignment would let a "__proto__" key set the prototype; JSON.parse makes it a field.
+    Object.defineProperty(out, key, {
+      value: parsePiecewise(buf, i, ve, visit, [...path, key]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    i = skipWs(buf, ve, end);
+    if (expect(buf, i, ",}") === 0x7d) break;
+    i = skipWs(buf, i + 1, end);
+  }
+  if (skipWs(buf, i + 1, end) !== end) throw new LayoutError(`bytes after the value at byte ${i + 1}`);
+  return out;
+}
+
+/**
+ * The bytes of one range of the file, read into `into` when it is large enough (a reader of many
+ * servers reuses one buffer: external memory is freed late by V8, so fresh buffers would pile up).
+ */
+export async function readSpanBytes(path: string, span: Span, into?: { buf: Buffer }): Promise<Buffer> {
+  const size = span.end - span.start;
+  let buf: Buffer;
+  if (into) {
+    if (into.buf.length < size) into.buf = Buffer.allocUnsafe(size);
+    buf = into.buf.subarray(0, size);
+  } else buf = Buffer.allocUnsafe(size);
   const fh = await open(path, "r");
   try {
-    const buf = Buffer.allocUnsafe(span.end - span.start);
     let got = 0;
-    while (got < buf.length) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, span.start + got);
+    while (got < size) {
+      const { bytesRead } = await fh.read(buf, got, size - got, span.start + got);
       if (bytesRead === 0)
         throw new LayoutError(`the file changed while it was read (byte ${span.start + got})`);
       got += bytesRead;
     }
-    return buf.toString("utf8");
+    return buf;
   } finally {
     await fh.close();
   }

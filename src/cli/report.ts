@@ -2,6 +2,7 @@
 // CSV) or print it on the console again, without rescanning. The file is checked against the schema
 // first (a refused file: exit 2, the first bad field named, nothing written), then rendered one server
 // at a time through the same writers as `exhunt scan`.
+import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
 import { openResultFile } from "../outputs/result-file.js";
@@ -27,6 +28,11 @@ export function registerReport(program: Command): void {
     .option("--color", "force colour")
     .option("--no-color", "no colour")
     .action(async (file: string, o: ReportCliOptions) => {
+      // A report parses one server after another, each tens of MB, and drops it. V8 lets the old
+      // generation grow to several times the live set before it collects, so the dead servers pile up
+      // (peak RSS 304 MiB at 50k findings, 409 MiB at 200k for --html); favouring size keeps that
+      // growth small (174 MiB at 50k) at no measured cost in time. Process-wide, so set by the CLI.
+      setFlagsFromString("--optimize-for-size");
       const writers = openWriters<NodeJS.WriteStream>(
         o,
         (stream) => ({

@@ -80,11 +80,6 @@ export function chosenOutputs(
   return chosen;
 }
 
-/** @deprecated name of the check in {@link chosenOutputs}. */
-export function assertOneStdout(flags: OutputFlags): void {
-  chosenOutputs(flags);
-}
-
 /**
  * The writers of a run: the console first, then every output asked for. When one output takes stdout,
  * the console report goes whole to stderr (never cut short: it is the admin's view of the run).

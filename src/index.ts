@@ -16,11 +16,12 @@ import { VERSION } from "./version.js";
 
 export { allChecks, checkInfo } from "./detections/registry.js";
 export { type Assessment, assessBuild } from "./exposure/assess.js";
+export { EXSETUP_SOURCE, localBuild } from "./exposure/local.js";
 export { mitigationPowerShell, mitigationXml } from "./exposure/mitigations.js";
-export { type HostResult, probeTargets } from "./exposure/probe/probe.js";
-export { resolveProbeTargets } from "./exposure/probe/targets.js";
+export type { Progress } from "./hunt/engine.js";
 export { UsageError } from "./model/errors.js";
 export type { Finding, Subject } from "./model/finding.js";
+export type { EventRecord } from "./model/records.js";
 export type {
   CheckInfo,
   Coverage,
@@ -31,6 +32,7 @@ export type {
   Skipped,
   VerdictName,
 } from "./model/types.js";
+export { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "./readers/evtx/index.js";
 export { VERSION } from "./version.js";
 
 export interface ScanOptions extends EngineOptions {

@@ -4,6 +4,7 @@
 // at a time through the same writers as `exhunt scan`.
 import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
+import { checkInfo } from "../index.js";
 import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
 import { openResultFile } from "../outputs/result-file.js";
 import { exitCodeFor } from "./exit.js";
@@ -41,7 +42,7 @@ export function registerReport(program: Command): void {
         }),
         { stdout: process.stdout, stderr: process.stderr },
       );
-      const result = await openResultFile(file);
+      const result = await openResultFile(file, checkInfo);
       const meta = {
         tool: result.tool,
         startedAt: result.startedAt,

@@ -1,7 +1,6 @@
 // `exhunt scan [PATH...]`: hunt one server per PATH and report.
 import type { Command } from "commander";
-import { assessBuild } from "../exposure/assess.js";
-import { scanServers } from "../index.js";
+import { assessBuild, scanServers } from "../index.js";
 import type { ServerResult } from "../model/types.js";
 import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
 import { VERSION } from "../version.js";

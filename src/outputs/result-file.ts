@@ -5,9 +5,22 @@
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { dataPath } from "../data-path.js";
-import { checkInfo } from "../detections/registry.js";
 import { type Finding, fingerprintOf, type Subject } from "../model/finding.js";
-import { SCHEMA_VERSION, type ScanResult, type ServerResult, type Severity } from "../model/types.js";
+import {
+  type CheckInfo,
+  SCHEMA_VERSION,
+  type ScanResult,
+  type ServerResult,
+  type Severity,
+} from "../model/types.js";
+
+/**
+ * The check table a version 1 file is read with (the library's `checkInfo`): v1 findings carry no
+ * effect, so it comes from what the check means in this version. Passed in, so that no output module
+ * imports the detection registry.
+ */
+export type CheckLookup = (id: string) => CheckInfo | undefined;
+
 import { verdictConfidence } from "../verdict/judge.js";
 import { remediationPlan } from "../verdict/plan.js";
 import { serverTimeline } from "../verdict/timeline.js";
@@ -98,6 +111,7 @@ export function resultValidators(): ResultValidators {
 export function parseResult(
   text: string,
   name: string,
+  checks: CheckLookup,
   v: ResultValidators = resultValidators(),
 ): ScanResult {
   let data: unknown;
@@ -115,7 +129,7 @@ export function parseResult(
   }
   if (version === 1) {
     if (!v.v1(data)) throw new ResultFileError(`${name} (schemaVersion 1): ${firstError(v.v1.errors)}`);
-    return upgradeV1(data as V1Result);
+    return upgradeV1(data as V1Result, checks);
   }
   throw new ResultFileError(
     `${name} has schemaVersion ${JSON.stringify(version ?? null)}; this exhunt reads schemaVersion 1 and ${SCHEMA_VERSION}`,
@@ -210,8 +224,8 @@ function subjectOfV1(f: V1Finding): Subject {
 }
 
 /** One v1 finding in v2 form; its effect is what v1 meant by its check (the check table of this version). */
-export function upgradeFindingV1(f: V1Finding): Finding {
-  const info = checkInfo(f.check);
+export function upgradeFindingV1(f: V1Finding, checks: CheckLookup): Finding {
+  const info = checks(f.check);
   const subject = subjectOfV1(f);
   const rec = pick(f.evidence, "RecordId");
   return {
@@ -241,19 +255,19 @@ export function upgradeFindingV1(f: V1Finding): Finding {
  * Version 1 → 2: findings gain effect, confidence, subject, source and rule; servers gain confidence,
  * plan and timeline. The verdict and its reasons are kept exactly as the scan wrote them.
  */
-export function upgradeV1(r: V1Result): ScanResult {
+export function upgradeV1(r: V1Result, checks: CheckLookup): ScanResult {
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: r.tool,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
-    servers: r.servers.map(upgradeServerV1),
+    servers: r.servers.map((s) => upgradeServerV1(s, checks)),
   };
 }
 
 /** One version 1 server in v2 form (the verdict and reasons as written; plan and timeline added). */
-export function upgradeServerV1(s: V1Server): ServerResult {
-  const findings = s.findings.map(upgradeFindingV1);
+export function upgradeServerV1(s: V1Server, checks: CheckLookup): ServerResult {
+  const findings = s.findings.map((f) => upgradeFindingV1(f, checks));
   return {
     ...s,
     findings,
@@ -282,6 +296,7 @@ export interface OpenedResult {
  */
 export async function openResultFile(
   path: string,
+  checks: CheckLookup,
   name = path,
   v: ResultValidators = resultValidators(),
 ): Promise<OpenedResult> {
@@ -345,7 +360,7 @@ export async function openResultFile(
       for (let i = 0; i < spans.length; i++) {
         // Checked again: the file may have changed since it was opened, and a renderer trusts the schema.
         const data = await read(i);
-        yield version === 1 ? upgradeServerV1(data as V1Server) : (data as ServerResult);
+        yield version === 1 ? upgradeServerV1(data as V1Server, checks) : (data as ServerResult);
       }
     },
   };

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { writeCompromised } from "../../examples/generate.js";
+import { checkInfo } from "../../src/detections/registry.js";
 import type { ServerResult } from "../../src/model/types.js";
 import { openResultFile } from "../../src/outputs/result-file.js";
 import { runCli, tempDir } from "../helpers.js";
@@ -88,7 +89,7 @@ describe("scan outputs through the table", () => {
     const run = runCli(["scan", evidence(dir), "--workers", "0", "--json", join(dir, "r.json")]);
     assert.equal(run.status, 1, run.stderr);
     const saved = JSON.parse(readFileSync(join(dir, "r.json"), "utf8"));
-    const opened = await openResultFile(join(dir, "r.json"));
+    const opened = await openResultFile(join(dir, "r.json"), checkInfo);
     const back: ServerResult[] = [];
     for await (const s of opened.servers()) back.push(s);
     assert.deepEqual(back, saved.servers);
@@ -209,7 +210,7 @@ describe("exhunt report on a version 1 result", () => {
     const file = join(dir, "v1.json");
     const v1 = v1Result();
     writeFileSync(file, JSON.stringify(v1));
-    const opened = await openResultFile(file);
+    const opened = await openResultFile(file, checkInfo);
     assert.equal(opened.schemaVersion, 1);
     const servers: ServerResult[] = [];
     for await (const s of opened.servers()) servers.push(s);

@@ -1,10 +1,11 @@
 // The output table: writers driven one server at a time, `-` for exactly one of them, the console whole
 // on stderr then, the streaming JSON, and a saved result read back a server at a time.
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
+import { checkInfo } from "../../src/detections/registry.js";
 import type { ServerResult } from "../../src/model/types.js";
 import { consoleWriter } from "../../src/outputs/console.js";
 import { csvWriter } from "../../src/outputs/csv.js";
@@ -263,7 +264,7 @@ describe("reading a saved result a server at a time", () => {
     const servers = fleet();
     const file = join(dir, "r.json");
     await writeRun([jsonWriter(file)], META, servers);
-    const opened = await openResultFile(file);
+    const opened = await openResultFile(file, checkInfo);
     assert.equal(opened.serverCount, 3);
     assert.equal(opened.finishedAt, META.finishedAt);
     const back: ServerResult[] = [];
@@ -284,7 +285,7 @@ describe("reading a saved result a server at a time", () => {
     const file = join(dir, "bad.json");
     writeFileSync(file, JSON.stringify(r));
     assert.ok(readFileSync(file).length > 100_000, "large enough to be split");
-    await assert.rejects(openResultFile(file), (e: Error) => {
+    await assert.rejects(openResultFile(file, checkInfo), (e: Error) => {
       assert.ok(e instanceof ResultFileError);
       assert.match(e.message, /servers\.1\.findings\.150\.effect must be equal to one of the allowed values/);
       return true;
@@ -293,7 +294,7 @@ describe("reading a saved result a server at a time", () => {
     delete r.servers[1].verdict;
     writeFileSync(file, JSON.stringify(r));
     await assert.rejects(
-      openResultFile(file),
+      openResultFile(file, checkInfo),
       /servers\.1 must have required property 'verdict' \(verdict\)/,
     );
   });
@@ -356,5 +357,13 @@ describe("reading a saved result a server at a time", () => {
         (e: Error) => e instanceof LayoutError && msg.test(e.message),
       );
     }
+  });
+});
+
+describe("outputs read only the result", () => {
+  it("no file under src/outputs imports the detection registry (or any detection)", () => {
+    const dir = join(import.meta.dirname, "../../src/outputs");
+    for (const f of readdirSync(dir).filter((n) => n.endsWith(".ts")))
+      assert.doesNotMatch(readFileSync(join(dir, f), "utf8"), /from "\.\.\/detections\//, f);
   });
 });

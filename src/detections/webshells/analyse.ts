@@ -1,0 +1,336 @@
+// Behaviour analysis of server-side code, after normalisation: where request-controlled data (Request.*,
+// WebForms input controls, values derived from them, Session slots filled from them) reaches a
+// dangerous sink (eval/Execute, Assembly.Load, process start, reflection, file writes, SQL, sockets),
+// plus structural cues (a tiny page that is only server code, long encoded blobs, high entropy,
+// decryption before a load). Each signal names its rule and line and carries points; the caller decides
+// what a score means.
+import { type Normalised, normalise } from "./normalise.js";
+
+export interface Signal {
+  rule: string;
+  line: number;
+  points: number;
+  /** What was seen, in words. */
+  what: string;
+  /** For sink signals: the sink kind, and whether request data reached it. */
+  kind?: SinkKind;
+  flow?: boolean;
+}
+
+export type SinkKind =
+  | "code"
+  | "load"
+  | "process"
+  | "reflect"
+  | "write"
+  | "read"
+  | "sql"
+  | "socket"
+  | "registry";
+
+export interface Analysis {
+  norm: Normalised;
+  signals: Signal[];
+  score: number;
+  /** Sink kinds reached by request data. */
+  flows: Set<SinkKind>;
+  /** Sink kinds present at all. */
+  sinks: Set<SinkKind>;
+}
+
+interface Sink {
+  id: string;
+  kind: SinkKind;
+  re: RegExp;
+  /** Points when the sink's arguments carry request data, and when they do not. */
+  flow: number;
+  bare: number;
+  what: string;
+  /** Only counts when this also occurs in the file. */
+  needs?: RegExp;
+}
+
+const SINKS: Sink[] = [
+  { id: "eval", kind: "code", re: /(?<![.\w$#])eval\s*\(/g, flow: 10, bare: 0, what: "eval" },
+  {
+    id: "execute",
+    kind: "code",
+    re: /(?<![.\w])execute(?:global)?\b\s*\(?/g,
+    flow: 10,
+    bare: 0,
+    what: "VBScript Execute/ExecuteGlobal",
+  },
+  {
+    id: "jscript-evaluate",
+    kind: "code",
+    re: /jscriptevaluate\s*\(|vsaengine/g,
+    flow: 10,
+    bare: 4,
+    what: "JScript engine evaluate",
+  },
+  {
+    id: "compile-source",
+    kind: "code",
+    re: /compileassemblyfromsource\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "C# compiler on source text",
+  },
+  {
+    id: "assembly-load",
+    kind: "load",
+    re: /assembly\s*\.\s*load(?:from|file)?\s*\(|getmethod\s*\(\s*"load"|appdomain\s*\.\s*currentdomain\s*\.\s*load\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "Assembly.Load",
+  },
+  {
+    id: "process-start",
+    kind: "process",
+    re: /process\s*\.\s*start\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "Process.Start",
+  },
+  {
+    id: "process-info",
+    kind: "process",
+    re: /\.\s*(?:arguments|filename)\s*=(?!=)|new\s+(?:system\.diagnostics\.)?processstartinfo\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "ProcessStartInfo",
+    needs: /processstartinfo|\.startinfo\b/,
+  },
+  {
+    id: "wscript-run",
+    kind: "process",
+    re: /\.\s*(?:run|exec)\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "WScript.Shell Run/Exec",
+    needs: /wscript\.shell|shell\.application/,
+  },
+  { id: "shell-execute", kind: "process", re: /shellexecute\s*\(/g, flow: 10, bare: 3, what: "ShellExecute" },
+  {
+    id: "powershell",
+    kind: "process",
+    re: /powershell\s*\.\s*create\s*\(|runspacefactory\s*\.\s*createrunspace|\.\s*add(?:script|command)\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "PowerShell runspace",
+    needs: /system\.management\.automation/,
+  },
+  {
+    id: "invoke",
+    kind: "reflect",
+    re: /\.\s*invoke(?:member)?\s*\(|\bcreateinstance\s*\(|type\s*\.\s*gettype\s*\(|\.\s*getmethod\s*\(/g,
+    flow: 6,
+    bare: 0,
+    what: "reflection",
+  },
+  {
+    id: "file-write",
+    kind: "write",
+    re: /streamwriter\s*\(|file\s*\.\s*(?:writeall\w*|appendall\w*|create|delete|copy|move)\s*\(|\.\s*saveas\s*\(|filestream\s*\(|\.\s*savetofile\b|createtextfile\s*\(|opentextfile\s*\(|directory\s*\.\s*(?:delete|move|createdirectory)\s*\(|\.\s*deletefile\s*\(/g,
+    flow: 4,
+    bare: 0,
+    what: "file write/delete",
+  },
+  {
+    id: "file-read",
+    kind: "read",
+    re: /file\s*\.\s*(?:readall\w*|openread)\s*\(|streamreader\s*\(|response\s*\.\s*(?:writefile|transmitfile)\s*\(|directory\s*\.\s*get(?:files|directories)\s*\(|new\s+directoryinfo\s*\(/g,
+    flow: 2,
+    bare: 0,
+    what: "file read/listing",
+  },
+  {
+    id: "sql",
+    kind: "sql",
+    re: /(?:sql|oledb|odbc)command\s*\(|\.\s*commandtext\s*=(?!=)|adodb\.connection/g,
+    flow: 2,
+    bare: 0,
+    what: "SQL command",
+  },
+  {
+    id: "socket",
+    kind: "socket",
+    re: /new\s+(?:system\.net\.sockets\.)?(?:socket|tcpclient)\s*\(|\.\s*(?:begin)?connect\s*\(/g,
+    flow: 5,
+    bare: 1,
+    what: "socket connect",
+    needs: /system\.net\.sockets|\bsocket\b|tcpclient/,
+  },
+  {
+    id: "registry",
+    kind: "registry",
+    re: /registry\s*\.\s*(?:localmachine|currentuser)|registrykey|\bregwrite\b|\bregread\b/g,
+    flow: 3,
+    bare: 1,
+    what: "registry",
+  },
+];
+
+/** Request data in ASP, ASP.NET pages and handlers: Request.Form/QueryString/Item/[..]/(..)/headers/body. */
+const REQUEST =
+  /\brequest\s*(?:\.\s*(?:form|querystring|item|params|headers|cookies|inputstream|binaryread|files|servervariables|getbuffer(?:less|ed)inputstream|unvalidated|totalbytes)\b|\[|\()/;
+/** WebForms controls that carry posted input: their ids become sources. */
+const INPUT_CONTROL =
+  /<(?:asp:(?:textbox|hiddenfield|dropdownlist|listbox|fileupload)|input|textarea|select)\b[^>]*?\bid\s*=\s*["']?(\w+)/g;
+const CONTROL_PROPS = "(?:text|value|postedfile|filebytes|filecontent|innertext|selectedvalue)";
+
+const ASSIGN =
+  /(?:^|[\s;{}(,])(?:(?:var|dim|set|const|let)\s+)?(?:[\w.]+(?:<[^>\n]*>)?(?:\[\s*\])?\s+)?([a-z_]\w{0,40})\s*(?:\[[^\]\n]{0,40}\])?\s*=(?!=)\s*([^;\n]{1,400})/g;
+const VB_DIM = /\bdim\s+(\w+)\s+as\s+[\w.()]+\s*=\s*([^\n]{1,400})/g;
+const SESSION_STORE =
+  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n]{1,400})/g;
+const KEYWORDS = new Set([
+  "if",
+  "while",
+  "for",
+  "return",
+  "new",
+  "var",
+  "dim",
+  "set",
+  "string",
+  "byte",
+  "object",
+  "else",
+]);
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Which names carry request data: direct sources, then assignments from them, to a fixed point. */
+function taintOf(t: string): RegExp {
+  const controls = [...t.matchAll(INPUT_CONTROL)].map((m) => m[1]);
+  const parts = [REQUEST.source];
+  if (controls.length) parts.push(`\\b(?:${controls.map(escapeRe).join("|")})\\s*\\.\\s*${CONTROL_PROPS}\\b`);
+  const names = new Set<string>();
+  let re = new RegExp(parts.join("|"));
+  for (let round = 0; round < 4; round++) {
+    const before = names.size;
+    for (const rx of [ASSIGN, VB_DIM]) {
+      for (const m of t.matchAll(rx)) {
+        const name = m[1];
+        if (names.has(name) || KEYWORDS.has(name) || name === "request") continue;
+        if (re.test(m[2])) names.add(name);
+      }
+    }
+    let sessionTainted = false;
+    for (const m of t.matchAll(SESSION_STORE)) if (re.test(m[1])) sessionTainted = true;
+    const p = [...parts];
+    if (names.size) p.push(`\\b(?:${[...names].map(escapeRe).join("|")})\\b`);
+    if (sessionTainted) p.push(String.raw`\b(?:session|application)\s*[[(]`);
+    re = new RegExp(p.join("|"));
+    if (names.size === before && round > 0) break;
+  }
+  return re;
+}
+
+/** The rest of the statement from a sink: up to `;`, a line end or 400 characters. */
+function statementFrom(t: string, at: number): string {
+  const end = Math.min(t.length, at + 400);
+  let i = at;
+  while (i < end && t[i] !== ";" && t[i] !== "\n") i++;
+  return t.slice(at, i);
+}
+
+const HTML = /<(?:html|body|div|form|table|head|p|span|asp:\w+|ul|h[1-6])\b/;
+const PAGE_EXT = /\.(?:aspx|asp|asa|cer|cdx|shtml|stm|ascx)$/i;
+const DECRYPT =
+  /createdecryptor|transformfinalblock|rijndaelmanaged|aes\s*\.\s*create|aescryptoserviceprovider|descryptoserviceprovider/;
+const XOR_LOOP =
+  /\w\s*\[\s*\w+\s*\]\s*\^=?\s*\(?\s*(?:byte\s*\)\s*)?\w+\s*\[|\^\s*\w+\s*\[\s*\w+\s*(?:[+]\s*\d+\s*)?[%&]/;
+const SHELL_WORDS = /cmd\.exe|cmd\s*\/c|"\/c\s|powershell(?:\.exe)?\s+-|\bwhoami\b|net\s+user\b|\/bin\/sh/;
+const SESSION_ASSEMBLY =
+  /session\s*\[\s*"[^"\n]+"\s*\]\s*=\s*\(?\s*(?:system\.reflection\.)?assembly|\(\s*(?:system\.reflection\.)?assembly\s*\)\s*(?:context\.)?session\s*\[/;
+
+/** Shannon entropy of the bytes, bits per byte. */
+export function entropy(b: Buffer): number {
+  const counts = new Array<number>(256).fill(0);
+  for (const c of b) counts[c]++;
+  let h = 0;
+  for (const c of counts) {
+    if (c === 0) continue;
+    const p = c / b.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/** Analyse server-side code. `name` (file name) decides which structural cues apply. */
+export function analyse(
+  content: Buffer,
+  name: string,
+  norm: Normalised = normalise(content.toString("latin1")),
+): Analysis {
+  const t = norm.text;
+  const tainted = taintOf(t);
+  const signals: Signal[] = [];
+  const flows = new Set<SinkKind>();
+  const sinks = new Set<SinkKind>();
+  const best = new Map<SinkKind, Signal>();
+  for (const s of SINKS) {
+    if (s.needs && !s.needs.test(t)) continue;
+    for (const m of t.matchAll(s.re)) {
+      const arg = statementFrom(t, m.index);
+      const flow = tainted.test(arg.slice(m[0].length - 1));
+      const points = flow ? s.flow : s.bare;
+      sinks.add(s.kind);
+      if (flow) flows.add(s.kind);
+      const cur = best.get(s.kind);
+      if (!cur || points > cur.points)
+        best.set(s.kind, {
+          rule: `${flow ? "flow" : "sink"}-${s.id}`,
+          line: norm.lineAt(m.index),
+          points,
+          what: flow ? `request data reaches ${s.what}` : `${s.what} (no request data in its arguments)`,
+          kind: s.kind,
+          flow,
+        });
+      if (flow && points === s.flow) break;
+    }
+  }
+  for (const sig of best.values()) if (sig.points > 0) signals.push(sig);
+  const found = (re: RegExp) => {
+    const m = re.exec(t);
+    return m ? norm.lineAt(m.index) : null;
+  };
+  const sinkScore = signals.reduce((n, s) => n + s.points, 0);
+  const strongSink = sinks.has("load") || sinks.has("code") || sinks.has("reflect");
+  const cue = (rule: string, line: number | null, points: number, what: string) => {
+    if (line !== null) signals.push({ rule, line, points, what });
+  };
+  if (strongSink) {
+    cue("decrypt-then-run", found(DECRYPT), 3, "decrypts data next to a load/eval/reflection sink");
+    cue("xor-then-run", found(XOR_LOOP), 2, "XOR-decodes data next to a load/eval/reflection sink");
+  }
+  cue(
+    "session-stored-assembly",
+    found(SESSION_ASSEMBLY),
+    4,
+    "keeps a loaded assembly in Session (memory-resident payload)",
+  );
+  if (sinks.has("process"))
+    cue("shell-command-words", found(SHELL_WORDS), 2, "command-shell words (cmd.exe /c, whoami, ...)");
+  if (norm.embeddedPe !== null)
+    cue("embedded-executable", norm.embeddedPe, 6, "an encoded literal decodes to a Windows executable (MZ)");
+  if (norm.longestBlob >= 2000)
+    cue(
+      "long-encoded-blob",
+      found(/["'][a-z0-9+/=]{2000}/) ?? 1,
+      3,
+      `encoded literal of ${norm.longestBlob} characters`,
+    );
+  if (sinkScore >= 3 && PAGE_EXT.test(name) && content.length <= 3000 && !HTML.test(t))
+    cue("tiny-code-page", 1, 2, `a ${content.length}-byte page that is only server code (no HTML)`);
+  if (content.length >= 1024 && sinkScore >= 3) {
+    const h = entropy(content);
+    if (h > 5.7) cue("high-entropy", 1, 2, `entropy ${h.toFixed(2)} bits/byte`);
+  }
+  const score = signals.reduce((n, s) => n + s.points, 0);
+  return { norm, signals, score, flows, sinks };
+}

@@ -1,0 +1,202 @@
+// Undo the obfuscations web shells use to hide their keywords from string scanners, before any rule
+// looks at the code: HTML entities, \x/\u escapes, char-code arrays (String.fromCharCode, Chr/ChrW,
+// (char)n, new char[]{...}), string concatenation ("ev"+"al", "ev" & "al"), reversed strings
+// (StrReverse, .reverse().join, reversed literals of sink words) and Base64/hex literals. The result
+// keeps the file's lines, so every rule can name the line it matched; text decoded out of a literal is
+// kept as an extra layer that points back at the literal's line.
+
+/** Lower-case normalised code. `lines[i]` is line i+1 of the file. */
+export interface Normalised {
+  lines: string[];
+  /** Text decoded out of Base64/hex/reversed literals, each pointing at the line of its literal. */
+  layers: Layer[];
+  /** `lines` joined by "\n", then each layer's text on its own line: what whole-file rules search. */
+  text: string;
+  /** 1-based line of the original file for an offset in `text`. */
+  lineAt(offset: number): number;
+  /** Longest Base64 or hex literal seen (characters), for the "long encoded blob" cue. */
+  longestBlob: number;
+  /** A literal decoded to a Windows executable (MZ header). */
+  embeddedPe: number | null;
+}
+
+export interface Layer {
+  line: number;
+  how: "base64" | "hex" | "reversed";
+  text: string;
+}
+
+const NAMED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'", nbsp: " " };
+
+/** `&#101;`, `&#x65;`, `&lt;`: what a browser or XML parser would read. */
+export function decodeEntities(s: string): string {
+  if (!s.includes("&")) return s;
+  return s.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|lt|gt|amp|quot|apos|nbsp);?/gi, (m, e: string) => {
+    const k = e.toLowerCase();
+    if (k[0] !== "#") return NAMED[k] ?? m;
+    const n = k[1] === "x" ? Number.parseInt(k.slice(2), 16) : Number.parseInt(k.slice(1), 10);
+    return n > 0 && n < 0x110000 ? String.fromCodePoint(n) : m;
+  });
+}
+
+/** `\x65`, `\u0065`, `\u{65}` (JScript, C#) and `%u0065` (JScript's unescape): the character. */
+export function decodeEscapes(s: string): string {
+  if (!s.includes("\\") && !s.includes("%u")) return s;
+  return s.replace(/\\x([0-9a-f]{2})|\\u\{([0-9a-f]{1,6})\}|[\\%]u([0-9a-f]{4})/gi, (m, x, b, u) => {
+    const n = Number.parseInt(x ?? b ?? u, 16);
+    // A quote or backslash decoded inside a literal would end it: keep those escaped.
+    if (n === 0x22 || n === 0x27 || n === 0x5c || n > 0x10ffff) return m;
+    return String.fromCodePoint(n);
+  });
+}
+
+const NUM = String.raw`(?:0x[0-9a-f]{1,6}|\d{1,7})`;
+const num = (s: string) => (s.toLowerCase().startsWith("0x") ? Number.parseInt(s, 16) : Number(s));
+const charOf = (n: number) =>
+  n > 0 && n < 0x110000 && n !== 0x22 && n !== 0x5c ? String.fromCodePoint(n) : "";
+const FROM_CHAR_CODE = new RegExp(
+  String.raw`string\s*\.\s*fromcharcode\s*\(\s*(${NUM}(?:\s*,\s*${NUM})*)\s*\)`,
+  "gi",
+);
+const CHR = new RegExp(String.raw`\b(?:chrw?|chrb|convert\s*\.\s*tochar|char)\s*\(\s*(${NUM})\s*\)`, "gi");
+const CAST = new RegExp(String.raw`\(\s*char\s*\)\s*\(?\s*(${NUM})\s*\)?`, "gi");
+const CHAR_ARRAY =
+  /new\s+(?:string\s*\(\s*new\s+)?char\s*\[\s*\d*\s*\]\s*\{((?:\s*'(?:[^'\\]|\\.)'\s*,?)+)\}\s*\)?/gi;
+/** Adjacent string literals joined by + (C#, JScript, VBScript) or & (VBScript). */
+const CONCAT = /"([^"\n]*)"\s*[+&]\s*"([^"\n]*)"/g;
+const CONCAT_SINGLE = /'([^'\n]*)'\s*\+\s*'([^'\n]*)'/g;
+const STR_REVERSE = /strreverse\s*\(\s*"((?:[^"\n]|"")*)"\s*\)/gi;
+const JS_REVERSE =
+  /(["'])([^"'\n]*)\1\s*\.\s*split\s*\(\s*(["'])\3\s*\)\s*\.\s*reverse\s*\(\s*\)\s*\.\s*join\s*\(\s*(["'])\4\s*\)/gi;
+const CS_REVERSE = /"([^"\n]*)"\s*\.\s*reverse\s*\(\s*\)(?:\s*\.\s*toarray\s*\(\s*\))?/gi;
+const INLINE_COMMENT = /\/\*[^\n]*?\*\//g;
+
+/** Apply a global replacement until nothing changes ("a"+"b"+"c" needs two passes), at most 32 times. */
+function untilStable(s: string, re: RegExp, by: string): string {
+  let cur = s;
+  for (let i = 0; i < 32; i++) {
+    const next = cur.replace(re, by);
+    if (next === cur) break;
+    cur = next;
+  }
+  return cur;
+}
+
+/** Code-level folding on one line: char codes to literals, literals joined, reversals undone. */
+export function foldLine(line: string): string {
+  let s = line;
+  if (s.includes("/*")) s = s.replace(INLINE_COMMENT, "");
+  const l = s.toLowerCase();
+  if (l.includes("fromcharcode"))
+    s = s.replace(
+      FROM_CHAR_CODE,
+      (_m, list: string) =>
+        `"${list
+          .split(",")
+          .map((n) => charOf(num(n.trim())))
+          .join("")}"`,
+    );
+  if (l.includes("chr") || l.includes("char"))
+    s = s
+      .replace(CHR, (_m, n: string) => `"${charOf(num(n))}"`)
+      .replace(CAST, (_m, n: string) => `"${charOf(num(n))}"`)
+      .replace(CHAR_ARRAY, (_m, list: string) => {
+        const chars = [...list.matchAll(/'((?:[^'\\]|\\.))'/g)].map((c) => c[1]);
+        return `"${chars.join("")}"`;
+      });
+  if (l.includes("reverse")) {
+    const rev = (t: string) => [...t].reverse().join("");
+    s = s
+      .replace(STR_REVERSE, (_m, t: string) => `"${rev(t)}"`)
+      .replace(JS_REVERSE, (_m, _q, t: string) => `"${rev(t)}"`)
+      .replace(CS_REVERSE, (_m, t: string) => `"${rev(t)}"`);
+  }
+  if (s.includes('"')) s = untilStable(s, CONCAT, '"$1$2"');
+  if (s.includes("'")) s = untilStable(s, CONCAT_SINGLE, "'$1$2'");
+  return s;
+}
+
+/** Words whose reversal inside a literal means the code reverses it back at run time. */
+const REVERSED_WORDS = ["lave", "efasnu", "tseuqer", "etucexe", "daol", "exe.dmc", "llehs.tpircsw", "tratss"];
+
+const B64 = /["']([A-Za-z0-9+/]{24,}={0,2})["']/g;
+const HEX = /["']((?:[0-9a-fA-F]{2}){16,})["']/g;
+const DATA_URI = /data:[\w/+.-]{1,60};base64,$/i;
+
+function printableShare(b: Buffer): number {
+  let p = 0;
+  for (const c of b) if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09) p++;
+  return b.length ? p / b.length : 0;
+}
+
+/** Decoded text of an encoded literal when it reads as text (or an executable), else null. */
+function decodeBlob(bytes: Buffer): { text: string; pe: boolean } | null {
+  if (bytes.length >= 2 && bytes[0] === 0x4d && bytes[1] === 0x5a) return { text: "", pe: true };
+  // UTF-16LE text (PowerShell -EncodedCommand, .NET Unicode.GetString): every other byte zero.
+  if (bytes.length >= 8 && bytes[1] === 0 && bytes[3] === 0) {
+    const t = bytes.toString("utf16le");
+    if (printableShare(Buffer.from(t, "latin1")) > 0.9) return { text: t, pe: false };
+  }
+  return printableShare(bytes) > 0.9 ? { text: bytes.toString("latin1"), pe: false } : null;
+}
+
+/** Normalise a file's text (Latin-1, one byte one char). `depth` bounds nested decoding. */
+export function normalise(source: string, depth = 2): Normalised {
+  const raw = source.split("\n");
+  const lines: string[] = new Array(raw.length);
+  const layers: Layer[] = [];
+  let longestBlob = 0;
+  let embeddedPe: number | null = null;
+  const mayEscape = source.includes("\\") || source.includes("%u");
+  const mayEntity = source.includes("&");
+  for (let i = 0; i < raw.length; i++) {
+    let s = raw[i];
+    if (mayEntity) s = decodeEntities(s);
+    if (mayEscape) s = decodeEscapes(s);
+    s = foldLine(s);
+    if (s.length >= 26) {
+      for (const re of [B64, HEX]) {
+        for (const m of s.matchAll(re)) {
+          const lit = m[1];
+          if (re === B64 && DATA_URI.test(s.slice(0, m.index + 1))) continue;
+          longestBlob = Math.max(longestBlob, lit.length);
+          const bytes = Buffer.from(lit, re === B64 ? "base64" : "hex");
+          const d = decodeBlob(bytes);
+          if (!d) continue;
+          if (d.pe) embeddedPe ??= i + 1;
+          else if (depth > 0) {
+            const inner = normalise(d.text, depth - 1);
+            layers.push({ line: i + 1, how: re === B64 ? "base64" : "hex", text: inner.lines.join(" ") });
+            for (const l of inner.layers) layers.push({ ...l, line: i + 1 });
+            if (inner.embeddedPe !== null) embeddedPe ??= i + 1;
+          }
+        }
+      }
+    }
+    const low = s.toLowerCase();
+    for (const m of low.matchAll(/"([^"\n]{4,200})"/g)) {
+      if (REVERSED_WORDS.some((w) => m[1].includes(w)))
+        layers.push({ line: i + 1, how: "reversed", text: [...m[1]].reverse().join("") });
+    }
+    lines[i] = low;
+  }
+  const parts = [...lines, ...layers.map((l) => l.text.toLowerCase())];
+  const text = parts.join("\n");
+  // Start offset of every part, for offset -> line.
+  const starts: number[] = new Array(parts.length);
+  for (let i = 0, o = 0; i < parts.length; i++) {
+    starts[i] = o;
+    o += parts[i].length + 1;
+  }
+  const lineAt = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo < lines.length ? lo + 1 : layers[lo - lines.length].line;
+  };
+  return { lines, layers, text, lineAt, longestBlob, embeddedPe };
+}

@@ -110,6 +110,23 @@ const SINKS: Sink[] = [
     what: "WScript.Shell Run/Exec",
     needs: /wscript\.shell|shell\.application/,
   },
+  {
+    id: "process-stdin",
+    kind: "process",
+    re: /\.\s*standardinput\s*\.\s*write(?:line)?\s*\(/g,
+    flow: 10,
+    bare: 0,
+    what: "write to a started process's standard input",
+  },
+  {
+    id: "script-control",
+    kind: "code",
+    re: /\.\s*(?:executestatement|addcode|eval)\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "MSScriptControl statement/eval",
+    needs: /scriptcontrol/,
+  },
   { id: "shell-execute", kind: "process", re: /shellexecute\s*\(/g, flow: 10, bare: 3, what: "ShellExecute" },
   {
     id: "powershell",
@@ -183,7 +200,15 @@ const ASSIGN =
   /(?:^|[\s;{}(,])(?:(?:var|dim|set|const|let)\s+)?(?:[\w.]+(?:<[^>\n]*>)?(?:\[\s*\])?\s+)?([a-z_]\w{0,40})\s*(?:\[[^\]\n]{0,40}\])?\s*=(?!=)\s*([^;\n]{1,400})/g;
 const VB_DIM = /\bdim\s+(\w+)\s+as\s+[\w.()]+\s*=\s*([^\n]{1,400})/g;
 const SESSION_STORE =
-  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n]{1,400})/g;
+  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\(\s*"[^"\n]{1,40}"\s*\)\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n:]{1,400})/g;
+/** `stream.Read(buffer, ...)` fills `buffer` from the request body. */
+const READ_INTO =
+  /\brequest\s*\.\s*(?:inputstream|getbufferlessinputstream\s*\(\s*\))\s*\.\s*read\s*\(\s*([a-z_]\w*)/g;
+/** A socket kept across requests (Session/Application): the shape of every HTTP tunnel. */
+const SOCKET_VAR = /([a-z_]\w*)\s*=\s*new\s+(?:system\.net\.sockets\.)?(?:socket|tcpclient)\s*\(/g;
+/** Function definitions (C#, JScript, VB) with their parameter lists. */
+const FUNCTION_DEF =
+  /\b(?:function|sub|void|string|object|byte\s*\[\s*\]|bool|int|public|private|protected|static)\s+([a-z_]\w*)\s*\(([^()\n]{0,200})\)/g;
 const KEYWORDS = new Set([
   "if",
   "while",
@@ -210,8 +235,27 @@ function taintOf(t: string): RegExp {
   if (controls.length) parts.push(`\\b(?:${controls.map(escapeRe).join("|")})\\s*\\.\\s*${CONTROL_PROPS}\\b`);
   const names = new Set<string>();
   let re = new RegExp(parts.join("|"));
+  const functions = [...t.matchAll(FUNCTION_DEF)].map((m) => ({
+    name: m[1],
+    params: m[2]
+      .split(",")
+      .map((p) => /([a-z_]\w*)\s*(?:as\s+[\w.]+\s*)?$/.exec(p.trim())?.[1])
+      .filter((p): p is string => !!p && !KEYWORDS.has(p)),
+  }));
   for (let round = 0; round < 4; round++) {
     const before = names.size;
+    for (const m of t.matchAll(READ_INTO)) names.add(m[1]);
+    // A function called with request data: its parameters carry it (one level per round).
+    for (const f of functions) {
+      if (f.params.length === 0 || f.params.every((p) => names.has(p))) continue;
+      const call = new RegExp(`(?<![\\w])${escapeRe(f.name)}\\s*\\(([^;\\n]{0,300})`, "g");
+      for (const c of t.matchAll(call)) {
+        if (c.index !== undefined && /^\s*\(/.test(t.slice(c.index + f.name.length)) && re.test(c[1])) {
+          for (const p of f.params) names.add(p);
+          break;
+        }
+      }
+    }
     for (const rx of [ASSIGN, VB_DIM]) {
       for (const m of t.matchAll(rx)) {
         const name = m[1];
@@ -238,6 +282,13 @@ function statementFrom(t: string, at: number): string {
   return t.slice(at, i);
 }
 
+const CODE_OF_ENCODED =
+  /(?<![.\w])(?:eval|execute(?:global)?|executestatement)\b\s*\(?\s*\w+\s*\(\s*"(?=[^"\n]{16,}")(?![a-z ,.!?']*")[^"\n]*"/;
+/** What a writer object writes (not Response.Write), and the content argument of File.WriteAll*. */
+const WRITE_CONTENT =
+  /(?<!response)\s*\.\s*write(?:line)?\s*\(([^;\n]{0,300})|writeall\w*\s*\([^,\n]{1,200},([^;\n]{0,300})/g;
+const ENCODED_SCRIPT = /language\s*=\s*["']?\s*(?:vb|j)script\.encode|<%\s*#@~\^/;
+const HANDLER_EXT = /\.(?:ashx|asmx)$/i;
 const HTML = /<(?:html|body|div|form|table|head|p|span|asp:\w+|ul|h[1-6])\b/;
 const PAGE_EXT = /\.(?:aspx|asp|asa|cer|cdx|shtml|stm|ascx)$/i;
 const DECRYPT =
@@ -325,8 +376,50 @@ export function analyse(
       3,
       `encoded literal of ${norm.longestBlob} characters`,
     );
+  // Code run from a literal that only a decoder makes readable: eval(fn("%167%184...")).
+  const encodedRun = CODE_OF_ENCODED.exec(t);
+  if (encodedRun)
+    cue("run-decoded-literal", norm.lineAt(encodedRun.index), 8, "eval/Execute of a decoded literal");
+  const hidden = norm.layers.find((l) => REQUEST.test(l.text));
+  if (hidden)
+    cue("hidden-request-access", hidden.line, 6, `request access hidden in a ${hidden.how} literal`);
+  if (flows.has("write")) {
+    const content = [...t.matchAll(WRITE_CONTENT)].find((m) => tainted.test(m[1]));
+    if (content)
+      cue(
+        "request-chooses-file-content",
+        norm.lineAt(content.index),
+        6,
+        "the request chooses a file and what is written to it",
+      );
+  }
+  const sockets = [...t.matchAll(SOCKET_VAR)].map((m) => m[1]);
+  if (sockets.length) {
+    const kept = new RegExp(
+      String.raw`\b(?:session|application)\s*(?:\[[^\]\n]{1,40}\]\s*=\s*|\.\s*add\s*\([^,\n]{1,40},\s*)(?:${sockets.map(escapeRe).join("|")})\b`,
+    ).exec(t);
+    if (kept)
+      cue(
+        "socket-in-session",
+        norm.lineAt(kept.index),
+        4,
+        "keeps an open socket in Session/Application between requests",
+      );
+  }
+  const encoded = ENCODED_SCRIPT.exec(t);
+  if (encoded)
+    cue(
+      "script-encoder",
+      norm.lineAt(encoded.index),
+      6,
+      "server script hidden with the Script Encoder (#@~^)",
+    );
+  const pageOnly = !HTML.test(t) && (PAGE_EXT.test(name) || HANDLER_EXT.test(name));
   if (sinkScore >= 3 && PAGE_EXT.test(name) && content.length <= 3000 && !HTML.test(t))
     cue("tiny-code-page", 1, 2, `a ${content.length}-byte page that is only server code (no HTML)`);
+  const acting = [...flows].some((k) => k !== "read" && k !== "sql" && k !== "registry");
+  if ((acting || hidden || encodedRun) && pageOnly && content.length <= 400)
+    cue("one-liner", 1, 4, `a ${content.length}-byte one-liner`);
   if (content.length >= 1024 && sinkScore >= 3) {
     const h = entropy(content);
     if (h > 5.7) cue("high-entropy", 1, 2, `entropy ${h.toFixed(2)} bits/byte`);

@@ -53,6 +53,14 @@ export const FAMILIES: Family[] = [
     },
     rules: [
       { id: "chopper-eval-unsafe", all: [/(?<![.\w])eval\s*\([^\n]{0,300}?["']unsafe["']/, REQ] },
+      // The "unsafe" flag as eval's second argument is the family's signature even when the request
+      // access itself is hidden (decoded at run time, passed in through a wrapper function).
+      // JScript.NET's eval takes a second argument only for its security flag.
+      {
+        id: "chopper-jscript-eval-flag-argument",
+        all: [/(?<![.\w])eval\s*\(\s*\w+\s*,\s*\w+\s*\)/, /language\s*=\s*["']?\s*jscript\b/],
+      },
+      { id: "chopper-eval-unsafe-flag", all: [/(?<![.\w])eval\s*\([^\n]{0,300}?,\s*["']unsafe["']\s*\)/] },
       {
         id: "chopper-eval-base64-request",
         all: [/(?<![.\w])eval\s*\([^\n]{0,120}frombase64string\s*\(\s*(?:\w+\.)*request\b/],
@@ -201,7 +209,8 @@ export const FAMILIES: Family[] = [
       { id: "regeorg-x-headers", all: [SOCKET, /x-cmd|x-target|x-status/] },
       {
         id: "tunnel-session-socket",
-        all: [SOCKET, /(?:session|application)\s*(?:\[[^\]\n]{1,40}\]\s*=|\.\s*add\s*\()[^;\n]{0,60}sock/],
+        all: [SOCKET],
+        test: (a) => a.signals.some((x) => x.rule === "socket-in-session"),
       },
       { id: "tunnel-request-connect", all: [SOCKET], flow: ["socket"] },
     ],

@@ -50,8 +50,14 @@ export function decodeEscapes(s: string): string {
   });
 }
 
-const NUM = String.raw`(?:0x[0-9a-f]{1,6}|\d{1,7})`;
-const num = (s: string) => (s.toLowerCase().startsWith("0x") ? Number.parseInt(s, 16) : Number(s));
+/** A number literal: decimal, C/JScript hex (0x65), VBScript hex (&H65) and octal (&O145, &0145). */
+const NUM = String.raw`(?:0x[0-9a-f]{1,6}|&h[0-9a-f]{1,6}|&o?[0-7]{1,8}|\d{1,7})`;
+function num(s: string): number {
+  const l = s.toLowerCase();
+  if (l.startsWith("0x") || l.startsWith("&h")) return Number.parseInt(l.slice(2), 16);
+  if (l.startsWith("&")) return Number.parseInt(l.replace(/^&o?/, ""), 8);
+  return Number(l);
+}
 const charOf = (n: number) =>
   n > 0 && n < 0x110000 && n !== 0x22 && n !== 0x5c ? String.fromCodePoint(n) : "";
 const FROM_CHAR_CODE = new RegExp(
@@ -119,7 +125,7 @@ export function foldLine(line: string): string {
 /** Words whose reversal inside a literal means the code reverses it back at run time. */
 const REVERSED_WORDS = ["lave", "efasnu", "tseuqer", "etucexe", "daol", "exe.dmc", "llehs.tpircsw", "tratss"];
 
-const B64 = /["']([A-Za-z0-9+/]{24,}={0,2})["']/g;
+const B64 = /["']([A-Za-z0-9+/]{16,}={0,2})["']/g;
 const HEX = /["']((?:[0-9a-fA-F]{2}){16,})["']/g;
 const DATA_URI = /data:[\w/+.-]{1,60};base64,$/i;
 
@@ -140,20 +146,86 @@ function decodeBlob(bytes: Buffer): { text: string; pe: boolean } | null {
   return printableShare(bytes) > 0.9 ? { text: bytes.toString("latin1"), pe: false } : null;
 }
 
+/**
+ * Typographic quotes as ASCII: UTF-8 “ ” ‘ ’ and their GBK forms, seen through Latin-1 (one byte one
+ * char), as copies pasted from web pages carry them.
+ */
+function asciiQuotes(s: string): string {
+  if (!/[\u00e2\u00a1]/.test(s)) return s;
+  return s
+    .replace(/\u00e2\u0080[\u009c\u009d]|\u00a1[\u00b0\u00b1]/g, '"')
+    .replace(/\u00e2\u0080[\u0098\u0099]|\u00a1[\u00ae\u00af]/g, "'");
+}
+
+/** Short block comments (also over line ends) removed, keeping the line count: `ev/*x*\/al` splits no token. */
+function dropShortComments(s: string): string {
+  if (!s.includes("/*")) return s;
+  // Not across quotes: `"/*/"` in a string literal opens no comment.
+  return s.replace(/\/\*[^"']{0,200}?\*\//g, (c, at: number) => {
+    const lineStart = s.lastIndexOf("\n", at) + 1;
+    const quotes = s.slice(lineStart, at).split('"').length - 1;
+    return quotes % 2 === 1 ? c : "\n".repeat(c.split("\n").length - 1);
+  });
+}
+
+/**
+ * Constant propagation for strings: a name assigned a literal exactly once (`var q = "u";`,
+ * `string k = "..."`, `Dim a : a = "..."`) is replaced by the literal where it is read, so
+ * `var a = q + "ns" + w` folds to "unsafe". Names assigned more than once are left alone.
+ */
+function propagateConstants(lines: string[]): string[] {
+  const assign =
+    /(?:^|[\s;{(])(?:(?:var|dim|const|string|let)\s+)?([a-z_]\w{0,30})\s*=\s*("[^"\n]{0,64}"|'[^'\n]{0,64}')\s*(?:;|$|\s)/gi;
+  const any = /(?:^|[\s;{(,])([a-z_]\w{0,30})\s*(?:\+|-|\*|\/|&)?=(?!=)/gi;
+  const lit = new Map<string, string>();
+  const count = new Map<string, number>();
+  for (const l of lines) {
+    for (const m of l.matchAll(any)) count.set(m[1].toLowerCase(), (count.get(m[1].toLowerCase()) ?? 0) + 1);
+    for (const m of l.matchAll(assign)) lit.set(m[1].toLowerCase(), m[2]);
+  }
+  const names = [...lit.keys()].filter((n) => count.get(n) === 1 && n.length > 0);
+  if (names.length === 0 || names.length > 200) return lines;
+  let changed = false;
+  const use = new RegExp(
+    `(?<![.\\w"'])(${names.map((n) => n.replace(/[$]/g, "\\$&")).join("|")})\\b(?!\\s*(?:=(?!=)|\\())`,
+    "gi",
+  );
+  const out = lines.map((l) => {
+    if (!use.test(l)) return l;
+    use.lastIndex = 0;
+    const replaced = l.replace(use, (m, n: string) => {
+      const v = lit.get(n.toLowerCase());
+      return v ? `"${v.slice(1, -1)}"` : m;
+    });
+    if (replaced !== l) changed = true;
+    return foldLine(replaced);
+  });
+  return changed ? out : lines;
+}
+
+/** Entities, escapes and code-level folding of one line. */
+function foldEarly(line: string): string {
+  let s = line;
+  if (s.includes("&")) s = decodeEntities(s);
+  if (s.includes("\\") || s.includes("%u")) s = decodeEscapes(s);
+  return foldLine(s);
+}
+
 /** Normalise a file's text (Latin-1, one byte one char). `depth` bounds nested decoding. */
 export function normalise(source: string, depth = 2): Normalised {
-  const raw = source.split("\n");
+  let raw = dropShortComments(asciiQuotes(source)).split("\n").map(foldEarly);
+  // Each round folds the literals the previous one produced (q + "ns" + w, then a = "unsafe").
+  for (let round = 0; round < 3; round++) {
+    const next = propagateConstants(raw);
+    if (next === raw) break;
+    raw = next;
+  }
   const lines: string[] = new Array(raw.length);
   const layers: Layer[] = [];
   let longestBlob = 0;
   let embeddedPe: number | null = null;
-  const mayEscape = source.includes("\\") || source.includes("%u");
-  const mayEntity = source.includes("&");
   for (let i = 0; i < raw.length; i++) {
-    let s = raw[i];
-    if (mayEntity) s = decodeEntities(s);
-    if (mayEscape) s = decodeEscapes(s);
-    s = foldLine(s);
+    const s = raw[i];
     if (s.length >= 26) {
       for (const re of [B64, HEX]) {
         for (const m of s.matchAll(re)) {

@@ -1,7 +1,8 @@
 // Measures the web-shell content rules on two folders you assemble yourself (never inside this
 // repository): one of web shells, one of benign pages of real ASP.NET applications. Every file is
-// judged as if it lay outside every Exchange and IIS folder (D:\data\...), so only content decides
-// (no placement, no IOC hashes). Prints detection rate, false positives, and every miss and false
+// judged as if it lay in an ordinary IIS site outside every Exchange folder (C:\inetpub\evalsite\...,
+// so code-behind files are judged as they would be in a web root), and only content decides (no
+// Exchange placement, no IOC hashes). Prints detection rate, false positives, and every miss and false
 // positive with the rule that fired, so a change can be measured rather than tuned.
 // Usage: npx tsx scripts/webshell-eval.ts --shells DIR --benign DIR [--json FILE] [--quiet]
 import { createHash } from "node:crypto";
@@ -14,6 +15,8 @@ import { webFolderOf } from "../src/detections/webfolders.js";
 const CONTENT_ONLY = detections.filter(
   (d): d is ContentDetection => d.type === "content" && !d.id.startsWith("ioc-") && d.id !== "yara",
 );
+
+const SITE = "C:\\inetpub\\evalsite\\";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -33,7 +36,7 @@ function walk(dir: string): string[] {
 
 function sweptOf(abs: string, root: string): SweptFile {
   const content = readFileSync(abs);
-  const winPath = `D:\\data\\${relative(root, abs).replaceAll("/", "\\")}`;
+  const winPath = `${SITE}${relative(root, abs).replaceAll("/", "\\")}`;
   let lower: string | null = null;
   return {
     path: relative(root, abs),

@@ -48,12 +48,15 @@ interface Sink {
   what: string;
   /** Only counts when this also occurs in the file. */
   needs?: RegExp;
+  /** Literals one of which the sink's pattern contains: a cheap test before the regex runs. */
+  lits: string[];
 }
 
 const SINKS: Sink[] = [
-  { id: "eval", kind: "code", re: /(?<![.\w$#])eval\s*\(/g, flow: 10, bare: 0, what: "eval" },
+  { id: "eval", lits: ["eval"], kind: "code", re: /(?<![.\w$#])eval\s*\(/g, flow: 10, bare: 0, what: "eval" },
   {
     id: "execute",
+    lits: ["execute"],
     kind: "code",
     re: /(?<![.\w])execute(?:global)?\b\s*\(?/g,
     flow: 10,
@@ -62,6 +65,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "jscript-evaluate",
+    lits: ["jscriptevaluate", "vsaengine"],
     kind: "code",
     re: /jscriptevaluate\s*\(|vsaengine/g,
     flow: 10,
@@ -70,6 +74,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "compile-source",
+    lits: ["compileassembly"],
     kind: "code",
     re: /compileassemblyfromsource\s*\(/g,
     flow: 10,
@@ -78,6 +83,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "assembly-load",
+    lits: ["load"],
     kind: "load",
     re: /assembly\s*\.\s*load(?:from|file)?\s*\(|getmethod\s*\(\s*"load"|appdomain\s*\.\s*currentdomain\s*\.\s*load\s*\(/g,
     flow: 10,
@@ -86,6 +92,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "process-start",
+    lits: ["start"],
     kind: "process",
     re: /process\s*\.\s*start\s*\(/g,
     flow: 10,
@@ -94,6 +101,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "process-info",
+    lits: ["startinfo", "processstartinfo"],
     kind: "process",
     re: /\.\s*(?:arguments|filename)\s*=(?!=)|new\s+(?:system\.diagnostics\.)?processstartinfo\s*\(/g,
     flow: 10,
@@ -103,6 +111,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "wscript-run",
+    lits: ["shell"],
     kind: "process",
     re: /\.\s*(?:run|exec)\s*\(/g,
     flow: 10,
@@ -112,6 +121,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "process-stdin",
+    lits: ["standardinput"],
     kind: "process",
     re: /\.\s*standardinput\s*\.\s*write(?:line)?\s*\(/g,
     flow: 10,
@@ -120,6 +130,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "script-control",
+    lits: ["scriptcontrol"],
     kind: "code",
     re: /\.\s*(?:executestatement|addcode|eval)\s*\(/g,
     flow: 10,
@@ -127,9 +138,18 @@ const SINKS: Sink[] = [
     what: "MSScriptControl statement/eval",
     needs: /scriptcontrol/,
   },
-  { id: "shell-execute", kind: "process", re: /shellexecute\s*\(/g, flow: 10, bare: 3, what: "ShellExecute" },
+  {
+    id: "shell-execute",
+    lits: ["shellexecute"],
+    kind: "process",
+    re: /shellexecute\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "ShellExecute",
+  },
   {
     id: "powershell",
+    lits: ["automation"],
     kind: "process",
     re: /powershell\s*\.\s*create\s*\(|runspacefactory\s*\.\s*createrunspace|\.\s*add(?:script|command)\s*\(/g,
     flow: 10,
@@ -139,6 +159,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "invoke",
+    lits: ["invoke", "createinstance", "gettype", "getmethod"],
     kind: "reflect",
     re: /\.\s*invoke(?:member)?\s*\(|\bcreateinstance\s*\(|type\s*\.\s*gettype\s*\(|\.\s*getmethod\s*\(/g,
     flow: 6,
@@ -147,6 +168,16 @@ const SINKS: Sink[] = [
   },
   {
     id: "file-write",
+    lits: [
+      "streamwriter",
+      "file",
+      "saveas",
+      "savetofile",
+      "createtextfile",
+      "opentextfile",
+      "directory",
+      "deletefile",
+    ],
     kind: "write",
     re: /streamwriter\s*\(|file\s*\.\s*(?:writeall\w*|appendall\w*|create|delete|copy|move)\s*\(|\.\s*saveas\s*\(|filestream\s*\(|\.\s*savetofile\b|createtextfile\s*\(|opentextfile\s*\(|directory\s*\.\s*(?:delete|move|createdirectory)\s*\(|\.\s*deletefile\s*\(/g,
     flow: 4,
@@ -155,6 +186,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "file-read",
+    lits: ["file", "streamreader", "directory"],
     kind: "read",
     re: /file\s*\.\s*(?:readall\w*|openread)\s*\(|streamreader\s*\(|response\s*\.\s*(?:writefile|transmitfile)\s*\(|directory\s*\.\s*get(?:files|directories)\s*\(|new\s+directoryinfo\s*\(/g,
     flow: 2,
@@ -163,6 +195,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "sql",
+    lits: ["command", "adodb"],
     kind: "sql",
     re: /(?:sql|oledb|odbc)command\s*\(|\.\s*commandtext\s*=(?!=)|adodb\.connection/g,
     flow: 2,
@@ -171,6 +204,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "socket",
+    lits: ["socket", "tcpclient"],
     kind: "socket",
     re: /new\s+(?:system\.net\.sockets\.)?(?:socket|tcpclient)\s*\(|\.\s*(?:begin)?connect\s*\(/g,
     flow: 5,
@@ -180,6 +214,7 @@ const SINKS: Sink[] = [
   },
   {
     id: "registry",
+    lits: ["registry", "reg"],
     kind: "registry",
     re: /registry\s*\.\s*(?:localmachine|currentuser)|registrykey|\bregwrite\b|\bregread\b/g,
     flow: 3,
@@ -196,9 +231,43 @@ const INPUT_CONTROL =
   /<(?:asp:(?:textbox|hiddenfield|dropdownlist|listbox|fileupload)|input|textarea|select)\b[^>]*?\bid\s*=\s*["']?(\w+)/g;
 const CONTROL_PROPS = "(?:text|value|postedfile|filebytes|filecontent|innertext|selectedvalue)";
 
-const ASSIGN =
-  /(?:^|[\s;{}(,])(?:(?:var|dim|set|const|let)\s+)?(?:[\w.]+(?:<[^>\n]*>)?(?:\[\s*\])?\s+)?([a-z_]\w{0,40})\s*(?:\[[^\]\n]{0,40}\])?\s*=(?!=)\s*([^;\n]{1,400})/g;
-const VB_DIM = /\bdim\s+(\w+)\s+as\s+[\w.()]+\s*=\s*([^\n]{1,400})/g;
+const VB_DIM_BEFORE = /\bdim\s+([a-z_]\w*)\s+as\s+(?:new\s+)?[\w.()]+\s*$/;
+const IDENT_CHAR = /[\w]/;
+
+/**
+ * Every `name = value` (also `name[i] = ...`, `Dim name As T = ...`), found from each `=` backwards:
+ * a scan, because a regex that starts at an identifier is tried at every position of the text.
+ */
+function assignments(t: string): { name: string; rhs: string }[] {
+  const out: { name: string; rhs: string }[] = [];
+  for (let i = t.indexOf("="); i >= 0; i = t.indexOf("=", i + 1)) {
+    const prev = t[i - 1];
+    const next = t[i + 1];
+    if (next === "=" || next === ">" || prev === "=" || prev === "!" || prev === "<" || prev === ">")
+      continue;
+    let j = i - 1;
+    if (prev === "+" || prev === "&" || prev === "-" || prev === "|") j--;
+    while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
+    if (t[j] === "]") {
+      const open = t.lastIndexOf("[", j);
+      if (open < 0 || j - open > 40) continue;
+      j = open - 1;
+      while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
+    }
+    const end = j + 1;
+    while (j >= 0 && IDENT_CHAR.test(t[j])) j--;
+    if (end - j - 1 < 1 || end - j - 1 > 40 || t[j] === ".") continue;
+    let name = t.slice(j + 1, end);
+    const dim = VB_DIM_BEFORE.exec(t.slice(Math.max(0, j - 80), end));
+    if (dim) name = dim[1];
+    if (!/^[a-z_]/.test(name)) continue;
+    let k = i + 1;
+    const stop = Math.min(t.length, i + 401);
+    while (k < stop && t[k] !== ";" && t[k] !== "\n") k++;
+    out.push({ name, rhs: t.slice(i + 1, k) });
+  }
+  return out;
+}
 const SESSION_STORE =
   /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\(\s*"[^"\n]{1,40}"\s*\)\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n:]{1,400})/g;
 /** `stream.Read(buffer, ...)` fills `buffer` from the request body. */
@@ -228,48 +297,50 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** Which names carry request data: direct sources, then assignments from them, to a fixed point. */
-function taintOf(t: string): RegExp {
+/** Matches nothing: the taint of code without any request source. */
+const NOTHING = /(?!)/;
+const CALL = /(?<!\w)([a-z_]\w*)\s*\((?=([^;\n]{0,300}))/g;
+
+/**
+ * Which names carry request data: direct sources, then assignments, calls of the page's own functions
+ * (their parameters) and Session slots fed from them, to a fixed point. Returns null when the code has
+ * no request source at all (no flow is then possible, and the rest is skipped).
+ */
+function taintOf(t: string): RegExp | null {
   const controls = [...t.matchAll(INPUT_CONTROL)].map((m) => m[1]);
   const parts = [REQUEST.source];
   if (controls.length) parts.push(`\\b(?:${controls.map(escapeRe).join("|")})\\s*\\.\\s*${CONTROL_PROPS}\\b`);
-  const names = new Set<string>();
   let re = new RegExp(parts.join("|"));
-  const functions = [...t.matchAll(FUNCTION_DEF)].map((m) => ({
-    name: m[1],
-    params: m[2]
+  if (!re.test(t)) return null;
+  const names = new Set<string>();
+  for (const m of t.matchAll(READ_INTO)) names.add(m[1]);
+  // Collected once; each round only re-tests what is not yet known to carry request data.
+  const assigns = assignments(t).filter((a) => !KEYWORDS.has(a.name) && a.name !== "request");
+  const stores = [...t.matchAll(SESSION_STORE)].map((m) => m[1]);
+  const defs = new Map<string, string[]>();
+  for (const m of t.includes("(") ? t.matchAll(FUNCTION_DEF) : []) {
+    const params = m[2]
       .split(",")
       .map((p) => /([a-z_]\w*)\s*(?:as\s+[\w.]+\s*)?$/.exec(p.trim())?.[1])
-      .filter((p): p is string => !!p && !KEYWORDS.has(p)),
-  }));
+      .filter((p): p is string => !!p && !KEYWORDS.has(p));
+    if (params.length) defs.set(m[1], params);
+  }
+  const calls = defs.size
+    ? [...t.matchAll(CALL)].filter((c) => defs.has(c[1])).map((c) => ({ name: c[1], args: c[2] }))
+    : [];
+  let sessionTainted = false;
   for (let round = 0; round < 4; round++) {
-    const before = names.size;
-    for (const m of t.matchAll(READ_INTO)) names.add(m[1]);
-    // A function called with request data: its parameters carry it (one level per round).
-    for (const f of functions) {
-      if (f.params.length === 0 || f.params.every((p) => names.has(p))) continue;
-      const call = new RegExp(`(?<![\\w])${escapeRe(f.name)}\\s*\\(([^;\\n]{0,300})`, "g");
-      for (const c of t.matchAll(call)) {
-        if (c.index !== undefined && /^\s*\(/.test(t.slice(c.index + f.name.length)) && re.test(c[1])) {
-          for (const p of f.params) names.add(p);
-          break;
-        }
-      }
-    }
-    for (const rx of [ASSIGN, VB_DIM]) {
-      for (const m of t.matchAll(rx)) {
-        const name = m[1];
-        if (names.has(name) || KEYWORDS.has(name) || name === "request") continue;
-        if (re.test(m[2])) names.add(name);
-      }
-    }
-    let sessionTainted = false;
-    for (const m of t.matchAll(SESSION_STORE)) if (re.test(m[1])) sessionTainted = true;
+    const before = names.size + (sessionTainted ? 1 : 0);
+    for (const c of calls)
+      if (!names.has(defs.get(c.name)?.[0] ?? "") && re.test(c.args))
+        for (const p of defs.get(c.name) ?? []) names.add(p);
+    for (const a of assigns) if (!names.has(a.name) && re.test(a.rhs)) names.add(a.name);
+    if (!sessionTainted) sessionTainted = stores.some((x) => re.test(x));
     const p = [...parts];
     if (names.size) p.push(`\\b(?:${[...names].map(escapeRe).join("|")})\\b`);
     if (sessionTainted) p.push(String.raw`\b(?:session|application)\s*[[(]`);
     re = new RegExp(p.join("|"));
-    if (names.size === before && round > 0) break;
+    if (names.size + (sessionTainted ? 1 : 0) === before) break;
   }
   return re;
 }
@@ -312,6 +383,74 @@ export function entropy(b: Buffer): number {
   return h;
 }
 
+/** Words without which no sink, family or decoding cue can fire (lower case). */
+const GATE_WORDS = [
+  "eval",
+  "execute",
+  "assembly",
+  "process",
+  "startinfo",
+  "wscript",
+  "shell.application",
+  "shellexecute",
+  "automation",
+  "invoke",
+  "createinstance",
+  "gettype",
+  "getmethod",
+  "streamwriter",
+  "writeall",
+  "appendall",
+  "saveas",
+  "filestream",
+  "savetofile",
+  "createtextfile",
+  "opentextfile",
+  "file.",
+  "directory.",
+  "deletefile",
+  "socket",
+  "tcpclient",
+  "registry",
+  "regwrite",
+  "command",
+  "adodb",
+  "scriptcontrol",
+  "jscriptevaluate",
+  "vsaengine",
+  "compileassembly",
+  "standardinput",
+  "frombase64",
+  "unsafe",
+  "#@~^",
+  ".encode",
+  "scriptprocessor",
+  "aspxspy",
+  "bin_",
+  "antak",
+  "\\x",
+  "\\u",
+  "%u",
+  "&#",
+  "chr",
+  "fromcharcode",
+  "reverse",
+  "char)",
+  "/*",
+];
+const GATE_CONCAT = /["'][ \t]*[+&][ \t]*["']/;
+const GATE_BLOB = /["'][a-z0-9+/]{16}/;
+
+/**
+ * A cheap look at the raw lower-case text: false when it holds none of the words any rule needs, no
+ * string concatenation and no encoded literal, so the analysis (which costs a few ms) cannot score.
+ */
+export function mayScore(lower: string, name: string): boolean {
+  if (GATE_WORDS.some((w) => lower.includes(w))) return true;
+  if (/\.config$/i.test(name) && lower.includes("<%")) return true;
+  return GATE_CONCAT.test(lower) || GATE_BLOB.test(lower);
+}
+
 /** Analyse server-side code. `name` (file name) decides which structural cues apply. */
 export function analyse(
   content: Buffer,
@@ -319,12 +458,13 @@ export function analyse(
   norm: Normalised = normalise(content.toString("latin1")),
 ): Analysis {
   const t = norm.text;
-  const tainted = taintOf(t);
+  const tainted = taintOf(t) ?? NOTHING;
   const signals: Signal[] = [];
   const flows = new Set<SinkKind>();
   const sinks = new Set<SinkKind>();
   const best = new Map<SinkKind, Signal>();
   for (const s of SINKS) {
+    if (!s.lits.some((l) => t.includes(l))) continue;
     if (s.needs && !s.needs.test(t)) continue;
     for (const m of t.matchAll(s.re)) {
       const arg = statementFrom(t, m.index);
@@ -377,7 +517,7 @@ export function analyse(
       `encoded literal of ${norm.longestBlob} characters`,
     );
   // Code run from a literal that only a decoder makes readable: eval(fn("%167%184...")).
-  const encodedRun = CODE_OF_ENCODED.exec(t);
+  const encodedRun = t.includes("eval") || t.includes("execute") ? CODE_OF_ENCODED.exec(t) : null;
   if (encodedRun)
     cue("run-decoded-literal", norm.lineAt(encodedRun.index), 8, "eval/Execute of a decoded literal");
   const hidden = norm.layers.find((l) => REQUEST.test(l.text));
@@ -393,7 +533,8 @@ export function analyse(
         "the request chooses a file and what is written to it",
       );
   }
-  const sockets = [...t.matchAll(SOCKET_VAR)].map((m) => m[1]);
+  const sockets =
+    t.includes("socket") || t.includes("tcpclient") ? [...t.matchAll(SOCKET_VAR)].map((m) => m[1]) : [];
   if (sockets.length) {
     const kept = new RegExp(
       String.raw`\b(?:session|application)\s*(?:\[[^\]\n]{1,40}\]\s*=\s*|\.\s*add\s*\([^,\n]{1,40},\s*)(?:${sockets.map(escapeRe).join("|")})\b`,
@@ -406,7 +547,7 @@ export function analyse(
         "keeps an open socket in Session/Application between requests",
       );
   }
-  const encoded = ENCODED_SCRIPT.exec(t);
+  const encoded = t.includes("encode") || t.includes("#@~^") ? ENCODED_SCRIPT.exec(t) : null;
   if (encoded)
     cue(
       "script-encoder",

@@ -6,7 +6,7 @@
 import type { CheckInfo } from "../../model/types.js";
 import { clip } from "../evidence.js";
 import type { ContentDetection, FindingDraft, SweptFile } from "../types.js";
-import { type Analysis, analyse, type Signal } from "./analyse.js";
+import { type Analysis, analyse, mayScore, type Signal } from "./analyse.js";
 import { hasScriptExt, isServerScript, REFS, sweptDraft } from "./common.js";
 import { FAMILIES, type Family, type FamilyRule } from "./families.js";
 
@@ -183,7 +183,9 @@ const GENERIC = new Set(["webshell-memory-loader", "webshell-cmd-runner", "websh
 
 /** Analyse one file: the drafts of every family that matched, else one behaviour finding, or none. */
 export function judge(file: SweptFile): FindingDraft[] {
-  const a = analyse(file.content, file.winPath ?? file.path);
+  const name = file.winPath ?? file.path;
+  if (!mayScore(file.lower(), name)) return [];
+  const a = analyse(file.content, name);
   const families = familyMatches(a, file);
   if (families.length)
     return families.map((m) => draftFor(file, a, m.family.check.id, m.rule.id, m.line, true));

@@ -61,29 +61,36 @@ function num(s: string): number {
 const charOf = (n: number) =>
   n > 0 && n < 0x110000 && n !== 0x22 && n !== 0x5c ? String.fromCodePoint(n) : "";
 const FROM_CHAR_CODE = new RegExp(
-  String.raw`string\s*\.\s*fromcharcode\s*\(\s*(${NUM}(?:\s*,\s*${NUM})*)\s*\)`,
+  String.raw`string[ \t]*\.[ \t]*fromcharcode[ \t]*\([ \t]*(${NUM}(?:[ \t]*,[ \t]*${NUM})*)[ \t]*\)`,
   "gi",
 );
-const CHR = new RegExp(String.raw`\b(?:chrw?|chrb|convert\s*\.\s*tochar|char)\s*\(\s*(${NUM})\s*\)`, "gi");
-const CAST = new RegExp(String.raw`\(\s*char\s*\)\s*\(?\s*(${NUM})\s*\)?`, "gi");
+const CHR = new RegExp(
+  String.raw`\b(?:chrw?|chrb|convert[ \t]*\.[ \t]*tochar|char)[ \t]*\([ \t]*(${NUM})[ \t]*\)`,
+  "gi",
+);
+const CAST = new RegExp(String.raw`\([ \t]*char[ \t]*\)[ \t]*\(?[ \t]*(${NUM})[ \t]*\)?`, "gi");
 const CHAR_ARRAY =
-  /new\s+(?:string\s*\(\s*new\s+)?char\s*\[\s*\d*\s*\]\s*\{((?:\s*'(?:[^'\\]|\\.)'\s*,?)+)\}\s*\)?/gi;
+  /new[ \t]+(?:string[ \t]*\([ \t]*new[ \t]+)?char[ \t]*\[[ \t]*\d*[ \t]*\][ \t]*\{((?:[ \t]*'(?:[^'\\]|\\.)'[ \t]*,?)+)\}[ \t]*\)?/gi;
 /** Adjacent string literals joined by + (C#, JScript, VBScript) or & (VBScript). */
-const CONCAT = /"([^"\n]*)"\s*[+&]\s*"([^"\n]*)"/g;
-const CONCAT_SINGLE = /'([^'\n]*)'\s*\+\s*'([^'\n]*)'/g;
-const STR_REVERSE = /strreverse\s*\(\s*"((?:[^"\n]|"")*)"\s*\)/gi;
+const CONCAT = /"([^"\n]*)"[ \t]*[+&][ \t]*"([^"\n]*)"/g;
+const CONCAT_SINGLE = /'([^'\n]*)'[ \t]*\+[ \t]*'([^'\n]*)'/g;
+const STR_REVERSE = /strreverse[ \t]*\([ \t]*"((?:[^"\n]|"")*)"[ \t]*\)/gi;
 const JS_REVERSE =
-  /(["'])([^"'\n]*)\1\s*\.\s*split\s*\(\s*(["'])\3\s*\)\s*\.\s*reverse\s*\(\s*\)\s*\.\s*join\s*\(\s*(["'])\4\s*\)/gi;
-const CS_REVERSE = /"([^"\n]*)"\s*\.\s*reverse\s*\(\s*\)(?:\s*\.\s*toarray\s*\(\s*\))?/gi;
+  /(["'])([^"'\n]*)\1[ \t]*\.[ \t]*split[ \t]*\([ \t]*(["'])\3[ \t]*\)[ \t]*\.[ \t]*reverse[ \t]*\([ \t]*\)[ \t]*\.[ \t]*join[ \t]*\([ \t]*(["'])\4[ \t]*\)/gi;
+const CS_REVERSE =
+  /"([^"\n]*)"[ \t]*\.[ \t]*reverse[ \t]*\([ \t]*\)(?:[ \t]*\.[ \t]*toarray[ \t]*\([ \t]*\))?/gi;
 const INLINE_COMMENT = /\/\*[^\n]*?\*\//g;
 
 /** Apply a global replacement until nothing changes ("a"+"b"+"c" needs two passes), at most 32 times. */
-function untilStable(s: string, re: RegExp, by: string): string {
+function untilStable(s: string, re: RegExp, quote: string): string {
   let cur = s;
   for (let i = 0; i < 32; i++) {
-    const next = cur.replace(re, by);
-    if (next === cur) break;
-    cur = next;
+    let n = 0;
+    cur = cur.replace(re, (_all: string, a: string, b: string) => {
+      n++;
+      return `${quote}${a}${b}${quote}`;
+    });
+    if (n === 0) break;
   }
   return cur;
 }
@@ -117,8 +124,8 @@ export function foldLine(line: string): string {
       .replace(JS_REVERSE, (_m, _q, t: string) => `"${rev(t)}"`)
       .replace(CS_REVERSE, (_m, t: string) => `"${rev(t)}"`);
   }
-  if (s.includes('"')) s = untilStable(s, CONCAT, '"$1$2"');
-  if (s.includes("'")) s = untilStable(s, CONCAT_SINGLE, "'$1$2'");
+  if (s.includes('"')) s = untilStable(s, CONCAT, '"');
+  if (s.includes("'")) s = untilStable(s, CONCAT_SINGLE, "'");
   return s;
 }
 
@@ -203,54 +210,72 @@ function propagateConstants(lines: string[]): string[] {
   return changed ? out : lines;
 }
 
-/** Entities, escapes and code-level folding of one line. */
-function foldEarly(line: string): string {
-  let s = line;
-  if (s.includes("&")) s = decodeEntities(s);
-  if (s.includes("\\") || s.includes("%u")) s = decodeEscapes(s);
-  return foldLine(s);
+/** 1-based line of each offset of `s`, by binary search over the line starts. */
+function lineIndex(s: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = s.indexOf("\n"); i >= 0; i = s.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
-/** Normalise a file's text (Latin-1, one byte one char). `depth` bounds nested decoding. */
+/**
+ * Normalise a file's text (Latin-1, one byte one char). `depth` bounds nested decoding. Every step
+ * works on the whole text with patterns that never cross a line end, so line numbers survive.
+ */
 export function normalise(source: string, depth = 2): Normalised {
-  let raw = dropShortComments(asciiQuotes(source)).split("\n").map(foldEarly);
-  // Each round folds the literals the previous one produced (q + "ns" + w, then a = "unsafe").
-  for (let round = 0; round < 3; round++) {
-    const next = propagateConstants(raw);
-    if (next === raw) break;
-    raw = next;
+  let whole = dropShortComments(asciiQuotes(source));
+  if (whole.includes("&")) whole = decodeEntities(whole);
+  if (whole.includes("\\") || whole.includes("%u")) whole = decodeEscapes(whole);
+  whole = foldLine(whole);
+  let raw = whole.split("\n");
+  // Each round folds the literals the previous one produced (q + "ns" + w, then a = "unsafe"). Only
+  // code that evaluates strings needs it.
+  if (/eval|execute/i.test(whole)) {
+    for (let round = 0; round < 3; round++) {
+      const next = propagateConstants(raw);
+      if (next === raw) break;
+      raw = next;
+      whole = raw.join("\n");
+    }
   }
-  const lines: string[] = new Array(raw.length);
+  const lines = whole.toLowerCase().split("\n");
   const layers: Layer[] = [];
   let longestBlob = 0;
   let embeddedPe: number | null = null;
-  for (let i = 0; i < raw.length; i++) {
-    const s = raw[i];
-    if (s.length >= 26) {
-      for (const re of [B64, HEX]) {
-        for (const m of s.matchAll(re)) {
-          const lit = m[1];
-          if (re === B64 && DATA_URI.test(s.slice(0, m.index + 1))) continue;
-          longestBlob = Math.max(longestBlob, lit.length);
-          const bytes = Buffer.from(lit, re === B64 ? "base64" : "hex");
-          const d = decodeBlob(bytes);
-          if (!d) continue;
-          if (d.pe) embeddedPe ??= i + 1;
-          else if (depth > 0) {
-            const inner = normalise(d.text, depth - 1);
-            layers.push({ line: i + 1, how: re === B64 ? "base64" : "hex", text: inner.lines.join(" ") });
-            for (const l of inner.layers) layers.push({ ...l, line: i + 1 });
-            if (inner.embeddedPe !== null) embeddedPe ??= i + 1;
-          }
-        }
+  const lineOf = lineIndex(whole);
+  for (const re of [B64, HEX]) {
+    for (const m of whole.matchAll(re)) {
+      const lit = m[1];
+      const at = m.index ?? 0;
+      if (re === B64 && DATA_URI.test(whole.slice(Math.max(0, at - 80), at + 1))) continue;
+      longestBlob = Math.max(longestBlob, lit.length);
+      const bytes = Buffer.from(lit, re === B64 ? "base64" : "hex");
+      const d = decodeBlob(bytes);
+      if (!d) continue;
+      const line = lineOf(at);
+      if (d.pe) embeddedPe ??= line;
+      else if (depth > 0) {
+        const inner = normalise(d.text, depth - 1);
+        layers.push({ line, how: re === B64 ? "base64" : "hex", text: inner.lines.join(" ") });
+        for (const l of inner.layers) layers.push({ ...l, line });
+        if (inner.embeddedPe !== null) embeddedPe ??= line;
       }
     }
-    const low = s.toLowerCase();
+  }
+  const low = lines.join("\n");
+  if (REVERSED_WORDS.some((w) => low.includes(w))) {
     for (const m of low.matchAll(/"([^"\n]{4,200})"/g)) {
       if (REVERSED_WORDS.some((w) => m[1].includes(w)))
-        layers.push({ line: i + 1, how: "reversed", text: [...m[1]].reverse().join("") });
+        layers.push({ line: lineOf(m.index ?? 0), how: "reversed", text: [...m[1]].reverse().join("") });
     }
-    lines[i] = low;
   }
   const parts = [...lines, ...layers.map((l) => l.text.toLowerCase())];
   const text = parts.join("\n");

@@ -40,6 +40,8 @@ export interface ScanOptions extends EngineOptions {
   iocFiles?: string[];
   /** YARA rule files or folders, run on every swept file (needs the optional yara-x engine). */
   yara?: string[];
+  /** Run the shipped signature-base web-shell rules when yara-x loads (default true). */
+  communityRules?: boolean;
 }
 
 /** Servers named by `paths` (none: the local server, on Windows). Throws UsageError for bad paths. */
@@ -83,7 +85,9 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
   const startedAt = new Date().toISOString();
   const list = await resolveTargets(paths, options.each);
   // User feeds and rules are read and checked before any evidence, and reach the workers at start.
-  applySetup(prepareHunt({ iocFiles: options.iocFiles, yara: options.yara }));
+  applySetup(
+    prepareHunt({ iocFiles: options.iocFiles, yara: options.yara, communityRules: options.communityRules }),
+  );
   const workers = options.workers ?? defaultWorkers();
   const pool = workers > 0 ? new WorkerPool(workers) : undefined;
   const servers: ServerResult[] = [];

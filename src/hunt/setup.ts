@@ -2,11 +2,13 @@
 // main thread reads and checks them (bad input is a usage error, not a crash in a worker); every
 // thread then applies the same setup (workers get it as workerData), so row literals, content rules
 // and YARA agree everywhere.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { dataPath } from "../data-path.js";
 import { type Ioc, parseFeed } from "../detections/iocs/feeds.js";
 import { setUserIocs } from "../detections/iocs/state.js";
 import {
+  type BundledRuleSet,
   compileYara,
   setYaraSources,
   type YaraSource,
@@ -29,6 +31,8 @@ export interface SetupOptions {
   iocFiles?: string[];
   /** --yara FILE|DIR (.yar/.yara files in a folder, recursively). */
   yara?: string[];
+  /** Run the shipped signature-base rules when the YARA engine loads (default true). */
+  communityRules?: boolean;
 }
 
 function readText(path: string, what: string): string {
@@ -98,7 +102,45 @@ export function prepareHunt(
       setup.yara = sources;
     }
   }
+  if (o.communityRules !== false && yaraLoads()) {
+    const bundled = bundledRules();
+    try {
+      if (bundled.length) compileYara(bundled);
+      setup.yara.push(...bundled);
+    } catch (e) {
+      setup.warnings.push({
+        file: "data/rules/signature-base",
+        reason: "refused",
+        detail: `bundled signature-base rules do not compile with this YARA engine (${(e as Error).message.split("\n")[0]}); built-in rules ran`,
+      });
+    }
+  }
   return setup;
+}
+
+const SIGNATURE_BASE: BundledRuleSet = {
+  name: "signature-base (Neo23x0)",
+  licence: "Detection Rule License 1.1 https://github.com/Neo23x0/signature-base/blob/master/LICENSE",
+  url: "https://github.com/Neo23x0/signature-base/blob/master/yara/",
+};
+
+/** The rule files shipped under data/rules/signature-base (unchanged; see the SOURCES.md there). */
+function bundledRules(): YaraSource[] {
+  let dir: string;
+  try {
+    dir = dataPath("rules", "signature-base");
+  } catch {
+    return [];
+  }
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith(".yar"))
+    .sort()
+    .map((n) => ({
+      file: `signature-base/${n}`,
+      text: readFileSync(join(dir, n), "utf8"),
+      bundled: { ...SIGNATURE_BASE, url: `${SIGNATURE_BASE.url}${n}` },
+    }));
 }
 
 let current: HuntSetup | null = null;

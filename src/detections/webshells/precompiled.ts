@@ -37,17 +37,19 @@ export function assemblyStrings(b: Buffer, max = 200_000): string {
     }
   }
   if (cur.length >= 4) out.push(cur);
-  cur = "";
-  for (let i = 0; i + 1 < b.length && out.length < max; i += 2) {
-    const c = b[i];
-    if (b[i + 1] === 0 && c >= 0x20 && c < 0x7f) cur += String.fromCharCode(c);
-    else {
-      if (cur.length >= 4) out.push(cur);
-      cur = "";
-      if (b[i + 1] !== 0) i--; // re-align on odd offsets
+  // UTF-16LE at both alignments: user strings need not start on an even offset of the file.
+  for (const start of [0, 1]) {
+    cur = "";
+    for (let i = start; i + 1 < b.length && out.length < max; i += 2) {
+      const c = b[i];
+      if (b[i + 1] === 0 && c >= 0x20 && c < 0x7f) cur += String.fromCharCode(c);
+      else {
+        if (cur.length >= 4) out.push(cur);
+        cur = "";
+      }
     }
+    if (cur.length >= 4) out.push(cur);
   }
-  if (cur.length >= 4) out.push(cur);
   return out.join("\n").toLowerCase();
 }
 
@@ -56,7 +58,7 @@ const REQUEST =
 const RULES: { id: string; all: RegExp[]; what: string }[] = [
   {
     id: "compiled-jscript-eval-unsafe",
-    all: [/jscriptevaluate|\beval\b/, /\bunsafe\b/, /\bget_item\b|\bget_request\b/],
+    all: [/jscriptevaluate|\beval\b/, /unsafe/, /\bget_item\b|\bget_request\b/],
     what: 'JScript eval with "unsafe"',
   },
   {

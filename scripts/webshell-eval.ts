@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { createHuntContext } from "../src/detections/context.js";
 import { checkInfo, detections } from "../src/detections/registry.js";
 import { type ContentDetection, draftsOf, type SweptFile } from "../src/detections/types.js";
 import { webFolderOf } from "../src/detections/webfolders.js";
@@ -16,6 +17,7 @@ const CONTENT_ONLY = detections.filter(
   (d): d is ContentDetection => d.type === "content" && !d.id.startsWith("ioc-") && d.id !== "yara",
 );
 
+const HUNT = createHuntContext();
 const SITE = "C:\\inetpub\\evalsite\\";
 
 function arg(name: string): string | undefined {
@@ -68,9 +70,10 @@ function judge(root: string): Verdict[] {
     const f = sweptOf(abs, root);
     const strong: string[] = [];
     const weak: string[] = [];
+    const c = { server: "EVAL", file: f.path, installPath: null, hunt: HUNT };
     for (const d of CONTENT_ONLY) {
-      if (!d.select(f)) continue;
-      for (const x of draftsOf(d.match(f, { server: "EVAL", file: f.path, installPath: null }))) {
+      if (!d.select(f, c)) continue;
+      for (const x of draftsOf(d.match(f, c))) {
         const effect = checkInfo(x.check)?.effect;
         const label = `${x.check}/${x.evidence.Rule}${x.line ? `@${x.line}` : ""}`;
         (effect === "compromise" ? strong : weak).push(label);

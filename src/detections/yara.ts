@@ -3,6 +3,7 @@
 // engine cannot be loaded the scan says so (a skipped entry), and every built-in rule still runs.
 import { createRequire } from "node:module";
 import type { CheckInfo } from "../model/types.js";
+import type { HuntContext } from "./context.js";
 import { clip } from "./evidence.js";
 import type { ContentDetection, FindingDraft } from "./types.js";
 import { SCRIPT_EXT } from "./webfolders.js";
@@ -30,13 +31,32 @@ interface YaraMatch {
   meta: object;
   matches: { offset: number; length: number; data: string; identifier: string }[];
 }
-interface YaraRules {
+export interface YaraRules {
   scan(data: Buffer): YaraMatch[];
   setTimeout?(seconds: number): void;
   setMaxMatchesPerPattern?(n: number): void;
 }
 interface YaraModule {
   compile(source: string): YaraRules;
+}
+
+/**
+ * The yara-x binding: the Linux x64 build is an optional dependency (the only one the npm registry
+ * serves, which is also why the meta package, whose darwin builds are missing there, is not a
+ * dependency: `npm ci` could not install it); elsewhere a user-installed `@litko/yara-x` is used.
+ */
+const YARA_PACKAGES = ["@litko/yara-x-linux-x64-gnu", "@litko/yara-x"];
+
+function loadFirst(req: NodeJS.Require, names: string[]): YaraModule {
+  let first: unknown = null;
+  for (const n of names) {
+    try {
+      return req(n) as YaraModule;
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first;
 }
 
 let engine: YaraModule | null | undefined;
@@ -47,7 +67,7 @@ export function yaraEngine(): YaraModule | null {
   if (engine !== undefined) return engine;
   try {
     const req = createRequire(import.meta.url);
-    engine = req("@litko/yara-x") as YaraModule;
+    engine = loadFirst(req, YARA_PACKAGES);
   } catch (e) {
     engine = null;
     engineError = (e as Error).message.split("\n")[0];
@@ -56,7 +76,7 @@ export function yaraEngine(): YaraModule | null {
 }
 
 export function yaraUnavailable(): string {
-  return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x, native builds for linux-x64-gnu and macOS only) could not be loaded${engineError ? ` (${engineError})` : ""}`;
+  return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x-linux-x64-gnu on Linux x64; elsewhere install @litko/yara-x) could not be loaded${engineError ? ` (${engineError})` : ""}`;
 }
 
 /** Compile rule sources into one rule set (namespaced per file); throws with the compiler's message. */
@@ -71,41 +91,33 @@ export function compileYara(sources: YaraSource[]): YaraRules {
   return rules;
 }
 
-let sources: YaraSource[] = [];
-let compiled: { rules: YaraRules; bundled: BundledRuleSet | null }[] | null = null;
+type CompiledSet = { rules: YaraRules; bundled: BundledRuleSet | null };
 
-/** Rules for this thread (set before reading, like the IOC feeds). */
-export function setYaraSources(s: YaraSource[]): void {
-  sources = s;
-  compiled = null;
-}
-
-/** One compiled set per group: the user's files together, each bundled rule set on its own. */
-function rules(): { rules: YaraRules; bundled: BundledRuleSet | null }[] {
-  if (compiled) return compiled;
-  const groups = new Map<string, YaraSource[]>();
-  for (const src of sources) {
-    const key = src.bundled?.name ?? "";
-    groups.set(key, [...(groups.get(key) ?? []), src]);
-  }
-  compiled = [];
-  for (const group of groups.values()) {
-    try {
-      compiled.push({ rules: compileYara(group), bundled: group[0].bundled ?? null });
-    } catch {
-      // reported once by the scan set-up, which compiled the same sources first
+/**
+ * One compiled set per group, once per scan and thread (kept in the hunt context): the user's files
+ * together, each bundled rule set on its own, so their rule names never clash.
+ */
+function ruleSets(hunt: HuntContext): CompiledSet[] {
+  return hunt.memo("yara:sets", () => {
+    const groups = new Map<string, YaraSource[]>();
+    for (const src of hunt.setup.yara) {
+      const key = src.bundled?.name ?? "";
+      groups.set(key, [...(groups.get(key) ?? []), src]);
     }
-  }
-  return compiled;
+    const out: CompiledSet[] = [];
+    for (const group of groups.values()) {
+      try {
+        out.push({ rules: compileYara(group), bundled: group[0].bundled ?? null });
+      } catch {
+        // reported once by the scan set-up, which compiled the same sources first
+      }
+    }
+    return out;
+  });
 }
 
 /** Bundled rules target web shells and the files they hide in: pages, configs, PST exports. */
-function bundledTarget(file: {
-  winPath: string | null;
-  path: string;
-  content: Buffer;
-  folder: string | null;
-}): boolean {
+function bundledTarget(file: { winPath: string | null; path: string; content: Buffer }): boolean {
   const c = file.content;
   if (c.length >= 4 && c[0] === 0x21 && c[1] === 0x42 && c[2] === 0x44 && c[3] === 0x4e) return true;
   return SCRIPT_EXT.test(file.winPath ?? file.path) || /applicationhost\.config$/i.test(file.path);
@@ -142,10 +154,10 @@ export const yaraRules: ContentDetection = {
   type: "content",
   id: "yara",
   checks: [checks.yara, checks.community],
-  select: () => sources.length > 0 && yaraEngine() !== null,
-  match(file) {
+  select: (_file, ctx) => ctx.hunt.setup.yara.length > 0 && yaraEngine() !== null,
+  match(file, ctx) {
     const out: FindingDraft[] = [];
-    for (const set of rules()) {
+    for (const set of ruleSets(ctx.hunt)) {
       if (set.bundled && !bundledTarget(file)) continue;
       for (const m of set.rules.scan(file.content)) out.push(draftOf(file, m, set.bundled));
     }
@@ -173,6 +185,15 @@ function draftOf(
   if (metaText) d.evidence.RuleMeta = clip(metaText, 500);
   if (first) d.evidence.MatchOffset = String(first.offset);
   d.evidence.Engine = "YARA (yara-x)";
+  // Result schema v2: the rule's own metadata travels with the finding (the licence asks for the author).
+  d.rule = {
+    id: m.ruleIdentifier,
+    title: typeof meta.description === "string" ? meta.description : m.ruleIdentifier,
+    references: typeof meta.reference === "string" && /^https?:/.test(meta.reference) ? [meta.reference] : [],
+    ...(author ? { author } : {}),
+    ...(bundled ? { licence: bundled.licence } : {}),
+    origin: bundled ? `yara:${bundled.name}` : "yara",
+  };
   if (bundled) {
     d.evidence.RuleSet = bundled.name;
     d.evidence.RuleFile = bundled.url;

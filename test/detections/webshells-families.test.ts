@@ -11,8 +11,9 @@ import { ASPNET_CLIENT, OWA_AUTH, swept } from "../sweep-helpers.js";
 const ELSEWHERE = "D:\\Sites\\shop\\"; // outside every Exchange and IIS folder the sweep knows
 
 function run(f: SweptFile): FindingDraft[] {
-  if (!webshellContent.select(f)) return [];
-  return draftsOf(webshellContent.match(f, ctx(f.path)));
+  const c = ctx(f.path);
+  if (!webshellContent.select(f, c)) return [];
+  return draftsOf(webshellContent.match(f, c));
 }
 const checksOf = (f: SweptFile) => run(f).map((d) => d.check);
 

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { createHuntContext } from "../../src/detections/context.js";
 import { draftsOf, type SweptFile } from "../../src/detections/types.js";
 import { webFolderOf } from "../../src/detections/webfolders.js";
 import { analyse, entropy, mayScore } from "../../src/detections/webshells/analyse.js";
@@ -16,7 +17,7 @@ import {
 import { assemblyStrings, precompiledShell } from "../../src/detections/webshells/precompiled.js";
 import { checks as yaraChecks, yaraEngine, yaraRules } from "../../src/detections/yara.js";
 import { iisWebRoots } from "../../src/evidence/iis-config.js";
-import { applySetup, prepareHunt } from "../../src/hunt/setup.js";
+import { prepareHunt } from "../../src/hunt/setup.js";
 import { ctx, ROOT } from "../helpers.js";
 import { swept, TEMP_ASPNET } from "../sweep-helpers.js";
 
@@ -77,7 +78,7 @@ function fakeAssembly(ascii: string[], wide: string[]): Buffer {
 test("precompiled pages: App_Web DLLs with a shell's names and strings", () => {
   const chopper = fakeAssembly(["JScriptEvaluate", "get_Item", "get_Request"], ["unsafe"]);
   const f = swept(`${TEMP_ASPNET}root\\1\\2\\App_Web_x1y2z3.dll`, chopper);
-  const d = draftsOf(precompiledShell.select(f) ? precompiledShell.match(f, ctx(f.path)) : null);
+  const d = draftsOf(precompiledShell.select(f, ctx(f.path)) ? precompiledShell.match(f, ctx(f.path)) : null);
   assert.deepEqual(
     d.map((x) => x.check),
     ["webshell-precompiled"],
@@ -97,7 +98,7 @@ test("precompiled traps: an ordinary compiled page, a DLL that is not App_Web, a
   const f = swept(`${TEMP_ASPNET}root\\1\\2\\App_Web_ok.dll`, page);
   assert.deepEqual(draftsOf(precompiledShell.match(f, ctx(f.path))), []);
   const other = swept("D:\\site\\bin\\Newtonsoft.Json.dll", fakeAssembly(["JScriptEvaluate"], ["unsafe"]));
-  assert.equal(precompiledShell.select(other), false);
+  assert.equal(precompiledShell.select(other, ctx(other.path)), false);
   const text = swept(`${TEMP_ASPNET}App_Web_t.dll`, "JScriptEvaluate unsafe get_Item");
   assert.deepEqual(draftsOf(precompiledShell.match(text, ctx(text.path))), []);
 });
@@ -127,13 +128,14 @@ test("bundled signature-base rules: shipped unchanged with their licence; a matc
     t.skip("yara-x engine (@litko/yara-x) not installed on this platform");
     return;
   }
-  applySetup(prepareHunt({}));
-  t.after(() => applySetup(null));
+  const hunt = createHuntContext(prepareHunt({}));
   // Inert: the strings Volexity's SimpleSeeSharp rule keys on, in a page that does nothing.
   const page =
     '<%@ Page Language="C#" %>\n<% HttpPostedFile thisFile = Request.Files[0];thisFile.SaveAs(Path.Combine';
   const f: SweptFile = swept("D:\\Sites\\x\\upload.aspx", page);
-  const d = draftsOf(yaraRules.match(f, ctx(f.path))).filter((x) => x.check === yaraChecks.community.id);
+  const d = draftsOf(yaraRules.match(f, ctx(f.path, null, hunt))).filter(
+    (x) => x.check === yaraChecks.community.id,
+  );
   assert.equal(d.length, 1);
   assert.equal(d[0].evidence.Rule, "WEBSHELL_ASPX_SimpleSeeSharp");
   assert.equal(d[0].evidence.Author, "threatintel@volexity.com");
@@ -141,7 +143,8 @@ test("bundled signature-base rules: shipped unchanged with their licence; a matc
   assert.equal(d[0].evidence.Engine, "YARA (yara-x)");
   assert.match(d[0].title ?? "", /by threatintel@volexity\.com/);
   // Not run on files that are not pages, configs or PST exports; and off on request.
-  assert.deepEqual(draftsOf(yaraRules.match(swept("D:\\x\\notes.txt", page), ctx("n"))), []);
-  applySetup(prepareHunt({ communityRules: false }));
-  assert.equal(yaraRules.select(f), false);
+  assert.deepEqual(draftsOf(yaraRules.match(swept("D:\\x\\notes.txt", page), ctx("n", null, hunt))), []);
+  assert.equal(d[0].rule?.author, "threatintel@volexity.com", "schema v2: the rule's author travels with it");
+  const off = createHuntContext(prepareHunt({ communityRules: false }));
+  assert.equal(yaraRules.select(f, ctx(f.path, null, off)), false);
 });

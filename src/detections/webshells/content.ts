@@ -155,6 +155,8 @@ function draftFor(
   if (a.signals.length) d.evidence.Signals = clip(signalsText(a.signals), 800);
   d.evidence.Placement = placement;
   d.evidence.Confidence = confidence(strong, placement);
+  d.confidence = confidence(strong, placement);
+  d.excerpt = ev.match;
   d.evidence.Engine = "exhunt built-in";
   return d;
 }

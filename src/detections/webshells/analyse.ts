@@ -438,6 +438,7 @@ const GATE_WORDS = [
   "char)",
   "/*",
 ];
+const GATE_RE = new RegExp(GATE_WORDS.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));
 const GATE_CONCAT = /["'][ \t]*[+&][ \t]*["']/;
 const GATE_BLOB = /["'][a-z0-9+/]{16}/;
 
@@ -446,7 +447,8 @@ const GATE_BLOB = /["'][a-z0-9+/]{16}/;
  * string concatenation and no encoded literal, so the analysis (which costs a few ms) cannot score.
  */
 export function mayScore(lower: string, name: string): boolean {
-  if (GATE_WORDS.some((w) => lower.includes(w))) return true;
+  // One pass for all the words: fifty `includes` would read a large page fifty times.
+  if (GATE_RE.test(lower)) return true;
   if (/\.config$/i.test(name) && lower.includes("<%")) return true;
   return GATE_CONCAT.test(lower) || GATE_BLOB.test(lower);
 }

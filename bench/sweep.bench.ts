@@ -256,11 +256,11 @@ async function main(): Promise<void> {
     RULES,
   ]);
   const result = JSON.parse(readFileSync(out, "utf8")) as {
-    servers: { findings: { check: string; file: string }[]; stats: { sweptFiles?: number } }[];
+    servers: { findings: { check: string; source: { file: string } }[]; stats: { sweptFiles?: number } }[];
   };
   const findings = result.servers[0].findings;
   const hitFiles = (pred: (c: string) => boolean) =>
-    new Set(findings.filter((f) => pred(f.check)).map((f) => f.file));
+    new Set(findings.filter((f) => pred(f.check)).map((f) => f.source.file));
   const builtInHits = hitFiles((c) => c.startsWith("webshell-"));
   const other = findings.filter((f) => !f.check.startsWith("yara-") && !f.check.startsWith("webshell-"));
   if (other.length > 20) throw new Error(`unexpected findings on benign files: ${other.length}`);

@@ -25,6 +25,7 @@ export interface ScanCliOptions {
   files: string[];
   ioc: string[];
   yara: string[];
+  communityRules: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -87,6 +88,10 @@ export function registerScan(program: Command): void {
       collect,
       [],
     )
+    .option(
+      "--no-community-rules",
+      "do not run the shipped signature-base YARA rules (they run when yara-x loads)",
+    )
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
@@ -112,6 +117,7 @@ export function registerScan(program: Command): void {
         files: o.files,
         iocFiles: o.ioc,
         yara: o.yara,
+        communityRules: o.communityRules,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
       });

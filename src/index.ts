@@ -40,6 +40,12 @@ export interface ScanOptions extends EngineOptions {
   iocFiles?: string[];
   /** YARA rule files or folders, run on every swept file (needs the optional yara-x engine). */
   yara?: string[];
+  /** Sigma rule files or folders (`--sigma`), added to the bundled SigmaHQ selection. */
+  sigma?: string[];
+  /** Only Sigma rules at this level or above (informational, low, medium, high, critical). */
+  sigmaLevel?: string;
+  /** false: leave out the bundled Sigma rules. Default true. */
+  sigmaBundled?: boolean;
 }
 
 /** Servers named by `paths` (none: the local server, on Windows). Throws UsageError for bad paths. */
@@ -83,7 +89,15 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
   const startedAt = new Date().toISOString();
   const list = await resolveTargets(paths, options.each);
   // User feeds and rules are read and checked before any evidence, and reach the workers at start.
-  applySetup(prepareHunt({ iocFiles: options.iocFiles, yara: options.yara }));
+  applySetup(
+    prepareHunt({
+      iocFiles: options.iocFiles,
+      yara: options.yara,
+      sigma: options.sigma,
+      sigmaLevel: options.sigmaLevel,
+      sigmaBundled: options.sigmaBundled,
+    }),
+  );
   const workers = options.workers ?? defaultWorkers();
   const pool = workers > 0 ? new WorkerPool(workers) : undefined;
   const servers: ServerResult[] = [];

@@ -27,6 +27,9 @@ export interface ScanCliOptions {
   files: string[];
   ioc: string[];
   yara: string[];
+  sigma: string[];
+  sigmaLevel?: string;
+  sigmaBundled: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -83,6 +86,14 @@ export function registerScan(program: Command): void {
       collect,
       [],
     )
+    .option(
+      "--sigma <dir|file>",
+      "Sigma rules to add to the bundled SigmaHQ selection (repeatable)",
+      collect,
+      [],
+    )
+    .option("--sigma-level <level>", "only Sigma rules at this level or above (informational ... critical)")
+    .option("--no-sigma-bundled", "leave out the bundled Sigma rules")
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
@@ -99,6 +110,9 @@ export function registerScan(program: Command): void {
         files: o.files,
         iocFiles: o.ioc,
         yara: o.yara,
+        sigma: o.sigma,
+        sigmaLevel: o.sigmaLevel,
+        sigmaBundled: o.sigmaBundled,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
       });

@@ -18,6 +18,7 @@ import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
+import { sigmaEvents, sigmaWebRows } from "./sigma.js";
 import type { Detection } from "./types.js";
 import { chopper } from "./webshells/chopper.js";
 import { compiledPage } from "./webshells/compiled-page.js";
@@ -58,6 +59,8 @@ export const detections: Detection[] = [
   unexpectedScript,
   compiledPage,
   yaraRules,
+  sigmaEvents,
+  sigmaWebRows,
 ];
 
 /** Checks emitted outside the detections (by the verdict stage). */

@@ -2,7 +2,7 @@
 // emits (its checks, with metadata next to the match), and turns one record into zero or more drafts.
 
 import type { EventRecord, FileEntry, LogKind, LogRow } from "../model/records.js";
-import type { CheckInfo, Severity } from "../model/types.js";
+import type { CheckInfo, RuleRef, Severity } from "../model/types.js";
 
 /** What a detection returns; the engine adds id, server, file, line and the check's metadata. */
 export interface FindingDraft {
@@ -12,6 +12,8 @@ export interface FindingDraft {
   /** Overrides of the check's defaults for this one finding. */
   title?: string;
   severity?: Severity;
+  /** The third-party rule behind this finding (Sigma), for the result's `rule` field. */
+  rule?: RuleRef;
   /** Only for findings not about the record's own file/line (rare). */
   file?: string | null;
   line?: number | null;

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Ioc, parseFeed } from "../detections/iocs/feeds.js";
 import { setUserIocs } from "../detections/iocs/state.js";
+import { compileSigmaSetup, DEFAULT_SIGMA, type SigmaSetup, setSigmaSetup } from "../detections/sigma.js";
 import {
   compileYara,
   setYaraSources,
@@ -15,11 +16,15 @@ import {
 } from "../detections/yara.js";
 import { UsageError } from "../evidence/targets.js";
 import type { Skipped } from "../model/types.js";
+import { readRuleSources } from "../sigma/ruleset.js";
+import { SIGMA_LEVELS, type SigmaLevel } from "../sigma/types.js";
 import { forgetPlans } from "./task.js";
 
 export interface HuntSetup {
   userIocs: Ioc[];
   yara: YaraSource[];
+  /** Sigma rules: the bundled set unless turned off, the user's (--sigma) and the level filter. */
+  sigma: SigmaSetup;
   /** Problems with the set-up itself (unreadable feed lines, YARA unavailable): listed on every server. */
   warnings: Skipped[];
 }
@@ -29,6 +34,43 @@ export interface SetupOptions {
   iocFiles?: string[];
   /** --yara FILE|DIR (.yar/.yara files in a folder, recursively). */
   yara?: string[];
+  /** --sigma DIR|FILE (repeatable): Sigma rules added to the bundled ones. */
+  sigma?: string[];
+  /** --sigma-level: only Sigma rules at this level or above. */
+  sigmaLevel?: string;
+  /** false: the bundled Sigma rules do not run (only --sigma ones, if any). */
+  sigmaBundled?: boolean;
+}
+
+function sigmaSetup(o: SetupOptions, warnings: Skipped[]): SigmaSetup {
+  const level = o.sigmaLevel?.toLowerCase();
+  if (level !== undefined && !SIGMA_LEVELS.includes(level as SigmaLevel))
+    throw new UsageError(`--sigma-level ${o.sigmaLevel}: one of ${SIGMA_LEVELS.join(", ")}`);
+  const user = (o.sigma ?? []).flatMap((path) => {
+    let sources: ReturnType<typeof readRuleSources>;
+    try {
+      sources = readRuleSources(path);
+    } catch (e) {
+      throw new UsageError(`--sigma: cannot read ${path}: ${(e as Error).message}`);
+    }
+    if (sources.length === 0) throw new UsageError(`--sigma ${path}: no .yml or .yaml files`);
+    return sources;
+  });
+  const setup: SigmaSetup = {
+    bundled: o.sigmaBundled ?? DEFAULT_SIGMA.bundled,
+    user,
+    minLevel: (level as SigmaLevel | undefined) ?? null,
+  };
+  // Compiled here once so that every rule that cannot run is reported (with the exact reason) before
+  // any evidence is read; the workers compile the same sources again.
+  for (const p of compileSigmaSetup(setup).problems) {
+    warnings.push({
+      file: p.file,
+      reason: "refused",
+      detail: `Sigma rule ${p.id ?? "(no id)"}${p.title ? ` "${p.title}"` : ""} not loaded (${p.kind}): ${p.reason}`,
+    });
+  }
+  return setup;
 }
 
 function readText(path: string, what: string): string {
@@ -61,7 +103,8 @@ export function prepareHunt(
   o: SetupOptions,
   yaraLoads: () => boolean = () => yaraEngine() !== null,
 ): HuntSetup {
-  const setup: HuntSetup = { userIocs: [], yara: [], warnings: [] };
+  const setup: HuntSetup = { userIocs: [], yara: [], sigma: DEFAULT_SIGMA, warnings: [] };
+  setup.sigma = sigmaSetup(o, setup.warnings);
   for (const f of o.iocFiles ?? []) {
     const parsed = parseFeed(readText(f, "--ioc"), `user:${f}`);
     setup.userIocs.push(...parsed.iocs);
@@ -108,6 +151,7 @@ export function applySetup(s: HuntSetup | null): void {
   current = s;
   setUserIocs(s?.userIocs ?? []);
   setYaraSources(s?.yara ?? []);
+  setSigmaSetup(s?.sigma ?? null);
   forgetPlans();
 }
 

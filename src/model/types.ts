@@ -36,6 +36,17 @@ export interface Finding {
   references: string[];
 }
 
+/** A third-party rule a finding comes from (a Sigma rule): what schema v2 calls `rule`. */
+export interface RuleRef {
+  id: string;
+  title: string;
+  author: string | null;
+  licence: string | null;
+  references: string[];
+  level?: string;
+  tags?: string[];
+}
+
 /** What a check is, independent of any single finding. Detections declare it next to their match. */
 export interface CheckInfo {
   id: string;

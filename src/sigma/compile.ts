@@ -79,6 +79,20 @@ function searchEventIds(def: unknown): Set<number> | null {
 export interface CompiledDetection {
   match: Matcher;
   eventIds: number[] | null;
+  /** Field names the detection reads (for the evidence of a match). */
+  fields: string[];
+}
+
+function fieldsOf(def: unknown, out: Set<string>): void {
+  for (const m of Array.isArray(def) ? def : [def]) {
+    if (!isObj(m)) continue;
+    for (const k of Object.keys(m)) {
+      const { field, mods } = splitKey(k);
+      if (field !== "") out.add(field);
+      if (mods.includes("fieldref"))
+        for (const v of Array.isArray(m[k]) ? m[k] : [m[k]]) if (typeof v === "string") out.add(v);
+    }
+  }
 }
 
 export function compileDetection(detection: unknown, o: CompileOptions): CompiledDetection {
@@ -107,7 +121,9 @@ export function compileDetection(detection: unknown, o: CompileOptions): Compile
     }
     for (const x of s) eventIds.add(x);
   }
-  return { match, eventIds: eventIds ? [...eventIds].sort((a, b) => a - b) : null };
+  const fields = new Set<string>();
+  for (const n of names) fieldsOf(searches[n], fields);
+  return { match, eventIds: eventIds ? [...eventIds].sort((a, b) => a - b) : null, fields: [...fields] };
 }
 
 /** Sigma 2 `timespan` (`30s`, `5m`, `1h`, `2d`, `1w`...) in milliseconds. */

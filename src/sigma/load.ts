@@ -168,6 +168,7 @@ export function loadRuleText(
         logsource,
         match: det.match,
         eventIds: det.eventIds,
+        fields: det.fields,
         name: str(doc.name),
         generate: true,
       });

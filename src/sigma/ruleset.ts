@@ -2,7 +2,7 @@
 // channel and event id (from the log source mapping and the rules' own `EventID`), web-server rows by
 // their kind. Built once per scan and thread; matching allocates one view per record and rule group.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import type { EventRecord, LogRow } from "../model/records.js";
 import { loadRuleText } from "./load.js";
 import { type EventTarget, placeRule, SYSMON } from "./logsources.js";
@@ -154,7 +154,7 @@ export function ruleFiles(path: string): string[] {
 }
 
 export interface RuleSource {
-  /** Shown with findings and problems: relative to the folder given. */
+  /** Shown with findings and problems: the path as given (a folder joined with the file's path in it). */
   file: string;
   text: string;
   licence: string | null;
@@ -162,11 +162,7 @@ export interface RuleSource {
 
 /** Read rule files (the caller decides what a missing path means). */
 export function readRuleSources(path: string, licence: string | null = null): RuleSource[] {
-  return ruleFiles(path).map((f) => ({
-    file: relative(statSync(path).isDirectory() ? path : join(f, ".."), f) || f,
-    text: readFileSync(f, "utf8"),
-    licence,
-  }));
+  return ruleFiles(path).map((f) => ({ file: f, text: readFileSync(f, "utf8"), licence }));
 }
 
 export function compileSources(sources: RuleSource[], o: CompileOptions & BuildOptions = {}): RuleSet {

@@ -52,6 +52,8 @@ export interface CompiledRule {
    * of its log source may match. Used to index rules so an event only meets rules that can match it.
    */
   eventIds: number[] | null;
+  /** Field names the rule reads: their values are the evidence of a match. */
+  fields: string[];
   /** The rule's `name` (Sigma 2 correlation references rules by id or name). */
   name: string | null;
   /** False when a correlation rule has `generate: false` for it: it only feeds the correlation. */

@@ -1,0 +1,161 @@
+// Sigma rules as detections: the bundled SigmaHQ selection (data/sigma) and the user's (`--sigma DIR`)
+// on every Windows event and every IIS W3C row. The rules are compiled once per thread from the
+// sources the scan set up (like the IOC feeds and YARA rules). Matches carry the rule's metadata and
+// author; their effect on the verdict is sigma/effects.ts's documented table (context unless listed).
+import { existsSync } from "node:fs";
+import { relative } from "node:path";
+import { dataPath } from "../data-path.js";
+import type { CheckInfo } from "../model/types.js";
+import { sigmaEffect } from "../sigma/effects.js";
+import { fieldEvidence, levelSeverity, ruleEvidence, ruleRef } from "../sigma/evidence.js";
+import {
+  compileSources,
+  matchEvent,
+  matchRow,
+  type RuleSet,
+  type RuleSource,
+  readRuleSources,
+} from "../sigma/ruleset.js";
+import type { CompiledRule, RecordView, SigmaLevel } from "../sigma/types.js";
+import { eventEvidence } from "./events/common.js";
+import type { EventDetection, FindingDraft, RowDetection } from "./types.js";
+
+const SIGMA_REF = "https://github.com/SigmaHQ/sigma";
+const DRL = "DRL-1.1 (https://github.com/SigmaHQ/Detection-Rule-License)";
+
+export const sigmaChecks = {
+  context: {
+    id: "sigma-match",
+    title: "Sigma rule matched",
+    cves: [],
+    severity: "medium",
+    effect: "context",
+    description:
+      "A Sigma rule (the bundled SigmaHQ selection or your own, --sigma) matched an event or a web-server request. " +
+      "The finding names the rule, its level, author and references. Listed for the responder: it raises the " +
+      "verdict only when another check hit (docs/sigma.md).",
+    references: [SIGMA_REF],
+  },
+  attempt: {
+    id: "sigma-exchange-attempt",
+    title: "Sigma rule for Exchange exploitation matched (attempt)",
+    cves: [],
+    severity: "high",
+    effect: "attempt",
+    description:
+      "A high or critical Sigma rule that docs/sigma.md lists as showing Exchange exploitation requests (ProxyLogon, " +
+      "ProxyShell, ProxyToken, OWASSRF, CVE-2020-0688...) matched: exploitation was tried.",
+    references: [SIGMA_REF],
+  },
+  compromise: {
+    id: "sigma-exchange-compromise",
+    title: "Sigma rule for Exchange compromise matched",
+    cves: [],
+    severity: "critical",
+    effect: "compromise",
+    description:
+      "A high or critical Sigma rule that docs/sigma.md lists as showing the result of Exchange exploitation (a web " +
+      "shell written through a cmdlet, a mailbox exported into a web folder, code run by UMWorkerProcess...) matched.",
+    references: [SIGMA_REF],
+  },
+} satisfies Record<string, CheckInfo>;
+
+/** What a scan asks of Sigma; crosses to worker threads as data. */
+export interface SigmaSetup {
+  /** Run the bundled rules (data/sigma). */
+  bundled: boolean;
+  /** The user's rule files (--sigma), read and checked by the main thread. */
+  user: RuleSource[];
+  /** Only rules at this level or above (--sigma-level). */
+  minLevel: SigmaLevel | null;
+}
+
+export const DEFAULT_SIGMA: SigmaSetup = { bundled: true, user: [], minLevel: null };
+
+/** The bundled rules as sources (SigmaHQ, DRL 1.1). */
+export function bundledSigmaSources(): RuleSource[] {
+  const dir = dataPath("sigma");
+  if (!existsSync(dir)) return [];
+  return readRuleSources(dir, DRL).map((s) => ({
+    ...s,
+    file: `bundled:${relative(dir, s.file).replaceAll("\\", "/")}`,
+  }));
+}
+
+export function compileSigmaSetup(s: SigmaSetup): RuleSet {
+  const sources = [...(s.bundled ? bundledSigmaSources() : []), ...s.user];
+  return compileSources(sources, { minLevel: s.minLevel ?? undefined });
+}
+
+// The one piece of per-thread state: the set-up in effect and its compiled rules (compiled on first
+// use, so a thread that reads no events or IIS rows never compiles them).
+let setup: SigmaSetup = DEFAULT_SIGMA;
+let compiled: RuleSet | null = null;
+
+export function setSigmaSetup(s: SigmaSetup | null): void {
+  setup = s ?? DEFAULT_SIGMA;
+  compiled = null;
+}
+
+function active(): RuleSet {
+  if (!compiled) compiled = compileSigmaSetup(setup);
+  return compiled;
+}
+
+function checkFor(rule: CompiledRule): string {
+  const e = sigmaEffect(rule.meta);
+  return e === "compromise"
+    ? sigmaChecks.compromise.id
+    : e === "attempt"
+      ? sigmaChecks.attempt.id
+      : sigmaChecks.context.id;
+}
+
+function draft(
+  rule: CompiledRule,
+  view: RecordView,
+  time: string | null,
+  base: Record<string, string>,
+): FindingDraft {
+  return {
+    check: checkFor(rule),
+    time,
+    title: `Sigma: ${rule.meta.title}`,
+    severity: levelSeverity(rule.meta.level),
+    evidence: { ...base, ...fieldEvidence(rule, view), ...ruleEvidence(rule.meta) },
+    rule: ruleRef(rule.meta),
+  };
+}
+
+export const sigmaEvents: EventDetection = {
+  type: "event",
+  id: "sigma-events",
+  checks: [sigmaChecks.context, sigmaChecks.attempt, sigmaChecks.compromise],
+  providers: null,
+  match(ev) {
+    const out: FindingDraft[] = [];
+    matchEvent(active(), ev, (rule, view) => {
+      if (rule.generate) out.push(draft(rule, view, ev.time, eventEvidence(ev)));
+    });
+    return out;
+  },
+};
+
+export const sigmaWebRows: RowDetection = {
+  type: "row",
+  id: "sigma-webserver",
+  checks: [sigmaChecks.context, sigmaChecks.attempt, sigmaChecks.compromise],
+  kinds: ["iis-w3c"],
+  // Every row when webserver rules are loaded (a rule may need no literal at all); none otherwise.
+  // Read when the scan's literal plan is made, after the set-up.
+  get literals(): string[] | null {
+    return active().web.length > 0 ? null : [];
+  },
+  match(row) {
+    const out: FindingDraft[] = [];
+    matchRow(active(), row, (rule, view) => {
+      if (rule.generate) out.push(draft(rule, view, row.time(), {}));
+    });
+    return out;
+  },
+};

@@ -14,6 +14,13 @@ interface EffectEntry {
   why: string;
 }
 
+/**
+ * Considered and left as context, because they also match what administrators do:
+ * - 516376b4 "Mailbox Export to Exchange Webserver": any export to a UNC share (`-FilePath "\\`), and
+ *   any grant of the Mailbox Import Export role; exhunt's own cmdlet check tells a web-folder export apart.
+ * - 09570ae5 "Remove Exported Mailbox from Exchange Webserver": any `Remove-MailboxExportRequest -Confirm False`.
+ * - 9db37458 "Exchange Set OabVirtualDirectory ExternalUrl Property": any ExternalUrl change.
+ */
 const SENT = "a request was sent; the log does not show that it worked";
 
 export const EXCHANGE_RULE_EFFECTS: Readonly<Record<string, EffectEntry>> = {
@@ -26,16 +33,6 @@ export const EXCHANGE_RULE_EFFECTS: Readonly<Record<string, EffectEntry>> = {
     effect: "compromise",
     rule: "Certificate Request Export to Exchange Webserver",
     why: "a certificate request was exported into a web folder: ProxyShell's way to write a web shell",
-  },
-  "516376b4-05cd-4122-bae0-ad7641c38d48": {
-    effect: "compromise",
-    rule: "Mailbox Export to Exchange Webserver",
-    why: "a mailbox was exported into a web folder (ProxyShell web shell write)",
-  },
-  "09570ae5-889e-43ea-aac0-0e1221fb3d95": {
-    effect: "compromise",
-    rule: "Remove Exported Mailbox from Exchange Webserver",
-    why: "the clean-up of a mailbox export into a web folder, which only follows the write",
   },
   "992be1eb-e5da-437e-9a54-6d13b57bb4d8": {
     effect: "compromise",

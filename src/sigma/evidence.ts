@@ -44,13 +44,15 @@ export function ruleEvidence(m: SigmaRuleMeta): Record<string, string> {
   return out;
 }
 
-/** The values of the fields the rule reads (present ones only), under their Sigma names. */
+/** The values of the fields the rule reads (present ones only), under their Sigma names; keyword rules: the text. */
 export function fieldEvidence(rule: CompiledRule, view: RecordView): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of rule.fields) {
     const v = view.get(f);
     if (v !== undefined && v !== "") out[f] = clip(v);
   }
+  // Keyword rules read the record's text, not fields: show that.
+  if (rule.fields.length === 0) out.Text = clip(view.text().join(" | "));
   return out;
 }
 

@@ -49,7 +49,7 @@ function lazyView(get: (field: string) => string | undefined, texts: () => strin
 /**
  * An event as Sigma sees it: EventData by name (after `renames`, e.g. Security 4688's), the System
  * fields under Sigma's names, and `Data` for classic events whose values have no names. Keywords
- * search every value and the rendered message.
+ * search the values (joined by spaces) and the rendered message when the export has one.
  */
 export function eventView(ev: EventRecord, renames?: Readonly<Record<string, string>>): RecordView {
   const data = ev.data;
@@ -73,7 +73,12 @@ export function eventView(ev: EventRecord, renames?: Readonly<Record<string, str
       if (field === "Data" && ev.values.length > 0) return ev.values.join("\n");
       return bySpacelessName(name);
     },
-    () => (ev.message ? [...ev.values, ev.message] : ev.values),
+    // The values joined by spaces stand in for the rendered message (offline there is no message
+    // table): `Set-OabVirtualDirectory -ExternalUrl ...` is what a keyword like ' -ExternalUrl ' expects.
+    () => {
+      const joined = ev.values.join(" ");
+      return ev.message ? [joined, ev.message] : [joined];
+    },
   );
 }
 

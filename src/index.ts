@@ -17,6 +17,7 @@ export { type Assessment, assessBuild } from "./exposure/assess.js";
 export { mitigationPowerShell, mitigationXml } from "./exposure/mitigations.js";
 export { type HostResult, probeTargets } from "./exposure/probe/probe.js";
 export { resolveProbeTargets } from "./exposure/probe/targets.js";
+export { prepareSigma as loadSigmaRules } from "./hunt/setup.js";
 export type {
   CheckInfo,
   Coverage,
@@ -28,6 +29,8 @@ export type {
   Skipped,
   VerdictName,
 } from "./model/types.js";
+export { huntSigma, type SigmaHit, type SigmaHuntResult } from "./sigma/hunt.js";
+export type { RuleSet as SigmaRuleSet } from "./sigma/ruleset.js";
 export { VERSION } from "./version.js";
 
 export interface ScanOptions extends EngineOptions {

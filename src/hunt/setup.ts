@@ -16,7 +16,7 @@ import {
 } from "../detections/yara.js";
 import { UsageError } from "../evidence/targets.js";
 import type { Skipped } from "../model/types.js";
-import { readRuleSources } from "../sigma/ruleset.js";
+import { type RuleSet, readRuleSources } from "../sigma/ruleset.js";
 import { SIGMA_LEVELS, type SigmaLevel } from "../sigma/types.js";
 import { forgetPlans } from "./task.js";
 
@@ -42,7 +42,11 @@ export interface SetupOptions {
   sigmaBundled?: boolean;
 }
 
-function sigmaSetup(o: SetupOptions, warnings: Skipped[]): SigmaSetup {
+/** Read and check the Sigma options; the compiled set tells what loaded (`problems`, `notApplicable`). */
+export function prepareSigma(o: Pick<SetupOptions, "sigma" | "sigmaLevel" | "sigmaBundled">): {
+  setup: SigmaSetup;
+  set: RuleSet;
+} {
   const level = o.sigmaLevel?.toLowerCase();
   if (level !== undefined && !SIGMA_LEVELS.includes(level as SigmaLevel))
     throw new UsageError(`--sigma-level ${o.sigmaLevel}: one of ${SIGMA_LEVELS.join(", ")}`);
@@ -61,9 +65,15 @@ function sigmaSetup(o: SetupOptions, warnings: Skipped[]): SigmaSetup {
     user,
     minLevel: (level as SigmaLevel | undefined) ?? null,
   };
+  return { setup, set: compileSigmaSetup(setup) };
+}
+
+function sigmaSetup(o: SetupOptions, warnings: Skipped[]): SigmaSetup {
   // Compiled here once so that every rule that cannot run is reported (with the exact reason) before
-  // any evidence is read; the workers compile the same sources again.
-  for (const p of compileSigmaSetup(setup).problems) {
+  // any evidence is read; each thread compiles the same sources again (compiled rules are closures,
+  // which cannot cross to a worker).
+  const { setup, set } = prepareSigma(o);
+  for (const p of set.problems) {
     warnings.push({
       file: p.file,
       reason: "refused",

@@ -3,6 +3,7 @@
 // becomes a rule or a LoadProblem that names the exact reason: nothing is dropped silently.
 import { isMap, isScalar, isSeq, type Node, parseAllDocuments } from "yaml";
 import { compileDetection, parseTimespan } from "./compile.js";
+import { W3C_PLUS_FIELDS } from "./logsources.js";
 import {
   type CompiledRule,
   type CompileOptions,
@@ -162,7 +163,8 @@ export function loadRuleText(
         continue;
       }
       const logsource = logsourceOf(doc.logsource);
-      const det = compileDetection(doc.detection, o);
+      const web = logsource.category?.toLowerCase() === "webserver";
+      const det = compileDetection(doc.detection, web ? { ...o, normalise: W3C_PLUS_FIELDS } : o);
       out.rules.push({
         meta,
         logsource,

@@ -148,20 +148,31 @@ export const EVENT_SYSTEM_FIELDS = [
 /**
  * The webserver taxonomy (`category: webserver`) in IIS W3C names. Fields not listed are looked up
  * under their own name (`cs-uri-stem`, `c-ip`, `cs-method`, `sc-status`, `cs-host`, ...).
+ * `cs-uri-query` is the whole request URI (stem, `?`, query): SigmaHQ's webserver rules put paths
+ * there (`cs-uri-query|contains: '/owa/auth/Current/'`), as web servers that log one URI field do.
  */
 export const WEBSERVER_FIELDS: Readonly<Record<string, string>> = {
   "cs-user-agent": "cs(User-Agent)",
   "cs-referer": "cs(Referer)",
   "cs-referrer": "cs(Referer)",
   "cs-cookie": "cs(Cookie)",
-  "cs-host": "cs-host",
-  "cs-version": "cs-version",
   "c-useragent": "cs(User-Agent)",
   "cs-uri": "cs-uri-stem",
 };
 
-/** W3C fields where `+` stands for a space (IIS writes spaces so); the matcher sees spaces. */
-export const W3C_PLUS_FIELDS = new Set(["cs(User-Agent)", "cs(Referer)", "cs(Cookie)"]);
+/** The Sigma field that stands for the whole request URI in IIS logs. */
+export const WEBSERVER_FULL_URI = "cs-uri-query";
+
+/**
+ * Fields where IIS writes `+` for a space: both the rule's values and the log's are read with spaces
+ * (rules are written either way: `Mozilla/5.0+(compatible;` and `Nmap Scripting Engine`).
+ */
+export const W3C_PLUS_FIELDS: Readonly<Record<string, (s: string) => string>> = Object.fromEntries(
+  ["cs-user-agent", "c-useragent", "cs-referer", "cs-referrer", "cs-cookie"].map((f) => [
+    f,
+    (s: string) => s.replaceAll("+", " "),
+  ]),
+);
 
 /** Where a rule's records come from: events (targets), web-server rows, or not in this evidence. */
 export type Placement =

@@ -168,7 +168,8 @@ function numberOf(v: Scalar, mod: string): number {
 }
 
 /** Tests on the value of `field` (or, for keywords, on each text value). */
-function valueTests(values: Scalar[], mods: string[], o: CompileOptions): ValueTest[] {
+function valueTests(values: Scalar[], mods: string[], o: CompileOptions, field?: string): ValueTest[] {
+  const norm = field !== undefined ? o.normalise?.[field] : undefined;
   const type = mods.find((m) => TYPES.has(m));
   const cased = mods.includes("cased");
   if (type === "re") {
@@ -216,7 +217,7 @@ function valueTests(values: Scalar[], mods: string[], o: CompileOptions): ValueT
     if (v === null) return { cased: true, test: (x: string) => x === "" };
     let alts: Alt[] = [
       {
-        parts: typeof v === "string" ? parseSigmaString(v) : [scalarText(v)],
+        parts: typeof v === "string" ? parseSigmaString(norm ? norm(v) : v) : [scalarText(v)],
         encoded: false,
         cased: false,
       },
@@ -279,6 +280,7 @@ export function fieldMatcher(field: string, mods: string[], raw: unknown, o: Com
     values.filter((v) => v !== null),
     mods,
     o,
+    field,
   );
   const one = (r: RecordView, t: ValueTest): boolean => {
     const v = t.cased ? r.get(field) : r.lower(field);

@@ -99,4 +99,9 @@ export const invalid = (msg: string): RuleError => new RuleError("invalid", msg)
 export interface CompileOptions {
   /** Values for `expand` placeholders (`%DomainControllers%` → list). */
   placeholders?: Record<string, string[]>;
+  /**
+   * Per field, a normalisation the record view also applies to its values (IIS writes `+` for a
+   * space in User-Agent; rules use either): applied to the rule's literal values, not to regexes.
+   */
+  normalise?: Readonly<Record<string, (s: string) => string>>;
 }

@@ -1,7 +1,7 @@
 // Field accessors: an EventRecord or a LogRow seen as a Sigma RecordView. Lower-cased values are
 // computed at most once per field and record, whatever the number of rules that read them.
 import type { EventRecord, LogRow } from "../model/records.js";
-import { W3C_PLUS_FIELDS, WEBSERVER_FIELDS } from "./logsources.js";
+import { W3C_PLUS_FIELDS, WEBSERVER_FIELDS, WEBSERVER_FULL_URI } from "./logsources.js";
 import type { RecordView } from "./types.js";
 
 function systemField(ev: EventRecord, field: string): string | undefined {
@@ -86,12 +86,19 @@ export function eventView(ev: EventRecord, renames?: Readonly<Record<string, str
 export function webView(row: LogRow): RecordView {
   return lazyView(
     (field) => {
-      const name = WEBSERVER_FIELDS[field] ?? field;
-      const v = row.get(name);
-      if (v === undefined) return undefined;
-      if (v === "-") return "";
-      return W3C_PLUS_FIELDS.has(name) && v.includes("+") ? v.replaceAll("+", " ") : v;
+      if (field === WEBSERVER_FULL_URI) {
+        const stem = dash(row.get("cs-uri-stem"));
+        const query = dash(row.get("cs-uri-query"));
+        if (stem === undefined && query === undefined) return undefined;
+        return query ? `${stem ?? ""}?${query}` : (stem ?? "");
+      }
+      const v = dash(row.get(WEBSERVER_FIELDS[field] ?? field));
+      const norm = W3C_PLUS_FIELDS[field];
+      return v !== undefined && norm ? norm(v) : v;
     },
     () => [row.text()],
   );
 }
+
+/** W3C writes `-` for an empty value. */
+const dash = (v: string | undefined): string | undefined => (v === "-" ? "" : v);

@@ -2,6 +2,7 @@
 // (a map: every item; a list of maps: any map; a list of values: keywords), then the condition joins them.
 import { compileCondition, conditionEventIds, parseCondition } from "./condition.js";
 import { fieldMatcher, keywordMatcher } from "./modifiers.js";
+import { conditionKeys, type RuleKey, searchKeys } from "./prefilter.js";
 import { type CompileOptions, invalid, type Matcher, unsupported } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -81,6 +82,8 @@ export interface CompiledDetection {
   eventIds: number[] | null;
   /** Field names the detection reads (for the evidence of a match). */
   fields: string[];
+  /** Necessary (field, file name) keys for the rule index; null: none. */
+  keys: RuleKey[] | null;
 }
 
 function fieldsOf(def: unknown, out: Set<string>): void {
@@ -123,7 +126,25 @@ export function compileDetection(detection: unknown, o: CompileOptions): Compile
   }
   const fields = new Set<string>();
   for (const n of names) fieldsOf(searches[n], fields);
-  return { match, eventIds: eventIds ? [...eventIds].sort((a, b) => a - b) : null, fields: [...fields] };
+  const skeys = new Map(names.map((n) => [n, searchKeys(searches[n])]));
+  const perCondition = trees.map((t) => conditionKeys(t, skeys));
+  const keys = perCondition.some((k) => k === null) ? null : (perCondition as RuleKey[][]).flat();
+  return {
+    match,
+    eventIds: eventIds ? [...eventIds].sort((a, b) => a - b) : null,
+    fields: [...fields],
+    keys: keys && keys.length > 0 ? dedupeKeys(keys) : null,
+  };
+}
+
+function dedupeKeys(keys: RuleKey[]): RuleKey[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => {
+    const id = `${k.field}\u0000${k.name}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 /** Sigma 2 `timespan` (`30s`, `5m`, `1h`, `2d`, `1w`...) in milliseconds. */

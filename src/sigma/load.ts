@@ -171,6 +171,7 @@ export function loadRuleText(
         match: det.match,
         eventIds: det.eventIds,
         fields: det.fields,
+        keys: det.keys,
         name: str(doc.name),
         generate: true,
       });

@@ -305,7 +305,45 @@ export function fieldMatcher(field: string, mods: string[], raw: unknown, o: Com
           return v !== undefined && t.test(v);
         };
   }
-  return (r) => (hasNull && isNull(r)) || tests.some((t) => one(r, t));
+  const some = anyOf(tests);
+  return (r) => {
+    if (hasNull && isNull(r)) return true;
+    return some(r.lower(field), r.get(field));
+  };
+}
+
+/** The last `\`-separated segment (what an `endswith: '\name.exe'` suffix pins down). */
+function afterBackslash(v: string): string {
+  return v.slice(v.lastIndexOf("\\") + 1);
+}
+
+/**
+ * Any of many tests on one value, the value fetched once: equalities become one Set lookup, and
+ * `endswith '\x.exe'` suffixes one Map lookup by the value's last segment; the rest are tried in turn.
+ */
+function anyOf(tests: ValueTest[]): (lower: string | undefined, raw: string | undefined) => boolean {
+  const eq = new Set<string>();
+  const bySegment = new Map<string, string[]>();
+  const rest: ValueTest[] = [];
+  for (const t of tests) {
+    if (!t.cased && t.equals !== undefined) eq.add(t.equals);
+    else if (!t.cased && t.suffix !== undefined && t.suffix.includes("\\")) {
+      const seg = afterBackslash(t.suffix);
+      const list = bySegment.get(seg) ?? [];
+      list.push(t.suffix);
+      bySegment.set(seg, list);
+    } else rest.push(t);
+  }
+  return (lower, raw) => {
+    if (lower === undefined || raw === undefined) return false;
+    if (eq.size && eq.has(lower)) return true;
+    if (bySegment.size) {
+      const sufs = bySegment.get(afterBackslash(lower));
+      if (sufs) for (const s of sufs) if (lower.endsWith(s)) return true;
+    }
+    for (const t of rest) if (t.test(t.cased ? raw : lower)) return true;
+    return false;
+  };
 }
 
 function fieldRefMatcher(field: string, mods: string[], values: Scalar[], all: boolean): Matcher {

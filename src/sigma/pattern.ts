@@ -11,6 +11,10 @@ export const ONE = 1 as const;
 export interface ValueTest {
   cased: boolean;
   test(value: string): boolean;
+  /** Set when the test is `value === equals` (after case folding): lists of them become one Set lookup. */
+  equals?: string;
+  /** Set when the test is `value.endsWith(suffix)`: lists of them are grouped by the suffix's last segment. */
+  suffix?: string;
 }
 
 /**
@@ -56,15 +60,21 @@ export function isLiteral(parts: Part[]): parts is string[] {
 
 const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 
-function toRegExp(parts: Part[], cased: boolean): RegExp {
-  let src = "^";
+function toRegExp(parts0: Part[], cased: boolean): RegExp {
+  // A leading or trailing `*` drops the anchor instead of becoming `[\s\S]*`, which would make the
+  // search backtrack over long command lines; inner ones are lazy.
+  let parts = parts0;
+  const open = parts[0] === ANY;
+  const close = parts.length > 1 && parts[parts.length - 1] === ANY;
+  parts = parts.slice(open ? 1 : 0, close ? -1 : undefined);
+  let src = open ? "" : "^";
   for (const p of parts) {
     if (typeof p === "string") src += reEscape(p);
-    else if (p === ANY) src += "[\\s\\S]*";
+    else if (p === ANY) src += "[\\s\\S]*?";
     else if (p === ONE) src += "[\\s\\S]";
     else src += `(?:${p.oneOf.map(reEscape).join("|")})`;
   }
-  return new RegExp(`${src}$`, cased ? "" : "i");
+  return new RegExp(close ? src : `${src}$`, cased ? "" : "i");
 }
 
 /** Only literals and `*`: match by ordered indexOf (exact for `*`-only patterns, and much faster). */
@@ -120,8 +130,12 @@ export function compilePattern(parts0: Part[], cased: boolean): ValueTest {
   );
   if (parts.every((p) => typeof p === "string" || p === ANY)) {
     const lits = parts.filter((p): p is string => typeof p === "string");
-    const test = starTest(lits, parts[0] !== ANY, parts[parts.length - 1] !== ANY);
-    if (parts.length === 0) return { cased, test: (v) => v === "" };
+    const start = parts[0] !== ANY;
+    const end = parts[parts.length - 1] !== ANY;
+    const test = starTest(lits, start, end);
+    if (parts.length === 0) return { cased, test: (v) => v === "", equals: "" };
+    if (lits.length === 1 && start && end) return { cased, test, equals: lits[0] };
+    if (lits.length === 1 && !start && end) return { cased, test, suffix: lits[0] };
     return { cased, test };
   }
   // Lower-cased input is given to the regexp too when not cased: the `i` flag then only covers

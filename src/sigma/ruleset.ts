@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { EventRecord, LogRow } from "../model/records.js";
 import { loadRuleText } from "./load.js";
 import { type EventTarget, placeRule, SYSMON } from "./logsources.js";
+import { lastSegment } from "./prefilter.js";
 import {
   type CompiledRule,
   type CompileOptions,
@@ -16,10 +17,19 @@ import {
 } from "./types.js";
 import { eventView, webView } from "./views.js";
 
-/** Rules that share a target (and so the same field renames): one view serves them all. */
+/**
+ * Rules that share a target (and so the same field renames): one view serves them all. Rules with
+ * keys (sigma/prefilter.ts) are found through the file names of the event's keyed fields; the others
+ * are always tried.
+ */
 interface Group {
   renames: Readonly<Record<string, string>> | undefined;
   rules: CompiledRule[];
+  unkeyed: number[];
+  keyed: Map<string, Map<string, number[]>>;
+  /** Per rule: the last event it was tried on (dedupes rules found under several keys). */
+  seen: number[];
+  stamp: number;
 }
 
 interface ChannelIndex {
@@ -60,10 +70,30 @@ const PROVIDER_CHANNEL: Record<string, string> = {
 function groupFor(list: Group[], renames: Group["renames"]): Group {
   let g = list.find((x) => x.renames === renames);
   if (!g) {
-    g = { renames, rules: [] };
+    g = { renames, rules: [], unkeyed: [], keyed: new Map(), seen: [], stamp: 0 };
     list.push(g);
   }
   return g;
+}
+
+function addToGroup(g: Group, rule: CompiledRule): void {
+  const i = g.rules.length;
+  g.rules.push(rule);
+  g.seen.push(0);
+  if (!rule.keys) {
+    g.unkeyed.push(i);
+    return;
+  }
+  for (const k of rule.keys) {
+    let byName = g.keyed.get(k.field);
+    if (!byName) {
+      byName = new Map();
+      g.keyed.set(k.field, byName);
+    }
+    const list = byName.get(k.name);
+    if (list) list.push(i);
+    else byName.set(k.name, [i]);
+  }
 }
 
 function addEventRule(channels: Map<string, ChannelIndex>, t: EventTarget, rule: CompiledRule): void {
@@ -76,7 +106,7 @@ function addEventRule(channels: Map<string, ChannelIndex>, t: EventTarget, rule:
   let ids: number[] | null = t.eventIds;
   if (rule.eventIds) ids = ids ? ids.filter((x) => rule.eventIds?.includes(x)) : rule.eventIds;
   if (ids === null) {
-    groupFor(ci.any, t.renames).rules.push(rule);
+    addToGroup(groupFor(ci.any, t.renames), rule);
     return;
   }
   for (const id of ids) {
@@ -85,7 +115,7 @@ function addEventRule(channels: Map<string, ChannelIndex>, t: EventTarget, rule:
       list = [];
       ci.byId.set(id, list);
     }
-    groupFor(list, t.renames).rules.push(rule);
+    addToGroup(groupFor(list, t.renames), rule);
   }
 }
 
@@ -212,7 +242,30 @@ function runGroups(
 ): void {
   for (const g of groups) {
     const view = eventView(ev, g.renames);
-    for (const r of g.rules) if (r.match(view)) onMatch(r, view);
+    const stamp = ++g.stamp;
+    let candidates: number[] = g.unkeyed;
+    let copied = false;
+    for (const [field, byName] of g.keyed) {
+      const v = view.lower(field);
+      if (v === undefined) continue;
+      const hit = byName.get(lastSegment(v));
+      if (!hit) continue;
+      if (!copied) {
+        candidates = [...candidates];
+        copied = true;
+      }
+      for (const i of hit) {
+        if (g.seen[i] === stamp) continue;
+        g.seen[i] = stamp;
+        candidates.push(i);
+      }
+    }
+    // In the rules' own order, whatever key found them.
+    if (copied) candidates.sort((a, b) => a - b);
+    for (const i of candidates) {
+      const r = g.rules[i];
+      if (r.match(view)) onMatch(r, view);
+    }
   }
 }
 

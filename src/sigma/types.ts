@@ -54,6 +54,8 @@ export interface CompiledRule {
   eventIds: number[] | null;
   /** Field names the rule reads: their values are the evidence of a match. */
   fields: string[];
+  /** Necessary (field, last path segment) pairs: the rule can only match records that have one. */
+  keys: { field: string; name: string }[] | null;
   /** The rule's `name` (Sigma 2 correlation references rules by id or name). */
   name: string | null;
   /** False when a correlation rule has `generate: false` for it: it only feeds the correlation. */

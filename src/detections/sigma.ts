@@ -82,9 +82,19 @@ export function bundledSigmaSources(): RuleSource[] {
   }));
 }
 
+/**
+ * A pure memo by set-up object: the main thread compiles once to report problems (hunt/setup.ts) and
+ * then reads with the same set-up; a worker gets a copy (compiled rules are closures) and compiles it.
+ */
+const compiledBySetup = new WeakMap<SigmaSetup, RuleSet>();
+
 export function compileSigmaSetup(s: SigmaSetup): RuleSet {
+  const known = compiledBySetup.get(s);
+  if (known) return known;
   const sources = [...(s.bundled ? bundledSigmaSources() : []), ...s.user];
-  return compileSources(sources, { minLevel: s.minLevel ?? undefined });
+  const set = compileSources(sources, { minLevel: s.minLevel ?? undefined });
+  compiledBySetup.set(s, set);
+  return set;
 }
 
 // The one piece of per-thread state: the set-up in effect and its compiled rules (compiled on first

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { huntSigma, loadSigmaRules, type SigmaHuntResult, type SigmaRuleSet } from "../index.js";
-import { csvRow, forTerminal } from "../report/safe.js";
+import { csvRow, forTerminal } from "../outputs/safe.js";
 import { EXIT } from "./exit.js";
 
 export interface SigmaCliOptions {

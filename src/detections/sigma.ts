@@ -1,13 +1,13 @@
 // Sigma rules as detections: the bundled SigmaHQ selection (data/sigma) and the user's (`--sigma DIR`)
 // on every Windows event and every IIS W3C row. The rules are compiled once per thread from the
-// sources the scan set up (like the IOC feeds and YARA rules). Matches carry the rule's metadata and
+// sources in the scan's set-up, through the hunt context (like the IOC feeds and YARA rules). Matches carry the rule's metadata and
 // author; their effect on the verdict is sigma/effects.ts's documented table (context unless listed).
 import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { dataPath } from "../data-path.js";
 import type { CheckInfo } from "../model/types.js";
 import { sigmaEffect } from "../sigma/effects.js";
-import { fieldEvidence, levelSeverity, ruleEvidence, ruleRef } from "../sigma/evidence.js";
+import { fieldEvidence, levelSeverity, ruleEvidence, ruleMeta } from "../sigma/evidence.js";
 import {
   compileSources,
   matchEvent,
@@ -18,7 +18,7 @@ import {
 } from "../sigma/ruleset.js";
 import type { CompiledRule, RecordView, SigmaLevel } from "../sigma/types.js";
 import { eventEvidence } from "./events/common.js";
-import type { EventDetection, FindingDraft, RowDetection } from "./types.js";
+import type { EventDetection, FindingDraft, MatchContext, RowDetection } from "./types.js";
 
 const SIGMA_REF = "https://github.com/SigmaHQ/sigma";
 const DRL = "DRL-1.1 (https://github.com/SigmaHQ/Detection-Rule-License)";
@@ -97,19 +97,9 @@ export function compileSigmaSetup(s: SigmaSetup): RuleSet {
   return set;
 }
 
-// The one piece of per-thread state: the set-up in effect and its compiled rules (compiled on first
-// use, so a thread that reads no events or IIS rows never compiles them).
-let setup: SigmaSetup = DEFAULT_SIGMA;
-let compiled: RuleSet | null = null;
-
-export function setSigmaSetup(s: SigmaSetup | null): void {
-  setup = s ?? DEFAULT_SIGMA;
-  compiled = null;
-}
-
-function active(): RuleSet {
-  if (!compiled) compiled = compileSigmaSetup(setup);
-  return compiled;
+/** The scan's compiled rules, once per hunt context (and thread). */
+function active(ctx: MatchContext): RuleSet {
+  return ctx.hunt.memo("sigma", () => compileSigmaSetup(ctx.hunt.setup.sigma ?? DEFAULT_SIGMA));
 }
 
 function checkFor(rule: CompiledRule): string {
@@ -133,7 +123,7 @@ function draft(
     title: `Sigma: ${rule.meta.title}`,
     severity: levelSeverity(rule.meta.level),
     evidence: { ...base, ...fieldEvidence(rule, view), ...ruleEvidence(rule.meta) },
-    rule: ruleRef(rule.meta),
+    rule: ruleMeta(rule.meta),
   };
 }
 
@@ -142,9 +132,9 @@ export const sigmaEvents: EventDetection = {
   id: "sigma-events",
   checks: [sigmaChecks.context, sigmaChecks.attempt, sigmaChecks.compromise],
   providers: null,
-  match(ev) {
+  match(ev, ctx) {
     const out: FindingDraft[] = [];
-    matchEvent(active(), ev, (rule, view) => {
+    matchEvent(active(ctx), ev, (rule, view) => {
       if (rule.generate) out.push(draft(rule, view, ev.time, eventEvidence(ev)));
     });
     return out;
@@ -156,14 +146,11 @@ export const sigmaWebRows: RowDetection = {
   id: "sigma-webserver",
   checks: [sigmaChecks.context, sigmaChecks.attempt, sigmaChecks.compromise],
   kinds: ["iis-w3c"],
-  // Every row when webserver rules are loaded (a rule may need no literal at all); none otherwise.
-  // Read when the scan's literal plan is made, after the set-up.
-  get literals(): string[] | null {
-    return active().web.length > 0 ? null : [];
-  },
-  match(row) {
+  // Every row: a webserver rule may need no literal at all (no literal prefilter derived yet).
+  literals: null,
+  match(row, ctx) {
     const out: FindingDraft[] = [];
-    matchRow(active(), row, (rule, view) => {
+    matchRow(active(ctx), row, (rule, view) => {
       if (rule.generate) out.push(draft(rule, view, row.time(), {}));
     });
     return out;

@@ -20,6 +20,9 @@ interface EffectEntry {
  *   any grant of the Mailbox Import Export role; exhunt's own cmdlet check tells a web-folder export apart.
  * - 09570ae5 "Remove Exported Mailbox from Exchange Webserver": any `Remove-MailboxExportRequest -Confirm False`.
  * - 9db37458 "Exchange Set OabVirtualDirectory ExternalUrl Property": any ExternalUrl change.
+ * - 67bce556 "Exchange Exploitation Used by HAFNIUM" (webserver): besides HAFNIUM's user agents it takes any
+ *   POST to `/ecp/…js` or `/owa/auth/Current/`, which ECP scripts in build folders also are; exhunt's
+ *   own IIS ProxyLogon checks make that call more narrowly.
  */
 const SENT = "a request was sent; the log does not show that it worked";
 
@@ -72,11 +75,6 @@ export const EXCHANGE_RULE_EFFECTS: Readonly<Record<string, EffectEntry>> = {
   "effee1f6-a932-4297-a81f-acb44064fa3a": {
     effect: "attempt",
     rule: "ProxyLogon Reset Virtual Directories Based On IIS Log",
-    why: SENT,
-  },
-  "67bce556-312f-4c81-9162-c3c9ff2599b2": {
-    effect: "attempt",
-    rule: "Exchange Exploitation Used by HAFNIUM",
     why: SENT,
   },
   "a2a9d722-0acb-4096-bccc-daaf91a5037b": {

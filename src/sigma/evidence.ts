@@ -1,5 +1,6 @@
 // What a Sigma match says in a finding: the rule's metadata (DRL 1.1 asks that the author be named
 // with every match) and the values of the fields the rule reads, clipped.
+import type { RuleMeta } from "../model/finding.js";
 import type { CompiledRule, RecordView, SigmaLevel, SigmaRuleMeta } from "./types.js";
 
 /** The rule as the result's `rule` field describes it (schema v2). */
@@ -28,6 +29,14 @@ export function ruleRef(m: SigmaRuleMeta): SigmaRuleRef {
 const MAX_VALUE = 2000;
 const clip = (v: string): string =>
   v.length <= MAX_VALUE ? v : `${v.slice(0, MAX_VALUE)}… [${v.length - MAX_VALUE} more characters]`;
+
+/** The rule as a finding's `rule` (schema v2): author and licence shown with every match. */
+export function ruleMeta(m: SigmaRuleMeta): RuleMeta {
+  const out: RuleMeta = { id: m.id, title: m.title, references: m.references, origin: "sigma", tags: m.tags };
+  if (m.author) out.author = m.author;
+  if (m.licence) out.licence = m.licence;
+  return out;
+}
 
 /** Rule metadata as flat evidence strings (every output shows evidence; not every output shows `rule`). */
 export function ruleEvidence(m: SigmaRuleMeta): Record<string, string> {

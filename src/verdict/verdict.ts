@@ -1,10 +1,6 @@
 // From findings and coverage to one verdict per server, with the reasons a person can check.
-import { checkInfo } from "../detections/registry.js";
-import type { Coverage, Finding, VerdictEffect, VerdictName } from "../model/types.js";
-
-export function effectOf(f: Finding): VerdictEffect {
-  return checkInfo(f.check)?.effect ?? (f.severity === "info" ? "coverage" : "attempt");
-}
+import type { Finding } from "../model/finding.js";
+import type { Coverage, Effect, VerdictName } from "../model/types.js";
 
 interface Group {
   check: string;
@@ -13,13 +9,17 @@ interface Group {
   first: string | null;
 }
 
-function groups(findings: Finding[], effect: VerdictEffect, counts: Record<string, number>): Group[] {
+function groups(
+  findings: readonly Finding[],
+  effect: Effect,
+  counts: Readonly<Record<string, number>>,
+): Group[] {
   const by = new Map<string, Group>();
   for (const f of findings) {
-    if (effectOf(f) !== effect) continue;
+    if (f.effect !== effect) continue;
     const g = by.get(f.check) ?? {
       check: f.check,
-      title: checkInfo(f.check)?.title ?? f.title,
+      title: f.rule.title || f.title,
       count: 0,
       first: null,
     };
@@ -64,9 +64,9 @@ export interface VerdictOutcome {
  * `omitted` counts findings beyond the per-check cap, so counts stay true.
  */
 export function decideVerdict(
-  findings: Finding[],
+  findings: readonly Finding[],
   coverage: Coverage,
-  omitted: Record<string, number> = {},
+  omitted: Readonly<Record<string, number>> = {},
 ): VerdictOutcome {
   const compromise = groups(findings, "compromise", omitted);
   const attempt = groups(findings, "attempt", omitted);
@@ -85,7 +85,7 @@ export function decideVerdict(
     verdict = "attempted";
   } else if (exposure.length > 0) {
     verdict = "vulnerable";
-  } else if (coverage.sources.length === 0 && !findings.some((f) => effectOf(f) === "context")) {
+  } else if (coverage.sources.length === 0 && !findings.some((f) => f.effect === "context")) {
     verdict = "unknown";
   } else {
     verdict = "clean";
@@ -123,13 +123,13 @@ function minute(t: string): string {
 /** The first reason of a raised verdict: one line an admin under stress understands without the checks. */
 export function headline(
   verdict: "compromised" | "attempted" | "vulnerable",
-  findings: Finding[],
+  findings: readonly Finding[],
   compromise: Group[] = groups(findings, "compromise", {}),
   attempt: Group[] = groups(findings, "attempt", {}),
   exposure: Group[] = groups(findings, "exposure", {}),
 ): string {
   const active = findings.filter((f) => {
-    const e = effectOf(f);
+    const e = f.effect;
     return (e === "compromise" || e === "attempt") && f.time;
   });
   const times = active.map((f) => f.time as string).sort();

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { sigmaEffect } from "../../src/sigma/effects.js";
 import { loadRuleText } from "../../src/sigma/load.js";
 import { runCli, tempDir } from "../helpers.js";
 
@@ -125,5 +126,27 @@ describe("sigma rule files that are not rules", () => {
     assert.equal(r.rules.length, 1);
     assert.equal(r.problems.length, 1);
     assert.equal(r.problems[0].id, "b1");
+  });
+});
+
+describe("bundled webserver rules on look-alike traffic", () => {
+  test("ECP scripts in build folders, theme GETs and normal ECP POSTs: at most context", (t) => {
+    const dir = tempDir(t);
+    const p = join(dir, "u_ex210303.log");
+    const row = (method: string, stem: string, status = 200) =>
+      `2021-03-03 06:49:44 10.0.0.5 ${method} ${stem} - 443 - 10.0.0.7 Mozilla/5.0+(Windows+NT+10.0) - ${status} 0 0 12\r\n`;
+    writeFileSync(
+      p,
+      "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n" +
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n" +
+        row("GET", "/owa/auth/Current/themes/resources/logon.css") +
+        row("POST", "/ecp/DDI/DDIService.svc/GetList") +
+        row("POST", "/ecp/15.1.2176/scripts/a.js") +
+        row("POST", "/owa/auth.owa", 302),
+    );
+    const r = runCli(["sigma", p, "--json", "-"]);
+    const hits: { rule: { id: string } }[] = JSON.parse(r.stdout).hits;
+    for (const h of hits)
+      assert.equal(sigmaEffect({ id: h.rule.id, level: "critical" }), "context", h.rule.id);
   });
 });

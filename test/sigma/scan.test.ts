@@ -5,11 +5,12 @@ import assert from "node:assert/strict";
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { createHuntContext } from "../../src/detections/context.js";
 import { WorkerPool } from "../../src/hunt/pool.js";
-import { applySetup, prepareHunt } from "../../src/hunt/setup.js";
+import { prepareHunt } from "../../src/hunt/setup.js";
 import type { ReadTask, TaskResult } from "../../src/hunt/task.js";
 import { scan, UsageError } from "../../src/index.js";
-import { ctx, tempDir } from "../helpers.js";
+import { tempDir } from "../helpers.js";
 
 const USER_RULE = `title: Test user rule - certutil urlcache
 id: 11111111-2222-3333-4444-555555555555
@@ -90,8 +91,8 @@ describe("sigma in scan", () => {
     mkdirSync(rules);
     writeFileSync(join(rules, "user.yml"), USER_RULE);
     const file = evidence(root);
-    applySetup(prepareHunt({ sigma: [rules], sigmaBundled: false }));
-    const pool = new WorkerPool(1, false); // no main lane: the task can only run in the worker
+    const hunt = createHuntContext(prepareHunt({ sigma: [rules], sigmaBundled: false }));
+    const pool = new WorkerPool(1, hunt, false); // no main lane: the task can only run in the worker
     try {
       const size = statSync(file).size;
       const task: ReadTask = {
@@ -103,7 +104,7 @@ describe("sigma in scan", () => {
         start: 0,
         end: size,
         rangeHeaderFields: null,
-        ctx: ctx("Events/sysmon.jsonl"),
+        ctx: { server: "TEST", file: "Events/sysmon.jsonl", installPath: null },
         maxDraftsPerCheck: 100,
       };
       const [r] = (await pool.run([task])) as TaskResult[];
@@ -115,7 +116,6 @@ describe("sigma in scan", () => {
       assert.equal(sigma[0].rule?.id, "11111111-2222-3333-4444-555555555555");
     } finally {
       await pool.close();
-      applySetup(null);
     }
   });
 

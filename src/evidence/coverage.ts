@@ -1,7 +1,6 @@
 // How far the evidence reaches: per source, the oldest and newest record, judged against the campaign
 // window. Every gap becomes a `log-coverage` finding too, so that no consumer can miss it.
 
-import type { FindingDraft } from "../detections/types.js";
 import type { LogKind } from "../model/records.js";
 import { CAMPAIGN_WINDOW, type Coverage, type SourceCoverage } from "../model/types.js";
 
@@ -91,7 +90,7 @@ export const expectedSources: ExpectedSource[] = [
 ];
 
 /** Sources that tell about the campaign; "other" Exchange logs are read but judge nothing. */
-function judged(s: SourceCoverage): boolean {
+export function judged(s: SourceCoverage): boolean {
   return s.source !== "Exchange (other logs)";
 }
 
@@ -125,41 +124,4 @@ export function buildCoverage(
     coversWindow,
     notes,
   };
-}
-
-/** One `log-coverage` finding per gap. */
-export function coverageDrafts(cov: Coverage): FindingDraft[] {
-  const out: FindingDraft[] = [];
-  for (const name of cov.missing) {
-    const e = expectedSources.find((x) => x.name === name);
-    out.push({
-      check: "log-coverage",
-      time: null,
-      file: null,
-      line: null,
-      title: `No ${name} in the evidence`,
-      evidence: { Source: name, Impact: e?.impact ?? "" },
-    });
-  }
-  const from = cov.window.exploitationFrom;
-  for (const s of cov.sources.filter(judged)) {
-    if (s.oldest !== null && s.oldest <= from) continue;
-    out.push({
-      check: "log-coverage",
-      time: s.oldest,
-      file: null,
-      line: null,
-      title: s.oldest
-        ? `${s.source} starts ${s.oldest.slice(0, 10)}, after exploitation began (${from.slice(0, 10)})`
-        : `${s.source}: no dated record`,
-      evidence: {
-        Source: s.source,
-        Oldest: s.oldest ?? "",
-        Newest: s.newest ?? "",
-        Files: String(s.files),
-        Impact: "activity before the oldest record cannot be seen",
-      },
-    });
-  }
-  return out;
 }

@@ -128,3 +128,48 @@ describe("sigma correlations", () => {
     );
   });
 });
+
+describe("sigma correlations with an upper bound", () => {
+  test("lt: windows are judged when they close, consecutively from a group's first match", () => {
+    const text = `title: Logon
+id: 20000000-0000-0000-0000-000000000001
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID: 4624
+    condition: selection
+---
+title: Few logons
+id: 20000000-0000-0000-0000-000000000002
+level: low
+correlation:
+    type: event_count
+    rules:
+        - 20000000-0000-0000-0000-000000000001
+    group-by:
+        - TargetUserName
+    timespan: 1h
+    condition:
+        lt: 2
+`;
+    const set = buildRuleSet(loadRuleText(text, "lt.yml"));
+    const base: BaseMatch[] = [];
+    const add = (user: string, min: number) => {
+      const ev = event({ TargetUserName: user }, { eventId: 4624, channel: "Security", time: t(min) });
+      matchEvent(set, ev, (rule, view) => {
+        const m = baseMatch(rule, view, ev.time, ["TargetUserName"]);
+        if (m) base.push(m);
+      });
+    };
+    add("busy", 0);
+    add("busy", 10);
+    add("quiet", 0);
+    const hits = runCorrelations(set.correlations, base);
+    assert.deepEqual(
+      hits.map((h) => [h.group.TargetUserName, h.count]),
+      [["quiet", 1]],
+    );
+  });
+});

@@ -15,6 +15,7 @@ import {
   type RuleSet,
   type RuleSource,
   readRuleSources,
+  webLiterals,
 } from "../sigma/ruleset.js";
 import type { CompiledRule, RecordView, SigmaLevel } from "../sigma/types.js";
 import { eventEvidence } from "./events/common.js";
@@ -141,13 +142,28 @@ export const sigmaEvents: EventDetection = {
   },
 };
 
+/** At most this many gate literals, leaving room in the one-pass search for the other IIS detections. */
+const MAX_WEB_GATE = 32;
+
 export const sigmaWebRows: RowDetection = {
   type: "row",
   id: "sigma-webserver",
   checks: [sigmaChecks.context, sigmaChecks.attempt, sigmaChecks.compromise],
   kinds: ["iis-w3c"],
-  // Every row: a webserver rule may need no literal at all (no literal prefilter derived yet).
-  literals: null,
+  // The rows that contain a literal every line a webserver rule matches must contain (derived from the
+  // rules, sigma/prefilter.ts), found by the one-pass search; every row when some rule has none. The
+  // gate hangs on cs-uri-stem, which every IIS layout logs.
+  literals: [],
+  field(kind, hunt) {
+    if (kind !== "iis-w3c") return null;
+    const set = hunt.memo("sigma", () => compileSigmaSetup(hunt.setup.sigma ?? DEFAULT_SIGMA));
+    if (set.web.length === 0) return null;
+    const literals = hunt.memo("sigma:web-literals", () => webLiterals(set));
+    // The one-pass search holds 64 literals for all row detections of a log kind; past that the plan
+    // drops every gate (the IOC feed's too). A large set is therefore no gate: every row is read.
+    const fits = literals !== null && literals.length <= MAX_WEB_GATE;
+    return { name: "cs-uri-stem", accept: () => true, ...(fits ? { literals } : {}) };
+  },
   match(row, ctx) {
     const out: FindingDraft[] = [];
     matchRow(active(ctx), row, (rule, view) => {

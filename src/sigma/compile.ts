@@ -2,7 +2,7 @@
 // (a map: every item; a list of maps: any map; a list of values: keywords), then the condition joins them.
 import { compileCondition, conditionEventIds, parseCondition } from "./condition.js";
 import { fieldMatcher, keywordMatcher } from "./modifiers.js";
-import { conditionKeys, type RuleKey, searchKeys } from "./prefilter.js";
+import { conditionKeys, conditionLiterals, type RuleKey, searchKeys, searchLiterals } from "./prefilter.js";
 import { type CompileOptions, invalid, type Matcher, unsupported } from "./types.js";
 
 type Obj = Record<string, unknown>;
@@ -84,6 +84,8 @@ export interface CompiledDetection {
   fields: string[];
   /** Necessary (field, file name) keys for the rule index; null: none. */
   keys: RuleKey[] | null;
+  /** Lower-case ASCII literals one of which a matching log line contains; null: none known. */
+  lineLiterals: string[] | null;
 }
 
 function fieldsOf(def: unknown, out: Set<string>): void {
@@ -129,11 +131,15 @@ export function compileDetection(detection: unknown, o: CompileOptions): Compile
   const skeys = new Map(names.map((n) => [n, searchKeys(searches[n])]));
   const perCondition = trees.map((t) => conditionKeys(t, skeys));
   const keys = perCondition.some((k) => k === null) ? null : (perCondition as RuleKey[][]).flat();
+  const slits = new Map(names.map((n) => [n, searchLiterals(searches[n])]));
+  const perCond = trees.map((t) => conditionLiterals(t, slits));
+  const lineLiterals = perCond.some((l) => l === null) ? null : [...new Set((perCond as string[][]).flat())];
   return {
     match,
     eventIds: eventIds ? [...eventIds].sort((a, b) => a - b) : null,
     fields: [...fields],
     keys: keys && keys.length > 0 ? dedupeKeys(keys) : null,
+    lineLiterals: lineLiterals && lineLiterals.length > 0 ? lineLiterals : null,
   };
 }
 

@@ -172,6 +172,7 @@ export function loadRuleText(
         eventIds: det.eventIds,
         fields: det.fields,
         keys: det.keys,
+        lineLiterals: det.lineLiterals,
         name: str(doc.name),
         generate: true,
       });

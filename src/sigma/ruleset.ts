@@ -269,6 +269,23 @@ function runGroups(
   }
 }
 
+/**
+ * Literals one of which every IIS line a webserver rule can match contains (lower-case ASCII), or null
+ * when some rule has none (then every row is read). Computed once per rule set.
+ */
+export function webLiterals(set: RuleSet): string[] | null {
+  const all = new Set<string>();
+  for (const r of set.web) {
+    if (!r.lineLiterals) return null;
+    for (const l of r.lineLiterals) all.add(l);
+  }
+  // A literal that contains another adds nothing: a line with it has the shorter one too.
+  const list = [...all].sort((a, b) => a.length - b.length);
+  const kept: string[] = [];
+  for (const l of list) if (!kept.some((k) => l.includes(k))) kept.push(l);
+  return kept;
+}
+
 export function matchRow(
   set: RuleSet,
   row: LogRow,

@@ -56,6 +56,8 @@ export interface CompiledRule {
   fields: string[];
   /** Necessary (field, last path segment) pairs: the rule can only match records that have one. */
   keys: { field: string; name: string }[] | null;
+  /** Webserver rules: lower-case ASCII literals one of which any matching line contains; null: none known. */
+  lineLiterals: string[] | null;
   /** The rule's `name` (Sigma 2 correlation references rules by id or name). */
   name: string | null;
   /** False when a correlation rule has `generate: false` for it: it only feeds the correlation. */

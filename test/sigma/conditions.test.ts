@@ -182,3 +182,60 @@ describe("sigma log sources and the index", () => {
     assert.equal(rowView({ "cs(Referer)": "-" }).get("cs-referer"), "");
   });
 });
+
+describe("sigma webserver line literals (the IIS prefilter)", () => {
+  const lits = (detection: string) =>
+    loadRuleText(ruleYaml(detection, "    category: webserver"), "w.yml").rules[0].lineLiterals;
+
+  test("pieces of the values that the raw W3C line must contain, cut at space, + and ?", () => {
+    assert.deepEqual(lits("    s:\n      cs-uri-query|contains: '/owa/auth/x.js?a=1'\n    condition: s"), [
+      "/owa/auth/x.js",
+    ]);
+    assert.deepEqual(
+      lits("    s:\n      cs-user-agent|contains: 'Nmap Scripting Engine'\n    condition: s"),
+      ["scripting"],
+    );
+    // AND takes the most selective branch; OR needs every branch.
+    assert.deepEqual(
+      lits(
+        "    a:\n      cs-method: POST\n    b:\n      cs-uri-stem|endswith: '/autodiscover.json'\n    condition: a and b",
+      ),
+      ["/autodiscover.json"],
+    );
+    assert.deepEqual(
+      lits(
+        "    a:\n      cs-uri-stem|contains: '/ecp/'\n    b:\n      cs-uri-stem|contains: '/owa/'\n    condition: a or b",
+      ),
+      ["/ecp/", "/owa/"],
+    );
+  });
+
+  test("no literal where a match could lack one: regexes, NOT, short values, null", () => {
+    assert.equal(lits("    s:\n      cs-uri-query|re: 'a.b'\n    condition: s"), null);
+    assert.equal(lits("    s:\n      cs-uri-stem|contains: '/ecp/'\n    condition: not s"), null);
+    assert.equal(lits("    s:\n      sc-status: 20\n    condition: s"), null);
+    assert.equal(lits("    s:\n      cs-referer: null\n    condition: s"), null);
+  });
+
+  test("a line that matches contains one of its rule's literals (bundled rules, constructed lines)", () => {
+    const set = buildRuleSet(
+      loadRuleText(
+        ruleYaml(
+          "    s:\n      cs-method: POST\n      cs-uri-query|contains|all:\n        - '/autodiscover.json'\n        - 'Email=autodiscover'\n    condition: s",
+          "    category: webserver",
+        ),
+        "w.yml",
+      ),
+    );
+    const values = {
+      "cs-method": "POST",
+      "cs-uri-stem": "/autodiscover/autodiscover.json",
+      "cs-uri-query": "@x.com/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@x.com",
+    };
+    let n = 0;
+    matchRow(set, fakeRow("iis-w3c", values), () => n++);
+    assert.equal(n, 1);
+    const line = Object.values(values).join(" ").toLowerCase();
+    assert.ok(set.web[0].lineLiterals?.some((l) => line.includes(l)));
+  });
+});

@@ -173,3 +173,36 @@ describe("sigma in scan", () => {
     );
   });
 });
+
+describe("sigma webserver rules in scan", () => {
+  test("a small rule set is gated by its literals in the one-pass search, and still finds its row", async (t) => {
+    const root = tempDir(t);
+    const rules = join(root, "rules");
+    mkdirSync(rules);
+    writeFileSync(
+      join(rules, "web.yml"),
+      "title: ProxyShell-like\nid: 33333333-2222-3333-4444-555555555555\nauthor: W\nlevel: medium\nlogsource:\n    category: webserver\n" +
+        "detection:\n    s:\n        cs-uri-query|contains|all:\n            - '/autodiscover.json'\n            - '/mapi/nspi'\n    condition: s\n",
+    );
+    const dir = join(root, "EXCH01", "inetpub", "logs", "LogFiles", "W3SVC1");
+    mkdirSync(dir, { recursive: true });
+    const row = (stem: string, query: string) =>
+      `2021-08-10 06:49:44 10.0.0.5 GET ${stem} ${query} 443 - 198.51.100.7 python-requests/2.25.1 - 200 0 0 12\r\n`;
+    writeFileSync(
+      join(dir, "u_ex210810.log"),
+      "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n" +
+        "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\r\n" +
+        row(
+          "/autodiscover/autodiscover.json",
+          "@evil.com/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@evil.com",
+        ) +
+        row("/autodiscover/autodiscover.json", "Email=user@contoso.com") +
+        row("/owa/", "-"),
+    );
+    const result = await scan([join(root, "EXCH01")], { sigma: [rules], sigmaBundled: false, workers: 0 });
+    const f = result.servers[0].findings.filter((x) => x.check.startsWith("sigma"));
+    assert.equal(f.length, 1);
+    assert.equal(f[0].source.line, 4);
+    assert.equal(f[0].rule.author, "W");
+  });
+});

@@ -103,13 +103,13 @@ function active(ctx: MatchContext): RuleSet {
   return ctx.hunt.memo("sigma", () => compileSigmaSetup(ctx.hunt.setup.sigma ?? DEFAULT_SIGMA));
 }
 
-function checkFor(rule: CompiledRule): string {
+function classOf(rule: CompiledRule): CheckInfo {
   const e = sigmaEffect(rule.meta);
   return e === "compromise"
-    ? sigmaChecks.compromise.id
+    ? sigmaChecks.compromise
     : e === "attempt"
-      ? sigmaChecks.attempt.id
-      : sigmaChecks.context.id;
+      ? sigmaChecks.attempt
+      : sigmaChecks.context;
 }
 
 function draft(
@@ -118,10 +118,15 @@ function draft(
   time: string | null,
   base: Record<string, string>,
 ): FindingDraft {
+  const cls = classOf(rule);
+  // One check per rule (`sigma-match:<rule id>`), so that reports group and cap matches by rule; the
+  // class before the colon is the registered check that says what the matches mean for the verdict.
   return {
-    check: checkFor(rule),
+    check: `${cls.id}:${rule.meta.id}`,
+    effect: cls.effect,
     time,
-    title: `Sigma: ${rule.meta.title}`,
+    // DRL 1.1: the author is named wherever a match is reported, the console's one-line title included.
+    title: `Sigma: ${rule.meta.title} (by ${rule.meta.author ?? "no author given"})`,
     severity: levelSeverity(rule.meta.level),
     evidence: { ...base, ...fieldEvidence(rule, view), ...ruleEvidence(rule.meta) },
     rule: ruleMeta(rule.meta),

@@ -129,8 +129,9 @@ describe("sigma in scan", () => {
     const s = result.servers[0];
     const f = s.findings.filter((x) => x.check.startsWith("sigma"));
     assert.equal(f.length, 1);
-    assert.equal(f[0].check, "sigma-match");
-    assert.equal(f[0].title, "Sigma: Test user rule - certutil urlcache");
+    assert.equal(f[0].check, "sigma-match:11111111-2222-3333-4444-555555555555");
+    assert.equal(f[0].effect, "context");
+    assert.equal(f[0].title, "Sigma: Test user rule - certutil urlcache (by Test Author)");
     assert.equal(f[0].severity, "medium");
     assert.equal(f[0].evidence.SigmaTags, "attack.t1105");
     assert.equal(f[0].evidence.SigmaReferences, "https://example.org/rule");

@@ -16,8 +16,11 @@ import { VERSION } from "./version.js";
 
 export { allChecks, checkInfo } from "./detections/registry.js";
 export { type Assessment, assessBuild } from "./exposure/assess.js";
+export { exposureDrafts } from "./exposure/findings.js";
 export { EXSETUP_SOURCE, localBuild } from "./exposure/local.js";
 export { mitigationPowerShell, mitigationXml } from "./exposure/mitigations.js";
+export { type BuildTable, buildTable, dataFiles, loadBuildTable } from "./exposure/table.js";
+export { parseVersion } from "./exposure/version.js";
 export type { Progress } from "./hunt/engine.js";
 export { prepareSigma as loadSigmaRules } from "./hunt/setup.js";
 export { UsageError } from "./model/errors.js";
@@ -33,6 +36,7 @@ export type {
   Skipped,
   VerdictName,
 } from "./model/types.js";
+export { readExportedEvents } from "./readers/event-file.js";
 export { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "./readers/evtx/index.js";
 export { huntSigma, type SigmaHit, type SigmaHuntResult } from "./sigma/hunt.js";
 export type { RuleSet as SigmaRuleSet } from "./sigma/ruleset.js";
@@ -77,7 +81,7 @@ async function assertPathsExist(paths: string[]): Promise<void> {
 }
 
 function unreadableServer(path: string, why: string): ServerResult {
-  return judgeServer({
+  const r = judgeServer({
     name: basename(path).replace(/\.zip$/i, ""),
     root: path,
     findings: [],
@@ -88,6 +92,8 @@ function unreadableServer(path: string, why: string): ServerResult {
     installPath: null,
     exposure: null,
   });
+  r.reasons.unshift(`The evidence could not be opened: ${why}`);
+  return r;
 }
 
 /**

@@ -22,6 +22,7 @@ export { mitigationPowerShell, mitigationXml } from "./exposure/mitigations.js";
 export { type BuildTable, buildTable, dataFiles, loadBuildTable } from "./exposure/table.js";
 export { parseVersion } from "./exposure/version.js";
 export type { Progress } from "./hunt/engine.js";
+export { prepareSigma as loadSigmaRules } from "./hunt/setup.js";
 export { UsageError } from "./model/errors.js";
 export type { Finding, Subject } from "./model/finding.js";
 export type { EventRecord } from "./model/records.js";
@@ -37,6 +38,8 @@ export type {
 } from "./model/types.js";
 export { readExportedEvents } from "./readers/event-file.js";
 export { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "./readers/evtx/index.js";
+export { huntSigma, type SigmaHit, type SigmaHuntResult } from "./sigma/hunt.js";
+export type { RuleSet as SigmaRuleSet } from "./sigma/ruleset.js";
 export { VERSION } from "./version.js";
 
 export interface ScanOptions extends EngineOptions {
@@ -51,6 +54,12 @@ export interface ScanOptions extends EngineOptions {
   yara?: string[];
   /** Run the shipped signature-base web-shell rules when yara-x loads (default true). */
   communityRules?: boolean;
+  /** Sigma rule files or folders (`--sigma`), added to the bundled SigmaHQ selection. */
+  sigma?: string[];
+  /** Only Sigma rules at this level or above (informational, low, medium, high, critical). */
+  sigmaLevel?: string;
+  /** false: leave out the bundled Sigma rules. Default true. */
+  sigmaBundled?: boolean;
 }
 
 /** Servers named by `paths` (none: the local server, on Windows). Throws UsageError for bad paths. */
@@ -101,6 +110,9 @@ export async function* scanServers(paths: string[], options: ScanOptions = {}): 
     iocFiles: options.iocFiles,
     yara: options.yara,
     communityRules: options.communityRules,
+    sigma: options.sigma,
+    sigmaLevel: options.sigmaLevel,
+    sigmaBundled: options.sigmaBundled,
   });
   const hunt = createHuntContext(setup);
   const workers = options.workers ?? defaultWorkers();

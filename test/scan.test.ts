@@ -100,7 +100,14 @@ describe("scan: example servers", () => {
     const s = result.servers.find((x) => x.name === "EXCH02")!;
     assert.equal(s.verdict, "clean");
     assert.deepEqual(
-      [...new Set(s.findings.filter((f) => f.severity !== "info").map((f) => f.check))],
+      // Sigma's mailbox-export rules match the admin's export to a share: context, never more.
+      [
+        ...new Set(
+          s.findings
+            .filter((f) => f.severity !== "info" && !f.check.startsWith("sigma-match:"))
+            .map((f) => f.check),
+        ),
+      ],
       ["suspicious-archive"],
     );
     assert.ok(s.stats.records > 1000);

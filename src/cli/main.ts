@@ -8,6 +8,7 @@ import { registerMitigate } from "./mitigate.js";
 import { registerProbe } from "./probe.js";
 import { registerReport } from "./report.js";
 import { registerScan } from "./scan.js";
+import { registerSigma } from "./sigma.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerProbe(program);
   registerMitigate(program);
   registerReport(program);
+  registerSigma(program);
   return program;
 }
 

@@ -26,6 +26,9 @@ export interface ScanCliOptions {
   ioc: string[];
   yara: string[];
   communityRules: boolean;
+  sigma: string[];
+  sigmaLevel?: string;
+  sigmaBundled: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -92,6 +95,14 @@ export function registerScan(program: Command): void {
       "--no-community-rules",
       "do not run the shipped signature-base YARA rules (they run when yara-x loads)",
     )
+    .option(
+      "--sigma <dir|file>",
+      "Sigma rules to add to the bundled SigmaHQ selection (repeatable)",
+      collect,
+      [],
+    )
+    .option("--sigma-level <level>", "only Sigma rules at this level or above (informational ... critical)")
+    .option("--no-sigma-bundled", "leave out the bundled Sigma rules")
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
@@ -118,6 +129,9 @@ export function registerScan(program: Command): void {
         iocFiles: o.ioc,
         yara: o.yara,
         communityRules: o.communityRules,
+        sigma: o.sigma,
+        sigmaLevel: o.sigmaLevel,
+        sigmaBundled: o.sigmaBundled,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
       });

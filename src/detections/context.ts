@@ -5,6 +5,7 @@
 import type { Skipped } from "../model/types.js";
 import { addIoc, bundledIocs, emptySet, type Ioc, type IocSet } from "./iocs/feeds.js";
 import { detections as registered } from "./registry.js";
+import { DEFAULT_SIGMA, type SigmaSetup } from "./sigma.js";
 import type { Detection } from "./types.js";
 import { compileYara, type YaraRules, type YaraSource } from "./yara.js";
 
@@ -12,11 +13,13 @@ import { compileYara, type YaraRules, type YaraSource } from "./yara.js";
 export interface HuntSetup {
   userIocs: Ioc[];
   yara: YaraSource[];
+  /** Sigma rules: the bundled set unless turned off, the user's (--sigma) and the level filter (absent: bundled, every level). */
+  sigma?: SigmaSetup;
   /** Problems with the set-up itself (unreadable feed lines, YARA unavailable): listed on every server. */
   warnings: Skipped[];
 }
 
-export const EMPTY_SETUP: HuntSetup = { userIocs: [], yara: [], warnings: [] };
+export const EMPTY_SETUP: HuntSetup = { userIocs: [], yara: [], sigma: DEFAULT_SIGMA, warnings: [] };
 
 export interface HuntContext {
   readonly setup: HuntSetup;

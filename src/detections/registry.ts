@@ -22,6 +22,7 @@ import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
+import { sigmaEvents, sigmaWebRows } from "./sigma.js";
 import type { Detection } from "./types.js";
 import { compiledPage } from "./webshells/compiled-page.js";
 import { webshellContent } from "./webshells/content.js";
@@ -61,6 +62,8 @@ export const detections: Detection[] = [
   compiledPage,
   precompiledShell,
   yaraRules,
+  sigmaEvents,
+  sigmaWebRows,
   // Findings detections run once per server, after the record detections, in this order.
   webshellUsed,
   logCoverage,

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { dataPath } from "../data-path.js";
 import type { HuntSetup } from "../detections/context.js";
 import { parseFeed } from "../detections/iocs/feeds.js";
+import { compileSigmaSetup, DEFAULT_SIGMA, type SigmaSetup } from "../detections/sigma.js";
 import {
   type BundledRuleSet,
   compileYara,
@@ -15,6 +16,9 @@ import {
   yaraUnavailable,
 } from "../detections/yara.js";
 import { UsageError } from "../model/errors.js";
+import type { Skipped } from "../model/types.js";
+import { type RuleSet, readRuleSources } from "../sigma/ruleset.js";
+import { SIGMA_LEVELS, type SigmaLevel } from "../sigma/types.js";
 
 export type { HuntSetup } from "../detections/context.js";
 
@@ -25,6 +29,53 @@ export interface SetupOptions {
   yara?: string[];
   /** Run the shipped signature-base rules when the YARA engine loads (default true). */
   communityRules?: boolean;
+  /** --sigma DIR|FILE (repeatable): Sigma rules added to the bundled ones. */
+  sigma?: string[];
+  /** --sigma-level: only Sigma rules at this level or above. */
+  sigmaLevel?: string;
+  /** false: the bundled Sigma rules do not run (only --sigma ones, if any). */
+  sigmaBundled?: boolean;
+}
+
+/** Read and check the Sigma options; the compiled set tells what loaded (`problems`, `notApplicable`). */
+export function prepareSigma(o: Pick<SetupOptions, "sigma" | "sigmaLevel" | "sigmaBundled">): {
+  setup: SigmaSetup;
+  set: RuleSet;
+} {
+  const level = o.sigmaLevel?.toLowerCase();
+  if (level !== undefined && !SIGMA_LEVELS.includes(level as SigmaLevel))
+    throw new UsageError(`--sigma-level ${o.sigmaLevel}: one of ${SIGMA_LEVELS.join(", ")}`);
+  const user = (o.sigma ?? []).flatMap((path) => {
+    let sources: ReturnType<typeof readRuleSources>;
+    try {
+      sources = readRuleSources(path);
+    } catch (e) {
+      throw new UsageError(`--sigma: cannot read ${path}: ${(e as Error).message}`);
+    }
+    if (sources.length === 0) throw new UsageError(`--sigma ${path}: no .yml or .yaml files`);
+    return sources;
+  });
+  const setup: SigmaSetup = {
+    bundled: o.sigmaBundled ?? DEFAULT_SIGMA.bundled,
+    user,
+    minLevel: (level as SigmaLevel | undefined) ?? null,
+  };
+  return { setup, set: compileSigmaSetup(setup) };
+}
+
+function sigmaSetup(o: SetupOptions, warnings: Skipped[]): SigmaSetup {
+  // Compiled here once so that every rule that cannot run is reported (with the exact reason) before
+  // any evidence is read; each thread compiles the same sources again (compiled rules are closures,
+  // which cannot cross to a worker).
+  const { setup, set } = prepareSigma(o);
+  for (const p of set.problems) {
+    warnings.push({
+      file: p.file,
+      reason: "refused",
+      detail: `Sigma rule ${p.id ?? "(no id)"}${p.title ? ` "${p.title}"` : ""} not loaded (${p.kind}): ${p.reason}`,
+    });
+  }
+  return setup;
 }
 
 function readText(path: string, what: string): string {
@@ -57,7 +108,8 @@ export function prepareHunt(
   o: SetupOptions,
   yaraLoads: () => boolean = () => yaraEngine() !== null,
 ): HuntSetup {
-  const setup: HuntSetup = { userIocs: [], yara: [], warnings: [] };
+  const setup: HuntSetup = { userIocs: [], yara: [], sigma: DEFAULT_SIGMA, warnings: [] };
+  setup.sigma = sigmaSetup(o, setup.warnings);
   for (const f of o.iocFiles ?? []) {
     const parsed = parseFeed(readText(f, "--ioc"), `user:${f}`);
     setup.userIocs.push(...parsed.iocs);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { createHuntContext } from "../../src/detections/context.js";
+import { createHuntContext, EMPTY_SETUP } from "../../src/detections/context.js";
 import { isProxyLogonStem } from "../../src/detections/proxylogon/iis-26855.js";
 import { autodiscoverShape } from "../../src/detections/proxyshell/iis-autodiscover.js";
 import type { FindingDraft } from "../../src/detections/types.js";
@@ -73,7 +73,8 @@ function scanFile(abs: string, rel: string): FindingDraft[] {
       ctx: { server: "TEST", file: rel, installPath: null },
       maxDraftsPerCheck: 5000,
     },
-    createHuntContext(),
+    // exhunt's own IIS checks only: Sigma's webserver rules have their tests in test/sigma.
+    createHuntContext({ ...EMPTY_SETUP, sigma: { bundled: false, user: [], minLevel: null } }),
   );
   assert.equal(r.error, null);
   assert.deepEqual(

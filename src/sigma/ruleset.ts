@@ -1,0 +1,297 @@
+// A set of compiled rules, indexed so that a record meets only the rules that can match it: events by
+// channel and event id (from the log source mapping and the rules' own `EventID`), web-server rows by
+// their kind. Built once per scan and thread; matching allocates one view per record and rule group.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { EventRecord, LogRow } from "../model/records.js";
+import { loadRuleText } from "./load.js";
+import { type EventTarget, placeRule, SYSMON } from "./logsources.js";
+import { lastSegment } from "./prefilter.js";
+import {
+  type CompiledRule,
+  type CompileOptions,
+  type CorrelationRule,
+  type LoadProblem,
+  SIGMA_LEVELS,
+  type SigmaLevel,
+} from "./types.js";
+import { eventView, webView } from "./views.js";
+
+/**
+ * Rules that share a target (and so the same field renames): one view serves them all. Rules with
+ * keys (sigma/prefilter.ts) are found through the file names of the event's keyed fields; the others
+ * are always tried.
+ */
+interface Group {
+  renames: Readonly<Record<string, string>> | undefined;
+  rules: CompiledRule[];
+  unkeyed: number[];
+  keyed: Map<string, Map<string, number[]>>;
+  /** Per rule: the last event it was tried on (dedupes rules found under several keys). */
+  seen: number[];
+  stamp: number;
+}
+
+interface ChannelIndex {
+  byId: Map<number, Group[]>;
+  /** Groups for rules that can match any event id of the channel. */
+  any: Group[];
+}
+
+export interface NotApplicable {
+  file: string;
+  id: string;
+  title: string;
+  reason: string;
+}
+
+export interface RuleSet {
+  rules: CompiledRule[];
+  correlations: CorrelationRule[];
+  problems: LoadProblem[];
+  /** Rules for log sources exhunt does not read (Linux, cloud, proxies...): counted, not run. */
+  notApplicable: NotApplicable[];
+  /** Rules filtered out by the level option. */
+  belowLevel: number;
+  channels: Map<string, ChannelIndex>;
+  web: CompiledRule[];
+}
+
+/** Channel names as the index keys them (case-insensitive). */
+const channelKey = (c: string): string => c.toLowerCase();
+
+/** Exports without a channel still name their provider. */
+const PROVIDER_CHANNEL: Record<string, string> = {
+  "microsoft-windows-sysmon": SYSMON,
+  "microsoft-windows-security-auditing": "Security",
+  "msexchange cmdletlogs": "MSExchange Management",
+};
+
+function groupFor(list: Group[], renames: Group["renames"]): Group {
+  let g = list.find((x) => x.renames === renames);
+  if (!g) {
+    g = { renames, rules: [], unkeyed: [], keyed: new Map(), seen: [], stamp: 0 };
+    list.push(g);
+  }
+  return g;
+}
+
+function addToGroup(g: Group, rule: CompiledRule): void {
+  const i = g.rules.length;
+  g.rules.push(rule);
+  g.seen.push(0);
+  if (!rule.keys) {
+    g.unkeyed.push(i);
+    return;
+  }
+  for (const k of rule.keys) {
+    let byName = g.keyed.get(k.field);
+    if (!byName) {
+      byName = new Map();
+      g.keyed.set(k.field, byName);
+    }
+    const list = byName.get(k.name);
+    if (list) list.push(i);
+    else byName.set(k.name, [i]);
+  }
+}
+
+function addEventRule(channels: Map<string, ChannelIndex>, t: EventTarget, rule: CompiledRule): void {
+  const key = channelKey(t.channel);
+  let ci = channels.get(key);
+  if (!ci) {
+    ci = { byId: new Map(), any: [] };
+    channels.set(key, ci);
+  }
+  let ids: number[] | null = t.eventIds;
+  if (rule.eventIds) ids = ids ? ids.filter((x) => rule.eventIds?.includes(x)) : rule.eventIds;
+  if (ids === null) {
+    addToGroup(groupFor(ci.any, t.renames), rule);
+    return;
+  }
+  for (const id of ids) {
+    let list = ci.byId.get(id);
+    if (!list) {
+      list = [];
+      ci.byId.set(id, list);
+    }
+    addToGroup(groupFor(list, t.renames), rule);
+  }
+}
+
+export interface BuildOptions {
+  /** Only rules at this level or above. */
+  minLevel?: SigmaLevel;
+}
+
+export function buildRuleSet(
+  loaded: { rules: CompiledRule[]; correlations: CorrelationRule[]; problems: LoadProblem[] },
+  o: BuildOptions = {},
+): RuleSet {
+  const set: RuleSet = {
+    rules: [],
+    correlations: loaded.correlations,
+    problems: loaded.problems,
+    notApplicable: [],
+    belowLevel: 0,
+    channels: new Map(),
+    web: [],
+  };
+  const min = SIGMA_LEVELS.indexOf(o.minLevel ?? "informational");
+  const referenced = new Set(loaded.correlations.flatMap((c) => c.rules));
+  for (const rule of loaded.rules) {
+    const counted = referenced.has(rule.meta.id) || (rule.name !== null && referenced.has(rule.name));
+    if (SIGMA_LEVELS.indexOf(rule.meta.level) < min && !counted) {
+      set.belowLevel++;
+      continue;
+    }
+    // Sigma 2: rules a correlation counts do not report on their own unless it says `generate: true`.
+    if (counted) {
+      rule.generate = loaded.correlations.some(
+        (c) =>
+          c.generate &&
+          (c.rules.includes(rule.meta.id) || (rule.name !== null && c.rules.includes(rule.name))),
+      );
+    }
+    const p = placeRule(rule.logsource);
+    if (p.kind === "none") {
+      set.notApplicable.push({
+        file: rule.meta.file,
+        id: rule.meta.id,
+        title: rule.meta.title,
+        reason: p.reason,
+      });
+      continue;
+    }
+    set.rules.push(rule);
+    if (p.kind === "web") set.web.push(rule);
+    else for (const t of p.targets) addEventRule(set.channels, t, rule);
+  }
+  return set;
+}
+
+/** The rule files under each path (a file or a folder, recursively), sorted. */
+export function ruleFiles(path: string): string[] {
+  const st = statSync(path);
+  if (!st.isDirectory()) return [path];
+  const out: string[] = [];
+  for (const e of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) out.push(...ruleFiles(p));
+    else if (/\.ya?ml$/i.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+export interface RuleSource {
+  /** Shown with findings and problems: the path as given (a folder joined with the file's path in it). */
+  file: string;
+  text: string;
+  licence: string | null;
+}
+
+/** Read rule files (the caller decides what a missing path means). */
+export function readRuleSources(path: string, licence: string | null = null): RuleSource[] {
+  return ruleFiles(path).map((f) => ({ file: f, text: readFileSync(f, "utf8"), licence }));
+}
+
+export function compileSources(sources: RuleSource[], o: CompileOptions & BuildOptions = {}): RuleSet {
+  const all = {
+    rules: [] as CompiledRule[],
+    correlations: [] as CorrelationRule[],
+    problems: [] as LoadProblem[],
+  };
+  for (const s of sources) {
+    const r = loadRuleText(s.text, s.file, o, s.licence);
+    all.rules.push(...r.rules);
+    all.correlations.push(...r.correlations);
+    all.problems.push(...r.problems);
+  }
+  return buildRuleSet(all, o);
+}
+
+function channelIndexFor(set: RuleSet, ev: EventRecord): ChannelIndex | undefined {
+  const ci = set.channels.get(channelKey(ev.channel));
+  if (ci || ev.channel) return ci;
+  const c = PROVIDER_CHANNEL[ev.provider.toLowerCase()];
+  return c ? set.channels.get(channelKey(c)) : undefined;
+}
+
+/** Whether any rule of the set can see events of this provider/channel at all (a cheap pre-check). */
+export function hasEventRules(set: RuleSet): boolean {
+  return set.channels.size > 0;
+}
+
+/** Rules (that report) matching one event. `onMatch` gets each with the view it matched through. */
+export function matchEvent(
+  set: RuleSet,
+  ev: EventRecord,
+  onMatch: (rule: CompiledRule, view: ReturnType<typeof eventView>) => void,
+): void {
+  const ci = channelIndexFor(set, ev);
+  if (!ci) return;
+  const byId = ci.byId.get(ev.eventId);
+  if (byId) runGroups(byId, ev, onMatch);
+  if (ci.any.length) runGroups(ci.any, ev, onMatch);
+}
+
+function runGroups(
+  groups: Group[],
+  ev: EventRecord,
+  onMatch: (rule: CompiledRule, view: ReturnType<typeof eventView>) => void,
+): void {
+  for (const g of groups) {
+    const view = eventView(ev, g.renames);
+    const stamp = ++g.stamp;
+    let candidates: number[] = g.unkeyed;
+    let copied = false;
+    for (const [field, byName] of g.keyed) {
+      const v = view.lower(field);
+      if (v === undefined) continue;
+      const hit = byName.get(lastSegment(v));
+      if (!hit) continue;
+      if (!copied) {
+        candidates = [...candidates];
+        copied = true;
+      }
+      for (const i of hit) {
+        if (g.seen[i] === stamp) continue;
+        g.seen[i] = stamp;
+        candidates.push(i);
+      }
+    }
+    // In the rules' own order, whatever key found them.
+    if (copied) candidates.sort((a, b) => a - b);
+    for (const i of candidates) {
+      const r = g.rules[i];
+      if (r.match(view)) onMatch(r, view);
+    }
+  }
+}
+
+/**
+ * Literals one of which every IIS line a webserver rule can match contains (lower-case ASCII), or null
+ * when some rule has none (then every row is read). Computed once per rule set.
+ */
+export function webLiterals(set: RuleSet): string[] | null {
+  const all = new Set<string>();
+  for (const r of set.web) {
+    if (!r.lineLiterals) return null;
+    for (const l of r.lineLiterals) all.add(l);
+  }
+  // A literal that contains another adds nothing: a line with it has the shorter one too.
+  const list = [...all].sort((a, b) => a.length - b.length);
+  const kept: string[] = [];
+  for (const l of list) if (!kept.some((k) => l.includes(k))) kept.push(l);
+  return kept;
+}
+
+export function matchRow(
+  set: RuleSet,
+  row: LogRow,
+  onMatch: (rule: CompiledRule, view: ReturnType<typeof webView>) => void,
+): void {
+  if (set.web.length === 0) return;
+  const view = webView(row);
+  for (const r of set.web) if (r.match(view)) onMatch(r, view);
+}

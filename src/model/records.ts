@@ -55,4 +55,6 @@ export interface EventRecord {
   values: string[];
   /** The rendered message, when the export carries one (Winlogbeat `message`, wevtutil RenderedXml). */
   message?: string;
+  /** Carved from an .evtx's slack space or chunks the file no longer counts (deleted, cleared, rolled over). */
+  recovered?: boolean;
 }

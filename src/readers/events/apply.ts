@@ -116,7 +116,12 @@ function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink): 
     case "named": {
       const s = section(obj, src.path);
       if (!s) return;
-      for (const [k, v] of Object.entries(s)) if (!src.skip?.includes(k) && !isAttrKey(k)) sink.named(k, str(v));
+      for (const [k, v] of Object.entries(s)) {
+        if (src.skip?.includes(k) || isAttrKey(k)) continue;
+        // Unnamed parameters listed under one name (Hayabusa `Data: [..]`): values in order.
+        if (Array.isArray(v)) for (const x of v) sink.unnamed(str(x));
+        else sink.named(k, str(v));
+      }
       return;
     }
     case "evtx-dump":
@@ -216,7 +221,12 @@ export function applyMap(map: EventFieldMap, doc: Obj): EventRecord | string {
   const time = isoTime(get(map.time));
   const level = levelOf(get(map.level));
   const message = get(map.message);
-  for (const src of map.data) collect(src, obj, used, sink);
+  // An event has one place for its parameters; exports that repeat them (Sentinel's EventData and
+  // ParameterXml) are read from the first that has any, unless the format spreads them (Hayabusa).
+  for (const src of map.data) {
+    if (!map.mergeData && sink.values.length > 0) break;
+    collect(src, obj, used, sink);
+  }
   if (map.aliases) {
     for (const [from, to] of Object.entries(map.aliases))
       if (from in sink.data && !(to in sink.data)) sink.data[to] = sink.data[from];

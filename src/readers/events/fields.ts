@@ -121,6 +121,7 @@ const LEVEL_NAMES: Record<string, number> = {
   informational: 4,
   verbose: 5,
   "log always": 0,
+  logalways: 0,
 };
 
 /** Level from a number or a name ("Error", "information"). */

@@ -39,6 +39,8 @@ export interface EventFieldMap {
   data: DataSource[];
   /** Channel names may be abbreviated (Hayabusa `Sec`, `Sysmon`). */
   abbreviatedChannels?: boolean;
+  /** Read every data source, not only the first that has values (formats that spread parameters). */
+  mergeData?: boolean;
   /** Parameter names the tool renamed, back to the manifest's (Hayabusa `Details`). */
   aliases?: Record<string, string>;
 }
@@ -198,6 +200,7 @@ export const EVENT_MAPS: EventFieldMap[] = [
       { from: "named", path: "ExtraFieldInfo" },
     ],
     abbreviatedChannels: true,
+    mergeData: true,
     aliases: {
       Cmdline: "CommandLine",
       Proc: "Image",

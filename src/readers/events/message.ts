@@ -65,7 +65,11 @@ function securityFields(message: string, labels: Record<string, Record<string, s
   let section: string | null = null;
   for (const raw of message.split(/\r?\n/)) {
     const line = raw.trim();
-    if (!line) continue;
+    if (!line) {
+      // Sections are separated by blank lines; the closing explanation belongs to none.
+      section = null;
+      continue;
+    }
     const heading = /^([A-Za-z][A-Za-z ]*):$/.exec(line);
     if (heading) {
       section = sectionOf(heading[1]);
@@ -101,9 +105,15 @@ function nameValueFields(message: string): Record<string, string> | null {
  */
 export function fillFromMessage(rec: EventRecord): boolean {
   const message = rec.message;
-  if (!message || rec.values.length > 0 || Object.keys(rec.data).length > 0) return false;
+  if (!message || Object.keys(rec.data).length > 0) return false;
   const provider = rec.provider.toLowerCase();
-  if (provider === "msexchange cmdletlogs" || /^\s*cmdlet\s/i.test(message)) {
+  // Values without names (PowerShell's Properties) still lack the names detections ask for: the message
+  // gives them. The cmdlet log's parameters have no names at all, so values there are enough.
+  const keepValues = (data: Record<string, string>) => {
+    rec.data = data;
+    if (rec.values.length === 0) rec.values = Object.values(data);
+  };
+  if (rec.values.length === 0 && (provider === "msexchange cmdletlogs" || /^\s*cmdlet\s/i.test(message))) {
     const values = cmdletValues(message);
     if (values) {
       rec.values = values;
@@ -114,15 +124,13 @@ export function fillFromMessage(rec: EventRecord): boolean {
   if (rec.eventId === 4688 && /process information:/i.test(message)) {
     const data = securityFields(message, PROCESS_LABELS);
     if (Object.keys(data).length > 0) {
-      rec.data = data;
-      rec.values = Object.values(data);
+      keepValues(data);
       return true;
     }
   }
   const nv = nameValueFields(message);
-  if (nv && Object.keys(nv).length > 0) {
-    rec.data = nv;
-    rec.values = Object.values(nv);
+  if (nv && Object.keys(nv).length > 0 && provider !== "msexchange cmdletlogs") {
+    keepValues(nv);
     return true;
   }
   return false;

@@ -169,7 +169,10 @@ function eventTemplate(ev: WEvent, recordId: number): { tree: El; values: Value[
         {
           name: ev.userData.name,
           attrs: [["xmlns", ev.userData.xmlns]],
-          children: Object.entries(ev.userData.fields).map(([k, v]) => ({ name: k, children: [sub(s16(v))] })),
+          children: Object.entries(ev.userData.fields).map(([k, v]) => ({
+            name: k,
+            children: [sub(s16(v))],
+          })),
         },
       ],
     });
@@ -177,7 +180,7 @@ function eventTemplate(ev: WEvent, recordId: number): { tree: El; values: Value[
     const data = Array.isArray(ev.data)
       ? ev.data.map((v): El => ({ name: "Data", children: [sub(s16(v))] }))
       : Object.entries(ev.data).map(
-          (([k, v]): El => ({ name: "Data", attrs: [["Name", k]], children: [sub(s16(v))] })),
+          ([k, v]): El => ({ name: "Data", attrs: [["Name", k]], children: [sub(s16(v))] }),
         );
     body.push({ name: "EventData", children: data });
   }
@@ -224,6 +227,8 @@ export function recordBytes(ev: WEvent, recordId: number, chunkOffset: number): 
   }
   for (const v of values) w.put(v.bytes);
   w.u8(0x00);
+  // Windows pads records to 8 bytes (readers that carve step through slack in 8-byte strides).
+  while ((24 + w.len + 4) % 8) w.u8(0x00);
   const xml = w.bytes();
   const size = 24 + xml.length + 4;
   const head = Buffer.alloc(24);
@@ -293,7 +298,10 @@ export function chunksOf(events: WEvent[], firstId = 1): Buffer[] {
  * A file: header, then the chunks. `headerChunks` is what the header claims (fewer than the slots
  * written: chunks left over from before a clear); `dirty` sets the header's dirty flag.
  */
-export function evtxFile(chunks: Buffer[], o: { headerChunks?: number; dirty?: boolean; nextId?: number } = {}): Buffer {
+export function evtxFile(
+  chunks: Buffer[],
+  o: { headerChunks?: number; dirty?: boolean; nextId?: number } = {},
+): Buffer {
   const h = Buffer.alloc(4096);
   h.write("ElfFile\0", 0, "latin1");
   const n = o.headerChunks ?? chunks.length;

@@ -49,7 +49,8 @@ export function renderMessage(e: WEvent): string | null {
     const title = e.eventId === 1 ? "Process Create:" : e.eventId === 11 ? "File created:" : "Sysmon event:";
     return [title, ...Object.entries(d).map(([k, x]) => `${k}: ${x}`)].join("\r\n");
   }
-  if (e.eventId === 1102) return "The audit log was cleared.\r\nSubject:\r\n\tAccount Name:\t" + (d.SubjectUserName ?? "");
+  if (e.eventId === 1102)
+    return "The audit log was cleared.\r\nSubject:\r\n\tAccount Name:\t" + (d.SubjectUserName ?? "");
   if (e.eventId === 104) return `The ${d.Channel ?? "System"} log file was cleared.`;
   return null;
 }
@@ -75,7 +76,8 @@ function evtxDumpObject(e: Rec): unknown {
       Security: null,
     },
   };
-  if (e.userData) ev.UserData = { [e.userData.name]: { "#attributes": { xmlns: e.userData.xmlns }, ...e.userData.fields } };
+  if (e.userData)
+    ev.UserData = { [e.userData.name]: { "#attributes": { xmlns: e.userData.xmlns }, ...e.userData.fields } };
   else if (unnamed(e)) ev.EventData = { Data: { "#text": unnamed(e) } };
   else if (named(e)) ev.EventData = named(e);
   return { Event: ev };
@@ -87,7 +89,11 @@ export function chainsawJson(evs: Rec[]): string {
     evs.map((e) => ({
       group: "Sigma",
       kind: "individual",
-      document: { kind: "evtx", path: "C:\\Windows\\System32\\winevt\\Logs\\x.evtx", data: evtxDumpObject(e) },
+      document: {
+        kind: "evtx",
+        path: "C:\\Windows\\System32\\winevt\\Logs\\x.evtx",
+        data: evtxDumpObject(e),
+      },
       name: "rule",
       timestamp: e.time,
       authors: ["x"],
@@ -105,7 +111,11 @@ export function ecsNdjson(evs: Rec[]): string {
   return jsonl(
     evs.map((e) => {
       const v = unnamed(e);
-      const eventData = v ? Object.fromEntries(v.map((x, i) => [`param${i + 1}`, x])) : e.userData ? undefined : named(e);
+      const eventData = v
+        ? Object.fromEntries(v.map((x, i) => [`param${i + 1}`, x]))
+        : e.userData
+          ? undefined
+          : named(e);
       const msg = renderMessage(e);
       return {
         "@timestamp": e.time,
@@ -244,7 +254,9 @@ export function evtxecmdCsv(evs: Rec[]): string {
       ? { UserData: { [e.userData.name]: { "@xmlns": e.userData.xmlns, ...e.userData.fields } } }
       : {
           EventData: {
-            Data: unnamed(e) ?? Object.entries(d ?? {}).map(([k, v]) => (v ? { "@Name": k, "#text": v } : { "@Name": k })),
+            Data:
+              unnamed(e) ??
+              Object.entries(d ?? {}).map(([k, v]) => (v ? { "@Name": k, "#text": v } : { "@Name": k })),
           },
         };
     const row: Record<string, string> = {
@@ -297,9 +309,12 @@ export function hayabusaJsonl(evs: Rec[]): string {
 }
 
 function eventDataXml(e: WEvent): string {
-  const esc = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+  const esc = (s: string) =>
+    s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
   if (e.userData) {
-    const inner = Object.entries(e.userData.fields).map(([k, v]) => `<${k}>${esc(v)}</${k}>`).join("");
+    const inner = Object.entries(e.userData.fields)
+      .map(([k, v]) => `<${k}>${esc(v)}</${k}>`)
+      .join("");
     return `<UserData><${e.userData.name} xmlns="${e.userData.xmlns}">${inner}</${e.userData.name}></UserData>`;
   }
   const items = unnamed(e)
@@ -311,7 +326,11 @@ function eventDataXml(e: WEvent): string {
 /** Sentinel / Log Analytics rows: `SecurityEvent` for the Security channel, `Event` for the rest. */
 export function sentinelRows(evs: Rec[]): Record<string, string | number>[] {
   return evs.map((e) => {
-    const base = { TenantId: "00000000-0000-0000-0000-000000000000", TimeGenerated: e.time, Computer: e.computer };
+    const base = {
+      TenantId: "00000000-0000-0000-0000-000000000000",
+      TimeGenerated: e.time,
+      Computer: e.computer,
+    };
     if (e.channel === "Security") {
       return {
         ...base,
@@ -339,7 +358,9 @@ export function sentinelRows(evs: Rec[]): Record<string, string | number>[] {
       UserName: "N/A",
       RenderedDescription: renderMessage(e) ?? "",
       EventData: `<DataItem type="System.XmlData" time="${windowsTime(e.time)}" sourceHealthServiceId="x">${eventDataXml(e)}</DataItem>`,
-      ParameterXml: v ? v.map((x) => `<Param>${x.replaceAll("&", "&amp;").replaceAll("<", "&lt;")}</Param>`).join("") : "",
+      ParameterXml: v
+        ? v.map((x) => `<Param>${x.replaceAll("&", "&amp;").replaceAll("<", "&lt;")}</Param>`).join("")
+        : "",
       Type: "Event",
     };
   });

@@ -70,7 +70,11 @@ function sniffCsv(head: Buffer): Sniffed | null {
 }
 
 /** Rows of a delimited text stream; quoted cells may span lines. Calls `row` with the cells and start line. */
-function csvRows(d: Delimiter, onRow: (cells: string[], line: number) => void, onBad: (line: number) => void) {
+function csvRows(
+  d: Delimiter,
+  onRow: (cells: string[], line: number) => void,
+  onBad: (line: number) => void,
+) {
   let cells: string[] = [];
   let cur = "";
   let q = false;

@@ -8,9 +8,10 @@ import { fromEventXml, type XmlElement } from "./events/map.js";
 import { parseEventXml, scrubXml } from "./events/xml.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
 
-export { MAX_EVENT_BYTES } from "./events/common.js";
 export { eventJsonReader } from "./event-json.js";
+export { MAX_EVENT_BYTES } from "./events/common.js";
 export { parseEventXml };
+
 import { MAX_EVENT_BYTES } from "./events/common.js";
 
 /** `<Event` as an element start (not `<EventData`, `<EventID`, `<Events>`). */

@@ -125,9 +125,11 @@ function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink): 
       return;
     }
     case "evtx-dump":
-      return dumpData(field(obj, src.path), sink);
+      dumpData(field(obj, src.path), sink);
+      return;
     case "user-data":
-      return userData(field(obj, src.path), sink);
+      userData(field(obj, src.path), sink);
+      return;
     case "xml": {
       const v = field(obj, src.path);
       if (typeof v === "string") xmlData(v, sink);

@@ -45,7 +45,8 @@ export function canonicalChannel(name: string, abbreviated = false): string {
 export function impliedProvider(channel: string, eventId: number): string {
   if (channel === "Microsoft-Windows-Sysmon/Operational") return "Microsoft-Windows-Sysmon";
   if (channel === "Security" && eventId === 1102) return "Microsoft-Windows-Eventlog";
-  if (channel === "Security" && eventId >= 4608 && eventId < 7000) return "Microsoft-Windows-Security-Auditing";
+  if (channel === "Security" && eventId >= 4608 && eventId < 7000)
+    return "Microsoft-Windows-Security-Auditing";
   if (channel === "System" && eventId === 104) return "Microsoft-Windows-Eventlog";
   if (channel === "MSExchange Management") return "MSExchange CmdletLogs";
   return "";

@@ -52,4 +52,3 @@ export function encodingOf(head: Buffer): TextEncoding {
   if (head.length >= 2 && head[0] === 0 && head[1] !== 0) return "utf-16be";
   return "utf-8";
 }
-

@@ -48,7 +48,7 @@ export function jsonSplitter(maxValue: number, h: SplitHandlers): JsonSplitter {
   return {
     push(chunk, final) {
       text += chunk;
-      scan: while (i < text.length) {
+      while (i < text.length) {
         const c = text.charCodeAt(i);
         if (depth === 0) {
           if (c === NL) line++;
@@ -77,7 +77,7 @@ export function jsonSplitter(maxValue: number, h: SplitHandlers): JsonSplitter {
             continue;
           }
           const badLine = line;
-          if (!skipLine(final)) break scan;
+          if (!skipLine(final)) break;
           h.bad(badLine, "not JSON: text between values");
           continue;
         }

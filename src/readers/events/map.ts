@@ -22,8 +22,7 @@ export function fromEvtxDump(obj: unknown): EventRecord | string {
 /** One ECS document (Winlogbeat, Elastic Agent); a reason string when it is not an event. */
 export function fromEcs(obj: unknown): EventRecord | string {
   const map = mapById("ecs");
-  if (!isObj(obj) || !mapMatches(map, obj))
-    return 'no "winlog.event_id" or "winlog.provider_name"';
+  if (!isObj(obj) || !mapMatches(map, obj)) return 'no "winlog.event_id" or "winlog.provider_name"';
   return applyMap(map, obj);
 }
 

@@ -290,7 +290,15 @@ export const EVENT_MAPS: EventFieldMap[] = [
     channel: ["Channel", "LogName", "EventLog", "Log_Name"],
     computer: ["Hostname", "Computer", "ComputerName", "host", "MachineName"],
     recordId: ["RecordNumber", "EventRecordID", "RecordId", "Record_Number"],
-    time: ["EventTime", "TimeCreated", "@timestamp", "TimeGenerated", "TimeGenerated [UTC]", "_time", "Timestamp"],
+    time: [
+      "EventTime",
+      "TimeCreated",
+      "@timestamp",
+      "TimeGenerated",
+      "TimeGenerated [UTC]",
+      "_time",
+      "Timestamp",
+    ],
     level: ["Level", "Severity"],
     message: ["Message", "RenderedDescription", "message"],
     data: [

@@ -54,4 +54,3 @@ export function parseEventXml(text: string): XmlElement {
   if (!roots[0]) throw new Error("no element");
   return roots[0];
 }
-

@@ -334,7 +334,8 @@ export function parseEvtx<R = EvtxRecord>(
     soft(
       `${s.chunksCrcMismatch} chunk${s.chunksCrcMismatch === 1 ? "" : "s"} with checksum mismatch (records read anyway)`,
     );
-  if (s.dirty && range.start === 0) s.notes.push("a live copy (the file was not closed cleanly): read as it was");
+  if (s.dirty && range.start === 0)
+    s.notes.push("a live copy (the file was not closed cleanly): read as it was");
   if (s.recovered)
     s.notes.push(
       `${s.recovered} record${s.recovered === 1 ? "" : "s"} recovered from slack space${s.chunksPastHeader ? ` and ${s.chunksPastHeader} chunk${s.chunksPastHeader === 1 ? "" : "s"} past the header's count` : ""} (marked recovered)`,

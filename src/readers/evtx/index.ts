@@ -20,7 +20,10 @@ export { toDumpJson, toEventRecord, toXml } from "./views.js";
 /** `2021-03-03T07:00:00.123456Z` → `2021-03-03T07:00:00.123Z` (truncated, like isoTime does for exports). */
 function toMillis(t: string | null): string | null {
   if (!t) return t;
-  return t.replace(/^(.{19})(?:\.(\d{1,3})\d*)?Z$/, (_, s: string, f?: string) => `${s}.${(f ?? "").padEnd(3, "0")}Z`);
+  return t.replace(
+    /^(.{19})(?:\.(\d{1,3})\d*)?Z$/,
+    (_, s: string, f?: string) => `${s}.${(f ?? "").padEnd(3, "0")}Z`,
+  );
 }
 
 export const evtxReader: Reader = {

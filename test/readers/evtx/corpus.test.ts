@@ -387,9 +387,13 @@ describe("evtx fast lane", { skip: NO_CORPUS }, () => {
       const a = parseEvtxBuffer(bytes, (r) => {
         if (!r.recovered) fromTree.push(toEventRecord(r.root, r.id));
       });
-      const b = parseEvtxBuffer(bytes, (e: EventRecord) => {
-        if (!e.recovered) fast.push(e);
-      }, eventDecoder);
+      const b = parseEvtxBuffer(
+        bytes,
+        (e: EventRecord) => {
+          if (!e.recovered) fast.push(e);
+        },
+        eventDecoder,
+      );
       assert.equal(b.records, a.records, f);
       assert.equal(b.recordErrors, a.recordErrors, f);
       assert.deepEqual(fast, fromTree, f);

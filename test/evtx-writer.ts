@@ -14,6 +14,8 @@ export interface WEvent {
   level?: number;
   /** Named EventData values, or unnamed ones in order. */
   data?: Record<string, string> | string[];
+  /** EventRecordID; by default the record's place in its file, from 1. */
+  recordId?: number;
   /** UserData: one wrapper element with these children (1102, 104). */
   userData?: { name: string; xmlns: string; fields: Record<string, string> };
 }
@@ -202,7 +204,7 @@ let templateIds = 1;
 export function recordBytes(ev: WEvent, recordId: number, chunkOffset: number): Buffer {
   const w = new Writer(chunkOffset + 24);
   w.put(Buffer.from([0x0f, 0x01, 0x01, 0x00]));
-  const { tree, values } = eventTemplate(ev, recordId);
+  const { tree, values } = eventTemplate(ev, ev.recordId ?? recordId);
   // Template instance with its definition inline (each record defines its own: records stay
   // self-contained, so a record carved out of slack space still decodes).
   w.u8(0x0c);

@@ -50,7 +50,14 @@ export function renderMessage(e: WEvent): string | null {
     return [title, ...Object.entries(d).map(([k, x]) => `${k}: ${x}`)].join("\r\n");
   }
   if (e.eventId === 1102)
-    return "The audit log was cleared.\r\nSubject:\r\n\tAccount Name:\t" + (d.SubjectUserName ?? "");
+    return [
+      "The audit log was cleared.",
+      "Subject:",
+      `\tSecurity ID:\t${d.SubjectUserSid ?? ""}`,
+      `\tAccount Name:\t${d.SubjectUserName ?? ""}`,
+      `\tDomain Name:\t${d.SubjectDomainName ?? ""}`,
+      `\tLogon ID:\t${d.SubjectLogonId ?? ""}`,
+    ].join("\r\n");
   if (e.eventId === 104) return `The ${d.Channel ?? "System"} log file was cleared.`;
   return null;
 }

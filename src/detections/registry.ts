@@ -2,6 +2,7 @@
 import { exposureChecks } from "../exposure/checks.js";
 import type { CheckInfo } from "../model/types.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
+import { logCleared } from "./events/log-cleared.js";
 import { lsassDump } from "./events/lsass-dump.js";
 import { exchangeProcessSpawn } from "./events/process-spawn.js";
 import { umDeserialization26857 } from "./events/um-26857.js";
@@ -42,6 +43,7 @@ export const detections: Detection[] = [
   exchangeProcessSpawn,
   webshellDrop,
   lsassDump,
+  logCleared,
   iisProxyLogonRequest,
   iisProxyLogonUserAgent,
   iisAutodiscoverSsrf,

@@ -32,6 +32,7 @@ const PROCESS_LABELS: Record<string, Record<string, string>> = {
     "security id": "SubjectUserSid",
     "account name": "SubjectUserName",
     "account domain": "SubjectDomainName",
+    "domain name": "SubjectDomainName",
     "logon id": "SubjectLogonId",
   },
   target: {
@@ -121,7 +122,11 @@ export function fillFromMessage(rec: EventRecord): boolean {
       return true;
     }
   }
-  if (rec.eventId === 4688 && /process information:/i.test(message)) {
+  // 4688 (process creation) and 1102 (audit log cleared) render their parameters as labelled lines.
+  if (
+    (rec.eventId === 4688 && /process information:/i.test(message)) ||
+    (rec.eventId === 1102 && /subject:/i.test(message))
+  ) {
     const data = securityFields(message, PROCESS_LABELS);
     if (Object.keys(data).length > 0) {
       keepValues(data);

@@ -13,8 +13,9 @@ import { readerFor } from "../readers/index.js";
 import { linkShellRequests } from "../verdict/correlate.js";
 import { buildCoverage, coverageDrafts, layoutHints, sourceOf } from "../verdict/coverage.js";
 import { decideVerdict } from "../verdict/verdict.js";
+import { accountFiles, type CandidateOutcome } from "./accounting.js";
 import { defaultWorkers, WorkerPool } from "./pool.js";
-import { runSweepBatch, sweepServer } from "./sweep.js";
+import { runSweepBatch, sweepSelection, sweepServer } from "./sweep.js";
 import { type ChannelSpan, type ReadTask, runBatch, sniffFile, type TaskResult } from "./task.js";
 
 export interface EngineOptions {
@@ -436,8 +437,27 @@ export async function scanServer(
     },
     installPath,
     exposure: exposure.exposure,
+    files: accountFiles(
+      inv.files,
+      plans.map(candidateOutcome),
+      new Set(sweepSelection(inv.files).map((x) => x.entry.path)),
+      skipped,
+    ),
   };
   return { result, inventory: inv };
+}
+
+/** What a log-candidate file came to: its reader and records, or what it looked like when none took it. */
+function candidateOutcome(p: FilePlan): CandidateOutcome {
+  const first = p.results[0];
+  const notLog = first?.notLog ?? null;
+  return {
+    path: p.entry.path,
+    reader: notLog ? null : (first?.fileKind?.format ?? null),
+    records: p.results.reduce((n, r) => n + (r.stats?.records ?? 0), 0),
+    notes: sumCounts(p.results.flatMap((r) => r.stats?.notes ?? [])),
+    type: notLog?.type,
+  };
 }
 
 /** The coverage spans of a file: one for a log, one per channel for an event file (bytes shared out by records). */

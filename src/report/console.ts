@@ -1,7 +1,14 @@
 // The console report: per server, the verdict in one line, then findings grouped by check (count,
 // first and last time, a few samples), why, coverage and skipped files. Colour only when asked.
 import pc from "picocolors";
-import type { Finding, ScanResult, ServerResult, Severity, VerdictName } from "../model/types.js";
+import type {
+  FileAccounting,
+  Finding,
+  ScanResult,
+  ServerResult,
+  Severity,
+  VerdictName,
+} from "../model/types.js";
 import { describeRequest, firstMaliciousRequest } from "../verdict/facts.js";
 import { remediationPlan } from "../verdict/plan.js";
 import { effectOf } from "../verdict/verdict.js";
@@ -166,6 +173,7 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   }
   if (s.coverage.missing.length) out.push(c.yellow(`  missing: ${s.coverage.missing.join(", ")}`));
   for (const n of s.coverage.notes) out.push(c.yellow(`  ${n}`));
+  if (s.files) out.push("", `  ${forTerminal(accountingLine(s.files))}`);
   if (s.skipped.length > 0) {
     out.push("", c.bold(`  Skipped or partly read (${s.skipped.length})`));
     for (const k of s.skipped.slice(0, 20))
@@ -222,4 +230,22 @@ export function renderConsole(result: ScanResult, o: ConsoleOptions): string {
     );
   }
   return `${out.join("\n")}\n`;
+}
+
+/** The one console line: "1,204 files read, 37 not read: 30 Apache/nginx access logs, 6 unknown JSON, 1 unreadable". */
+export function accountingLine(a: FileAccounting): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const plural = (x: number, w: string) => `${n(x)} file${x === 1 ? "" : "s"} ${w}`;
+  let line = plural(a.read, "read");
+  const notRead = a.files.filter((f) => f.outcome === "not-read");
+  if (notRead.length) {
+    const by = new Map<string, number>();
+    for (const f of notRead) by.set(f.reason ?? "?", (by.get(f.reason ?? "?") ?? 0) + 1);
+    const parts = [...by]
+      .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+      .map(([r, k]) => `${n(k)} ${r}`);
+    line += `, ${n(notRead.length)} not read: ${parts.join(", ")}`;
+  }
+  if (a.excluded) line += `, ${n(a.excluded)} excluded`;
+  return notRead.length || a.excluded ? `${line} (see --json)` : line;
 }

@@ -16,7 +16,7 @@ const ACCESS_LOG = /^\S+ \S+ \S+ \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{
 const SYSLOG = /^(<\d+>)?(\w{3} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*) \S+ /;
 /** Keys that say "this was an event" in a JSON document no field map knows. */
 const EVENTISH =
-  /^(event_?id|eventcode|channel|provider(_?name)?|sourcename|timecreated|eventrecordid|eventdata|winlog|event|system|logname|recordnumber)$/i;
+  /^(eventid|eventidentifier|eventcode|eventtype|channel|provider|providername|sourcename|timecreated|timegenerated|eventrecordid|recordnumber|eventdata|userdata|winlog|event|system|logname|logfile|eventlog)$/;
 
 function utf16(head: Buffer): boolean {
   if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)))
@@ -35,7 +35,14 @@ export function contentType(head: Buffer): ContentType {
   if (head.length === 0) return { type: "empty" };
   const keys = jsonHeadKeys(head);
   if (keys) {
-    const eventLike = keys.some((k) => EVENTISH.test(k.replace(/\{.*$/, "")));
+    const eventLike = keys.some((k) =>
+      EVENTISH.test(
+        k
+          .replace(/\{.*$/, "")
+          .toLowerCase()
+          .replace(/[^a-z]/g, ""),
+      ),
+    );
     return { type: "unknown JSON", detail: `keys: ${keys.join(", ")}`, eventLike };
   }
   if (utf16(head)) return { type: "UTF-16 text" };

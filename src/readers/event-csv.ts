@@ -166,17 +166,21 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
               hint = mapOfHeader(header);
               return;
             }
-            if (cells.length !== header.length) {
-              bad(stats, line, `${cells.length} cells where the header has ${header.length}`);
-              if (cells.length < 3) return;
-            }
             const row: Record<string, string> = {};
             header.forEach((k, i) => {
               if (cells[i] !== undefined) row[k] = cells[i];
             });
             const rec = fromDocument(row, hint);
-            if (typeof rec === "string") bad(stats, line, rec);
-            else emit(stats, h, rec, line);
+            // A row of the wrong width is reported once; what it still holds is read when it is an event.
+            const width =
+              cells.length === header.length
+                ? ""
+                : `${cells.length} cells where the header has ${header.length}`;
+            if (typeof rec === "string") bad(stats, line, width || rec);
+            else {
+              if (width) bad(stats, line, width);
+              emit(stats, h, rec, line);
+            }
           },
           (line) => bad(stats, line, `row longer than ${MAX_EVENT_BYTES} bytes`),
         );

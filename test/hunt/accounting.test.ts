@@ -7,6 +7,7 @@ import { dirname, join, relative } from "node:path";
 import { describe, it } from "node:test";
 import { preamble } from "../../examples/generate.js";
 import { scan } from "../../src/index.js";
+import type { FileAccount } from "../../src/model/types.js";
 import { accountingLine, renderConsole } from "../../src/report/console.js";
 import { scenarioRecords } from "../events-scenario.js";
 import { writeEvtx } from "../evtx-writer.js";
@@ -126,7 +127,7 @@ describe("nothing silently dropped", () => {
     assert.equal(new Set(listed).size, listed.length);
     assert.equal(acc.read + acc.notRead + acc.excluded, onDisk.length);
     for (const [rel, , want] of kinds) {
-      const f = acc.files.find((x) => x.file === rel);
+      const f: FileAccount | undefined = acc.files.find((x) => x.file === rel);
       assert.ok(f, rel);
       const [outcome, what] = want.split(/:(.*)/s);
       assert.equal(f.outcome, outcome, `${rel}: ${JSON.stringify(f)}`);

@@ -223,10 +223,10 @@ export function applyMap(map: EventFieldMap, doc: Obj): EventRecord | string {
   const time = isoTime(get(map.time));
   const level = levelOf(get(map.level));
   const message = get(map.message);
-  // An event has one place for its parameters; exports that repeat them (Sentinel's EventData and
-  // ParameterXml) are read from the first that has any, unless the format spreads them (Hayabusa).
+  // Exports that repeat the parameters (Sentinel's EventData and ParameterXml, flat columns next to an
+  // EventData XML) are read from the first place that has any.
   for (const src of map.data) {
-    if (!map.mergeData && sink.values.length > 0) break;
+    if (map.firstDataOnly && sink.values.length > 0) break;
     collect(src, obj, used, sink);
   }
   if (map.aliases) {

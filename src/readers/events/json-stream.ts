@@ -94,6 +94,10 @@ export function jsonSplitter(maxValue: number, h: SplitHandlers): JsonSplitter {
             start = -1;
           }
           i++;
+          if (depth > 0 && !discard && i - start > maxValue) {
+            h.bad(startLine, `event longer than ${maxValue} bytes`);
+            discard = true;
+          }
           continue;
         }
         if (c === QUOTE) inStr = true;

@@ -39,8 +39,8 @@ export interface EventFieldMap {
   data: DataSource[];
   /** Channel names may be abbreviated (Hayabusa `Sec`, `Sysmon`). */
   abbreviatedChannels?: boolean;
-  /** Read every data source, not only the first that has values (formats that spread parameters). */
-  mergeData?: boolean;
+  /** Read only the first data source that has values (formats that repeat the parameters in several places). */
+  firstDataOnly?: boolean;
   /** Parameter names the tool renamed, back to the manifest's (Hayabusa `Details`). */
   aliases?: Record<string, string>;
 }
@@ -200,7 +200,6 @@ export const EVENT_MAPS: EventFieldMap[] = [
       { from: "named", path: "ExtraFieldInfo" },
     ],
     abbreviatedChannels: true,
-    mergeData: true,
     aliases: {
       Cmdline: "CommandLine",
       Proc: "Image",
@@ -212,6 +211,7 @@ export const EVENT_MAPS: EventFieldMap[] = [
   },
   {
     id: "sentinel-security-event",
+    firstDataOnly: true,
     title: "Microsoft Sentinel / Log Analytics SecurityEvent",
     when: { all: ["EventID", "EventSourceName"], any: ["TimeGenerated", "TimeGenerated [UTC]"] },
     eventId: ["EventID"],
@@ -248,6 +248,7 @@ export const EVENT_MAPS: EventFieldMap[] = [
   },
   {
     id: "sentinel-event",
+    firstDataOnly: true,
     title: "Microsoft Sentinel / Log Analytics Event",
     when: { all: ["EventID", "Source", "EventLog"], any: ["TimeGenerated", "TimeGenerated [UTC]"] },
     eventId: ["EventID"],
@@ -279,6 +280,7 @@ export const EVENT_MAPS: EventFieldMap[] = [
   },
   {
     id: "flat",
+    firstDataOnly: true,
     title: "flat JSON (NXLog, Splunk, Sentinel exports, public datasets)",
     when: {
       all: [],

@@ -19,6 +19,7 @@ import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
+import { rpsCmdlets } from "./proxyshell/rps-cmdlet.js";
 import type { Detection } from "./types.js";
 import { chopper } from "./webshells/chopper.js";
 import { compiledPage } from "./webshells/compiled-page.js";
@@ -47,6 +48,7 @@ export const detections: Detection[] = [
   iisProxyLogonRequest,
   iisProxyLogonUserAgent,
   iisAutodiscoverSsrf,
+  rpsCmdlets,
   iisOwaSsrf,
   iisUnexpectedScript,
   iocClientIp,

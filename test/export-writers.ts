@@ -219,6 +219,52 @@ export function powershellJson(evs: Rec[]): string {
   return text.replaceAll("/Date(", "\\/Date(").replaceAll(")/", ")\\/");
 }
 
+const clixmlText = (v: string) =>
+  v
+    .replace(
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
+      (c) => `_x${c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}_`,
+    )
+    .replaceAll("\r", "_x000D_")
+    .replaceAll("\n", "_x000A_")
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;");
+
+/** `Get-WinEvent … | Export-Clixml` (UTF-16LE with BOM, as Windows PowerShell writes it). */
+export function powershellClixml(evs: Rec[]): Buffer {
+  let ref = 0;
+  const objs = evs.map((e) => {
+    const props = allValues(e)
+      .map((v) => {
+        const id = ++ref;
+        return `<Obj RefId="${id}"><TNRef RefId="1" /><ToString>System.Diagnostics.Eventing.Reader.EventProperty</ToString><Props><S N="Value">${clixmlText(v)}</S></Props></Obj>`;
+      })
+      .join("");
+    const msg = renderMessage(e);
+    const own = ++ref;
+    return [
+      `  <Obj RefId="${own}">`,
+      '    <TN RefId="0"><T>System.Diagnostics.Eventing.Reader.EventLogRecord</T><T>System.Diagnostics.Eventing.Reader.EventRecord</T><T>System.Object</T></TN>',
+      "    <ToString>System.Diagnostics.Eventing.Reader.EventLogRecord</ToString>",
+      "    <Props>",
+      `      <I32 N="Id">${e.eventId}</I32>`,
+      `      <By N="Level">${e.level ?? 4}</By>`,
+      `      <I64 N="RecordId">${e.recordId}</I64>`,
+      `      <S N="ProviderName">${clixmlText(e.provider)}</S>`,
+      `      <S N="LogName">${clixmlText(e.channel)}</S>`,
+      `      <S N="MachineName">${clixmlText(e.computer)}</S>`,
+      `      <DT N="TimeCreated">${e.time.replace(/\.(\d{3})Z$/, ".$10000+00:00")}</DT>`,
+      `      <Obj N="Properties" RefId="${++ref}"><TN RefId="2"><T>System.Collections.Generic.List\`1[[System.Diagnostics.Eventing.Reader.EventProperty]]</T><T>System.Object</T></TN><LST>${props}</LST></Obj>`,
+      msg === null ? '      <Nil N="Message" />' : `      <S N="Message">${clixmlText(msg)}</S>`,
+      "    </Props>",
+      "  </Obj>",
+    ].join("\r\n");
+  });
+  const text = `<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">\r\n${objs.join("\r\n")}\r\n</Objs>`;
+  return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+}
+
 const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
 const csvLine = (cells: string[]) => cells.map(csvCell).join(",");
 

@@ -13,6 +13,7 @@ import { exchangeProcessSpawn } from "../../../src/detections/events/process-spa
 import { draftsOf, type EventDetection } from "../../../src/detections/types.js";
 import { classifyHead } from "../../../src/evidence/classify.js";
 import type { EventRecord } from "../../../src/model/records.js";
+import { eventClixmlReader } from "../../../src/readers/event-clixml.js";
 import { eventCsvReader } from "../../../src/readers/event-csv.js";
 import { eventJsonReader } from "../../../src/readers/event-json.js";
 import { fromDocument } from "../../../src/readers/events/apply.js";
@@ -24,7 +25,13 @@ import type { Reader, ReadStats } from "../../../src/readers/types.js";
 import { event } from "../../events-helpers.js";
 import { scenarioRecords } from "../../events-scenario.js";
 import { writeEvtx } from "../../evtx-writer.js";
-import { EVTXECMD_COLUMNS, evtxDumpJsonl, evtxecmdCsv, type Rec } from "../../export-writers.js";
+import {
+  EVTXECMD_COLUMNS,
+  evtxDumpJsonl,
+  evtxecmdCsv,
+  powershellClixml,
+  type Rec,
+} from "../../export-writers.js";
 import { CORPUS, ctx, NO_CORPUS, tempDir } from "../../helpers.js";
 
 const C = ctx("exports/x.json");
@@ -359,6 +366,38 @@ describe("CSV exports", () => {
       sniff(Buffer.from("EventID,Channel,Computer,Message\n1,A,h,m\n"), "a.csv")?.format,
       "event-csv",
     );
+  });
+});
+
+describe("PowerShell Export-Clixml", () => {
+  it("UTF-16 CLIXML: _x000D_ escapes decoded, values in order; a broken stream keeps what came before", (t) => {
+    const dir = tempDir(t);
+    const evs = scenarioRecords().slice(0, 3);
+    const whole = powershellClixml(evs);
+    const p = join(dir, "events.xml");
+    writeFileSync(p, whole);
+    const { events } = readFile(p, eventClixmlReader);
+    assert.equal(events.length, 3);
+    assert.equal(events[1].values[0], "Set-OabVirtualDirectory");
+    assert.match(events[1].message ?? "", /^Cmdlet suceeded\. Cmdlet Set-OabVirtualDirectory/);
+    const text = whole.subarray(2).toString("utf16le");
+    const cut = text.indexOf("\r\n  <Obj RefId", text.indexOf("Set-OabVirtualDirectory"));
+    const broken = join(dir, "broken.xml");
+    writeFileSync(
+      broken,
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(`${text.slice(0, cut)}<Obj><Props></Obj>`, "utf16le"),
+      ]),
+    );
+    const b = readFile(broken, eventClixmlReader);
+    assert.ok(b.events.length >= 2);
+    assert.match(b.stats.damage.join(), /not well-formed CLIXML/);
+  });
+  it("claims CLIXML of event records only", () => {
+    const other =
+      '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><Obj RefId="0"><TN RefId="0"><T>System.IO.FileInfo</T></TN></Obj></Objs>';
+    assert.equal(sniff(Buffer.from(other), "x.xml"), null);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   evtxecmdCsv,
   flatNxlogJson,
   hayabusaJsonl,
+  powershellClixml,
   powershellJson,
   type Rec,
   sentinelCsv,
@@ -81,6 +82,7 @@ const FORMATS: Format[] = [
       ],
     ],
   },
+  { name: "PowerShell Export-Clixml", files: (e) => [["ps/events.xml", powershellClixml(e)]] },
   { name: "EvtxECmd CSV", files: (e) => [["kape/EvtxECmd_Output.csv", evtxecmdCsv(e)]] },
   {
     name: "Hayabusa JSON lines",

@@ -219,17 +219,15 @@ export function powershellJson(evs: Rec[]): string {
   return text.replaceAll("/Date(", "\\/Date(").replaceAll(")/", ")\\/");
 }
 
-const clixmlText = (v: string) =>
-  v
-    .replace(
-      /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
-      (c) => `_x${c.charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()}_`,
-    )
-    .replaceAll("\r", "_x000D_")
-    .replaceAll("\n", "_x000A_")
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;");
+/** CLIXML text: control characters as `_xHHHH_` (as PowerShell writes them), then XML escapes. */
+function clixmlText(v: string): string {
+  let out = "";
+  for (const ch of v) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 && c !== 9 ? `_x${c.toString(16).padStart(4, "0").toUpperCase()}_` : ch;
+  }
+  return out.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
 
 /** `Get-WinEvent … | Export-Clixml` (UTF-16LE with BOM, as Windows PowerShell writes it). */
 export function powershellClixml(evs: Rec[]): Buffer {

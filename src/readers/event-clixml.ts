@@ -22,7 +22,7 @@ function sniffClixml(head: Buffer): Sniffed | null {
 }
 
 /** CLIXML escapes characters XML cannot hold as `_xHHHH_`. */
-const unescape = (s: string) =>
+const unescapeClixml = (s: string) =>
   s.replace(/_x([0-9A-Fa-f]{4})_/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
 
 interface Node {
@@ -44,7 +44,7 @@ function value(n: Node): Json {
     case "Obj":
       return object(n);
     default: {
-      const t = unescape(n.text);
+      const t = unescapeClixml(n.text);
       if (NUMERIC.has(n.name) && /^-?\d+(\.\d+)?$/.test(t.trim())) return Number(t);
       return t;
     }
@@ -56,11 +56,11 @@ function object(n: Node): Json {
   const list = n.children.find((c) => ["LST", "IE", "STK", "QUE"].includes(c.name));
   if (list) return list.children.map(value);
   const members = n.children.filter((c) => c.name === "Props" || c.name === "MS").flatMap((c) => c.children);
-  if (members.length === 0) return unescape(n.children.find((c) => c.name === "ToString")?.text ?? "");
+  if (members.length === 0) return unescapeClixml(n.children.find((c) => c.name === "ToString")?.text ?? "");
   const out: Record<string, Json> = {};
   for (const m of members) {
     const key = m.attrs.N;
-    if (key !== undefined && !(key in out)) out[unescape(key)] = value(m);
+    if (key !== undefined && !(key in out)) out[unescapeClixml(key)] = value(m);
   }
   return out;
 }

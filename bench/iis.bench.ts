@@ -15,6 +15,7 @@ import {
 import { join } from "node:path";
 import { COMPROMISED, rng } from "../examples/generate.js";
 import { benignIisRequest, iisHeader, iisLine, type Req } from "../examples/iis.js";
+import { createHuntContext } from "../src/detections/context.js";
 import { planFor } from "../src/hunt/task.js";
 import { median, numArg, pair, runOnce, table, which } from "./lib.js";
 
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
   }
   const records = result.servers[0].stats.records;
   const exhunt: [string, string[]] = [process.execPath, [bin, "scan", ROOT, "--brief", "--no-progress"]];
-  const literals = planFor("iis-w3c").literals.map((l) => l.bytes.toString("latin1"));
+  const literals = planFor("iis-w3c", createHuntContext()).literals.map((l) => l.bytes.toString("latin1"));
   const rowsOut: (string | number)[][] = [["command", "median s", "MB/s", "records/s", "peak RSS MiB"]];
   const fmt = (name: string, runs: { seconds: number; peakMiB: number | null }[], recs: boolean) => {
     const s = median(runs.map((x) => x.seconds));

@@ -4,7 +4,10 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rng } from "../examples/generate.js";
-import type { Finding, ScanResult, ServerResult } from "../src/model/types.js";
+import { checkInfo } from "../src/detections/registry.js";
+import { type Finding, type FindingDraft, toFinding } from "../src/model/finding.js";
+import type { ScanResult, ServerResult } from "../src/model/types.js";
+import { judgeServer } from "../src/verdict/judge.js";
 import { median, pair, runOnce, table, which } from "./lib.js";
 
 const QUICK = process.argv.includes("--quick");
@@ -35,13 +38,10 @@ function fleet(): ScanResult {
       const [check, severity] = CHECKS[Math.floor(r() * CHECKS.length)];
       const time = new Date(t0 + Math.floor(r() * 60 * 86400_000)).toISOString();
       const ip = `203.0.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
-      findings.push({
-        id: (s * PER_SERVER + n).toString(16).padStart(16, "0"),
+      const draft: FindingDraft = {
         check,
-        cves: ["CVE-2021-26855"],
         severity,
         title: `${check} finding`,
-        server: name,
         file: `C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_${time.slice(0, 13).replace(/\D/g, "")}-1.LOG`,
         line: 1 + n,
         time,
@@ -55,30 +55,31 @@ function fleet(): ScanResult {
           UserAgent: r() < 0.1 ? "<script>alert(1)</script>" : "python-requests/2.25.1",
           AnchorMailbox: `ServerInfo~a]@${name}.contoso.local:444/ecp/DDI/DDIService.svc/GetObject?msExchEcpCanary=${Math.floor(r() * 1e12)}#`,
         },
-        references: ["https://msrc.microsoft.com/update-guide/vulnerability/CVE-2021-26855"],
-      });
+      };
+      findings.push(toFinding(draft, name, checkInfo(check)));
     }
-    servers.push({
-      name,
-      root: `/evidence/${name}`,
-      verdict: "compromised",
-      reasons: ["synthetic"],
-      coverage: {
-        sources: [],
-        missing: [],
-        window: { exploitationFrom: "2021-01-03T00:00:00.000Z", patchedOn: "2021-03-02T00:00:00.000Z" },
-        coversWindow: true,
-        notes: [],
-      },
-      findings,
-      omittedFindings: {},
-      skipped: [],
-      stats: { files: 0, bytes: 0, logFiles: 0, logBytes: 0, records: 0, badRows: 0, durationMs: 0 },
-      installPath: null,
-    });
+    servers.push(
+      judgeServer({
+        name,
+        root: `/evidence/${name}`,
+        coverage: {
+          sources: [],
+          missing: [],
+          window: { exploitationFrom: "2021-01-03T00:00:00.000Z", patchedOn: "2021-03-02T00:00:00.000Z" },
+          coversWindow: true,
+          notes: [],
+        },
+        findings,
+        omittedFindings: {},
+        skipped: [],
+        stats: { files: 0, bytes: 0, logFiles: 0, logBytes: 0, records: 0, badRows: 0, durationMs: 0 },
+        installPath: null,
+        exposure: null,
+      }),
+    );
   }
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: "exhunt", version: "bench" },
     startedAt: "2026-01-01T00:00:00.000Z",
     finishedAt: "2026-01-01T00:00:01.000Z",

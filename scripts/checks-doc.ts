@@ -11,6 +11,7 @@ const EFFECT: Record<CheckInfo["effect"], string> = {
   exposure: "vulnerable",
   context: "listed; raises the verdict only with other hits",
   coverage: "coverage gap",
+  info: "recorded, never weighed",
 };
 
 function cell(s: string): string {

@@ -1,33 +1,38 @@
 // The library API: `import { scan } from "exhunt"`.
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { createHuntContext } from "./detections/context.js";
+import { buildCoverage } from "./evidence/coverage.js";
 import { localTarget } from "./evidence/live.js";
-import { eachIn, type ServerTarget, targetFor, UsageError } from "./evidence/targets.js";
+import { eachIn, type ServerTarget, targetFor } from "./evidence/targets.js";
 import type { ZipLimits } from "./evidence/zip.js";
 import { type EngineOptions, scanServer } from "./hunt/engine.js";
 import { defaultWorkers, WorkerPool } from "./hunt/pool.js";
-import { applySetup, prepareHunt } from "./hunt/setup.js";
-import type { ScanResult, ServerResult } from "./model/types.js";
-import { buildCoverage } from "./verdict/coverage.js";
+import { prepareHunt } from "./hunt/setup.js";
+import { UsageError } from "./model/errors.js";
+import { SCHEMA_VERSION, type ScanResult, type ServerResult } from "./model/types.js";
+import { judgeServer } from "./verdict/judge.js";
 import { VERSION } from "./version.js";
 
 export { allChecks, checkInfo } from "./detections/registry.js";
-export { UsageError } from "./evidence/targets.js";
 export { type Assessment, assessBuild } from "./exposure/assess.js";
+export { EXSETUP_SOURCE, localBuild } from "./exposure/local.js";
 export { mitigationPowerShell, mitigationXml } from "./exposure/mitigations.js";
-export { type HostResult, probeTargets } from "./exposure/probe/probe.js";
-export { resolveProbeTargets } from "./exposure/probe/targets.js";
+export type { Progress } from "./hunt/engine.js";
+export { UsageError } from "./model/errors.js";
+export type { Finding, Subject } from "./model/finding.js";
+export type { EventRecord } from "./model/records.js";
 export type {
   CheckInfo,
   Coverage,
   Exposure,
-  Finding,
   ScanResult,
   ServerResult,
   Severity,
   Skipped,
   VerdictName,
 } from "./model/types.js";
+export { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "./readers/evtx/index.js";
 export { VERSION } from "./version.js";
 
 export interface ScanOptions extends EngineOptions {
@@ -63,30 +68,31 @@ async function assertPathsExist(paths: string[]): Promise<void> {
 }
 
 function unreadableServer(path: string, why: string): ServerResult {
-  const coverage = buildCoverage([]);
-  return {
+  return judgeServer({
     name: basename(path).replace(/\.zip$/i, ""),
     root: path,
-    verdict: "unknown",
-    reasons: [`The evidence could not be opened: ${why}`],
-    coverage,
     findings: [],
     omittedFindings: {},
+    coverage: buildCoverage([]),
     skipped: [{ file: path, reason: "corrupt", detail: why }],
     stats: { files: 0, bytes: 0, logFiles: 0, logBytes: 0, records: 0, badRows: 0, durationMs: 0 },
     installPath: null,
-  };
+    exposure: null,
+  });
 }
 
-/** Scan one server per path and return the result object (see the README for its schema). */
-export async function scan(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
-  const startedAt = new Date().toISOString();
+/**
+ * Scan one server per path and yield each server's result as soon as it is judged, so that a run over
+ * a large fleet never holds every finding in memory. Options travel in an explicit context: scans
+ * with different options may run at the same time in one process.
+ */
+export async function* scanServers(paths: string[], options: ScanOptions = {}): AsyncGenerator<ServerResult> {
   const list = await resolveTargets(paths, options.each);
   // User feeds and rules are read and checked before any evidence, and reach the workers at start.
-  applySetup(prepareHunt({ iocFiles: options.iocFiles, yara: options.yara }));
+  const setup = prepareHunt({ iocFiles: options.iocFiles, yara: options.yara });
+  const hunt = createHuntContext(setup);
   const workers = options.workers ?? defaultWorkers();
-  const pool = workers > 0 ? new WorkerPool(workers) : undefined;
-  const servers: ServerResult[] = [];
+  const pool = workers > 0 ? new WorkerPool(workers, hunt) : undefined;
   try {
     const names = list ?? [null];
     if (list) await assertPathsExist(list);
@@ -95,27 +101,35 @@ export async function scan(paths: string[], options: ScanOptions = {}): Promise<
       try {
         target = p === null ? await localTarget() : await targetFor(p, options.zipLimits);
       } catch (e) {
-        if (e instanceof UsageError || names.length === 1) throw e;
-        // In a fleet, one unreadable collection must not stop the others.
-        const result = unreadableServer(p ?? "local", (e as Error).message);
-        servers.push(result);
-        options.onServer?.(result);
+        if (e instanceof UsageError) throw e;
+        // A collection that cannot be opened is named and skipped, alone or in a fleet (exit 3).
+        yield unreadableServer(p ?? "local", (e as Error).message);
         continue;
       }
+      let result: ServerResult;
       try {
-        const { result } = await scanServer(target, options, pool);
-        servers.push(result);
-        options.onServer?.(result);
+        const { evidence } = await scanServer(target, options, hunt, pool);
+        result = judgeServer(evidence);
       } finally {
         await target.cleanup();
       }
+      yield result;
     }
   } finally {
     await pool?.close();
-    applySetup(null);
+  }
+}
+
+/** Scan one server per path and return the result object (docs/output.md; schema in data/result.schema.json). */
+export async function scan(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
+  const startedAt = new Date().toISOString();
+  const servers: ServerResult[] = [];
+  for await (const s of scanServers(paths, options)) {
+    servers.push(s);
+    options.onServer?.(s);
   }
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     tool: { name: "exhunt", version: VERSION },
     startedAt,
     finishedAt: new Date().toISOString(),

@@ -67,7 +67,9 @@ test("bundled CLI: a scan big enough for the worker thread finds the planted row
   }
   const s = run(["scan", dir, "--workers", "1", "--no-progress", "--json", "-"]);
   assert.equal(s.status, 1, s.stderr);
-  const result = JSON.parse(s.stdout) as { servers: { findings: { check: string; line: number }[] }[] };
+  const result = JSON.parse(s.stdout) as {
+    servers: { findings: { check: string; source: { line: number } }[] }[];
+  };
   const checks = result.servers[0].findings
     .map((f) => f.check)
     .filter((c) => !c.startsWith("exposure-") && c !== "log-coverage")
@@ -76,7 +78,7 @@ test("bundled CLI: a scan big enough for the worker thread finds the planted row
   assert.deepEqual(
     result.servers[0].findings
       .filter((f) => f.check === "ioc-client-ip")
-      .map((f) => f.line)
+      .map((f) => f.source.line)
       .sort((a, b) => a - b),
     [7_006, 12_351],
   );

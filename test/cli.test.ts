@@ -17,7 +17,7 @@ function isIso(v: unknown): boolean {
 
 /** The documented result schema (README), checked field by field. */
 function assertResultShape(r: Record<string, unknown>): void {
-  assert.equal(r.schemaVersion, 1);
+  assert.equal(r.schemaVersion, 2);
   assert.deepEqual(Object.keys(r.tool as object).sort(), ["name", "version"]);
   assert.ok(isIso(r.startedAt) && isIso(r.finishedAt));
   for (const s of r.servers as Record<string, unknown>[]) {
@@ -25,7 +25,10 @@ function assertResultShape(r: Record<string, unknown>): void {
       "name",
       "root",
       "verdict",
+      "confidence",
       "reasons",
+      "plan",
+      "timeline",
       "coverage",
       "findings",
       "omittedFindings",
@@ -41,22 +44,30 @@ function assertResultShape(r: Record<string, unknown>): void {
     for (const f of s.findings as Record<string, unknown>[]) {
       assert.deepEqual(Object.keys(f).sort(), [
         "check",
+        "confidence",
         "cves",
+        "effect",
         "evidence",
-        "file",
+        "fingerprint",
         "id",
-        "line",
-        "references",
+        "rule",
         "server",
         "severity",
+        "source",
+        "subject",
         "time",
         "title",
       ]);
       assert.match(f.id as string, /^[0-9a-f]{16}$/);
       assert.ok(["critical", "high", "medium", "low", "info"].includes(f.severity as string));
+      assert.ok(
+        ["compromise", "attempt", "exposure", "context", "coverage", "info"].includes(f.effect as string),
+      );
       assert.ok(f.time === null || isIso(f.time));
-      assert.ok(f.line === null || (Number.isInteger(f.line) && (f.line as number) >= 1));
-      assert.ok(f.file === null || !(f.file as string).includes("\\"), "file uses forward slashes");
+      const src = f.source as { file: string | null; line: number | null };
+      assert.ok(src.line === null || (Number.isInteger(src.line) && src.line >= 1));
+      assert.ok(src.file === null || !src.file.includes("\\"), "file uses forward slashes");
+      assert.equal(typeof (f.subject as { kind: unknown }).kind, "string");
       for (const v of Object.values(f.evidence as object)) assert.equal(typeof v, "string");
     }
     for (const k of s.skipped as Record<string, unknown>[])

@@ -6,11 +6,16 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-/** The read-only shared corpus next to the project (present in CI); tests skip visibly without it. */
+/**
+ * The read-only shared corpus next to the project. Outside CI, tests that need it skip visibly without
+ * it; in CI (CI=true) they never skip: they run and fail, and test/shared.test.ts says why.
+ */
 export const SHARED = resolve(ROOT, "..", "shared");
 export const CORPUS = join(SHARED, "corpus");
 export const HAVE_CORPUS = existsSync(CORPUS);
-export const NO_CORPUS = HAVE_CORPUS ? false : `../shared/corpus not found: corpus conformance skipped`;
+export const IN_CI = process.env.CI === "true" || process.env.CI === "1";
+export const NO_CORPUS: string | false =
+  HAVE_CORPUS || IN_CI ? false : "../shared/corpus not found: corpus conformance skipped";
 
 export function tempDir(t: { after(fn: () => void): void }, prefix = "exhunt-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -34,8 +39,10 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+import { createHuntContext, type HuntContext } from "../src/detections/context.js";
 import type { MatchContext } from "../src/detections/types.js";
 import type { LogKind, LogRow } from "../src/model/records.js";
+import { familyOf, mappedField } from "../src/readers/fields.js";
 
 /** A LogRow built from named values, for detection unit tests (the readers have their own tests). */
 export function fakeRow(
@@ -44,12 +51,16 @@ export function fakeRow(
   opts: { line?: number; text?: string; time?: string | null } = {},
 ): LogRow {
   const names = Object.keys(values);
+  const get = (f: string) =>
+    values[f] ?? Object.entries(values).find(([k]) => k.toLowerCase() === f.toLowerCase())?.[1];
   return {
     kind,
+    family: familyOf(kind),
+    field: (name) => mappedField(kind, name, get),
     line: opts.line ?? 1,
     fieldCount: names.length,
     headerCount: names.length,
-    get: (f) => values[f] ?? Object.entries(values).find(([k]) => k.toLowerCase() === f.toLowerCase())?.[1],
+    get,
     text: () => opts.text ?? names.map((n) => values[n]).join(","),
     time: () => (opts.time !== undefined ? opts.time : (values.DateTime ?? values.TimeStamp ?? null)),
   };
@@ -58,6 +69,7 @@ export function fakeRow(
 export function ctx(
   file = "Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG",
   installPath: string | null = null,
+  hunt: HuntContext = createHuntContext(),
 ): MatchContext {
-  return { server: "TEST", file, installPath };
+  return { server: "TEST", file, installPath, hunt };
 }

@@ -64,14 +64,14 @@ describe("scan: exported events", () => {
     }
     const um = byCheck(s, "cve-2021-26857-um");
     assert.equal(um.length, 1);
-    assert.equal(um[0].file, "exports/Application-and-mgmt.jsonl");
-    assert.equal(um[0].line, 1);
+    assert.equal(um[0].source.file, "exports/Application-and-mgmt.jsonl");
+    assert.equal(um[0].source.line, 1);
     assert.deepEqual(um[0].cves, ["CVE-2021-26857"]);
     assert.equal(um[0].time, "2021-03-03T07:12:45.555Z");
     const exp = byCheck(s, "proxyshell-mailbox-export-webshell");
-    assert.equal(exp[0].file, "wevtutil/mgmt.xml");
-    assert.equal(exp[0].line, 2);
-    assert.ok(exp[0].references.length > 0, "references come from the check");
+    assert.equal(exp[0].source.file, "wevtutil/mgmt.xml");
+    assert.equal(exp[0].source.line, 2);
+    assert.ok(exp[0].rule.references.length > 0, "references come from the check");
     // The benign look-alikes in the same files stay quiet.
     assert.equal(byCheck(s, "w3wp-spawned-shell").length, 1, "csc.exe under w3wp is not a shell");
     assert.equal(byCheck(s, "webshell-file-created").length, 1, "msiexec writing logon.aspx is setup");
@@ -113,7 +113,7 @@ describe("scan: exported events", () => {
 
   it("gives the same findings read by workers", async () => {
     const ids = (r: ScanResult) =>
-      r.servers.flatMap((s) => s.findings.map((f) => `${f.id} ${f.file}:${f.line}`)).sort();
+      r.servers.flatMap((s) => s.findings.map((f) => `${f.id} ${f.source.file}:${f.source.line}`)).sort();
     const pooled = await scan([join(dir, "EXCH01")], { workers: 2 });
     assert.deepEqual(ids(pooled), ids(result));
   });
@@ -139,7 +139,7 @@ describe("scan: event evidence that must stay quiet", () => {
     const dir = tempDir(t);
     const sys = (id: number, data: Record<string, string>, i: number) =>
       JSON.stringify({
-        "@timestamp": `2020-12-2${i}T10:00:00.000Z`,
+        "@timestamp": `2021-02-2${i}T10:00:00.000Z`,
         winlog: {
           channel: "Microsoft-Windows-Sysmon/Operational",
           computer_name: "EXCH02",
@@ -185,25 +185,25 @@ describe("scan: event evidence that must stay quiet", () => {
         cmdlet(
           "Set-OwaVirtualDirectory",
           '-ExternalUrl "https://mail.fabrikam.com/owa" -Identity "owa"',
-          "2020-12-20T10:00:00Z",
+          "2021-02-20T10:00:00Z",
           1,
         ),
         cmdlet(
           "New-MailboxExportRequest",
           '-Mailbox "bob" -FilePath "\\\\fs01\\pst$\\bob.pst"',
-          "2020-12-21T10:00:00Z",
+          "2021-02-21T10:00:00Z",
           2,
         ),
         cmdlet(
           "Remove-MailboxExportRequest",
           '-Identity "bob\\MailboxExport" -Confirm "False"',
-          "2020-12-23T10:00:00Z",
+          "2021-02-23T10:00:00Z",
           3,
         ),
         cmdlet(
           "New-ManagementRoleAssignment",
           '-Role "Mail Recipients" -User "helpdesk"',
-          "2020-12-24T10:00:00Z",
+          "2021-02-24T10:00:00Z",
           4,
         ),
       ].join("\r\n"),

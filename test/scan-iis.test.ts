@@ -5,9 +5,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { writeClean, writeCompromised } from "../examples/generate.js";
+import { buildCoverage, layoutHints } from "../src/evidence/coverage.js";
 import { scan } from "../src/index.js";
 import type { ScanResult } from "../src/model/types.js";
-import { buildCoverage, layoutHints } from "../src/verdict/coverage.js";
 import { tempDir } from "./helpers.js";
 
 describe("scan with IIS logs (examples)", () => {
@@ -39,7 +39,7 @@ describe("scan with IIS logs (examples)", () => {
       shell.filter((f) => f.severity === "high").map((f) => f.evidence.ClientIp),
       ["203.0.113.77", "203.0.113.77", "203.0.113.77", "192.0.2.144"],
     );
-    assert.ok(shell.every((f) => f.file?.startsWith("C/inetpub/logs/LogFiles/W3SVC1/u_ex2103")));
+    assert.ok(shell.every((f) => f.source.file?.startsWith("C/inetpub/logs/LogFiles/W3SVC1/u_ex2103")));
     const iis = s.coverage.sources.find((c) => c.source === "IIS W3SVC1");
     assert.equal(iis?.kind, "iis-w3c");
     assert.equal(iis?.files, 7);
@@ -114,7 +114,7 @@ describe("IIS detections see mixed-case URLs (the one-pass search folds case)", 
     const r = await scan([root], { workers: 0 });
     const hits = r.servers[0].findings
       .filter((f) => f.check.startsWith("iis-"))
-      .map((f) => `${f.line}:${f.check}`)
+      .map((f) => `${f.source.line}:${f.check}`)
       .sort();
     assert.deepEqual(hits, [
       "5:iis-proxylogon-request",

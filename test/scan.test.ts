@@ -83,11 +83,11 @@ describe("scan: example servers", () => {
     const first = ssrf.sort((a, b) => (a.time ?? "").localeCompare(b.time ?? ""))[0];
     assert.equal(first.time, "2021-03-03T06:49:43.208Z");
     assert.match(
-      first.file ?? "",
+      first.source.file ?? "",
       /^C\/Program Files\/Microsoft\/Exchange Server\/V15\/Logging\/HttpProxy\/Ecp\/HttpProxy_2021030306-1\.LOG$/,
     );
-    const lines = readFileSync(join(dir, "EXCH01", first.file!), "utf8").split(/\r?\n/);
-    assert.match(lines[(first.line ?? 0) - 1], /mapi\/emsmdb/);
+    const lines = readFileSync(join(dir, "EXCH01", first.source.file!), "utf8").split(/\r?\n/);
+    assert.match(lines[(first.source.line ?? 0) - 1], /mapi\/emsmdb/);
     const oab = s.findings.find((f) => f.check === "cve-2021-26858-oab-write")!;
     assert.equal(
       oab.evidence.DownloadPath,
@@ -104,7 +104,9 @@ describe("scan: example servers", () => {
       ["suspicious-archive"],
     );
     assert.ok(s.stats.records > 1000);
-    assert.ok(s.coverage.coversWindow, "the clean example's logs start before 2021-01-03");
+    // The logs start before 2021-01-03 but end on 2021-01-06: part of the campaign window, not all of it.
+    assert.equal(s.coverage.windowCoverage, "partial");
+    assert.equal(s.coverage.coversWindow, false);
     assert.match(
       s.reasons[0],
       /^No sign of exploitation in \d+ log files? from \d+ sources?, \d{4}-\d\d-\d\d to /,
@@ -123,7 +125,7 @@ describe("scan: example servers", () => {
 
   it("gives the same findings read inline, by workers, and in byte ranges", async () => {
     const ids = (r: ScanResult) =>
-      r.servers.flatMap((s) => s.findings.map((f) => `${f.id} ${f.file}:${f.line}`)).sort();
+      r.servers.flatMap((s) => s.findings.map((f) => `${f.id} ${f.source.file}:${f.source.line}`)).sort();
     const split = await scan([dir], { each: true, workers: 2, splitBytes: 4096 });
     assert.deepEqual(ids(split), ids(result));
   });
@@ -186,7 +188,7 @@ describe("scan: collector layouts", () => {
     assert.equal(s.installPath, "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\");
     const dump = s.findings.find((f) => f.check === "lsass-dump")!;
     assert.equal(dump.evidence.Path, "C:\\Windows\\Temp\\lsass.dmp");
-    assert.equal(dump.file, "uploads/auto/C%3A/Windows/Temp/lsass.dmp");
+    assert.equal(dump.source.file, "uploads/auto/C%3A/Windows/Temp/lsass.dmp");
   });
 });
 
@@ -221,7 +223,7 @@ describe("scan: bad input", () => {
     assert.equal(skipped["dangling.LOG"], "unreadable");
     assert.equal(skipped.loop, "loop");
     const hits = s.findings.filter((f) => f.check.startsWith("cve-2021-26855"));
-    const where = hits.map((f) => `${f.file?.split("/").pop()}:${f.line}:${f.check}`).sort();
+    const where = hits.map((f) => `${f.source.file?.split("/").pop()}:${f.source.line}:${f.check}`).sort();
     assert.deepEqual(where, [
       "bom crlf é ünï.LOG:6:cve-2021-26855-ssrf",
       "long.LOG:6:cve-2021-26855-ssrf",

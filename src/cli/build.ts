@@ -1,9 +1,8 @@
 // `exhunt build VERSION... [--json] [--local]`: product, CU, update level, per-CVE status and the
 // update to install, for build numbers as typed or read from the local ExSetup.exe.
 import type { Command } from "commander";
-import { type Assessment, assessBuild } from "../exposure/assess.js";
-import { EXSETUP_SOURCE, localBuild } from "../exposure/local.js";
-import { buildJson, renderAssessment } from "../report/exposure.js";
+import { type Assessment, assessBuild, EXSETUP_SOURCE, localBuild } from "../index.js";
+import { buildJson, renderAssessment } from "../outputs/exposure.js";
 import { EXIT } from "./exit.js";
 
 interface BuildCliOptions {

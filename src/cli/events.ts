@@ -3,9 +3,8 @@
 // skipped, 2 when a file cannot be read as EVTX at all.
 import { statSync, writeSync } from "node:fs";
 import type { Command } from "commander";
-import type { EventRecord } from "../model/records.js";
-import { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "../readers/evtx/index.js";
-import { forTerminal } from "../report/safe.js";
+import { type EventRecord, parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "../index.js";
+import { forTerminal } from "../outputs/safe.js";
 import { EXIT } from "./exit.js";
 
 export interface EventFilter {

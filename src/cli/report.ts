@@ -2,11 +2,11 @@
 // CSV) or print it on the console again, without rescanning.
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import type { ScanResult } from "../model/types.js";
-import { renderConsole } from "../report/console.js";
-import { writeCsvDir } from "../report/csv.js";
-import { assertOneStdout, writeFileOutputs } from "../report/outputs.js";
-import { forTerminal } from "../report/safe.js";
+import { renderConsole } from "../outputs/console.js";
+import { writeCsvDir } from "../outputs/csv.js";
+import { assertOneStdout, writeFileOutputs } from "../outputs/outputs.js";
+import { parseResult } from "../outputs/result-file.js";
+import { forTerminal } from "../outputs/safe.js";
 import { exitCodeFor } from "./exit.js";
 
 export interface ReportCliOptions {
@@ -16,37 +16,6 @@ export interface ReportCliOptions {
   csv?: string;
   color?: boolean;
   brief?: boolean;
-}
-
-/** Parses and checks a saved result; throws with a reason a person can act on. */
-export function parseResult(text: string, name: string): ScanResult {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${name} is not JSON: ${(e as Error).message}`);
-  }
-  const r = v as Partial<ScanResult> | null;
-  if (!r || typeof r !== "object" || !Array.isArray(r.servers))
-    throw new Error(`${name} is not an exhunt result (no "servers" list)`);
-  if (r.schemaVersion !== 1)
-    throw new Error(
-      `${name} has schemaVersion ${String(r.schemaVersion)}; this exhunt reads schemaVersion 1`,
-    );
-  for (const s of r.servers) {
-    if (
-      !s ||
-      typeof s !== "object" ||
-      typeof s.name !== "string" ||
-      !Array.isArray(s.findings) ||
-      !s.coverage
-    )
-      throw new Error(`${name}: a server entry lacks name, findings or coverage`);
-    s.skipped ??= [];
-    s.reasons ??= [];
-    s.omittedFindings ??= {};
-  }
-  return r as ScanResult;
 }
 
 export function registerReport(program: Command): void {

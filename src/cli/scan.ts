@@ -1,11 +1,10 @@
 // `exhunt scan [PATH...]`: hunt one server per PATH and report.
 import type { Command } from "commander";
-import { assessBuild } from "../exposure/assess.js";
-import { scan } from "../index.js";
-import { renderConsole } from "../report/console.js";
-import { writeCsvDir } from "../report/csv.js";
-import { writeJson } from "../report/json.js";
-import { assertOneStdout, writeFileOutputs } from "../report/outputs.js";
+import { assessBuild, scan } from "../index.js";
+import { renderConsole } from "../outputs/console.js";
+import { writeCsvDir } from "../outputs/csv.js";
+import { writeJson } from "../outputs/json.js";
+import { assertOneStdout, writeFileOutputs } from "../outputs/outputs.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
 

@@ -1,6 +1,10 @@
-// Every detection, registered once. Adding a detection = one file + one line here.
-import { exposureChecks } from "../exposure/checks.js";
+// Every detection, registered once: record, file, content and findings detections alike. Adding a
+// detection = one file + one line here. The engine has no hand-wired check.
+import type { FindingDraft } from "../model/finding.js";
 import type { CheckInfo } from "../model/types.js";
+import { buildExposure } from "./correlation/exposure.js";
+import { logCoverage } from "./correlation/log-coverage.js";
+import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
 import { logCleared } from "./events/log-cleared.js";
 import { lsassDump } from "./events/lsass-dump.js";
@@ -25,7 +29,6 @@ import { chopper } from "./webshells/chopper.js";
 import { compiledPage } from "./webshells/compiled-page.js";
 import { dynamicExec } from "./webshells/dynamic-exec.js";
 import { iisUnexpectedScript } from "./webshells/iis-unexpected-script.js";
-import { linkChecks } from "./webshells/linked-requests.js";
 import { oabShell } from "./webshells/oab-shell.js";
 import { pstShell } from "./webshells/pst-shell.js";
 import { unexpectedScript } from "./webshells/unexpected-script.js";
@@ -62,29 +65,49 @@ export const detections: Detection[] = [
   unexpectedScript,
   compiledPage,
   yaraRules,
+  // Findings detections run once per server, after the record detections, in this order.
+  webshellUsed,
+  logCoverage,
+  buildExposure,
 ];
 
-/** Checks emitted outside the detections (by the verdict stage). */
-export const coreChecks: CheckInfo[] = [
-  {
-    id: "log-coverage",
-    title: "Evidence does not cover the campaign",
-    cves: [],
-    severity: "info",
-    effect: "coverage",
-    description:
-      "A log source is missing, or starts after exploitation began (2021-01-03): what happened outside the " +
-      "covered period cannot be seen, so 'clean' only means 'clean within the coverage'.",
-    references: ["https://microsoft.github.io/CSS-Exchange/Security/Test-ProxyLogon/"],
-  },
-  linkChecks.used,
-  linkChecks.requested,
-];
+/** Findings the engine itself makes: a detection that threw (its error boundary). */
+export const detectionFailed: CheckInfo = {
+  id: "detection-failed",
+  title: "A detection failed on this evidence (please report)",
+  cves: [],
+  severity: "medium",
+  effect: "coverage",
+  description:
+    "A detection threw an error on a record or file: a bug in exhunt, never the evidence's fault. The scan went " +
+    "on, but what that detection looks for was not fully checked, so a clean verdict does not cover it.",
+  references: ["https://github.com/exhunt/exhunt/blob/main/docs/architecture.md"],
+};
+
+const engineChecks: CheckInfo[] = [detectionFailed];
+
+/** The finding for a detection that threw: the scan goes on, the gap is visible. */
+export function failedDetectionDraft(
+  detection: string,
+  error: unknown,
+  file: string | null,
+  line: number | null,
+): FindingDraft {
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    check: detectionFailed.id,
+    time: null,
+    file,
+    line,
+    title: `Detection ${detection} failed (please report)`,
+    subject: { kind: "evidence", source: file },
+    evidence: { Detection: detection, Error: message.slice(0, 500) },
+  };
+}
 
 const byId = new Map<string, CheckInfo>();
 for (const d of detections) for (const c of d.checks) byId.set(c.id, c);
-for (const c of coreChecks) byId.set(c.id, c);
-for (const c of exposureChecks) byId.set(c.id, c);
+for (const c of engineChecks) byId.set(c.id, c);
 
 export function checkInfo(id: string): CheckInfo | undefined {
   return byId.get(id);

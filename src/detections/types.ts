@@ -1,28 +1,26 @@
 // The contract between the engine and the detections. A detection declares what it reads and what it
 // emits (its checks, with metadata next to the match), and turns one record into zero or more drafts.
 
+import type { Assessment } from "../exposure/assess.js";
+import type { Finding, FindingDraft } from "../model/finding.js";
 import type { EventRecord, FileEntry, LogKind, LogRow } from "../model/records.js";
-import type { CheckInfo, Severity } from "../model/types.js";
+import type { CheckInfo, Coverage } from "../model/types.js";
+import type { HuntContext } from "./context.js";
 
-/** What a detection returns; the engine adds id, server, file, line and the check's metadata. */
-export interface FindingDraft {
-  check: string;
-  time: string | null;
-  evidence: Record<string, string>;
-  /** Overrides of the check's defaults for this one finding. */
-  title?: string;
-  severity?: Severity;
-  /** Only for findings not about the record's own file/line (rare). */
-  file?: string | null;
-  line?: number | null;
-}
+export type { FindingDraft } from "../model/finding.js";
 
-export interface MatchContext {
+/** Where a record was read: plain data, sent to worker threads with each task. */
+export interface TaskContext {
   server: string;
   /** The file being read, relative to the scanned root. */
   file: string;
   /** Exchange install path as on the server, with a trailing backslash (`C:\Program Files\...\V15\`), if known. */
   installPath: string | null;
+}
+
+/** What a detection sees besides the record: where it was read, and the scan's hunt context. */
+export interface MatchContext extends TaskContext {
+  hunt: HuntContext;
 }
 
 export type Drafts = FindingDraft | FindingDraft[] | null | undefined;
@@ -58,7 +56,7 @@ export interface RowDetection {
    * `accept` must be exact-or-looser than `match`. Read when the plan is made, so it may depend on
    * loaded indicator feeds; null: no row can match.
    */
-  field?: (kind: LogKind) => FieldFilter | null;
+  field?: (kind: LogKind, hunt: HuntContext) => FieldFilter | null;
   /**
    * Optional byte-level look at a line that contains a literal, before fields are split (the split
    * costs more than the search): return false to skip the row. Must be cheap and exact-or-looser than
@@ -143,11 +141,41 @@ export interface ContentDetection {
   id: string;
   checks: CheckInfo[];
   /** Cheap look at path and metadata: false skips `match` for this file. */
-  select(file: SweptFile): boolean;
+  select(file: SweptFile, ctx: MatchContext): boolean;
   match(file: SweptFile, ctx: MatchContext): Drafts;
 }
 
-export type Detection = RowDetection | FileDetection | EventDetection | ContentDetection;
+/** What the engine knows of a server once every record was read: the input of findings detections. */
+export interface FindingsInput {
+  server: string;
+  /** The findings of the record, file and content detections (and of findings detections before this one). */
+  findings: readonly Finding[];
+  /** Findings over the per-check limit, counted (check id -> count). */
+  omitted: Readonly<Record<string, number>>;
+  coverage: Coverage;
+  /** The build assessment, when the build is known. */
+  exposure: ExposureFacts | null;
+}
+
+/** The build assessment and where the build came from. */
+export interface ExposureFacts {
+  assessment: Assessment;
+  buildSource: string;
+  asOf: string | null;
+}
+
+/**
+ * Looks at the findings of a server as a whole (correlation, coverage gaps, exposure): runs once per
+ * server, after the record detections, in table order.
+ */
+export interface FindingsDetection {
+  type: "findings";
+  id: string;
+  checks: CheckInfo[];
+  run(input: FindingsInput): Drafts;
+}
+
+export type Detection = RowDetection | FileDetection | EventDetection | ContentDetection | FindingsDetection;
 
 export function draftsOf(d: Drafts): FindingDraft[] {
   if (d == null) return [];

@@ -19,13 +19,32 @@ interface YaraMatch {
   meta: object;
   matches: { offset: number; length: number; data: string; identifier: string }[];
 }
-interface YaraRules {
+export interface YaraRules {
   scan(data: Buffer): YaraMatch[];
   setTimeout?(seconds: number): void;
   setMaxMatchesPerPattern?(n: number): void;
 }
 interface YaraModule {
   compile(source: string): YaraRules;
+}
+
+/**
+ * The yara-x binding: the Linux x64 build is an optional dependency (the only one the npm registry
+ * serves, which is also why the meta package, whose darwin builds are missing there, is not a
+ * dependency: `npm ci` could not install it); elsewhere a user-installed `@litko/yara-x` is used.
+ */
+const YARA_PACKAGES = ["@litko/yara-x-linux-x64-gnu", "@litko/yara-x"];
+
+function loadFirst(req: NodeJS.Require, names: string[]): YaraModule {
+  let first: unknown = null;
+  for (const n of names) {
+    try {
+      return req(n) as YaraModule;
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first;
 }
 
 let engine: YaraModule | null | undefined;
@@ -36,7 +55,7 @@ export function yaraEngine(): YaraModule | null {
   if (engine !== undefined) return engine;
   try {
     const req = createRequire(import.meta.url);
-    engine = req("@litko/yara-x") as YaraModule;
+    engine = loadFirst(req, YARA_PACKAGES);
   } catch (e) {
     engine = null;
     engineError = (e as Error).message.split("\n")[0];
@@ -45,7 +64,7 @@ export function yaraEngine(): YaraModule | null {
 }
 
 export function yaraUnavailable(): string {
-  return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x, native builds for linux-x64-gnu and macOS only) could not be loaded${engineError ? ` (${engineError})` : ""}`;
+  return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x-linux-x64-gnu on Linux x64; elsewhere install @litko/yara-x) could not be loaded${engineError ? ` (${engineError})` : ""}`;
 }
 
 /** Compile rule sources into one rule set (namespaced per file); throws with the compiler's message. */
@@ -58,27 +77,6 @@ export function compileYara(sources: YaraSource[]): YaraRules {
   rules.setMaxMatchesPerPattern?.(16);
   rules.setTimeout?.(30);
   return rules;
-}
-
-let sources: YaraSource[] = [];
-let compiled: YaraRules | null = null;
-let failed = false;
-
-/** Rules for this thread (set before reading, like the IOC feeds). */
-export function setYaraSources(s: YaraSource[]): void {
-  sources = s;
-  compiled = null;
-  failed = false;
-}
-
-function rules(): YaraRules | null {
-  if (compiled || failed || sources.length === 0) return compiled;
-  try {
-    compiled = compileYara(sources);
-  } catch {
-    failed = true; // reported once by the scan set-up, which compiled the same sources first
-  }
-  return compiled;
 }
 
 export const checks = {
@@ -99,9 +97,9 @@ export const yaraRules: ContentDetection = {
   type: "content",
   id: "yara",
   checks: [checks.yara],
-  select: () => sources.length > 0 && yaraEngine() !== null,
-  match(file) {
-    const r = rules();
+  select: (_file, ctx) => ctx.hunt.setup.yara.length > 0 && yaraEngine() !== null,
+  match(file, ctx) {
+    const r = ctx.hunt.yaraRules();
     if (!r) return null;
     const out: FindingDraft[] = [];
     for (const m of r.scan(file.content)) {

@@ -88,3 +88,38 @@ export function installPathOf(rel: string): string | null {
   }
   return null;
 }
+
+/** Exchange back-end folders below `ClientAccess\` whose URL differs from the folder name. */
+const BACKEND_VDIR: Record<string, string> = { "exchweb\\ews": "ews" };
+
+/**
+ * The URL path of a file in a web folder, from its Windows path: `…\inetpub\wwwroot\aspnet_client\x.aspx`
+ * → `/aspnet_client/x.aspx`; `…\FrontEnd\HttpProxy\owa\auth\x.aspx` → `/owa/auth/x.aspx`;
+ * `…\ClientAccess\OAB\x.aspx` → `/OAB/x.aspx`. Null for any other place.
+ */
+export function webUrlOf(winPath: string): string | null {
+  const p = winPath.replaceAll("/", "\\");
+  const lower = p.toLowerCase();
+  const url = (rest: string) =>
+    `/${rest
+      .split("\\")
+      .filter((x) => x.length > 0)
+      .join("/")}`;
+  let i = lower.indexOf("\\inetpub\\wwwroot\\");
+  if (i >= 0 || lower.startsWith("inetpub\\wwwroot\\")) {
+    const from = i >= 0 ? i + "\\inetpub\\wwwroot\\".length : "inetpub\\wwwroot\\".length;
+    return url(p.slice(from));
+  }
+  i = lower.indexOf("\\frontend\\httpproxy\\");
+  if (i >= 0) return url(p.slice(i + "\\frontend\\httpproxy\\".length));
+  i = lower.indexOf("\\clientaccess\\");
+  if (i >= 0) {
+    const rest = p.slice(i + "\\clientaccess\\".length);
+    for (const [folder, vdir] of Object.entries(BACKEND_VDIR)) {
+      if (rest.toLowerCase().startsWith(`${folder}\\`))
+        return url(`${vdir}\\${rest.slice(folder.length + 1)}`);
+    }
+    return url(rest);
+  }
+  return null;
+}

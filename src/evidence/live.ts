@@ -1,28 +1,11 @@
 // The local Exchange server, read in place (Windows only). Everything is opened read-only.
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { promisify } from "node:util";
+import { UsageError } from "../model/errors.js";
+import { exchangeInstallPath, SETUP_KEY } from "../readers/registry.js";
 import type { EvidenceRoot } from "./discover.js";
 import { LIVE_CHANNEL_FILES } from "./eventlog.js";
-import { type ServerTarget, UsageError } from "./targets.js";
-
-const run = promisify(execFile);
-const SETUP_KEY = "HKLM\\SOFTWARE\\Microsoft\\ExchangeServer\\v15\\Setup";
-
-/** `MsiInstallPath` from the registry (ends with a backslash), else %ExchangeInstallPath%. */
-export async function exchangeInstallPath(): Promise<string | null> {
-  try {
-    // Fixed arguments, no shell: nothing from evidence reaches this command line.
-    const { stdout } = await run("reg", ["query", SETUP_KEY, "/v", "MsiInstallPath"], { windowsHide: true });
-    const m = /MsiInstallPath\s+REG_\w+\s+(.+)/i.exec(stdout);
-    if (m) return m[1].trim().replace(/\\?$/, "\\");
-  } catch {
-    // Not an Exchange 2013+ server, or no access: fall through.
-  }
-  const env = process.env.ExchangeInstallPath;
-  return env ? env.replace(/\\?$/, "\\") : null;
-}
+import type { ServerTarget } from "./targets.js";
 
 function slash(p: string): string {
   return p.replaceAll("\\", "/").replace(/\/$/, "");

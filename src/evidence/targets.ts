@@ -20,7 +20,9 @@ export interface ServerTarget {
   cleanup(): Promise<void>;
 }
 
-export class UsageError extends Error {}
+import { UsageError } from "../model/errors.js";
+
+export { UsageError };
 
 function serverNameOf(path: string): string {
   const b = basename(resolve(path)).replace(/\.zip$/i, "");

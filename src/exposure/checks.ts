@@ -78,3 +78,10 @@ export const exposureChecks: CheckInfo[] = [
     references: [`${MSRC}CVE-2022-41040`, "https://microsoft.github.io/CSS-Exchange/Security/EOMTv2/"],
   },
 ];
+
+const byId = new Map(exposureChecks.map((c) => [c.id, c]));
+
+/** The metadata of an exposure or probe check, by id. */
+export function exposureCheckInfo(id: string): CheckInfo | undefined {
+  return byId.get(id);
+}

@@ -1,5 +1,5 @@
 // Exposure findings from an assessment: one per CVE the build leaves open.
-import type { FindingDraft } from "../detections/types.js";
+import type { FindingDraft } from "../model/finding.js";
 import type { Assessment } from "./assess.js";
 import { exposureCheckId } from "./checks.js";
 
@@ -17,7 +17,14 @@ export function exposureDrafts(a: Assessment, buildSource: string, asOf: string 
       Recommendation: a.recommendation.summary,
     };
     if (s.note) evidence.Note = s.note;
-    out.push({ check: exposureCheckId(cve), time: asOf, evidence, file: null, line: null });
+    out.push({
+      check: exposureCheckId(cve),
+      time: asOf,
+      evidence,
+      file: null,
+      line: null,
+      subject: { kind: "build", build: a.build, product: a.product, buildSource },
+    });
   }
   return out;
 }

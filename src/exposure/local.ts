@@ -1,8 +1,8 @@
 // The local server's build: ExSetup.exe's file version (the reliable value; notes §5.2), found via
 // the registry's MsiInstallPath. Windows only; the PE parsing itself is portable.
 import { join } from "node:path";
-import { exchangeInstallPath } from "../evidence/live.js";
-import { UsageError } from "../evidence/targets.js";
+import { UsageError } from "../model/errors.js";
+import { exchangeInstallPath } from "../readers/registry.js";
 import { readPeFileVersion } from "./pe-version.js";
 
 export const EXSETUP_SOURCE = "ExSetup.exe file version";

@@ -1,9 +1,7 @@
 // A scanned server's exposure: from --build, the live server's ExSetup.exe, or the `#Version`
 // header of its newest Exchange log, in that order of trust.
-import type { FindingDraft } from "../detections/types.js";
 import type { Exposure, Skipped } from "../model/types.js";
 import { type Assessment, assessBuild, toExposure } from "./assess.js";
-import { exposureDrafts } from "./findings.js";
 import { EXSETUP_SOURCE, localBuild } from "./local.js";
 
 /** `#Version` of one Exchange log file and the newest record time in it. */
@@ -24,7 +22,8 @@ export interface ServerExposureInput {
 
 export interface ServerExposure {
   exposure: Exposure | null;
-  drafts: FindingDraft[];
+  /** The assessment behind `exposure`, with where the build came from (for the exposure findings). */
+  facts: { assessment: Assessment; buildSource: string; asOf: string | null } | null;
   skipped: Skipped[];
 }
 
@@ -35,7 +34,7 @@ export async function serverExposure(i: ServerExposureInput): Promise<ServerExpo
   const now = i.now ?? new Date();
   const done = (a: Assessment, source: string, asOf: string | null): ServerExposure => ({
     exposure: toExposure(a, source, asOf),
-    drafts: exposureDrafts(a, source, asOf),
+    facts: { assessment: a, buildSource: source, asOf },
     skipped: [],
   });
   if (i.given) return done(assessBuild(i.given, now), "given (--build)", null);
@@ -65,5 +64,5 @@ export async function serverExposure(i: ServerExposureInput): Promise<ServerExpo
     r.skipped = skipped;
     return r;
   }
-  return { exposure: null, drafts: [], skipped };
+  return { exposure: null, facts: null, skipped };
 }

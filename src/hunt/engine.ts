@@ -1,18 +1,26 @@
 // The engine: for each server, discover the evidence, read every log (in parallel across files and
-// byte ranges of large files), offer records to the detections, and turn drafts into findings, coverage
-// and a verdict. It knows neither formats nor attacks: readers and detections are looked up in tables.
-import { createHash } from "node:crypto";
-import { checkInfo, detections } from "../detections/registry.js";
-import { draftsOf, type FileDetection, type FindingDraft, type MatchContext } from "../detections/types.js";
+// byte ranges of large files), offer records to the detections, run the findings detections, and hand
+// back what the evidence shows: findings, coverage, exposure, skipped files. It knows neither formats
+// nor attacks (readers and detections are looked up in tables) and judges nothing: the verdict stage
+// turns its output into a verdict, a plan and a timeline.
+import type { HuntContext } from "../detections/context.js";
+import { checkInfo, failedDetectionDraft } from "../detections/registry.js";
+import { draftsOf, type MatchContext, type TaskContext } from "../detections/types.js";
+import { buildCoverage, layoutHints, type Span, sourceOf } from "../evidence/coverage.js";
 import { discover, type Inventory } from "../evidence/discover.js";
 import type { ServerTarget } from "../evidence/targets.js";
 import { type HeaderVersion, serverExposure } from "../exposure/server.js";
+import { compareFindings, type Finding, type FindingDraft, toFinding } from "../model/finding.js";
 import type { FileEntry, LogKind } from "../model/records.js";
-import type { Finding, ServerResult, Skipped, SourceCoverage } from "../model/types.js";
+import type {
+  Coverage,
+  Exposure,
+  FileAccounting,
+  ServerStats,
+  Skipped,
+  SourceCoverage,
+} from "../model/types.js";
 import { readerFor } from "../readers/index.js";
-import { linkShellRequests } from "../verdict/correlate.js";
-import { buildCoverage, coverageDrafts, layoutHints, sourceOf } from "../verdict/coverage.js";
-import { decideVerdict } from "../verdict/verdict.js";
 import { accountFiles, type CandidateOutcome } from "./accounting.js";
 import { defaultWorkers, WorkerPool } from "./pool.js";
 import { runSweepBatch, sweepSelection, sweepServer } from "./sweep.js";
@@ -54,39 +62,6 @@ const INLINE_BYTES = 16 * 2 ** 20;
 const BATCH_BYTES = 8 * 2 ** 20;
 const BATCH_FILES = 256;
 
-export function findingId(d: {
-  check: string;
-  server: string;
-  file: string | null;
-  line: number | null;
-  time: string | null;
-  evidence: Record<string, string>;
-}): string {
-  const h = createHash("sha256");
-  h.update([d.check, d.server, d.file ?? "", d.line ?? "", d.time ?? ""].join("\u0000"));
-  for (const k of Object.keys(d.evidence).sort()) h.update(`\u0000${k}=${d.evidence[k]}`);
-  return h.digest("hex").slice(0, 16);
-}
-
-export function toFinding(d: FindingDraft, server: string): Finding {
-  const info = checkInfo(d.check);
-  const file = d.file ?? null;
-  const line = d.line ?? null;
-  return {
-    id: findingId({ check: d.check, server, file, line, time: d.time, evidence: d.evidence }),
-    check: d.check,
-    cves: info?.cves ?? [],
-    severity: d.severity ?? info?.severity ?? "medium",
-    title: d.title ?? info?.title ?? d.check,
-    server,
-    file,
-    line,
-    time: d.time,
-    evidence: d.evidence,
-    references: info?.references ?? [],
-  };
-}
-
 /** One candidate file: its read tasks (one, or several byte ranges) and their results. */
 interface FilePlan {
   entry: FileEntry;
@@ -96,7 +71,7 @@ interface FilePlan {
 
 function planFile(
   entry: FileEntry,
-  ctx: MatchContext,
+  ctx: TaskContext,
   nextId: () => number,
   split: number | undefined,
   maxDrafts: number,
@@ -182,8 +157,24 @@ function batches(plans: FilePlan[]): ReadTask[][] {
   );
 }
 
+/** What the evidence of one server shows, before any judgement (the verdict stage's input). */
+export interface ServerEvidence {
+  name: string;
+  root: string;
+  findings: Finding[];
+  /** Findings beyond the per-check limit, counted but not listed (check id -> count). */
+  omittedFindings: Record<string, number>;
+  coverage: Coverage;
+  skipped: Skipped[];
+  stats: ServerStats;
+  installPath: string | null;
+  exposure: Exposure | null;
+  /** What became of every file found (read, not read, excluded). */
+  files?: FileAccounting;
+}
+
 export interface ServerScan {
-  result: ServerResult;
+  evidence: ServerEvidence;
   inventory: Inventory;
 }
 
@@ -226,7 +217,6 @@ function foldFile(
     for (const d of r.drafts)
       drafts.push(d.line != null && d.file === rel ? { ...d, line: d.line + lineOffset } : d);
     for (const [c, n] of Object.entries(r.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
-    for (const e of r.detectionErrors) damage.push(`detection error (please report): ${e}`);
     if (r.error) error = r.error;
     out.channels.push(...(r.channels ?? []));
     const s = r.stats;
@@ -282,7 +272,8 @@ export function sumCounts(lines: string[]): string[] {
 
 export async function scanServer(
   target: ServerTarget,
-  opts: EngineOptions = {},
+  opts: EngineOptions,
+  hunt: HuntContext,
   shared?: WorkerPool,
 ): Promise<ServerScan> {
   const t0 = performance.now();
@@ -302,8 +293,9 @@ export async function scanServer(
   const bytesTotal = inv.candidates.reduce((n, e) => n + e.size, 0);
   const wanted = opts.workers ?? defaultWorkers();
   const useWorkers = wanted > 0 && bytesTotal > INLINE_BYTES;
-  const pool = useWorkers ? (shared ?? new WorkerPool(wanted)) : null;
-  const run = (b: ReadTask[]): Promise<TaskResult[]> => (pool ? pool.run(b) : Promise.resolve(runBatch(b)));
+  const pool = useWorkers ? (shared ?? new WorkerPool(wanted, hunt)) : null;
+  const run = (b: ReadTask[]): Promise<TaskResult[]> =>
+    pool ? pool.run(b) : Promise.resolve(runBatch(b, hunt));
 
   let filesDone = 0;
   let bytesDone = 0;
@@ -312,11 +304,12 @@ export async function scanServer(
   const sweepPool = pool ?? (wanted > 0 ? (shared ?? null) : null);
   const sweeping = sweepServer(inv, {
     server,
+    hunt,
     installPath,
     extraRoots: opts.files,
     maxDraftsPerCheck: maxDrafts,
     inlineBytes: opts.sweepInlineBytes,
-    run: (b) => (sweepPool ? sweepPool.runSweep(b) : Promise.resolve(runSweepBatch(b))),
+    run: (b) => (sweepPool ? sweepPool.runSweep(b) : Promise.resolve(runSweepBatch(b, hunt))),
   });
   let swept: Awaited<typeof sweeping> | null = null;
   try {
@@ -345,6 +338,7 @@ export async function scanServer(
   const drafts: FindingDraft[] = [];
   const omitted: Record<string, number> = {};
   const sources = new Map<string, SourceCoverage>();
+  const spans = new Map<string, Span[]>();
   let records = 0;
   let badRows = 0;
   let logFiles = 0;
@@ -375,16 +369,24 @@ export async function scanServer(
       if (span.oldest && (cov.oldest === null || span.oldest < cov.oldest)) cov.oldest = span.oldest;
       if (span.newest && (cov.newest === null || span.newest > cov.newest)) cov.newest = span.newest;
       sources.set(source, cov);
+      if (span.oldest && span.newest) {
+        const list = spans.get(source);
+        if (list) list.push({ oldest: span.oldest, newest: span.newest });
+        else spans.set(source, [{ oldest: span.oldest, newest: span.newest }]);
+      }
     }
   }
 
   // File checks look at every file found, logs included.
-  const fileDetections = detections.filter((d): d is FileDetection => d.type === "file");
   for (const entry of inv.files) {
-    const ctx: MatchContext = { server, file: entry.path, installPath };
-    for (const d of fileDetections) {
-      for (const draft of draftsOf(d.match(entry, ctx)))
-        drafts.push({ file: entry.path, line: null, ...draft });
+    const ctx: MatchContext = { server, file: entry.path, installPath, hunt };
+    for (const d of hunt.ofType("file")) {
+      try {
+        for (const draft of draftsOf(d.match(entry, ctx)))
+          drafts.push({ file: entry.path, line: null, subject: fileSubject(entry), ...draft });
+      } catch (e) {
+        drafts.push(failedDetectionDraft(d.id, e, entry.path, null));
+      }
     }
   }
 
@@ -394,20 +396,28 @@ export async function scanServer(
     for (const [c, n] of Object.entries(swept.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
   }
 
-  const coverage = buildCoverage([...sources.values()], layoutHints(inv.files));
-  drafts.push(...coverageDrafts(coverage));
+  const coverage = buildCoverage([...sources.values()], layoutHints(inv.files), spans);
   const exposure = await serverExposure({
     given: opts.build,
     live: target.live,
     installPath: target.installPath,
     headers,
   });
-  drafts.push(...exposure.drafts);
   skipped.push(...exposure.skipped);
-  const built = drafts.map((d) => toFinding(d, server));
-  const linked = linkShellRequests(built, omitted).map((d) => toFinding(d, server));
-  const findings = [...built, ...linked].sort(compareFindings);
-  const { verdict, reasons } = decideVerdict(findings, coverage, omitted);
+  const findings = drafts.map((d) => toFinding(d, server, checkInfo(d.check)));
+  // Findings detections see the record findings and those of the findings detections before them.
+  for (const d of hunt.ofType("findings")) {
+    const input = { server, findings, omitted, coverage, exposure: exposure.facts };
+    try {
+      for (const draft of draftsOf(d.run(input)))
+        findings.push(toFinding(draft, server, checkInfo(draft.check)));
+    } catch (e) {
+      findings.push(
+        toFinding(failedDetectionDraft(d.id, e, null, null), server, checkInfo("detection-failed")),
+      );
+    }
+  }
+  findings.sort(compareFindings);
   progress({
     phase: "done",
     filesDone: plans.length,
@@ -415,14 +425,12 @@ export async function scanServer(
     bytesDone: bytesTotal,
     bytesTotal,
   });
-  const result: ServerResult = {
+  const evidence: ServerEvidence = {
     name: server,
     root: target.root,
-    verdict,
-    reasons,
-    coverage,
     findings,
     omittedFindings: omitted,
+    coverage,
     skipped: skipped.sort((a, b) => a.file.localeCompare(b.file)),
     stats: {
       files: inv.files.length,
@@ -444,7 +452,7 @@ export async function scanServer(
       skipped,
     ),
   };
-  return { result, inventory: inv };
+  return { evidence, inventory: inv };
 }
 
 /** What a log-candidate file came to: its reader and records, or what it looked like when none took it. */
@@ -459,6 +467,12 @@ function candidateOutcome(p: FilePlan): CandidateOutcome {
     type: notLog?.type,
   };
 }
+
+function fileSubject(e: FileEntry): FindingDraft["subject"] {
+  return { kind: "file", path: e.path, winPath: e.winPath, size: e.size, sha256: null, mtime: e.mtime };
+}
+
+const UNKNOWN_CHANNEL = "(unknown channel)";
 
 /** The coverage spans of a file: one for a log, one per channel for an event file (bytes shared out by records). */
 function spansOf(
@@ -478,6 +492,18 @@ function spansOf(
     }
   }
   if (by.size === 0) return [{ channel: "(no events)", oldest: null, newest: null, bytes: size }];
+  // Records without a channel (a half-written record of a cut-off file) belong to the file's channel:
+  // one file is one source, not two.
+  const unknown = by.get(UNKNOWN_CHANNEL);
+  if (unknown && by.size > 1) {
+    by.delete(UNKNOWN_CHANNEL);
+    const main = [...by.values()].sort((a, b) => b.records - a.records)[0];
+    main.records += unknown.records;
+    if (unknown.oldest && (main.oldest === null || unknown.oldest < main.oldest))
+      main.oldest = unknown.oldest;
+    if (unknown.newest && (main.newest === null || unknown.newest > main.newest))
+      main.newest = unknown.newest;
+  }
   const total = o.records || 1;
   return [...by.values()].map((c) => ({
     channel: c.channel,
@@ -485,16 +511,4 @@ function spansOf(
     newest: c.newest,
     bytes: Math.round((size * c.records) / total),
   }));
-}
-
-const SEV = { critical: 0, high: 1, medium: 2, low: 3, info: 4 } as const;
-
-export function compareFindings(a: Finding, b: Finding): number {
-  return (
-    SEV[a.severity] - SEV[b.severity] ||
-    (a.time ?? "~").localeCompare(b.time ?? "~") ||
-    (a.file ?? "").localeCompare(b.file ?? "") ||
-    (a.line ?? 0) - (b.line ?? 0) ||
-    a.check.localeCompare(b.check)
-  );
 }

@@ -2,10 +2,12 @@
 // lane: it reads while the workers start (about 0.3 s of CPU each) and whenever it is otherwise idle,
 // so N cores need N-1 workers. Each worker holds up to two jobs, so that it never waits for the
 // main thread to hand it the next one. A worker that dies fails only its own job, and is replaced.
-// Workers start with the scan's setup (user IOCs, YARA sources) as workerData.
+// A pool belongs to one scan: its workers start with that scan's setup (user IOCs, YARA sources) as
+// workerData, and the main lane runs jobs with the same scan's hunt context.
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
-import { currentSetup } from "./setup.js";
+import type { Worker } from "node:worker_threads";
+import type { HuntContext } from "../detections/context.js";
+import { startWorker } from "../threads.js";
 import { crashedSweep, runSweepBatch, type SweepResult, type SweepTask } from "./sweep.js";
 import { type ReadTask, runBatch, type TaskResult } from "./task.js";
 
@@ -15,23 +17,6 @@ interface Job {
   inline: () => unknown;
   crashed: (e: Error) => unknown;
   ok: (r: unknown) => void;
-}
-
-/**
- * A worker thread running the module `name` (without extension) next to the module at `from`
- * (`import.meta.url`): `name.js` when compiled or bundled, `name.ts` under tsx (tests, development),
- * where the worker registers the same TypeScript loader first.
- */
-export function startWorker(from: string, name: string, workerData: unknown): Worker {
-  if (!from.endsWith(".ts")) return new Worker(new URL(`./${name}.js`, from), { workerData });
-  const api = import.meta.resolve("tsx/esm/api");
-  const url = new URL(`./${name}.ts`, from).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
-  return new Worker(boot, { eval: true, workerData });
-}
-
-function spawn(): Worker {
-  return startWorker(import.meta.url, "worker", currentSetup());
 }
 
 interface Slot {
@@ -63,11 +48,16 @@ export class WorkerPool {
   /** `size` worker threads; `mainLane` lets the main thread take jobs too. */
   constructor(
     readonly size: number,
+    private readonly hunt: HuntContext,
     private readonly mainLane = true,
   ) {}
 
   private add(): Slot {
-    const slot: Slot = { worker: spawn(), inflight: [], completed: 0 };
+    const slot: Slot = {
+      worker: startWorker(import.meta.url, "worker", this.hunt.setup),
+      inflight: [],
+      completed: 0,
+    };
     slot.worker.on("message", (r: unknown) => this.finish(slot, r));
     slot.worker.on("error", (e) => this.fail(slot, e));
     slot.worker.on("exit", (code) => {
@@ -161,7 +151,7 @@ export class WorkerPool {
   run(batch: ReadTask[]): Promise<TaskResult[]> {
     return this.submit(
       batch,
-      () => runBatch(batch),
+      () => runBatch(batch, this.hunt),
       (e) =>
         batch.map((t) => ({
           id: t.id,
@@ -171,7 +161,6 @@ export class WorkerPool {
           omitted: {},
           stats: null,
           error: `reader crashed: ${e.message}`,
-          detectionErrors: [],
           channels: [],
         })),
     );
@@ -180,7 +169,7 @@ export class WorkerPool {
   runSweep(batch: SweepTask[]): Promise<SweepResult[]> {
     return this.submit(
       { sweep: batch },
-      () => runSweepBatch(batch),
+      () => runSweepBatch(batch, this.hunt),
       (e) => batch.map((t) => crashedSweep(t, e)),
     );
   }

@@ -1,28 +1,15 @@
 // What a scan sets up once before reading: user indicator feeds (--ioc) and YARA rules (--yara). The
-// main thread reads and checks them (bad input is a usage error, not a crash in a worker); every
-// thread then applies the same setup (workers get it as workerData), so row literals, content rules
-// and YARA agree everywhere.
+// main thread reads and checks them (bad input is a usage error, not a crash in a worker); the setup
+// is plain data: every thread makes its hunt context from it (workers get it as workerData), so row
+// literals, content rules and YARA agree everywhere, and nothing is kept in module state.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type Ioc, parseFeed } from "../detections/iocs/feeds.js";
-import { setUserIocs } from "../detections/iocs/state.js";
-import {
-  compileYara,
-  setYaraSources,
-  type YaraSource,
-  yaraEngine,
-  yaraUnavailable,
-} from "../detections/yara.js";
-import { UsageError } from "../evidence/targets.js";
-import type { Skipped } from "../model/types.js";
-import { forgetPlans } from "./task.js";
+import type { HuntSetup } from "../detections/context.js";
+import { parseFeed } from "../detections/iocs/feeds.js";
+import { compileYara, yaraEngine, yaraUnavailable } from "../detections/yara.js";
+import { UsageError } from "../model/errors.js";
 
-export interface HuntSetup {
-  userIocs: Ioc[];
-  yara: YaraSource[];
-  /** Problems with the set-up itself (unreadable feed lines, YARA unavailable): listed on every server. */
-  warnings: Skipped[];
-}
+export type { HuntSetup } from "../detections/context.js";
 
 export interface SetupOptions {
   /** --ioc FILE (CSV or text). */
@@ -99,18 +86,4 @@ export function prepareHunt(
     }
   }
   return setup;
-}
-
-let current: HuntSetup | null = null;
-
-/** Apply a setup in this thread (null: bundled feeds only, no YARA). */
-export function applySetup(s: HuntSetup | null): void {
-  current = s;
-  setUserIocs(s?.userIocs ?? []);
-  setYaraSources(s?.yara ?? []);
-  forgetPlans();
-}
-
-export function currentSetup(): HuntSetup | null {
-  return current;
 }

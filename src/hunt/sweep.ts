@@ -4,23 +4,23 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { activeIocs } from "../detections/iocs/state.js";
-import { detections } from "../detections/registry.js";
+import type { HuntContext } from "../detections/context.js";
+import { failedDetectionDraft } from "../detections/registry.js";
 import {
-  type ContentDetection,
   draftsOf,
   type FindingDraft,
   type MatchContext,
   type SweptFile,
+  type TaskContext,
   type WebFolder,
 } from "../detections/types.js";
 import { webFolderOf } from "../detections/webfolders.js";
 import { isLogCandidate } from "../evidence/classify.js";
 import { discover, type Inventory } from "../evidence/discover.js";
 import { windowsPathOf } from "../evidence/layout.js";
+import type { FileSubject } from "../model/finding.js";
 import type { FileEntry } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
-import { currentSetup } from "./setup.js";
 
 /** Files up to this size are hashed whole. */
 export const HASH_CAP = 32 * 2 ** 20;
@@ -38,7 +38,7 @@ export interface SweepTask {
   mtime: string;
   folder: WebFolder | null;
   extraRoot: boolean;
-  ctx: MatchContext;
+  ctx: TaskContext;
   maxDraftsPerCheck: number;
 }
 
@@ -49,10 +49,7 @@ export interface SweepResult {
   skip: Skipped | null;
   /** Bytes read. */
   bytes: number;
-  detectionErrors: string[];
 }
-
-const contentDetections = detections.filter((d): d is ContentDetection => d.type === "content");
 
 let small: Buffer | null = null;
 let large: Buffer | null = null;
@@ -77,14 +74,13 @@ function readInto(fd: number, buf: Buffer, want: number): number {
   return got;
 }
 
-export function runSweepTask(task: SweepTask): SweepResult {
+export function runSweepTask(task: SweepTask, hunt: HuntContext): SweepResult {
   const result: SweepResult = {
     id: task.id,
     drafts: [],
     omitted: {},
     skip: null,
     bytes: 0,
-    detectionErrors: [],
   };
   const whole = task.size <= HASH_CAP;
   const want = whole ? task.size : CONTENT_CAP;
@@ -104,7 +100,7 @@ export function runSweepTask(task: SweepTask): SweepResult {
   }
   result.bytes = n;
   const data = buf.subarray(0, n);
-  const iocs = activeIocs();
+  const iocs = hunt.iocs;
   const hash = (alg: string) => createHash(alg).update(data).digest("hex");
   const content = data.subarray(0, Math.min(n, CONTENT_CAP));
   let lower: string | null = null;
@@ -132,29 +128,43 @@ export function runSweepTask(task: SweepTask): SweepResult {
       detail: `${task.size} bytes: not hashed (cap ${HASH_CAP >> 20} MiB); content rules read the first ${CONTENT_CAP >> 20} MiB`,
     };
   }
+  const ctx: MatchContext = { ...task.ctx, hunt };
+  const subject: FileSubject = {
+    kind: "file",
+    path: task.rel,
+    winPath: task.winPath,
+    size: task.size,
+    sha256: file.sha256,
+    mtime: task.mtime,
+  };
   const kept = new Map<string, number>();
-  for (const d of contentDetections) {
+  for (const d of hunt.ofType("content")) {
     try {
-      if (!d.select(file)) continue;
-      for (const draft of draftsOf(d.match(file, task.ctx))) {
+      if (!d.select(file, ctx)) continue;
+      for (const draft of draftsOf(d.match(file, ctx))) {
         const k = kept.get(draft.check) ?? 0;
         if (k >= task.maxDraftsPerCheck) {
           result.omitted[draft.check] = (result.omitted[draft.check] ?? 0) + 1;
           continue;
         }
         kept.set(draft.check, k + 1);
-        result.drafts.push({ ...draft, file: draft.file === undefined ? task.rel : draft.file, line: null });
+        result.drafts.push({
+          subject,
+          ...draft,
+          file: draft.file === undefined ? task.rel : draft.file,
+          line: null,
+        });
       }
     } catch (e) {
-      if (result.detectionErrors.length < 10)
-        result.detectionErrors.push(`${d.id} failed on ${task.rel}: ${(e as Error).message}`);
+      // A bug in a detection: a visible finding for this file, and the other detections still run.
+      result.drafts.push(failedDetectionDraft(d.id, e, task.rel, null));
     }
   }
   return result;
 }
 
-export function runSweepBatch(batch: SweepTask[]): SweepResult[] {
-  return batch.map(runSweepTask);
+export function runSweepBatch(batch: SweepTask[], hunt: HuntContext): SweepResult[] {
+  return batch.map((t) => runSweepTask(t, hunt));
 }
 
 /** A swept file's result when its worker died: the file is reported, not lost. */
@@ -165,7 +175,6 @@ export function crashedSweep(t: SweepTask, e: Error): SweepResult {
     omitted: {},
     skip: { file: t.rel, reason: "unreadable", detail: `sweep crashed: ${e.message}` },
     bytes: 0,
-    detectionErrors: [],
   };
 }
 
@@ -200,6 +209,7 @@ function batches(tasks: SweepTask[]): SweepTask[][] {
 
 export interface SweepOptions {
   server: string;
+  hunt: HuntContext;
   installPath: string | null;
   /** --files roots: swept whole, content rules on every file. */
   extraRoots?: string[];
@@ -231,7 +241,7 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
   const out: SweepOutcome = {
     drafts: [],
     omitted: {},
-    skipped: [...(currentSetup()?.warnings ?? [])],
+    skipped: [...o.hunt.setup.warnings],
     files: 0,
     bytes: 0,
   };
@@ -264,7 +274,7 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
   const toRead = tasks.reduce((n, t) => n + Math.min(t.size, HASH_CAP), 0);
   const inline = toRead < (o.inlineBytes ?? SWEEP_INLINE_BYTES) && tasks.length < 4096;
   const results = await Promise.all(
-    batches(tasks).map((b) => (inline ? Promise.resolve(runSweepBatch(b)) : o.run(b))),
+    batches(tasks).map((b) => (inline ? Promise.resolve(runSweepBatch(b, o.hunt)) : o.run(b))),
   );
   for (const batch of results) {
     for (const r of batch) {
@@ -273,12 +283,6 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
       out.drafts.push(...r.drafts);
       for (const [c, n] of Object.entries(r.omitted)) out.omitted[c] = (out.omitted[c] ?? 0) + n;
       if (r.skip) out.skipped.push(r.skip);
-      for (const e of r.detectionErrors)
-        out.skipped.push({
-          file: tasks[r.id].rel,
-          reason: "partial",
-          detail: `detection error (please report): ${e}`,
-        });
     }
   }
   return out;

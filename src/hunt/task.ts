@@ -2,22 +2,24 @@
 // reader, every record offered to the detections that asked for it. Runs the same in a worker thread
 // or inline, and never throws: problems come back in the result.
 import { closeSync, openSync, readSync } from "node:fs";
-import { detections } from "../detections/registry.js";
+import type { HuntContext } from "../detections/context.js";
+import { failedDetectionDraft } from "../detections/registry.js";
 import {
   type Drafts,
   draftsOf,
-  type EventDetection,
   type EventMemory,
   type FindingDraft,
   type MatchContext,
-  type RowDetection,
+  type TaskContext,
 } from "../detections/types.js";
 import { classifyHead, HEAD_BYTES } from "../evidence/classify.js";
 import type { ContentType } from "../evidence/content-type.js";
 import { withExportHint } from "../evidence/eventlog.js";
-import type { EventRecord, LogKind } from "../model/records.js";
+import type { Subject } from "../model/finding.js";
+import type { EventRecord, LogKind, LogRow } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
 import { type LiteralPlan, makeHeader, type Preamble } from "../readers/delimited.js";
+import { httpRequestSubject } from "../readers/fields.js";
 import { readerFor } from "../readers/index.js";
 import type { ReadStats, Sniffed } from "../readers/types.js";
 import { type LiteralGuard, MAX_LITERALS } from "../readers/wasm/multi.js";
@@ -41,7 +43,7 @@ export interface ReadTask {
   end: number;
   /** Header in effect at `start` when it is not the file's first byte. */
   rangeHeaderFields: string[] | null;
-  ctx: MatchContext;
+  ctx: TaskContext;
   /** Drafts kept per check; more are counted, not kept (memory stays bounded under log floods). */
   maxDraftsPerCheck: number;
 }
@@ -56,8 +58,6 @@ export interface TaskResult {
   stats: (Omit<ReadStats, "lastHeader"> & { lastHeaderFields: string[] | null }) | null;
   /** Set when reading stopped early: the file is reported as skipped with this message. */
   error: string | null;
-  /** Detections that threw on a record (a bug, never the evidence's fault): reported, not fatal. */
-  detectionErrors: string[];
   /** Event files: the channels seen, with their record counts and time spans (for coverage). */
   channels: ChannelSpan[];
 }
@@ -68,6 +68,9 @@ export interface ChannelSpan {
   oldest: string | null;
   newest: string | null;
 }
+
+/** Failed-detection findings kept per task: one bug on every row must not flood the result. */
+const MAX_FAILURES = 10;
 
 /** Channels per file are few; a hostile export with thousands is capped, the rest counted under "(other)". */
 const MAX_CHANNELS = 64;
@@ -91,19 +94,13 @@ function noteChannel(spans: ChannelSpan[], event: EventRecord): void {
   }
 }
 
-const rowDetections = detections.filter((d): d is RowDetection => d.type === "row");
-const eventDetections = detections.filter((d): d is EventDetection => d.type === "event");
-const plans = new Map<LogKind, LiteralPlan>();
-
-/** Drop the cached literal plans (the literals of some detections depend on the scan's setup). */
-export function forgetPlans(): void {
-  plans.clear();
+/** Which literal wakes which row detection, for one kind of log (once per scan: field filters depend on its feeds). */
+export function planFor(kind: LogKind, hunt: HuntContext): LiteralPlan {
+  return hunt.memo(`literal-plan:${kind}`, () => makePlan(kind, hunt));
 }
 
-/** Which literal wakes which row detection, for one kind of log. */
-export function planFor(kind: LogKind): LiteralPlan {
-  let plan = plans.get(kind);
-  if (plan) return plan;
+function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
+  const rowDetections = hunt.ofType("row");
   // One entry per literal and guard: detections sharing a literal share its search.
   const byLiteral = new Map<
     string,
@@ -129,7 +126,7 @@ export function planFor(kind: LogKind): LiteralPlan {
       byLiteral.set(key, e);
     }
   });
-  plan = {
+  const plan: LiteralPlan = {
     literals: [...byLiteral.values()].map(({ literal, fold, guard, consumers }) => ({
       bytes: Buffer.from(literal, "utf8"),
       fold,
@@ -141,16 +138,16 @@ export function planFor(kind: LogKind): LiteralPlan {
     everyRow,
   };
   rowDetections.forEach((d, i) => {
-    const f = d.kinds.includes(kind) && d.field ? d.field(kind) : null;
+    const f = d.kinds.includes(kind) && d.field ? d.field(kind, hunt) : null;
     if (!f) return;
     let gate: number[] | undefined;
     if (f.literals) {
       gate = f.literals.map((l) => {
-        plan!.literals.push({ bytes: Buffer.from(l, "utf8"), fold: true, consumers: [] });
-        return plan!.literals.length - 1;
+        plan.literals.push({ bytes: Buffer.from(l, "utf8"), fold: true, consumers: [] });
+        return plan.literals.length - 1;
       });
     }
-    plan!.fields.push({ name: f.name, accept: f.accept, consumers: [i], gate });
+    plan.fields.push({ name: f.name, accept: f.accept, consumers: [i], gate });
   });
   if (plan.literals.length > MAX_LITERALS) {
     // Gates are an optimisation: a large feed (e.g. thousands of --ioc addresses) would not fit the
@@ -160,8 +157,23 @@ export function planFor(kind: LogKind): LiteralPlan {
     plan.literals = keep;
     for (const f of plan.fields) f.gate = undefined;
   }
-  plans.set(kind, plan);
   return plan;
+}
+
+/** The subject of a finding made from a log row: an HTTP request, or a line of another log. */
+function rowSubject(row: LogRow): Subject {
+  return row.family === "http-request" ? httpRequestSubject(row) : { kind: "log-line", logKind: row.kind };
+}
+
+function eventSubject(e: EventRecord): Subject {
+  return {
+    kind: "event",
+    channel: e.channel,
+    provider: e.provider,
+    eventId: e.eventId,
+    recordId: e.recordId,
+    computer: e.computer,
+  };
 }
 
 export function toFileKind(s: Sniffed): FileKind {
@@ -201,7 +213,7 @@ export function sniffFile(
   return { notLog: c };
 }
 
-export function runTask(task: ReadTask): TaskResult {
+export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
   const result: TaskResult = {
     id: task.id,
     fileKind: task.fileKind,
@@ -210,7 +222,6 @@ export function runTask(task: ReadTask): TaskResult {
     omitted: {},
     stats: null,
     error: null,
-    detectionErrors: [],
     channels: [],
   };
   let sniffed: Sniffed | null = null;
@@ -225,7 +236,13 @@ export function runTask(task: ReadTask): TaskResult {
   }
   const fk = result.fileKind;
   const kept = new Map<string, number>();
-  const keep = (drafts: Drafts, line: number | null) => {
+  const ctx: MatchContext = { ...task.ctx, hunt };
+  let failures = 0;
+  const keep = (
+    drafts: Drafts,
+    line: number | null,
+    about: () => Pick<FindingDraft, "subject" | "record" | "excerpt">,
+  ) => {
     for (const d of draftsOf(drafts)) {
       const n = kept.get(d.check) ?? 0;
       if (n >= task.maxDraftsPerCheck) {
@@ -234,21 +251,28 @@ export function runTask(task: ReadTask): TaskResult {
       }
       kept.set(d.check, n + 1);
       result.drafts.push({
+        ...about(),
         ...d,
         file: d.file === undefined ? task.rel : d.file,
         line: d.line === undefined ? line : d.line,
       });
     }
   };
-  const guard = (id: string, f: () => Drafts, line: number | null) => {
+  const guard = (
+    id: string,
+    f: () => Drafts,
+    line: number | null,
+    about: () => Pick<FindingDraft, "subject" | "record" | "excerpt">,
+  ) => {
     try {
-      keep(f(), line);
+      keep(f(), line, about);
     } catch (e) {
-      if (result.detectionErrors.length < 10) {
-        result.detectionErrors.push(`${id} failed at line ${line ?? "?"}: ${(e as Error).message}`);
-      }
+      // A bug in a detection, never the evidence's fault: a visible finding, and the scan goes on.
+      if (failures++ < MAX_FAILURES) result.drafts.push(failedDetectionDraft(id, e, task.rel, line));
     }
   };
+  const rowDetections = hunt.ofType("row");
+  const eventDetections = hunt.ofType("event");
   const eventMemory: EventMemory[] = eventDetections.map(() => new Map());
   const reader = readerFor(fk.format);
   if (!reader) {
@@ -271,19 +295,21 @@ export function runTask(task: ReadTask): TaskResult {
         header: task.rangeHeaderFields ? makeHeader(task.rangeHeaderFields) : null,
       },
       {
-        planFor,
+        planFor: (kind) => planFor(kind, hunt),
         onRow(row, consumers) {
+          const about = () => ({ subject: rowSubject(row), excerpt: row.text() });
           for (const i of consumers) {
             const d = rowDetections[i];
-            guard(d.id, () => d.match(row, task.ctx), row.line);
+            guard(d.id, () => d.match(row, ctx), row.line, about);
           }
         },
         onEvent(event, line) {
           noteChannel(result.channels, event);
           const provider = event.provider.toLowerCase();
+          const about = () => ({ subject: eventSubject(event), record: event.recordId });
           eventDetections.forEach((d, i) => {
             if (d.providers && !d.providers.some((p) => p.toLowerCase() === provider)) return;
-            guard(d.id, () => d.match(event, task.ctx, eventMemory[i]), line);
+            guard(d.id, () => d.match(event, ctx, eventMemory[i]), line, about);
           });
         },
       },
@@ -296,6 +322,6 @@ export function runTask(task: ReadTask): TaskResult {
   return result;
 }
 
-export function runBatch(batch: ReadTask[]): TaskResult[] {
-  return batch.map(runTask);
+export function runBatch(batch: ReadTask[], hunt: HuntContext): TaskResult[] {
+  return batch.map((t) => runTask(t, hunt));
 }

@@ -11,12 +11,39 @@ export type LogKind =
   | "exchange-other" // another Exchange log with a #Log-type header (read for nothing yet)
   | "iis-w3c"; // IIS W3C extended log
 
+/**
+ * The record families detections are written against. A reader maps its format onto one of them
+ * through a field map declared as data (readers/fields.ts); a detection asks for named fields of a
+ * family, never for column positions or raw bytes.
+ */
+export type RecordFamily = "http-request" | "event" | "file" | "log-line";
+
+/** Canonical fields of an HTTP-request record (IIS W3C, Exchange HttpProxy). */
+export type HttpField =
+  | "method"
+  | "uri"
+  | "query"
+  | "status"
+  | "clientIp"
+  | "serverIp"
+  | "userAgent"
+  | "user"
+  | "requestId"
+  | "target"
+  | "site"
+  | "timeTaken"
+  | "forwardedFor";
+
 /** One data row of a delimited log. Fields are decoded only when asked for. */
 export interface LogRow {
   readonly kind: LogKind;
+  /** http-request for IIS and HttpProxy rows, log-line for the other logs. */
+  readonly family: RecordFamily;
+  /** A canonical field of the row's family (through its format's field map); undefined when absent. */
+  field(name: HttpField): string | undefined;
   /** 1-based line number in the file. */
   readonly line: number;
-  /** The value of a column by its header name; undefined when this file's header has no such column. */
+  /** A format-specific column by its header name (fields no family names); undefined when absent. */
   get(field: string): string | undefined;
   /** The whole line, decoded (UTF-8), without the line break. */
   text(): string;

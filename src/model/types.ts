@@ -1,8 +1,12 @@
-// The types every layer shares. This module imports nothing.
+// The types every layer shares (result schema v2). This module imports only model types.
+import type { Finding } from "./finding.js";
+
+export type { Finding } from "./finding.js";
 
 export type Severity = "critical" | "high" | "medium" | "low" | "info";
 
-export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium", "low", "info"];
+/** How sure the check is that the finding means what its effect says. */
+export type Confidence = "high" | "medium" | "low";
 
 /**
  * How a check's findings move the verdict.
@@ -12,29 +16,14 @@ export const SEVERITY_ORDER: readonly Severity[] = ["critical", "high", "medium"
  * - context:    listed for the responder, raises the verdict only when another check hit
  *               (Test-ProxyLogon's rule for lsass dumps and ProgramData archives)
  * - coverage:   a gap in the evidence (logs too young, source missing)
+ * - info:       recorded for the responder, never weighed (a detection that failed, a note)
  */
-export type VerdictEffect = "compromise" | "attempt" | "exposure" | "context" | "coverage";
+export type Effect = "compromise" | "attempt" | "exposure" | "context" | "coverage" | "info";
+
+/** @deprecated v1 name of {@link Effect}. */
+export type VerdictEffect = Effect;
 
 export type VerdictName = "compromised" | "attempted" | "vulnerable" | "clean" | "unknown";
-
-/** One result of one check. The one output schema; keep field names stable. */
-export interface Finding {
-  /** Stable id: the same evidence gives the same id on every run. */
-  id: string;
-  check: string;
-  cves: string[];
-  severity: Severity;
-  title: string;
-  server: string;
-  /** Relative to the scanned root, forward slashes; null when not tied to a file. */
-  file: string | null;
-  /** 1-based line in `file`; null for findings about whole files. */
-  line: number | null;
-  /** ISO 8601 UTC, or null when the evidence carries no time. */
-  time: string | null;
-  evidence: Record<string, string>;
-  references: string[];
-}
 
 /** What a check is, independent of any single finding. Detections declare it next to their match. */
 export interface CheckInfo {
@@ -42,7 +31,9 @@ export interface CheckInfo {
   title: string;
   cves: string[];
   severity: Severity;
-  effect: VerdictEffect;
+  effect: Effect;
+  /** Default confidence of the check's findings (medium when not said). */
+  confidence?: Confidence;
   description: string;
   references: string[];
 }
@@ -55,7 +46,12 @@ export interface SourceCoverage {
   bytes: number;
   oldest: string | null;
   newest: string | null;
+  /** How much of the campaign window this source's records span (gaps between files count). */
+  window?: WindowCoverage;
 }
+
+/** full: records through the whole window; partial: some of it; none: the logs end before it, start after it, or have a gap across it. */
+export type WindowCoverage = "full" | "partial" | "none";
 
 export interface Coverage {
   sources: SourceCoverage[];
@@ -63,8 +59,10 @@ export interface Coverage {
   missing: string[];
   /** The campaign window the coverage is judged against. */
   window: { exploitationFrom: string; patchedOn: string };
-  /** True when at least one log source reaches back to the start of the window. */
+  /** True when at least one log source spans the whole window (from before exploitation to the patches). */
   coversWindow: boolean;
+  /** The best window coverage of any log source that judges the campaign. */
+  windowCoverage?: WindowCoverage;
   notes: string[];
 }
 
@@ -133,8 +131,14 @@ export interface ServerResult {
   name: string;
   root: string;
   verdict: VerdictName;
+  /** How sure the verdict is, given the evidence read and its coverage. */
+  confidence: Confidence;
   /** Why the verdict is what it is, one short sentence each, most important first. */
   reasons: string[];
+  /** What to do, in order, as computed at scan time (renderers never recompute it). */
+  plan: PlanStep[];
+  /** The correlated timeline of the server's activity findings, as computed at scan time. */
+  timeline: Timeline;
   coverage: Coverage;
   findings: Finding[];
   /** Findings beyond the per-check limit, counted but not listed (check id -> count). */
@@ -190,8 +194,10 @@ export interface Recommendation {
   notes: string[];
 }
 
+export const SCHEMA_VERSION = 2 as const;
+
 export interface ScanResult {
-  schemaVersion: 1;
+  schemaVersion: 2;
   tool: { name: string; version: string };
   startedAt: string;
   finishedAt: string;
@@ -203,3 +209,62 @@ export const CAMPAIGN_WINDOW = {
   exploitationFrom: "2021-01-03T00:00:00.000Z",
   patchedOn: "2021-03-02T00:00:00.000Z",
 };
+
+export type StepId =
+  | "contain"
+  | "preserve"
+  | "report"
+  | "remove-webshells"
+  | "hunt-webshells"
+  | "credentials"
+  | "update"
+  | "mitigate"
+  | "collect"
+  | "rescan";
+
+/** One step of a server's remediation plan. */
+export interface PlanStep {
+  id: StepId;
+  title: string;
+  /** Why this step, in one or two sentences, naming what was found. */
+  why: string;
+  /** What exactly to do: concrete actions, paths, hashes, update names. */
+  actions: string[];
+  /** Findings that call for the step (ids). */
+  findingIds: string[];
+  references: string[];
+}
+
+export interface TimelineEntry {
+  /** ISO UTC; null for findings without a time (listed after the dated ones). */
+  time: string | null;
+  server: string;
+  /** Where the record comes from: `HttpProxy/Ecp`, `ECP Server`, `OABGeneratorLog`, `IIS`, `Event log`, `File`. */
+  source: string;
+  summary: string;
+  findingIds: string[];
+  /** The incident group this entry belongs to (`<server>#<n>`), or null when it links to nothing. */
+  groupKey: string | null;
+  severity: Severity;
+  check: string;
+  file: string | null;
+  line: number | null;
+}
+
+export interface IncidentGroup {
+  key: string;
+  server: string;
+  first: string | null;
+  last: string | null;
+  ips: string[];
+  paths: string[];
+  /** What tied the findings together: `ip:…`, `request:…`, `canary:…`, `file:…`. */
+  links: string[];
+  findingIds: string[];
+  checks: string[];
+}
+
+export interface Timeline {
+  entries: TimelineEntry[];
+  groups: IncidentGroup[];
+}

@@ -2,7 +2,8 @@
 // CSV logs, IIS W3C). One pass over the bytes: lines are found with memchr-speed `indexOf`, and a
 // line is split into fields only when it contains one of the literals a detection asked for.
 import { closeSync, openSync, readSync } from "node:fs";
-import type { LogKind, LogRow } from "../model/records.js";
+import type { HttpField, LogKind, LogRow, RecordFamily } from "../model/records.js";
+import { familyOf, mappedField } from "./fields.js";
 import type { ReadStats } from "./types.js";
 import { type LiteralGuard, type MultiLiteral, multiSearch } from "./wasm/multi.js";
 
@@ -205,6 +206,7 @@ const HASH = 35;
 
 class Row implements LogRow {
   readonly kind: LogKind;
+  readonly family: RecordFamily;
   readonly line: number;
   private readonly bounds: number[] = [];
   private count = -1;
@@ -218,7 +220,11 @@ class Row implements LogRow {
     line: number,
   ) {
     this.kind = kind;
+    this.family = familyOf(kind);
     this.line = line;
+  }
+  field(name: HttpField): string | undefined {
+    return mappedField(this.kind, name, (c) => this.get(c));
   }
   private splitOnce(): void {
     if (this.count >= 0) return;

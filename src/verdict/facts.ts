@@ -2,8 +2,8 @@
 // the same fact differently (the Exchange CSV logs keep their own column names), so every reader of
 // findings goes through these helpers instead of a detection's internals.
 import { isIP } from "node:net";
-import type { Finding } from "../model/types.js";
-import { effectOf } from "./verdict.js";
+import { webUrlOf } from "../evidence/layout.js";
+import type { Finding } from "../model/finding.js";
 
 function first(f: Finding, keys: readonly string[]): string | null {
   for (const k of keys) {
@@ -74,19 +74,7 @@ export function serverPaths(f: Finding): string[] {
 
 /** Where IIS serves a server file from, as a URL path (lower case), when that is known. */
 export function webPathOf(winPath: string): string | null {
-  const p = localPath(winPath).replaceAll("/", "\\").toLowerCase();
-  const roots: [RegExp, string][] = [
-    [/\\inetpub\\wwwroot\\(.*)$/, "/"],
-    [/\\frontend\\httpproxy\\owa\\(.*)$/, "/owa/"],
-    [/\\frontend\\httpproxy\\ecp\\(.*)$/, "/ecp/"],
-    [/\\clientaccess\\owa\\(.*)$/, "/owa/"],
-    [/\\clientaccess\\ecp\\(.*)$/, "/ecp/"],
-  ];
-  for (const [re, prefix] of roots) {
-    const m = re.exec(p);
-    if (m) return prefix + m[1].replaceAll("\\", "/");
-  }
-  return null;
+  return webUrlOf(localPath(winPath))?.toLowerCase() ?? null;
 }
 
 /** Correlation keys for one finding: the same key in two findings means "the same actor or file". */
@@ -105,7 +93,7 @@ export function correlationKeys(f: Finding): string[] {
 
 /** Findings that say something happened (not coverage gaps, not exposure, not listed-only context). */
 export function isActivity(f: Finding): boolean {
-  const e = effectOf(f);
+  const e = f.effect;
   return e === "compromise" || e === "attempt";
 }
 
@@ -115,7 +103,7 @@ export function isRequest(f: Finding): boolean {
 }
 
 /** The earliest dated malicious request of a server: the one a responder starts the story from. */
-export function firstMaliciousRequest(findings: Finding[]): Finding | null {
+export function firstMaliciousRequest(findings: readonly Finding[]): Finding | null {
   let best: Finding | null = null;
   for (const f of findings) {
     if (!isActivity(f) || !isRequest(f) || !f.time) continue;

@@ -2,33 +2,14 @@
 // Emergency Directive 21-02 and its supplemental direction (contain, preserve and report, hunt and
 // remove, treat credentials as stolen, patch, harden, check again), written for one server from the
 // findings of that server. Every step names the findings that call for it.
-import type { Finding, ServerResult } from "../model/types.js";
+import type { Finding } from "../model/finding.js";
+import type { PlanStep, ServerResult } from "../model/types.js";
 import { localPath, serverPaths, sha256 } from "./facts.js";
-import { effectOf } from "./verdict.js";
 
-export type StepId =
-  | "contain"
-  | "preserve"
-  | "report"
-  | "remove-webshells"
-  | "hunt-webshells"
-  | "credentials"
-  | "update"
-  | "mitigate"
-  | "collect"
-  | "rescan";
+/** What the plan is made from: a judged server before its plan and timeline. */
+export type PlanInput = Pick<ServerResult, "findings" | "verdict" | "coverage" | "exposure">;
 
-export interface PlanStep {
-  id: StepId;
-  title: string;
-  /** Why this step, in one or two sentences, naming what was found. */
-  why: string;
-  /** What exactly to do: concrete actions, paths, hashes, update names. */
-  actions: string[];
-  /** Findings that call for the step (ids). */
-  findingIds: string[];
-  references: string[];
-}
+export type { PlanStep, StepId } from "../model/types.js";
 
 export const REFS = {
   ed2102:
@@ -52,10 +33,10 @@ export interface NamedShell {
 }
 
 /** Files to remove: paths named by compromise findings (file sweep, OAB write, cmdlet with a path). */
-export function namedShells(findings: Finding[]): NamedShell[] {
+export function namedShells(findings: readonly Finding[]): NamedShell[] {
   const by = new Map<string, NamedShell>();
   for (const f of findings) {
-    if (effectOf(f) !== "compromise") continue;
+    if (f.effect !== "compromise") continue;
     for (const p of serverPaths(f)) {
       const path = localPath(p);
       const key = path.toLowerCase();
@@ -73,7 +54,7 @@ function ids(fs: Finding[]): string[] {
 }
 
 /** The update to install, in words, from the exposure recommendation when the build is known. */
-export function updateActions(s: ServerResult): { actions: string[]; known: boolean } {
+export function updateActions(s: Pick<ServerResult, "exposure">): { actions: string[]; known: boolean } {
   const exp = s.exposure;
   const rec = exp?.recommendation;
   const actions: string[] = [];
@@ -114,13 +95,13 @@ export function updateActions(s: ServerResult): { actions: string[]; known: bool
 }
 
 /** Ordered steps for one server. */
-export function remediationPlan(s: ServerResult): PlanStep[] {
+export function remediationPlan(s: PlanInput): PlanStep[] {
   const fs = s.findings;
-  const compromise = fs.filter((f) => effectOf(f) === "compromise");
-  const attempts = fs.filter((f) => effectOf(f) === "attempt");
-  const context = fs.filter((f) => effectOf(f) === "context");
+  const compromise = fs.filter((f) => f.effect === "compromise");
+  const attempts = fs.filter((f) => f.effect === "attempt");
+  const context = fs.filter((f) => f.effect === "context");
   const dumps = fs.filter((f) => f.check === "lsass-dump" || /lsass/i.test(f.check));
-  const exposure = fs.filter((f) => effectOf(f) === "exposure");
+  const exposure = fs.filter((f) => f.effect === "exposure");
   const steps: PlanStep[] = [];
   const compromised = s.verdict === "compromised";
   const attempted = s.verdict === "attempted";
@@ -270,7 +251,7 @@ export function remediationPlan(s: ServerResult): PlanStep[] {
       actions: [
         "Copy V15\\Logging (HttpProxy, ECP, OABGeneratorLog), the IIS logs and the event logs from the server or from backups that reach back to January 2021.",
       ],
-      findingIds: ids(fs.filter((f) => effectOf(f) === "coverage")),
+      findingIds: ids(fs.filter((f) => f.effect === "coverage")),
       references: ["https://microsoft.github.io/CSS-Exchange/Security/Test-ProxyLogon/"],
     });
   }

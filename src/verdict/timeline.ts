@@ -6,7 +6,8 @@
 // "Raw records around them" is what the result holds: each finding carries its record's fields as
 // evidence plus file and line, so an entry is that record. The timeline does not re-read the evidence;
 // use file:line to open the neighbouring rows.
-import type { Finding, ScanResult, ServerResult } from "../model/types.js";
+import type { Finding } from "../model/finding.js";
+import type { IncidentGroup, ScanResult, Timeline, TimelineEntry } from "../model/types.js";
 import {
   clientIp,
   correlationKeys,
@@ -16,45 +17,12 @@ import {
   serverPaths,
   uriStem,
 } from "./facts.js";
-import { effectOf } from "./verdict.js";
 
-export interface TimelineEntry {
-  /** ISO UTC; null for findings without a time (listed after the dated ones). */
-  time: string | null;
-  server: string;
-  /** Where the record comes from: `HttpProxy/Ecp`, `ECP Server`, `OABGeneratorLog`, `IIS`, `Event log`, `File`. */
-  source: string;
-  summary: string;
-  findingIds: string[];
-  /** The incident group this entry belongs to (`<server>#<n>`), or null when it links to nothing. */
-  groupKey: string | null;
-  severity: Finding["severity"];
-  check: string;
-  file: string | null;
-  line: number | null;
-}
-
-export interface IncidentGroup {
-  key: string;
-  server: string;
-  first: string | null;
-  last: string | null;
-  ips: string[];
-  paths: string[];
-  /** What tied the findings together: `ip:…`, `request:…`, `canary:…`, `file:…`. */
-  links: string[];
-  findingIds: string[];
-  checks: string[];
-}
-
-export interface Timeline {
-  entries: TimelineEntry[];
-  groups: IncidentGroup[];
-}
+export type { IncidentGroup, Timeline, TimelineEntry } from "../model/types.js";
 
 /** The kind of record a finding was made from, from its file path or evidence. */
 export function sourceOfFinding(f: Finding): string {
-  const file = f.file ?? "";
+  const file = f.source.file ?? "";
   const lower = file.toLowerCase();
   const parts = file.split("/");
   const hp = parts.findIndex((p) => p.toLowerCase() === "httpproxy");
@@ -65,8 +33,8 @@ export function sourceOfFinding(f: Finding): string {
     return "IIS";
   if (f.evidence.EventID || f.evidence.Provider || lower.endsWith(".evtx")) return "Event log";
   if (f.evidence.Path || f.evidence.SHA256) return "File";
-  if (effectOf(f) === "coverage") return "Coverage";
-  return f.file ? "Log" : "Scan";
+  if (f.effect === "coverage") return "Coverage";
+  return f.source.file ? "Log" : "Scan";
 }
 
 function clipped(s: string, max: number): string {
@@ -114,9 +82,14 @@ function byTime(a: { time: string | null }, b: { time: string | null }): number 
   return a.time < b.time ? -1 : 1;
 }
 
-/** Timeline of one server. Coverage findings are left out (they are gaps, not events). */
-export function serverTimeline(s: ServerResult): Timeline {
-  const fs = s.findings.filter((f) => effectOf(f) !== "coverage").sort(byTime);
+/** Effects that are events on the server's timeline: not coverage gaps, not build results, not notes. */
+function onTimeline(f: Finding): boolean {
+  return f.effect === "compromise" || f.effect === "attempt" || f.effect === "context";
+}
+
+/** Timeline of one server: its activity findings in time order, linked into incident groups. */
+export function serverTimeline(s: { name: string; findings: readonly Finding[] }): Timeline {
+  const fs = s.findings.filter(onTimeline).sort(byTime);
   const uf = new UnionFind(fs.length);
   const keysOf = fs.map((f) => correlationKeys(f));
   const owner = new Map<string, number>();
@@ -133,7 +106,9 @@ export function serverTimeline(s: ServerResult): Timeline {
   const members = new Map<number, number[]>();
   fs.forEach((_, i) => {
     const r = uf.find(i);
-    members.set(r, [...(members.get(r) ?? []), i]);
+    const m = members.get(r);
+    if (m) m.push(i);
+    else members.set(r, [i]);
   });
   const groups: IncidentGroup[] = [];
   const groupOf = new Map<number, string>();
@@ -180,16 +155,16 @@ export function serverTimeline(s: ServerResult): Timeline {
     groupKey: groupOf.get(uf.find(i)) ?? null,
     severity: f.severity,
     check: f.check,
-    file: f.file,
-    line: f.line,
+    file: f.source.file,
+    line: f.source.line,
   }));
   groups.sort((a, b) => byTime({ time: a.first }, { time: b.first }));
   return { entries, groups };
 }
 
-/** Timeline over every server of a result, merged in time order. */
+/** Timeline over every server of a result, merged in time order (from the timelines stored at scan time). */
 export function timeline(result: ScanResult): Timeline {
-  const all = result.servers.map(serverTimeline);
+  const all = result.servers.map((s) => s.timeline);
   return {
     entries: all.flatMap((t) => t.entries).sort(byTime),
     groups: all.flatMap((t) => t.groups).sort((a, b) => byTime({ time: a.first }, { time: b.first })),

@@ -1,10 +1,6 @@
 // From findings and coverage to one verdict per server, with the reasons a person can check.
-import { checkInfo } from "../detections/registry.js";
-import type { Coverage, Finding, VerdictEffect, VerdictName } from "../model/types.js";
-
-export function effectOf(f: Finding): VerdictEffect {
-  return checkInfo(f.check)?.effect ?? (f.severity === "info" ? "coverage" : "attempt");
-}
+import type { Finding } from "../model/finding.js";
+import type { Coverage, Effect, VerdictName } from "../model/types.js";
 
 interface Group {
   check: string;
@@ -13,13 +9,17 @@ interface Group {
   first: string | null;
 }
 
-function groups(findings: Finding[], effect: VerdictEffect, counts: Record<string, number>): Group[] {
+function groups(
+  findings: readonly Finding[],
+  effect: Effect,
+  counts: Readonly<Record<string, number>>,
+): Group[] {
   const by = new Map<string, Group>();
   for (const f of findings) {
-    if (effectOf(f) !== effect) continue;
+    if (f.effect !== effect) continue;
     const g = by.get(f.check) ?? {
       check: f.check,
-      title: checkInfo(f.check)?.title ?? f.title,
+      title: f.rule.title || f.title,
       count: 0,
       first: null,
     };
@@ -36,8 +36,9 @@ function say(g: Group): string {
 }
 
 /** The first line of a clean verdict: what was looked at, so "clean" is never read as "cleared". */
-function cleanHeadline(coverage: Coverage): string {
-  const files = coverage.sources.reduce((n, s) => n + s.files, 0);
+function cleanHeadline(coverage: Coverage, logFiles?: number): string {
+  // A file with several event channels is one file, however many sources it counts in.
+  const files = logFiles ?? coverage.sources.reduce((n, s) => n + s.files, 0);
   // ISO strings sort as times.
   const times = coverage.sources
     .flatMap((s) => [s.oldest, s.newest])
@@ -46,9 +47,14 @@ function cleanHeadline(coverage: Coverage): string {
   const span =
     times.length > 0 ? `, ${times[0].slice(0, 10)} to ${times[times.length - 1].slice(0, 10)}` : "";
   const n = coverage.sources.length;
+  const startsLate = coverage.sources.some(
+    (s) => s.oldest !== null && s.oldest > coverage.window.exploitationFrom,
+  );
   const late = coverage.coversWindow
     ? ""
-    : `: they start after exploitation began (${coverage.window.exploitationFrom.slice(0, 10)}), so this does not clear the server for early 2021`;
+    : startsLate
+      ? `: they start after exploitation began (${coverage.window.exploitationFrom.slice(0, 10)}), so this does not clear the server for early 2021`
+      : ": they do not span the campaign window without a gap, so this does not clear the server for early 2021";
   return `No sign of exploitation in ${files.toLocaleString("en-US")} log file${files === 1 ? "" : "s"} from ${n} source${n === 1 ? "" : "s"}${span}${late}.`;
 }
 
@@ -64,9 +70,10 @@ export interface VerdictOutcome {
  * `omitted` counts findings beyond the per-check cap, so counts stay true.
  */
 export function decideVerdict(
-  findings: Finding[],
+  findings: readonly Finding[],
   coverage: Coverage,
-  omitted: Record<string, number> = {},
+  omitted: Readonly<Record<string, number>> = {},
+  logFiles?: number,
 ): VerdictOutcome {
   const compromise = groups(findings, "compromise", omitted);
   const attempt = groups(findings, "attempt", omitted);
@@ -85,11 +92,19 @@ export function decideVerdict(
     verdict = "attempted";
   } else if (exposure.length > 0) {
     verdict = "vulnerable";
-  } else if (coverage.sources.length === 0 && !findings.some((f) => effectOf(f) === "context")) {
+  } else if (coverage.sources.length === 0 && !findings.some((f) => f.effect === "context")) {
     verdict = "unknown";
+    reasons.push("No log this tool reads was found in the evidence.");
+  } else if (coverage.sources.length > 0 && coverage.windowCoverage === "none") {
+    // Logs that end before the campaign, start after it or have a gap across it show nothing about it.
+    verdict = "unknown";
+    reasons.push(
+      `Unknown: the logs do not cover the campaign window (${coverage.window.exploitationFrom.slice(0, 10)} to ${coverage.window.patchedOn.slice(0, 10)}), so finding nothing in them says nothing.`,
+      ...coverage.notes,
+    );
   } else {
     verdict = "clean";
-    reasons.push(cleanHeadline(coverage));
+    reasons.push(cleanHeadline(coverage, logFiles));
   }
   reasons.push(...attempt.map(say), ...exposure.map(say));
   const raised = verdict === "compromised" || verdict === "attempted";
@@ -101,7 +116,6 @@ export function decideVerdict(
         : `${say(g)} (listed only: alone it does not change the verdict; backup and antivirus tools leave such files)`,
     );
   }
-  if (verdict === "unknown") reasons.push("No log this tool reads was found in the evidence.");
   if (verdict === "clean" || verdict === "vulnerable") {
     if (!coverage.coversWindow) reasons.push(...coverage.notes);
     if (coverage.missing.length > 0) reasons.push(`Not in the evidence: ${coverage.missing.join(", ")}.`);
@@ -123,13 +137,13 @@ function minute(t: string): string {
 /** The first reason of a raised verdict: one line an admin under stress understands without the checks. */
 export function headline(
   verdict: "compromised" | "attempted" | "vulnerable",
-  findings: Finding[],
+  findings: readonly Finding[],
   compromise: Group[] = groups(findings, "compromise", {}),
   attempt: Group[] = groups(findings, "attempt", {}),
   exposure: Group[] = groups(findings, "exposure", {}),
 ): string {
   const active = findings.filter((f) => {
-    const e = effectOf(f);
+    const e = f.effect;
     return (e === "compromise" || e === "attempt") && f.time;
   });
   const times = active.map((f) => f.time as string).sort();

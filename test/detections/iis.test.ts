@@ -4,12 +4,13 @@ import assert from "node:assert/strict";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { createHuntContext } from "../../src/detections/context.js";
 import { isProxyLogonStem } from "../../src/detections/proxylogon/iis-26855.js";
 import { autodiscoverShape } from "../../src/detections/proxyshell/iis-autodiscover.js";
 import type { FindingDraft } from "../../src/detections/types.js";
 import { isUnexpectedScript } from "../../src/detections/webshells/iis-unexpected-script.js";
 import { runTask } from "../../src/hunt/task.js";
-import { CORPUS, HAVE_CORPUS, tempDir } from "../helpers.js";
+import { CORPUS, NO_CORPUS, tempDir } from "../helpers.js";
 
 const HEADER =
   "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2021-03-03 00:00:00\r\n" +
@@ -59,20 +60,26 @@ function scan(t: { after(fn: () => void): void }, reqs: Req[]): FindingDraft[] {
 
 function scanFile(abs: string, rel: string): FindingDraft[] {
   const size = statSync(abs).size;
-  const r = runTask({
-    id: 0,
-    abs,
-    rel,
-    size,
-    fileKind: null,
-    start: 0,
-    end: size,
-    rangeHeaderFields: null,
-    ctx: { server: "TEST", file: rel, installPath: null },
-    maxDraftsPerCheck: 5000,
-  });
+  const r = runTask(
+    {
+      id: 0,
+      abs,
+      rel,
+      size,
+      fileKind: null,
+      start: 0,
+      end: size,
+      rangeHeaderFields: null,
+      ctx: { server: "TEST", file: rel, installPath: null },
+      maxDraftsPerCheck: 5000,
+    },
+    createHuntContext(),
+  );
   assert.equal(r.error, null);
-  assert.deepEqual(r.detectionErrors, []);
+  assert.deepEqual(
+    r.drafts.filter((d) => d.check === "detection-failed"),
+    [],
+  );
   assert.equal(r.fileKind?.kind, "iis-w3c");
   return r.drafts;
 }
@@ -282,7 +289,7 @@ describe("IIS requests to unexpected scripts", () => {
   });
 
   it("Tunna tunnel trace (corpus): every request to the tunnel page is kept", {
-    skip: HAVE_CORPUS ? false : "../shared/corpus absent",
+    skip: NO_CORPUS,
   }, () => {
     const rel = "sbousseaden/Tunna_rdp_tunnel_IIS.log";
     const d = scanFile(join(CORPUS, "iis", rel), rel);

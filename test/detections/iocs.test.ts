@@ -3,21 +3,25 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { createHuntContext } from "../../src/detections/context.js";
 import { iocDomain } from "../../src/detections/iocs/domain.js";
 import { bundledIocs, inferIoc, iocPathKey, parseFeed } from "../../src/detections/iocs/feeds.js";
 import { iocFileHash } from "../../src/detections/iocs/hash.js";
 import { iocClientIp } from "../../src/detections/iocs/ip.js";
 import { iocFilePath } from "../../src/detections/iocs/path.js";
-import { activeIocs, setUserIocs } from "../../src/detections/iocs/state.js";
 import { type ContentDetection, draftsOf, type SweptFile } from "../../src/detections/types.js";
-import { forgetPlans, planFor } from "../../src/hunt/task.js";
+import { planFor } from "../../src/hunt/task.js";
 import { scan } from "../../src/index.js";
 import { MAX_LITERALS } from "../../src/readers/wasm/multi.js";
 import { ctx, fakeRow, tempDir } from "../helpers.js";
 import { ASPNET_CLIENT, ECP_AUTH, OWA_AUTH, swept } from "../sweep-helpers.js";
 
-function run(d: ContentDetection, f: SweptFile) {
-  return d.select(f) ? draftsOf(d.match(f, ctx(f.path))) : [];
+const withIocs = (text: string, source: string) =>
+  createHuntContext({ userIocs: parseFeed(text, source).iocs, yara: [], warnings: [] });
+
+function run(d: ContentDetection, f: SweptFile, hunt = createHuntContext()) {
+  const c = ctx(f.path, null, hunt);
+  return d.select(f, c) ? draftsOf(d.match(f, c)) : [];
 }
 
 test("bundled feeds: MSTIC hashes + blog extras, paths, domains; CHIRP/Volexity IPs", () => {
@@ -88,8 +92,7 @@ test("parseFeed: text, CSV with a header, quoted cells, comments and bad lines",
   );
 });
 
-test("ioc-file-hash: bundled and user hashes (sha256/sha1/md5); unknown hash is no finding", (t) => {
-  t.after(() => setUserIocs([]));
+test("ioc-file-hash: bundled and user hashes (sha256/sha1/md5); unknown hash is no finding", () => {
   const f = swept(`${ASPNET_CLIENT}x.aspx`, "inert content");
   assert.deepEqual(run(iocFileHash, f), []);
   const known = { ...f, sha256: "b75f163ca9b9240bf4b37ad92bc7556b40a17e27c2b8ed5c8991385fe07d17d0" };
@@ -97,10 +100,10 @@ test("ioc-file-hash: bundled and user hashes (sha256/sha1/md5); unknown hash is 
   assert.equal(d.length, 1);
   assert.match(d[0].evidence.Feed, /MSTIC/);
   assert.equal(d[0].evidence.SHA256, known.sha256);
-  setUserIocs(parseFeed(`${f.sha256}\nd41d8cd98f00b204e9800998ecf8427e\n`, "user:mine").iocs);
-  assert.equal(run(iocFileHash, f)[0].evidence.Feed, "user:mine");
+  const mine = withIocs(`${f.sha256}\nd41d8cd98f00b204e9800998ecf8427e\n`, "user:mine");
+  assert.equal(run(iocFileHash, f, mine)[0].evidence.Feed, "user:mine");
   const md5 = { ...swept("C:\\x\\y.bin", "z"), md5: "d41d8cd98f00b204e9800998ecf8427e" };
-  assert.equal(run(iocFileHash, md5)[0].evidence.Rule, "md5:d41d8cd98f00b204e9800998ecf8427e");
+  assert.equal(run(iocFileHash, md5, mine)[0].evidence.Rule, "md5:d41d8cd98f00b204e9800998ecf8427e");
 });
 
 test("ioc-file-path: MSTIC paths at any install path; Exchange's own file name is downgraded", () => {
@@ -121,8 +124,9 @@ test("ioc-file-path: MSTIC paths at any install path; Exchange's own file name i
 
 test("ioc-client-ip: HttpProxy ClientIpAddress and IIS c-ip; the IP elsewhere in the row is no hit", () => {
   assert.deepEqual(iocClientIp.literals, []); // read through its column filter: see the measurement in ip.ts
-  assert.equal(iocClientIp.field?.("httpproxy")?.name, "ClientIpAddress");
-  assert.equal(iocClientIp.field?.("iis-w3c")?.name, "c-ip");
+  const hunt = createHuntContext();
+  assert.equal(iocClientIp.field?.("httpproxy", hunt)?.name, "ClientIpAddress");
+  assert.equal(iocClientIp.field?.("iis-w3c", hunt)?.name, "c-ip");
   const hp = fakeRow("httpproxy", {
     DateTime: "2021-03-03T06:49:43.208Z",
     ClientIpAddress: "80.92.205.81",
@@ -160,15 +164,15 @@ test("ioc-client-ip: HttpProxy ClientIpAddress and IIS c-ip; the IP elsewhere in
   assert.deepEqual(draftsOf(iocClientIp.match(longer, ctx())), []);
 });
 
-test("ioc-client-ip: user IPs (v4 and v6, with port or brackets in the log) are matched", (t) => {
-  t.after(() => setUserIocs([]));
-  setUserIocs(parseFeed("203.0.113.77\n2001:db8::7\n", "user:ip").iocs);
+test("ioc-client-ip: user IPs (v4 and v6, with port or brackets in the log) are matched", () => {
+  const user = withIocs("203.0.113.77\n2001:db8::7\n", "user:ip");
+  const c = ctx(undefined, null, user);
   const v4 = fakeRow("httpproxy", { ClientIpAddress: "203.0.113.77:51234" });
-  assert.equal(draftsOf(iocClientIp.match(v4, ctx()))[0].evidence.Feed, "user:ip");
+  assert.equal(draftsOf(iocClientIp.match(v4, c))[0].evidence.Feed, "user:ip");
   const v6 = fakeRow("iis-w3c", { "c-ip": "[2001:DB8::7]" });
-  assert.equal(draftsOf(iocClientIp.match(v6, ctx())).length, 1);
-  assert.ok(activeIocs().ip.size === 17);
-  setUserIocs([]);
+  assert.equal(draftsOf(iocClientIp.match(v6, c)).length, 1);
+  assert.ok(user.iocs.ip.size === 17);
+  // Another scan's context has none of them.
   assert.deepEqual(draftsOf(iocClientIp.match(v4, ctx())), []);
 });
 
@@ -189,10 +193,8 @@ test("ioc-domain-in-file: a web file naming a feed domain or its subdomain; look
   assert.deepEqual(run(iocDomain, swept("C:\\Users\\a\\notes.txt", "krebsonsecurity.top")), []);
 });
 
-test("ioc-client-ip: the column filter and its gate let through every value the exact check accepts", (t) => {
-  t.after(() => setUserIocs([]));
-  setUserIocs(parseFeed("2001:db8::7\n", "user:ip").iocs);
-  const f = iocClientIp.field?.("httpproxy");
+test("ioc-client-ip: the column filter and its gate let through every value the exact check accepts", () => {
+  const f = iocClientIp.field?.("httpproxy", withIocs("2001:db8::7\n", "user:ip"));
   assert.ok(f?.literals);
   const gate = f.literals;
   assert.ok(gate.includes("80.92.205.81") && gate.includes("2001:db8::7"));
@@ -207,31 +209,23 @@ test("ioc-client-ip: the column filter and its gate let through every value the 
   }
   for (const v of ["10.0.0.5", "15.2.69.145", "", "80.92.205.811"]) assert.equal(f.accept(v), false, v);
   // A key written some other way turns the gate off (every row's column is read, nothing missed).
-  setUserIocs(parseFeed("fe80::1%eth0\n", "user:ip").iocs);
-  assert.ok(activeIocs().ip.has("fe80::1%eth0"));
-  const odd = iocClientIp.field?.("iis-w3c");
+  const oddHunt = withIocs("fe80::1%eth0\n", "user:ip");
+  assert.ok(oddHunt.iocs.ip.has("fe80::1%eth0"));
+  const odd = iocClientIp.field?.("iis-w3c", oddHunt);
   assert.equal(odd?.literals, undefined);
   assert.ok(odd?.accept("FE80::1%eth0"));
 });
 
-test("ioc-client-ip: a feed too large for the one-pass search drops the gate, not the addresses", (t) => {
-  t.after(() => {
-    setUserIocs([]);
-    forgetPlans();
-  });
+test("ioc-client-ip: a feed too large for the one-pass search drops the gate, not the addresses", () => {
   const many = Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`).join("\n");
-  setUserIocs(parseFeed(many, "user:many").iocs);
-  forgetPlans();
-  const plan = planFor("httpproxy");
+  const plan = planFor("httpproxy", withIocs(many, "user:many"));
   assert.ok(plan.literals.length <= MAX_LITERALS, `${plan.literals.length} literals`);
   const ipFilter = plan.fields.find((f) => f.name === "ClientIpAddress");
   assert.ok(ipFilter, "the column filter stays");
   assert.equal(ipFilter.gate, undefined);
   assert.ok(ipFilter.accept("198.51.100.77:4431"));
   // The usual feeds fit: gated.
-  setUserIocs([]);
-  forgetPlans();
-  assert.ok(planFor("httpproxy").fields.every((f) => f.gate !== undefined));
+  assert.ok(planFor("httpproxy", createHuntContext()).fields.every((f) => f.gate !== undefined));
 });
 
 test("ioc-client-ip: end to end with a 100-address --ioc feed (ungated column reads)", async (t) => {
@@ -251,7 +245,7 @@ test("ioc-client-ip: end to end with a 100-address --ioc feed (ungated column re
   const r = await scan([join(dir, "EXCH09")], { workers: 0, iocFiles: [feed] });
   const hits = r.servers[0].findings.filter((f) => f.check === "ioc-client-ip");
   assert.deepEqual(
-    hits.map((f) => [f.line, f.evidence.Feed]),
+    hits.map((f) => [f.source.line, f.evidence.Feed]),
     [[7, `user:${feed}`]],
   );
 });

@@ -18,8 +18,9 @@ import { ctx } from "../helpers.js";
 import { ASPNET_CLIENT, ECP_AUTH, inertPage, OWA_AUTH, swept, TEMP_ASPNET } from "../sweep-helpers.js";
 
 function run(d: ContentDetection, f: SweptFile): FindingDraft[] {
-  if (!d.select(f)) return [];
-  return draftsOf(d.match(f, ctx(f.path)));
+  const c = ctx(f.path);
+  if (!d.select(f, c)) return [];
+  return draftsOf(d.match(f, c));
 }
 
 function checksOf(d: ContentDetection, f: SweptFile): string[] {

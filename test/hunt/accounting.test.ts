@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { preamble } from "../../examples/generate.js";
 import { scan } from "../../src/index.js";
 import type { FileAccount } from "../../src/model/types.js";
-import { accountingLine, renderConsole } from "../../src/report/console.js";
+import { accountingLine, renderConsole } from "../../src/outputs/console.js";
 import { scenarioRecords } from "../events-scenario.js";
 import { writeEvtx } from "../evtx-writer.js";
 import { ecsNdjson, evtxDumpJsonl, evtxecmdCsv, hayabusaJsonl, sentinelJson } from "../export-writers.js";

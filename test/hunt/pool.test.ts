@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createHuntContext } from "../../src/detections/context.js";
 import { WorkerPool } from "../../src/hunt/pool.js";
 
 test("pool: the main thread takes jobs while the worker starts, and every job is answered once", async () => {
-  const pool = new WorkerPool(1);
+  const pool = new WorkerPool(1, createHuntContext());
   try {
     const results = await Promise.all(Array.from({ length: 6 }, () => pool.run([])));
     assert.deepEqual(
@@ -17,7 +18,7 @@ test("pool: the main thread takes jobs while the worker starts, and every job is
 });
 
 test("pool: without the main lane every job goes to the workers", async () => {
-  const pool = new WorkerPool(1, false);
+  const pool = new WorkerPool(1, createHuntContext(), false);
   try {
     const results = await Promise.all(Array.from({ length: 4 }, () => pool.run([])));
     assert.equal(results.length, 4);

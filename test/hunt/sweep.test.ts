@@ -54,8 +54,8 @@ for (const workers of [0, 2]) {
     const chop = by(s, "webshell-chopper");
     assert.equal(chop.length, 1);
     const f = chop[0];
-    assert.equal(f.file, "C/inetpub/wwwroot/aspnet_client/system_web/shell.aspx");
-    assert.equal(f.line, null);
+    assert.equal(f.source.file, "C/inetpub/wwwroot/aspnet_client/system_web/shell.aspx");
+    assert.equal(f.source.line, null);
     assert.equal(f.time, MTIME.toISOString());
     assert.equal(f.evidence.Path, "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\shell.aspx");
     assert.equal(f.evidence.SHA256, sha(CHOPPER));
@@ -66,7 +66,7 @@ for (const workers of [0, 2]) {
     assert.equal(by(s, "script-in-aspnet-client").length, 1);
     assert.equal(s.verdict, "compromised");
     // Traps in the same tree: Exchange's logon page, a theme, minified JS, the IIS start page.
-    const files = new Set(s.findings.map((x) => x.file));
+    const files = new Set(s.findings.map((x) => x.source.file));
     for (const clean of ["logon.aspx", "logon.css", "flogon.js", "iisstart.htm"])
       assert.ok(![...files].some((p) => p?.endsWith(clean)), clean);
     // Every file but ProgramData/notes.txt (a .txt outside web folders is read as a possible log).
@@ -99,7 +99,7 @@ test("--files sweeps any folder (content rules on every file) and --ioc adds use
   const s = r.servers[0];
   const chop = by(s, "webshell-chopper");
   assert.equal(chop.length, 1);
-  assert.equal(chop[0].file, `${extra.replaceAll("\\", "/")}/app/upload/a.aspx`);
+  assert.equal(chop[0].source.file, `${extra.replaceAll("\\", "/")}/app/upload/a.aspx`);
   const hash = by(s, "ioc-file-hash");
   assert.equal(hash.length, 1);
   assert.equal(hash[0].evidence.Feed, `user:${feed}`);
@@ -163,7 +163,7 @@ test("--yara: rules compiled once, run on swept files; compile errors are usage 
     assert.equal(y.length, 1, `workers ${workers}`);
     assert.equal(y[0].evidence.Rule, "Inert_Chopper_Marker");
     assert.match(y[0].evidence.RuleMeta, /author=exhunt tests/);
-    assert.equal(y[0].file, "C/inetpub/wwwroot/aspnet_client/system_web/shell.aspx");
+    assert.equal(y[0].source.file, "C/inetpub/wwwroot/aspnet_client/system_web/shell.aspx");
   }
   const bad = put(dir, "bad.yar", "rule x { condition: $a }");
   await assert.rejects(scan([root], { workers: 0, yara: [bad] }), /rules do not compile/);
@@ -177,9 +177,10 @@ test("sweep tasks run in worker threads (not the inline fallback) and carry the 
   const abs = put(dir, "C/inetpub/wwwroot/aspnet_client/w.aspx", CHOPPER);
   const feed = put(dir, "feed.txt", `${sha(CHOPPER)}\n`);
   const { WorkerPool } = await import("../../src/hunt/pool.js");
-  const { applySetup, prepareHunt } = await import("../../src/hunt/setup.js");
-  applySetup(prepareHunt({ iocFiles: [feed] }));
-  const pool = new WorkerPool(1);
+  const { prepareHunt } = await import("../../src/hunt/setup.js");
+  const { createHuntContext } = await import("../../src/detections/context.js");
+  // The pool's main lane has no user feed: the hash finding below can only come from the worker.
+  const pool = new WorkerPool(1, { ...createHuntContext(), setup: prepareHunt({ iocFiles: [feed] }) }, false);
   try {
     const pending = pool.runSweep([
       {
@@ -195,9 +196,6 @@ test("sweep tasks run in worker threads (not the inline fallback) and carry the 
         maxDraftsPerCheck: 10,
       },
     ]);
-    // The worker was spawned (synchronously) with the setup; this thread now has none, so the hash
-    // finding below can only come from the worker, never from the inline fallback.
-    applySetup(null);
     const [r] = await pending;
     assert.equal(pool.broken, null);
     const checks = r.drafts.map((d) => d.check).sort();
@@ -205,7 +203,6 @@ test("sweep tasks run in worker threads (not the inline fallback) and carry the 
     assert.deepEqual(checks, ["ioc-file-hash", "script-in-aspnet-client", "webshell-chopper"]);
   } finally {
     await pool.close();
-    applySetup(null);
   }
 });
 
@@ -222,7 +219,7 @@ test("example EXCH01: the planted OAB shell, its compiled page and the example f
   const s = (await scan([root], { workers: 0, iocFiles: [feed] })).servers[0];
   const shell = "C/inetpub/wwwroot/aspnet_client/system_web/discover.aspx";
   for (const c of ["webshell-oab-settings", "ioc-file-hash", "script-in-aspnet-client"])
-    assert.equal(by(s, c)[0]?.file, shell, c);
+    assert.equal(by(s, c)[0]?.source.file, shell, c);
   assert.equal(
     by(s, "compiled-unexpected-page")[0].evidence.VirtualPath,
     "/aspnet_client/system_web/discover.aspx",

@@ -72,7 +72,7 @@ describe("CmdletInfra Remote PowerShell logs", () => {
       .sort();
     assert.deepEqual(found, ["proxyshell-import-export-role", "proxyshell-mailbox-export-webshell"]);
     const exp = s.findings.find((f) => f.check === "proxyshell-mailbox-export-webshell");
-    assert.equal(exp?.line, 7);
+    assert.equal(exp?.source.line, 7);
     assert.match(exp?.evidence.Path ?? "", /s\.aspx$/);
     assert.ok(s.coverage.sources.some((c) => c.source === "Remote PowerShell cmdlets (CmdletInfra)"));
     assert.equal(s.files?.files.find((f) => f.file.endsWith(".LOG"))?.reader, "exchange-log");

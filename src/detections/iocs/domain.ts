@@ -1,11 +1,11 @@
 // Known-bad domains (MSTIC, --ioc) named in the text of web-folder files: a script that calls out to
 // them. (Domains are not looked for in logs: the feeds' domains are payload hosts, not clients.)
 import type { CheckInfo } from "../../model/types.js";
+import type { HuntContext } from "../context.js";
 import type { ContentDetection } from "../types.js";
 import { inScope, isServerScript, snippet, sweptDraft } from "../webshells/common.js";
 import type { Ioc } from "./feeds.js";
 import { IOC_REFS } from "./refs.js";
-import { activeIocs } from "./state.js";
 
 export const checks = {
   domain: {
@@ -38,27 +38,24 @@ function hostAt(hay: string | Buffer, at: number, key: string, hostChar: (i: num
   return (text + key).toLowerCase().replace(/^\.+/, "");
 }
 
-let cache: { set: Map<string, unknown>; list: [string, Ioc][] } | null = null;
-
 /**
  * The domains to search for: a domain whose parent is also listed is found through its parent (one
  * pass over the bytes instead of one per subdomain); the finding names what was found.
  */
-function searchedDomains(): [string, Ioc][] {
-  const all = activeIocs().domain;
-  if (cache?.set === all) return cache.list;
-  const keys = [...all.keys()];
-  const list = [...all].filter(([k]) => !keys.some((p) => p !== k && k.endsWith(`.${p}`)));
-  cache = { set: all, list };
-  return list;
+function searchedDomains(hunt: HuntContext): [string, Ioc][] {
+  return hunt.memo("ioc-domains", () => {
+    const all = hunt.iocs.domain;
+    const keys = [...all.keys()];
+    return [...all].filter(([k]) => !keys.some((p) => p !== k && k.endsWith(`.${p}`)));
+  });
 }
 
 export const iocDomain: ContentDetection = {
   type: "content",
   id: "ioc-domain-in-file",
   checks: [checks.domain],
-  select: (file) => inScope(file) && !BINARY_EXT.test(file.path) && activeIocs().domain.size > 0,
-  match(file) {
+  select: (file, ctx) => inScope(file) && !BINARY_EXT.test(file.path) && ctx.hunt.iocs.domain.size > 0,
+  match(file, ctx) {
     // Server-side code is searched in any letter case; other files (scripts, HTML) byte by byte as
     // written in lower case, which spares a lower-case copy of every web file.
     const hay: string | Buffer = isServerScript(file) ? file.lower() : file.content;
@@ -68,13 +65,13 @@ export const iocDomain: ContentDetection = {
       const c = code(i) | 0x20; // ASCII letters to lower case; digits and '-' unchanged
       return (c >= 0x61 && c <= 0x7a) || (code(i) >= 0x30 && code(i) <= 0x39) || code(i) === 0x2d;
     };
-    for (const [key, ioc] of searchedDomains()) {
+    for (const [key, ioc] of searchedDomains(ctx.hunt)) {
       for (let at = hay.indexOf(key); at >= 0; at = hay.indexOf(key, at + 1)) {
         // The host or a subdomain of it, not a longer name that merely ends or starts with it.
         if (hostChar(at - 1) || hostChar(at + key.length)) continue;
         // Name the most specific listed host at this place (a subdomain found through its parent).
         const named = hostAt(hay, at, key, (i) => hostChar(i));
-        const exact = activeIocs().domain.get(named) ?? ioc;
+        const exact = ctx.hunt.iocs.domain.get(named) ?? ioc;
         const d = sweptDraft(checks.domain.id, file, `domain:${exact.value}`, snippet(file, at, key.length));
         d.evidence.Feed = exact.source;
         return d;

@@ -4,7 +4,6 @@ import type { CheckInfo } from "../../model/types.js";
 import type { ContentDetection } from "../types.js";
 import { sweptDraft } from "../webshells/common.js";
 import { IOC_REFS } from "./refs.js";
-import { activeIocs } from "./state.js";
 
 export const checks = {
   hash: {
@@ -26,8 +25,8 @@ export const iocFileHash: ContentDetection = {
   id: "ioc-file-hash",
   checks: [checks.hash],
   select: () => true,
-  match(file) {
-    const set = activeIocs();
+  match(file, ctx) {
+    const set = ctx.hunt.iocs;
     const found = [
       file.sha256 ? set.sha256.get(file.sha256) : undefined,
       file.sha1 ? set.sha1.get(file.sha1) : undefined,

@@ -8,7 +8,6 @@ import type { CheckInfo } from "../../model/types.js";
 import { pickFields } from "../evidence.js";
 import type { RowDetection } from "../types.js";
 import { IOC_REFS } from "./refs.js";
-import { activeIocs } from "./state.js";
 
 export const checks = {
   ip: {
@@ -78,8 +77,8 @@ export const iocClientIp: RowDetection = {
   checks: [checks.ip],
   kinds: ["httpproxy", "iis-w3c"],
   literals: [],
-  field(kind) {
-    const ips = activeIocs().ip;
+  field(kind, hunt) {
+    const ips = hunt.iocs.ip;
     if (ips.size === 0) return null;
     const keys = [...ips.keys()];
     // Every logged form the exact check accepts (port, brackets, spaces, upper-case hex) contains the
@@ -87,10 +86,10 @@ export const iocClientIp: RowDetection = {
     const literals = keys.every((k) => /^[0-9a-f.:]+$/.test(k)) ? keys : undefined;
     return { name: ipField(kind), accept: (v) => v !== "" && ips.has(normaliseIp(v)), literals };
   },
-  match(row) {
+  match(row, ctx) {
     const ip = clientIp(row);
     if (!ip) return null;
-    const hit = activeIocs().ip.get(ip.value);
+    const hit = ctx.hunt.iocs.ip.get(ip.value);
     if (!hit) return null;
     const evidence = row.kind === "iis-w3c" ? iisEvidence(row) : pickFields(row, HTTPPROXY_FIELDS);
     evidence.Feed = hit.source;

@@ -6,7 +6,6 @@ import { insideFolder, isShippedScript } from "../webfolders.js";
 import { sweptDraft } from "../webshells/common.js";
 import { iocPathKey } from "./feeds.js";
 import { IOC_REFS } from "./refs.js";
-import { activeIocs } from "./state.js";
 
 export const checks = {
   path: {
@@ -27,9 +26,9 @@ export const iocFilePath: ContentDetection = {
   type: "content",
   id: "ioc-file-path",
   checks: [checks.path],
-  select: (file) => file.winPath !== null && activeIocs().path.size > 0,
-  match(file) {
-    const hit = activeIocs().path.get(iocPathKey(file.winPath!));
+  select: (file, ctx) => file.winPath !== null && ctx.hunt.iocs.path.size > 0,
+  match(file, ctx) {
+    const hit = ctx.hunt.iocs.path.get(iocPathKey(file.winPath!));
     if (!hit) return null;
     const d = sweptDraft(checks.path.id, file, `path:${hit.value}`);
     d.evidence.Feed = hit.source;

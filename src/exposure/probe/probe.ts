@@ -2,11 +2,10 @@
 // (docs/exposure.md): the OWA logon page (X-OWA-Version header, CU from the resource path), the ECP
 // export-tool manifest (full build), Microsoft's CVE-2021-26855 nmap check, the ProxyShell
 // autodiscover.json check, and the ProxyNotShell mitigation check. Nothing else is sent.
-import type { FindingDraft } from "../../detections/types.js";
-import { toFinding } from "../../hunt/engine.js";
-import type { CveStatus, Finding } from "../../model/types.js";
+import { type Finding, type FindingDraft, toFinding } from "../../model/finding.js";
+import type { CveStatus } from "../../model/types.js";
 import { type Assessment, assessBuild } from "../assess.js";
-import { PROBE_CHECKS } from "../checks.js";
+import { exposureCheckInfo, PROBE_CHECKS } from "../checks.js";
 import { exposureDrafts } from "../findings.js";
 import { type CertificateInfo, HostSession, type HttpTimeouts, type Outcome } from "./http.js";
 import type { ProbeTarget } from "./targets.js";
@@ -252,7 +251,18 @@ export async function probeHost(
       certificate: session.certificate,
       cves,
       checks,
-      findings: drafts.map((d) => toFinding({ file: null, line: null, ...d }, server)),
+      findings: drafts.map((d) =>
+        toFinding(
+          {
+            file: null,
+            line: null,
+            subject: { kind: "host", host: t.host, address: null, port: t.port },
+            ...d,
+          },
+          server,
+          exposureCheckInfo(d.check),
+        ),
+      ),
       notes,
       durationMs: Math.round(performance.now() - t0),
     };

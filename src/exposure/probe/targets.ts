@@ -3,7 +3,7 @@
 // # comments). Expanded lazily so 10,000 targets cost no memory up front.
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import { UsageError } from "../../evidence/targets.js";
+import { UsageError } from "../../model/errors.js";
 
 export interface ProbeTarget {
   /** As the user wrote it (or the address of a CIDR member). */

@@ -2,7 +2,7 @@
 // concurrency and of the rate limit. A TLS handshake costs about 1.7 ms of client CPU, so one thread
 // tops out at a few hundred hosts/s; more threads use more cores. Targets are handed out in small
 // batches as workers ask for them, so CIDR expansion stays lazy and a slow worker holds few of them.
-import { startWorker } from "../../hunt/pool.js";
+import { startWorker } from "../../threads.js";
 import type { HttpTimeouts } from "./http.js";
 import { DEFAULT_TIMEOUTS, type HostResult, type ProbeOptions, probeTargets } from "./probe.js";
 import type { ProbeTarget } from "./targets.js";

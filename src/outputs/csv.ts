@@ -101,7 +101,7 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
     );
   const oab = of(f, "cve-2021-26858-oab-write");
   if (oab.length) {
-    out.set(`${name}-Cve-2021-26858.log`, `${unique(oab.map((x) => x.file ?? "")).join("\r\n")}\r\n`);
+    out.set(`${name}-Cve-2021-26858.log`, `${unique(oab.map((x) => x.source.file ?? "")).join("\r\n")}\r\n`);
     out.set(
       `${name}-Cve-2021-26858-DownloadPaths.log`,
       `${unique(oab.map((x) => x.evidence.DownloadPath ?? "")).join("\r\n")}\r\n`,
@@ -109,7 +109,10 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
   }
   const setVdir = of(f, "cve-2021-27065-set-vdir");
   if (setVdir.length)
-    out.set(`${name}-Cve-2021-27065.log`, `${unique(setVdir.map((x) => x.file ?? "")).join("\r\n")}\r\n`);
+    out.set(
+      `${name}-Cve-2021-27065.log`,
+      `${unique(setVdir.map((x) => x.source.file ?? "")).join("\r\n")}\r\n`,
+    );
   const reset = of(f, "cve-2021-27065-reset-vdir");
   if (reset.length) out.set(`${name}-Cve-2021-27065-ResetVDir.csv`, table(PROXY_COLUMNS, proxyRows(reset)));
   const raised = s.verdict === "compromised" || s.verdict === "attempted";
@@ -122,7 +125,7 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
         other.map((x) => [
           s.name,
           x.check === "lsass-dump" ? "LsassDump" : "SuspiciousArchive",
-          x.evidence.Path ?? x.file,
+          x.evidence.Path ?? x.source.file,
           x.evidence.Name ?? "",
           x.evidence.LastWrite ?? "",
         ]),
@@ -153,8 +156,8 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
         x.cves.join(" "),
         x.title,
         x.time,
-        x.file,
-        x.line,
+        x.source.file,
+        x.source.line,
         Object.entries(x.evidence)
           .map(([k, v]) => `${k}=${v}`)
           .join("; "),

@@ -46,10 +46,10 @@ describe("exhunt report", () => {
     let run = runCli(["report", bad]);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /is not JSON/);
-    writeFileSync(bad, JSON.stringify({ schemaVersion: 2, servers: [] }));
+    writeFileSync(bad, JSON.stringify({ schemaVersion: 3, servers: [] }));
     run = runCli(["report", bad]);
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /schemaVersion 2/);
+    assert.match(run.stderr, /schemaVersion 3/);
     writeFileSync(bad, JSON.stringify({ schemaVersion: 1, servers: [{ name: "x" }] }));
     run = runCli(["report", bad, "--html", join(dir, "x.html")]);
     assert.equal(run.status, 2);

@@ -1,47 +1,40 @@
-// Shell ↔ request linking, once all findings of a server exist: every file finding whose `Path` lies
-// in a web folder is mapped to the URL IIS serves it under, and joined to the requests for that URL
-// that the IIS check kept (iis-request-to-unexpected-script). The result says who used the file, when
-// and how often; the file finding and the requests stay as they are.
-import { decodedLower } from "../detections/iis/request.js";
-import type { FindingDraft } from "../detections/types.js";
-import { checks as scriptChecks } from "../detections/webshells/iis-unexpected-script.js";
-import { linkChecks } from "../detections/webshells/linked-requests.js";
-import type { Finding } from "../model/types.js";
+// Web shell used: a file another check flagged in a web folder, tied to the IIS requests for its URL
+// (who used it, when, from where, how often). A findings detection: it runs once per server, over the
+// findings of the file sweep and of the IIS unexpected-script check.
+import { webUrlOf } from "../../evidence/layout.js";
+import type { Finding, FindingDraft } from "../../model/finding.js";
+import type { CheckInfo } from "../../model/types.js";
+import { decodedLower } from "../iis/request.js";
+import { REF } from "../proxylogon/refs.js";
+import type { FindingsDetection } from "../types.js";
+import { checks as scriptChecks } from "../webshells/iis-unexpected-script.js";
 
-/** Exchange back-end folders below `ClientAccess\` whose URL differs from the folder name. */
-const BACKEND_VDIR: Record<string, string> = { "exchweb\\ews": "ews" };
-
-/**
- * The URL path of a file in a web folder, from its Windows path: `…\inetpub\wwwroot\aspnet_client\x.aspx`
- * → `/aspnet_client/x.aspx`; `…\FrontEnd\HttpProxy\owa\auth\x.aspx` → `/owa/auth/x.aspx`;
- * `…\ClientAccess\OAB\x.aspx` → `/OAB/x.aspx`. Null for any other place.
- */
-export function webUrlOf(winPath: string): string | null {
-  const p = winPath.replaceAll("/", "\\");
-  const lower = p.toLowerCase();
-  const url = (rest: string) =>
-    `/${rest
-      .split("\\")
-      .filter((x) => x.length > 0)
-      .join("/")}`;
-  let i = lower.indexOf("\\inetpub\\wwwroot\\");
-  if (i >= 0 || lower.startsWith("inetpub\\wwwroot\\")) {
-    const from = i >= 0 ? i + "\\inetpub\\wwwroot\\".length : "inetpub\\wwwroot\\".length;
-    return url(p.slice(from));
-  }
-  i = lower.indexOf("\\frontend\\httpproxy\\");
-  if (i >= 0) return url(p.slice(i + "\\frontend\\httpproxy\\".length));
-  i = lower.indexOf("\\clientaccess\\");
-  if (i >= 0) {
-    const rest = p.slice(i + "\\clientaccess\\".length);
-    for (const [folder, vdir] of Object.entries(BACKEND_VDIR)) {
-      if (rest.toLowerCase().startsWith(`${folder}\\`))
-        return url(`${vdir}\\${rest.slice(folder.length + 1)}`);
-    }
-    return url(rest);
-  }
-  return null;
-}
+export const linkChecks = {
+  used: {
+    id: "webshell-used",
+    title: "Flagged web file was requested and answered (IIS)",
+    cves: [],
+    severity: "critical",
+    effect: "compromise",
+    description:
+      "A file that another check flagged in a web folder (aspnet_client, owa\\auth, ecp\\auth, OAB, EWS, wwwroot) " +
+      "was requested over HTTP and IIS answered at least one request with 2xx: the page ran. The evidence says " +
+      "who used it (client IPs), when (first and last request) and how often; the finding points at the first " +
+      "successful request and names the file finding it is linked to.",
+    references: [REF.msBlog, REF.cisaAA21062A],
+  },
+  requested: {
+    id: "webshell-requested",
+    title: "Flagged web file was requested, never successfully (IIS)",
+    cves: [],
+    severity: "high",
+    effect: "attempt",
+    description:
+      "Requests for the URL of a file another check flagged in a web folder, none answered 2xx (e.g. 404 before " +
+      "the file was written, or after it was removed): someone looked for it.",
+    references: [REF.msBlog, REF.cisaAA21062A],
+  },
+} satisfies Record<string, CheckInfo>;
 
 interface Requests {
   count: number;
@@ -71,7 +64,10 @@ function earlier(a: Finding | null, b: Finding): boolean {
  * New findings linking flagged web files to their requests. `omitted` is the engine's count of findings
  * over the per-check limit: when requests were dropped there, the counts say they are a lower bound.
  */
-export function linkShellRequests(findings: Finding[], omitted: Record<string, number> = {}): FindingDraft[] {
+export function linkShellRequests(
+  findings: readonly Finding[],
+  omitted: Readonly<Record<string, number>> = {},
+): FindingDraft[] {
   const byUrl = new Map<string, Requests>();
   for (const f of findings) {
     if (f.check !== scriptChecks.request.id || !f.evidence.UriStem) continue;
@@ -110,7 +106,7 @@ export function linkShellRequests(findings: Finding[], omitted: Record<string, n
   const seen = new Set<string>();
   for (const f of findings) {
     const path = f.evidence.Path;
-    if (!path || f.line !== null || f.check === scriptChecks.request.id) continue;
+    if (!path || f.source.line !== null || f.check === scriptChecks.request.id) continue;
     const url = webUrlOf(path);
     if (!url) continue;
     const r = byUrl.get(url.toLowerCase());
@@ -137,10 +133,18 @@ export function linkShellRequests(findings: Finding[], omitted: Record<string, n
     out.push({
       check: r.success > 0 ? linkChecks.used.id : linkChecks.requested.id,
       time: anchor?.time ?? null,
-      file: anchor?.file ?? null,
-      line: anchor?.line ?? null,
+      file: anchor?.source.file ?? null,
+      line: anchor?.source.line ?? null,
+      subject: { kind: "correlation", findingIds: [f.id, ...(anchor ? [anchor.id] : [])], key: url },
       evidence,
     });
   }
   return out;
 }
+
+export const webshellUsed: FindingsDetection = {
+  type: "findings",
+  id: "webshell-used",
+  checks: [linkChecks.used, linkChecks.requested],
+  run: (input) => linkShellRequests(input.findings, input.omitted),
+};

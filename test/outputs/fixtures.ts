@@ -3,17 +3,12 @@
 // Path, SHA256, EventID...), and a verdict computed by the real verdict stage.
 import { createHash } from "node:crypto";
 import { checkInfo } from "../../src/detections/registry.js";
+import { buildCoverage } from "../../src/evidence/coverage.js";
 import { assessBuild, toExposure } from "../../src/exposure/assess.js";
-import type {
-  Coverage,
-  Exposure,
-  Finding,
-  ScanResult,
-  ServerResult,
-  SourceCoverage,
-} from "../../src/model/types.js";
-import { buildCoverage } from "../../src/verdict/coverage.js";
-import { decideVerdict } from "../../src/verdict/verdict.js";
+import { type Finding, toFinding } from "../../src/model/finding.js";
+import type { Coverage, Exposure, ScanResult, ServerResult, SourceCoverage } from "../../src/model/types.js";
+import { judgeServer } from "../../src/verdict/judge.js";
+import { remediationPlan } from "../../src/verdict/plan.js";
 
 export function finding(
   server: string,
@@ -22,25 +17,27 @@ export function finding(
   evidence: Record<string, string>,
   o: { file?: string | null; line?: number | null; title?: string; severity?: Finding["severity"] } = {},
 ): Finding {
-  const info = checkInfo(check);
-  const file = o.file === undefined ? null : o.file;
-  const id = createHash("sha256")
-    .update(`${server}|${check}|${time}|${file}|${o.line}|${JSON.stringify(evidence)}`)
+  const f = toFinding(
+    {
+      check,
+      time,
+      evidence,
+      file: o.file === undefined ? null : o.file,
+      line: o.line ?? null,
+      title: o.title,
+      severity: o.severity ?? (checkInfo(check) ? undefined : "high"),
+      // Synthetic check ids (not registered) weigh as v1 weighed unknown checks.
+      effect: checkInfo(check) ? undefined : o.severity === "info" ? "coverage" : "attempt",
+    },
+    server,
+    checkInfo(check),
+  );
+  // Ids as before: a hash of what the fixture was built from.
+  f.id = createHash("sha256")
+    .update(`${server}|${check}|${time}|${f.source.file}|${o.line}|${JSON.stringify(evidence)}`)
     .digest("hex")
     .slice(0, 16);
-  return {
-    id,
-    check,
-    cves: info?.cves ?? [],
-    severity: o.severity ?? info?.severity ?? "high",
-    title: o.title ?? info?.title ?? check,
-    server,
-    file,
-    line: o.line ?? null,
-    time,
-    evidence,
-    references: info?.references ?? [],
-  };
+  return f;
 }
 
 const HP = "C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_2021030306-1.LOG";
@@ -81,30 +78,29 @@ export function server(
   } = {},
 ): ServerResult {
   const coverage = o.coverage ?? buildCoverage(sources("2020-12-01T00:00:00.000Z"));
-  const decided = decideVerdict(findings, coverage);
-  const verdict = o.verdict ?? decided.verdict;
-  const reasons = decided.reasons;
-  return {
+  const judged = judgeServer({
     name,
     root: `/evidence/${name}`,
-    verdict,
-    reasons,
-    coverage,
     findings,
     omittedFindings: {},
+    coverage,
     skipped: o.skipped ?? [],
     stats: {
       files: 10,
       bytes: 10000,
-      logFiles: 9,
-      logBytes: 9000,
+      // As many as the five sources of sources() hold (3 files each).
+      logFiles: 15,
+      logBytes: 15000,
       records: 1000,
       badRows: 0,
       durationMs: 12,
     },
     installPath: "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\",
-    exposure: o.exposure,
-  };
+    exposure: o.exposure ?? null,
+  });
+  if (!o.verdict || o.verdict === judged.verdict) return judged;
+  const forced = { ...judged, verdict: o.verdict };
+  return { ...forced, plan: remediationPlan(forced) };
 }
 
 /** The ProxyLogon chain: a scanner, then SSRF, ECP cmdlet, OAB write, IIS hits on the shell, an LSASS dump. */
@@ -256,7 +252,7 @@ export function vulnerableExposure(): Exposure {
 
 export function result(servers: ServerResult[]): ScanResult {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: "exhunt", version: "0.0.0-test" },
     startedAt: "2026-01-01T00:00:00.000Z",
     finishedAt: "2026-01-01T00:00:05.000Z",

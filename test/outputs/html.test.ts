@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
 import type { ScanResult } from "../../src/model/types.js";
-import { esc, jsonForScript, renderHtml } from "../../src/report/html.js";
+import { esc, jsonForScript, renderHtml } from "../../src/outputs/html.js";
 import { compromisedFindings, finding, result, server, vulnerableExposure } from "./fixtures.js";
 
 const TITLE_JS = "document.title='PWNED'";
@@ -43,7 +43,7 @@ function hostile(): ScanResult {
       { file: `Logging/HttpProxy/Ecp/${PAYLOADS.svg}.LOG`, line: 3 },
     ),
   );
-  bad[bad.length - 1].references.push(PAYLOADS.jsUrl);
+  bad[bad.length - 1].rule.references.push(PAYLOADS.jsUrl);
   const exp = vulnerableExposure();
   if (exp.recommendation) {
     exp.recommendation.summary = PAYLOADS.script;
@@ -203,7 +203,7 @@ describe("HTML report in headless Chromium", () => {
 
 describe("chart data", () => {
   it("hourly over days, daily over weeks, bounded over absurd spans", async () => {
-    const { chartSeries } = await import("../../src/report/html.js");
+    const { chartSeries } = await import("../../src/outputs/html.js");
     const f = (t: string) => finding("S", "cve-2021-26855-ssrf", t, { ClientIpAddress: "192.0.2.1" });
     const hourly = chartSeries(server("S", [f("2021-03-03T06:10:00.000Z"), f("2021-03-03T09:59:00.000Z")]));
     assert.equal(hourly.step, 3600);

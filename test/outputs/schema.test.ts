@@ -1,4 +1,4 @@
-// docs/result.schema.json describes what scan really writes: a small validator for the keywords the
+// data/schema/result.schema.json describes what scan really writes: a small validator for the keywords the
 // schema uses, run on a real scan result and on fixtures (and shown to reject broken results).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { ROOT, runCli, tempDir } from "../helpers.js";
 import { compromisedFindings, result, server, vulnerableExposure } from "./fixtures.js";
 
 type Schema = Record<string, unknown>;
-const root = JSON.parse(readFileSync(join(ROOT, "docs/result.schema.json"), "utf8")) as Schema;
+const root = JSON.parse(readFileSync(join(ROOT, "data/schema/result.schema.json"), "utf8")) as Schema;
 
 function typeOf(v: unknown): string {
   if (v === null) return "null";
@@ -58,7 +58,7 @@ export function validate(v: unknown, s: Schema, path = "$"): string[] {
   return errs;
 }
 
-describe("docs/result.schema.json", () => {
+describe("data/schema/result.schema.json", () => {
   it("accepts what exhunt scan --json writes", (t) => {
     const dir = tempDir(t);
     writeCompromised(join(dir, "bad"), {
@@ -80,7 +80,7 @@ describe("docs/result.schema.json", () => {
     delete bad.servers[0].findings[0].time;
     bad.servers[0].verdict = "pwned";
     bad.servers[0].findings[1].evidence.X = 5;
-    bad.schemaVersion = 2;
+    bad.schemaVersion = 3;
     const errs = validate(bad, root);
     assert.ok(
       errs.some((e) => e.endsWith(".findings[0].time: missing")),

@@ -2,7 +2,6 @@
 // `_bulk` API: a `{"create":{}}` action line before each document, so that
 // `curl -H 'Content-Type: application/x-ndjson' -XPOST host:9200/exhunt-findings/_bulk --data-binary @f`
 // imports it (into an index or a data stream). Field mapping: docs/output.md.
-import { checkInfo } from "../detections/registry.js";
 import type { Finding, ScanResult, ServerResult, Severity } from "../model/types.js";
 import {
   clientIp,
@@ -14,7 +13,6 @@ import {
   uriStem,
   userAgent,
 } from "../verdict/facts.js";
-import { effectOf } from "../verdict/verdict.js";
 
 /** ECS `event.severity` (numeric) per exhunt severity, on Elastic Security's risk-score scale. */
 export const ECS_SEVERITY: Record<Severity, number> = {
@@ -48,7 +46,6 @@ function set(doc: Doc, path: string, value: unknown): void {
 
 /** One ECS document for one finding. */
 export function ecsDocument(f: Finding, s: ServerResult, result: ScanResult): Doc {
-  const info = checkInfo(f.check);
   const doc: Doc = {};
   set(doc, "@timestamp", f.time ?? result.finishedAt);
   set(doc, "message", f.title);
@@ -62,11 +59,12 @@ export function ecsDocument(f: Finding, s: ServerResult, result: ScanResult): Do
   set(doc, "event.provider", "exhunt");
   set(doc, "event.severity", ECS_SEVERITY[f.severity]);
   set(doc, "event.created", result.finishedAt);
-  set(doc, "event.reference", f.references[0]);
+  set(doc, "event.reference", f.rule.references[0]);
   set(doc, "rule.id", f.check);
-  set(doc, "rule.name", info?.title ?? f.title);
-  set(doc, "rule.description", info?.description);
-  set(doc, "rule.reference", f.references.join(" "));
+  set(doc, "rule.name", f.rule.title);
+  set(doc, "rule.author", f.rule.author);
+  set(doc, "rule.license", f.rule.licence);
+  set(doc, "rule.reference", f.rule.references.join(" "));
   set(doc, "rule.ruleset", "exhunt");
   if (f.cves.length) {
     set(doc, "vulnerability.id", f.cves);
@@ -100,13 +98,13 @@ export function ecsDocument(f: Finding, s: ServerResult, result: ScanResult): Do
   set(doc, "winlog.provider_name", f.evidence.Provider);
   set(doc, "winlog.computer_name", f.evidence.Computer);
   set(doc, "winlog.record_id", f.evidence.RecordId);
-  set(doc, "log.file.path", f.file);
+  set(doc, "log.file.path", f.source.file);
   set(doc, "exhunt.finding_id", f.id);
   set(doc, "exhunt.check", f.check);
   set(doc, "exhunt.severity", f.severity);
-  set(doc, "exhunt.effect", effectOf(f));
+  set(doc, "exhunt.effect", f.effect);
   set(doc, "exhunt.server_verdict", s.verdict);
-  set(doc, "exhunt.line", f.line);
+  set(doc, "exhunt.line", f.source.line);
   set(doc, "exhunt.time_known", f.time !== null);
   set(doc, "exhunt.evidence", f.evidence);
   return doc;

@@ -6,14 +6,12 @@
 // ever put in an href, an id, a class or a style.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { ScanResult, ServerResult, VerdictName } from "../model/types.js";
 import { CAMPAIGN_WINDOW } from "../model/types.js";
 import { clientIp, describeRequest, firstMaliciousRequest, userAgent } from "../verdict/facts.js";
 import { namedShells, type PlanStep, remediationPlan } from "../verdict/plan.js";
 import { serverTimeline, type Timeline } from "../verdict/timeline.js";
-import { effectOf } from "../verdict/verdict.js";
 
 /** Rows per table per server; the rest stays in the JSON result. */
 export const HTML_ROW_LIMIT = 2000;
@@ -131,12 +129,12 @@ function fleetSummary(servers: ServerResult[]): string {
   const rows = servers
     .map((s, i) => {
       const active = s.findings.filter((f) => {
-        const e = effectOf(f);
+        const e = f.effect;
         return (e === "compromise" || e === "attempt") && f.time;
       });
       const first = active.map((f) => f.time as string).sort()[0] ?? null;
       const open = openCves(s);
-      return `<tr class="v-${s.verdict}"><td><a href="#srv-${i}">${esc(s.name)}</a></td><td data-v="${VERDICT_RANK[s.verdict]}"><span class="badge b-${s.verdict}">${esc(VERDICT_TEXT[s.verdict])}</span></td><td>${esc(s.exposure?.build ?? "unknown")}</td><td data-v="${open.length}">${open.length ? esc(open.join(", ")) : s.exposure ? "none known" : "—"}</td><td data-v="${s.findings.length}">${s.findings.length}</td><td data-v="${esc(first ?? "~")}">${esc(fmtTime(first))}</td><td>${esc(s.reasons[0] ?? "")}</td></tr>`;
+      return `<tr class="v-${esc(s.verdict)}"><td><a href="#srv-${i}">${esc(s.name)}</a></td><td data-v="${VERDICT_RANK[s.verdict]}"><span class="badge b-${esc(s.verdict)}">${esc(VERDICT_TEXT[s.verdict])}</span></td><td>${esc(s.exposure?.build ?? "unknown")}</td><td data-v="${open.length}">${open.length ? esc(open.join(", ")) : s.exposure ? "none known" : "—"}</td><td data-v="${s.findings.length}">${s.findings.length}</td><td data-v="${esc(first ?? "~")}">${esc(fmtTime(first))}</td><td>${esc(s.reasons[0] ?? "")}</td></tr>`;
     })
     .join("\n");
   const counts = new Map<VerdictName, number>();
@@ -157,16 +155,16 @@ function keyFacts(s: ServerResult, plan: PlanStep[]): string {
   if (req) {
     const ua = userAgent(req);
     items.push(
-      `<div class="fact first-request"><h4>First malicious request</h4><p class="mono">${esc(fmtTime(req.time))} · ${esc(describeRequest(req))}</p><p>${esc(req.title)}</p>${ua ? `<p class="small">User agent: <span class="mono">${esc(ua)}</span></p>` : ""}<p class="small">Record: <span class="mono">${esc(where(req))}</span></p></div>`,
+      `<div class="fact first-request"><h4>First malicious request</h4><p class="mono">${esc(fmtTime(req.time))} · ${esc(describeRequest(req))}</p><p>${esc(req.title)}</p>${ua ? `<p class="small">User agent: <span class="mono">${esc(ua)}</span></p>` : ""}<p class="small">Record: <span class="mono">${esc(where(req.source))}</span></p></div>`,
     );
   }
-  const exploit = firstMaliciousRequest(s.findings.filter((f) => effectOf(f) === "compromise"));
+  const exploit = firstMaliciousRequest(s.findings.filter((f) => f.effect === "compromise"));
   if (exploit && exploit !== req)
     items.push(
-      `<div class="fact first-exploit"><h4>First successful exploit request</h4><p class="mono">${esc(fmtTime(exploit.time))} · ${esc(describeRequest(exploit))}</p><p>${esc(exploit.title)}</p><p class="small">Record: <span class="mono">${esc(where(exploit))}</span></p></div>`,
+      `<div class="fact first-exploit"><h4>First successful exploit request</h4><p class="mono">${esc(fmtTime(exploit.time))} · ${esc(describeRequest(exploit))}</p><p>${esc(exploit.title)}</p><p class="small">Record: <span class="mono">${esc(where(exploit.source))}</span></p></div>`,
     );
   const firstCompromise = s.findings
-    .filter((f) => effectOf(f) === "compromise" && f.time)
+    .filter((f) => f.effect === "compromise" && f.time)
     .sort((a, b) => ((a.time as string) < (b.time as string) ? -1 : 1))[0];
   if (firstCompromise)
     items.push(
@@ -184,7 +182,7 @@ function keyFacts(s: ServerResult, plan: PlanStep[]): string {
     );
   const ips = new Set<string>();
   for (const f of s.findings) {
-    const e = effectOf(f);
+    const e = f.effect;
     const ip = clientIp(f);
     if (ip && (e === "compromise" || e === "attempt")) ips.add(ip);
   }
@@ -279,7 +277,7 @@ function timelineSection(tl: Timeline, idx: number): string {
     .slice(0, HTML_ROW_LIMIT)
     .map(
       (e) =>
-        `<tr data-sev="${e.severity}"><td class="mono nowrap">${esc(fmtTime(e.time))}</td><td>${esc(e.source)}</td><td><span class="sev s-${e.severity}">${e.severity}</span> ${esc(e.summary)}</td><td>${esc(e.groupKey ?? "")}</td>${recordCell(e)}</tr>`,
+        `<tr data-sev="${esc(e.severity)}"><td class="mono nowrap">${esc(fmtTime(e.time))}</td><td>${esc(e.source)}</td><td><span class="sev s-${esc(e.severity)}">${esc(e.severity)}</span> ${esc(e.summary)}</td><td>${esc(e.groupKey ?? "")}</td>${recordCell(e)}</tr>`,
     );
   return `<h3>Timeline (UTC)</h3><div class="chart" data-idx="${idx}"></div>
 ${groups ? `<h4>Incidents (findings linked by address, request, canary or file)</h4><ul class="groups">${groups}</ul>` : ""}
@@ -292,7 +290,7 @@ function findingsSection(s: ServerResult): string {
     .slice(0, HTML_ROW_LIMIT)
     .map(
       (f) =>
-        `<tr data-sev="${f.severity}"><td class="mono nowrap">${esc(fmtTime(f.time))}</td><td><span class="sev s-${f.severity}">${f.severity}</span></td><td class="mono">${esc(f.check)}${f.cves.length ? `<br><span class="small">${esc(f.cves.join(" "))}</span>` : ""}</td><td>${esc(f.title)}</td><td class="ev">${evidenceCell(f.evidence)}</td>${recordCell(f)}</tr>`,
+        `<tr data-sev="${esc(f.severity)}"><td class="mono nowrap">${esc(fmtTime(f.time))}</td><td><span class="sev s-${esc(f.severity)}">${esc(f.severity)}</span></td><td class="mono">${esc(f.check)}${f.cves.length ? `<br><span class="small">${esc(f.cves.join(" "))}</span>` : ""}</td><td>${esc(f.title)}</td><td class="ev">${evidenceCell(f.evidence)}</td>${recordCell(f.source)}</tr>`,
     );
   const omitted = Object.entries(s.omittedFindings);
   return `${filterable("Findings", ["Time", "Severity", "Check", "Title", "Evidence", "Record"], rows, fs.length, true)}${omitted.length ? `<p class="small">Counted but not listed (per-check limit): ${omitted.map(([k, n]) => `${esc(k)} ${n}`).join(", ")}</p>` : ""}`;
@@ -332,7 +330,7 @@ function skippedSection(s: ServerResult): string {
 function serverSection(s: ServerResult, idx: number, tl: Timeline): string {
   const plan = remediationPlan(s);
   return `<section class="server" id="srv-${idx}">
-<div class="banner b-${s.verdict}"><div class="name">${esc(s.name)}</div><div class="verdict">${esc(VERDICT_TEXT[s.verdict])}</div><p class="headline">${esc(s.reasons[0] ?? "")}</p></div>
+<div class="banner b-${esc(s.verdict)}"><div class="name">${esc(s.name)}</div><div class="verdict">${esc(VERDICT_TEXT[s.verdict])}</div><p class="headline">${esc(s.reasons[0] ?? "")}</p></div>
 ${keyFacts(s, plan)}
 ${
   s.reasons.length > 1
@@ -363,12 +361,17 @@ interface ChartSeries {
 }
 
 export function chartSeries(s: ServerResult): ChartSeries {
-  const dated = s.findings.filter((f) => f.time && effectOf(f) !== "coverage");
+  const dated = s.findings.filter((f) => f.time && f.effect !== "coverage");
   const secs = dated.map((f) => Math.floor(Date.parse(f.time as string) / 1000)).filter(Number.isFinite);
   const empty = { name: s.name, step: 3600, t: [], compromise: [], attempt: [], other: [] };
   if (secs.length === 0) return empty;
-  const min = Math.min(...secs);
-  const max = Math.max(...secs);
+  // A loop, not Math.min(...secs): spreading 160k+ arguments overflows the stack.
+  let min = secs[0];
+  let max = secs[0];
+  for (const x of secs) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
   // Hours over a few days, days over longer spans; never more than ~2000 bars (bogus years included).
   const step =
     max - min <= 10 * 86400 ? 3600 : Math.max(86400, Math.ceil((max - min) / 2000 / 86400) * 86400);
@@ -387,7 +390,7 @@ export function chartSeries(s: ServerResult): ChartSeries {
     const t = Math.floor(Date.parse(f.time as string) / 1000);
     if (!Number.isFinite(t)) return;
     const i = Math.floor((t - start) / step);
-    const e = effectOf(f);
+    const e = f.effect;
     if (e === "compromise") out.compromise[i]++;
     else if (e === "attempt") out.attempt[i]++;
     else out.other[i]++;
@@ -513,8 +516,4 @@ ${body}
 <script>${SCRIPT}</script>
 </body></html>
 `;
-}
-
-export async function writeHtml(result: ScanResult, file: string, o: HtmlOptions = {}): Promise<void> {
-  await writeFile(file, renderHtml(result, o));
 }

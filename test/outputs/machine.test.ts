@@ -1,8 +1,8 @@
 // Machine outputs: JSON lines of findings and ECS documents in the _bulk format.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ECS_SEVERITY, ecsBulk, ecsDocument } from "../../src/report/ecs.js";
-import { findingsJsonl } from "../../src/report/jsonl.js";
+import { ECS_SEVERITY, ecsBulk, ecsDocument } from "../../src/outputs/ecs.js";
+import { findingsJsonl } from "../../src/outputs/jsonl.js";
 import {
   attemptedFindings,
   compromisedFindings,
@@ -75,7 +75,7 @@ describe("ECS NDJSON", () => {
     assert.equal(get(d, "exhunt.finding_id"), ssrf.id);
     assert.equal(get(d, "exhunt.effect"), "compromise");
     assert.equal(get(d, "exhunt.server_verdict"), "compromised");
-    assert.equal(get(d, "log.file.path"), ssrf.file);
+    assert.equal(get(d, "log.file.path"), ssrf.source.file);
     assert.deepEqual(get(d, "exhunt.evidence"), ssrf.evidence);
   });
 

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { FindingDraft } from "../../src/detections/types.js";
-import { toFinding } from "../../src/hunt/engine.js";
-import { linkShellRequests, webUrlOf } from "../../src/verdict/correlate.js";
+import { linkShellRequests } from "../../src/detections/correlation/webshell-used.js";
+import { checkInfo } from "../../src/detections/registry.js";
+import { webUrlOf } from "../../src/evidence/layout.js";
+import { type FindingDraft, toFinding } from "../../src/model/finding.js";
 
 const LOG = "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log";
 
@@ -34,7 +35,7 @@ function fileFinding(path: string, check = "webshell-content"): FindingDraft {
   };
 }
 
-const build = (ds: FindingDraft[]) => ds.map((d) => toFinding(d, "EXCH01"));
+const build = (ds: FindingDraft[]) => ds.map((d) => toFinding(d, "EXCH01", checkInfo(d.check)));
 
 describe("web path → URL", () => {
   it("maps wwwroot, FrontEnd\\HttpProxy and ClientAccess folders to the URLs IIS serves them under", () => {

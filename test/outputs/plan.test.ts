@@ -1,8 +1,8 @@
 // The remediation plan and the headline reason, for each verdict.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { buildCoverage } from "../../src/evidence/coverage.js";
 import { assessBuild, toExposure } from "../../src/exposure/assess.js";
-import { buildCoverage } from "../../src/verdict/coverage.js";
 import { namedShells, remediationPlan, updateActions } from "../../src/verdict/plan.js";
 import {
   attemptedFindings,

@@ -11,7 +11,6 @@ import type {
 } from "../model/types.js";
 import { describeRequest, firstMaliciousRequest } from "../verdict/facts.js";
 import { remediationPlan } from "../verdict/plan.js";
-import { effectOf } from "../verdict/verdict.js";
 import { renderExposureBlock } from "./exposure.js";
 import { forTerminal } from "./safe.js";
 
@@ -77,8 +76,8 @@ export function sampleLine(f: Finding): string {
 }
 
 function where(f: Finding): string {
-  if (!f.file) return "";
-  return forTerminal(f.line ? `${f.file}:${f.line}` : f.file);
+  if (!f.source.file) return "";
+  return forTerminal(f.source.line ? `${f.source.file}:${f.source.line}` : f.source.file);
 }
 
 function fmtTime(t: string | null): string {
@@ -120,7 +119,7 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   if (o.brief) return out.join("\n");
   out.push(...firstSteps(s, o.color));
 
-  const real = s.findings.filter((f) => effectOf(f) !== "coverage");
+  const real = s.findings.filter((f) => f.effect !== "coverage");
   const groups = new Map<string, Finding[]>();
   for (const f of real) groups.set(f.check, [...(groups.get(f.check) ?? []), f]);
   if (groups.size > 0) {
@@ -194,7 +193,7 @@ function firstSteps(s: ServerResult, color: boolean): string[] {
       "",
       c.bold("  First malicious request"),
       `  ${fmtTime(req.time)}  ${forTerminal(describeRequest(req))}`,
-      c.gray(`    ${forTerminal(req.title)}${req.file ? ` · ${where(req)}` : ""}`),
+      c.gray(`    ${forTerminal(req.title)}${req.source.file ? ` · ${where(req)}` : ""}`),
     );
   if (s.verdict === "clean") return out;
   const plan = remediationPlan(s).slice(0, 3);

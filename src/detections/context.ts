@@ -1,0 +1,74 @@
+// The hunt context: what one scan set up (the user's indicator feeds, YARA rules) in the form the
+// detections read it. It is made once per scan in each thread from the scan's setup (plain data that
+// crosses to worker threads) and passed down explicitly: two scans with different options in one
+// process never see each other's indicators or rules.
+import type { Skipped } from "../model/types.js";
+import { addIoc, bundledIocs, emptySet, type Ioc, type IocSet } from "./iocs/feeds.js";
+import { detections as registered } from "./registry.js";
+import type { Detection } from "./types.js";
+import { compileYara, type YaraRules, type YaraSource } from "./yara.js";
+
+/** What a scan sets up before reading (hunt/setup.ts reads and checks it); structured-clonable. */
+export interface HuntSetup {
+  userIocs: Ioc[];
+  yara: YaraSource[];
+  /** Problems with the set-up itself (unreadable feed lines, YARA unavailable): listed on every server. */
+  warnings: Skipped[];
+}
+
+export const EMPTY_SETUP: HuntSetup = { userIocs: [], yara: [], warnings: [] };
+
+export interface HuntContext {
+  readonly setup: HuntSetup;
+  /** Bundled indicators plus the user's. */
+  readonly iocs: IocSet;
+  /** The user's YARA rules, compiled on first use in this thread; null when there are none. */
+  yaraRules(): YaraRules | null;
+  /** Per-context memory for data a detection derives from the setup (computed once per scan). */
+  memo<T>(key: string, make: () => T): T;
+  /** The detection table this scan runs (the registry's; tests may run another in one thread). */
+  readonly detections: readonly Detection[];
+  /** The detections of one type, in table order (computed once per context). */
+  ofType<K extends Detection["type"]>(type: K): Extract<Detection, { type: K }>[];
+}
+
+function mergeIocs(user: Ioc[]): IocSet {
+  const b = bundledIocs();
+  if (user.length === 0) return b;
+  const set = emptySet();
+  for (const k of Object.keys(b) as (keyof IocSet)[]) for (const i of b[k].values()) addIoc(set, i);
+  for (const i of user) addIoc(set, i);
+  return set;
+}
+
+export function createHuntContext(
+  setup: HuntSetup = EMPTY_SETUP,
+  detections: readonly Detection[] = registered,
+): HuntContext {
+  const iocs = mergeIocs(setup.userIocs);
+  let rules: YaraRules | null | undefined;
+  const memos = new Map<string, unknown>();
+  const memo = <T>(key: string, make: () => T): T => {
+    if (!memos.has(key)) memos.set(key, make());
+    return memos.get(key) as T;
+  };
+  return {
+    setup,
+    iocs,
+    detections,
+    ofType: <K extends Detection["type"]>(type: K) =>
+      memo(`detections:${type}`, () =>
+        detections.filter((d): d is Extract<Detection, { type: K }> => d.type === type),
+      ),
+    yaraRules() {
+      if (rules !== undefined) return rules;
+      try {
+        rules = setup.yara.length > 0 ? compileYara(setup.yara) : null;
+      } catch {
+        rules = null; // reported once by the scan set-up, which compiled the same sources first
+      }
+      return rules;
+    },
+    memo,
+  };
+}

@@ -4,7 +4,7 @@
 // as for JSON. Recognised by the header line, never by the extension. RFC 4180 quoting, with quoted
 // cells spanning lines (messages do).
 import { closeSync, openSync, readSync } from "node:fs";
-import { fromDocument, mapFor } from "./events/apply.js";
+import { mapFor, readDocument } from "./events/apply.js";
 import { bad, CHUNK, emit, encodingOf, MAX_EVENT_BYTES, newStats } from "./events/common.js";
 import type { EventFieldMap } from "./events/maps.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
@@ -170,7 +170,7 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
             header.forEach((k, i) => {
               if (cells[i] !== undefined) row[k] = cells[i];
             });
-            const rec = fromDocument(row, hint);
+            const { rec } = readDocument(row, hint);
             // A row of the wrong width is reported once; what it still holds is read when it is an event.
             const width =
               cells.length === header.length

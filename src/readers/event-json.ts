@@ -5,7 +5,7 @@
 // classify lists it as unread with the keys it holds (jsonHeadKeys).
 import { closeSync, openSync, readSync } from "node:fs";
 import type { EventRecord } from "../model/records.js";
-import { fromDocument, keysOf, mapFor } from "./events/apply.js";
+import { keysOf, mapFor, readDocument } from "./events/apply.js";
 import { bad, CHUNK, emit, encodingOf, errorText, MAX_EVENT_BYTES, newStats } from "./events/common.js";
 import { jsonSplitter } from "./events/json-stream.js";
 import type { EventFieldMap } from "./events/maps.js";
@@ -65,9 +65,8 @@ type OnDoc = (obj: unknown, line: number) => void;
 function documentHandler(stats: ReadStats, h: ReadHandlers): OnDoc {
   let hint: EventFieldMap | null = null;
   return (obj, line) => {
-    const map = mapFor(obj, hint);
+    const { rec, map } = readDocument(obj, hint);
     if (map) hint = map;
-    const rec: EventRecord | string = fromDocument(obj, map);
     if (typeof rec === "string") bad(stats, line, rec);
     else emit(stats, h, rec, line);
   };

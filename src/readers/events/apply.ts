@@ -5,14 +5,18 @@
 import type { EventRecord } from "../../model/records.js";
 import { canonicalChannel, impliedProvider } from "./channels.js";
 import {
+  type CompiledPath,
+  compilePath,
   field,
   firstOf,
   intOf,
   isObj,
   isoTime,
   type Json,
+  type Lookup,
   levelOf,
   lookup,
+  makeLookup,
   normKey,
   type Obj,
   section,
@@ -111,10 +115,44 @@ function xmlData(text: string, sink: DataSink): void {
   walk(root, false);
 }
 
-function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink): void {
+/** Every path of the maps cut into segments once (the maps are constant data). */
+const PATHS = new Map<string, CompiledPath>();
+for (const m of EVENT_MAPS) {
+  const all = [
+    ...m.when.all,
+    ...(m.when.any ?? []),
+    ...(m.when.none ?? []),
+    ...(m.root ? [m.root] : []),
+    ...m.eventId,
+    ...m.provider,
+    ...m.channel,
+    ...m.computer,
+    ...m.recordId,
+    ...m.time,
+    ...m.level,
+    ...m.message,
+    ...m.data.flatMap((d) => ("path" in d ? [d.path] : [])),
+  ];
+  for (const p of all) if (!PATHS.has(p)) PATHS.set(p, compilePath(p));
+}
+const P = (p: string): CompiledPath => PATHS.get(p) ?? compilePath(p);
+const PS = new Map<readonly string[], CompiledPath[]>();
+const ps = (paths: readonly string[]): CompiledPath[] => PS.get(paths) ?? paths.map(P);
+for (const m of EVENT_MAPS)
+  for (const list of [m.eventId, m.provider, m.channel, m.computer, m.recordId, m.time, m.level, m.message])
+    PS.set(list, list.map(P));
+
+/** Collector metadata keys per map, normalised once (the maps are constant data). */
+const META = new Map(
+  EVENT_MAPS.flatMap((m) =>
+    m.data.filter((d) => d.from === "rest").map((d) => [d, new Set(d.meta.map(normKey))] as const),
+  ),
+);
+
+function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink, L: Lookup): void {
   switch (src.from) {
     case "named": {
-      const s = section(obj, src.path);
+      const s = section(L, obj, P(src.path));
       if (!s) return;
       for (const [k, v] of Object.entries(s)) {
         if (src.skip?.includes(k) || isAttrKey(k)) continue;
@@ -125,18 +163,18 @@ function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink): 
       return;
     }
     case "evtx-dump":
-      dumpData(field(obj, src.path), sink);
+      dumpData(field(L, obj, P(src.path)), sink);
       return;
     case "user-data":
-      userData(field(obj, src.path), sink);
+      userData(field(L, obj, P(src.path)), sink);
       return;
     case "xml": {
-      const v = field(obj, src.path);
+      const v = field(L, obj, P(src.path));
       if (typeof v === "string") xmlData(v, sink);
       return;
     }
     case "json-string": {
-      const v = field(obj, src.path);
+      const v = field(L, obj, P(src.path));
       if (typeof v !== "string" || !v.trim().startsWith("{")) return;
       let inner: unknown;
       try {
@@ -145,12 +183,12 @@ function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink): 
         return;
       }
       if (!isObj(inner)) return;
-      dumpData(field(inner, "EventData"), sink);
-      userData(field(inner, "UserData"), sink);
+      dumpData(inner.EventData, sink);
+      userData(inner.UserData, sink);
       return;
     }
     case "values": {
-      const v = field(obj, src.path);
+      const v = field(L, obj, P(src.path));
       if (!Array.isArray(v)) return;
       for (const item of v) {
         const s = str(item);
@@ -161,7 +199,7 @@ function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink): 
       return;
     }
     case "rest": {
-      const meta = new Set(src.meta.map(normKey));
+      const meta = META.get(src) ?? new Set(src.meta.map(normKey));
       for (const [k, v] of Object.entries(obj)) {
         if (used.has(k) || meta.has(normKey(k))) continue;
         if (v === null || isObj(v)) continue;
@@ -171,24 +209,24 @@ function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink): 
   }
 }
 
-function has(obj: Obj, path: string): boolean {
-  return lookup(obj, path) !== undefined;
-}
-
 /** Whether a map recognises a document. */
-export function mapMatches(map: EventFieldMap, obj: Obj): boolean {
+export function mapMatches(map: EventFieldMap, obj: Obj, L: Lookup = makeLookup()): boolean {
   const w = map.when;
-  if (!w.all.every((p) => has(obj, p))) return false;
-  if (w.any && !w.any.some((p) => has(obj, p))) return false;
-  if (w.none?.some((p) => has(obj, p))) return false;
+  for (const p of w.all) if (lookup(L, obj, P(p)) === undefined) return false;
+  if (w.any && !w.any.some((p) => lookup(L, obj, P(p)) !== undefined)) return false;
+  if (w.none?.some((p) => lookup(L, obj, P(p)) !== undefined)) return false;
   return true;
 }
 
 /** The map that recognises a document, trying `hint` first (a file keeps one format). */
-export function mapFor(obj: unknown, hint?: EventFieldMap | null): EventFieldMap | null {
+export function mapFor(
+  obj: unknown,
+  hint?: EventFieldMap | null,
+  L: Lookup = makeLookup(),
+): EventFieldMap | null {
   if (!isObj(obj)) return null;
-  if (hint && mapMatches(hint, obj)) return hint;
-  return EVENT_MAPS.find((m) => mapMatches(m, obj)) ?? null;
+  if (hint && mapMatches(hint, obj, L)) return hint;
+  return EVENT_MAPS.find((m) => m !== hint && mapMatches(m, obj, L)) ?? null;
 }
 
 /** A document's keys, for the message that no map knew them (first 12, nested ones dotted). */
@@ -203,14 +241,14 @@ export function keysOf(obj: unknown): string[] {
 }
 
 /** Apply one map to a document; a reason string when the result is not an event. */
-export function applyMap(map: EventFieldMap, doc: Obj): EventRecord | string {
-  const top = map.root ? field(doc, map.root) : doc;
+export function applyMap(map: EventFieldMap, doc: Obj, L: Lookup = makeLookup()): EventRecord | string {
+  const top = map.root ? field(L, doc, P(map.root)) : doc;
   if (!isObj(top)) return `no "${map.root}" object`;
   // Chainsaw wraps evtx_dump documents: the paths of the inner format apply from the root.
   const obj = top;
   const used = new Set<string>();
   const get = (paths: string[]) => {
-    const hit = firstOf(obj, paths);
+    const hit = firstOf(L, obj, ps(paths));
     if (hit) used.add(hit.top);
     return hit?.value;
   };
@@ -227,7 +265,7 @@ export function applyMap(map: EventFieldMap, doc: Obj): EventRecord | string {
   // EventData XML) are read from the first place that has any.
   for (const src of map.data) {
     if (map.firstDataOnly && sink.values.length > 0) break;
-    collect(src, obj, used, sink);
+    collect(src, obj, used, sink, L);
   }
   if (map.aliases) {
     for (const [from, to] of Object.entries(map.aliases))
@@ -254,7 +292,16 @@ export function applyMap(map: EventFieldMap, doc: Obj): EventRecord | string {
 
 /** One exported document of any known format; a reason string when it is not an event. */
 export function fromDocument(obj: unknown, hint?: EventFieldMap | null): EventRecord | string {
-  const map = mapFor(obj, hint);
-  if (!map) return `no field map knows this object (keys: ${keysOf(obj).join(", ")})`;
-  return applyMap(map, obj as Obj);
+  return readDocument(obj, hint).rec;
+}
+
+/** fromDocument, and the map that read it (the hint for the file's next document). */
+export function readDocument(
+  obj: unknown,
+  hint?: EventFieldMap | null,
+): { rec: EventRecord | string; map: EventFieldMap | null } {
+  const L = makeLookup();
+  const map = mapFor(obj, hint, L);
+  if (!map) return { rec: `no field map knows this object (keys: ${keysOf(obj).join(", ")})`, map: null };
+  return { rec: applyMap(map, obj as Obj, L), map };
 }

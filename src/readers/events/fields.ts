@@ -8,55 +8,121 @@ export type Obj = { [k: string]: Json };
 export const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A key as compared: lower case, letters, digits and `#` only (`Event_ID` = `EventId` = `eventid`). */
-export const normKey = (k: string): string => k.toLowerCase().replace(/[^a-z0-9#]/g, "");
-
-/** The key of `obj` that a path segment names: exact first, then by normalised spelling. */
-function keyOf(obj: Obj, seg: string): string | undefined {
-  if (seg in obj) return seg;
-  const n = normKey(seg);
-  for (const k of Object.keys(obj)) if (normKey(k) === n) return k;
-  return undefined;
+export function normKey(k: string): string {
+  // A loop, not a regex: this runs for every key of every exported event.
+  let out = "";
+  for (let i = 0; i < k.length; i++) {
+    let c = k.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 35) out += String.fromCharCode(c);
+  }
+  return out;
 }
 
 /**
- * A value by dotted path, nested (`{"winlog": {"event_id": 1}}`) or flat (`{"winlog.event_id": 1}`), or
- * a mix; segments match by normalised spelling. Returns the value and the top-level key it came from.
+ * Path lookups over one document, with each object's keys indexed by their normalised spelling once
+ * (a document is looked up at a few dozen paths; normalising every key for each would dominate).
+ * Make one per document (`makeLookup()`): it holds that document's objects only. Plain functions over
+ * a plain record, so that a lookup per document costs two empty maps and no closures.
  */
-export function lookup(obj: Obj, path: string): { value: Json; top: string } | undefined {
-  const direct = keyOf(obj, path);
-  if (direct !== undefined) return { value: obj[direct], top: direct };
-  const dot = path.indexOf(".");
-  if (dot < 0) return undefined;
-  // Try every split: `winlog.event_data.X` may be `winlog` → `event_data.X` or `winlog.event_data` → `X`.
-  for (let i = dot; i >= 0; i = path.indexOf(".", i + 1)) {
-    const k = keyOf(obj, path.slice(0, i));
+export interface Lookup {
+  objs: Map<Obj, Map<string, string>>;
+}
+
+export function makeLookup(): Lookup {
+  return { objs: new Map() };
+}
+
+/** A dotted path cut into segments once, with every run of segments joined and normalised. */
+export interface CompiledPath {
+  path: string;
+  n: number;
+  /** raw[i][j]: segments i..j (exclusive) joined by "."; norm[i][j]: the same normalised. */
+  raw: string[][];
+  norm: string[][];
+}
+
+export function compilePath(path: string): CompiledPath {
+  const segs = path.split(".");
+  const n = segs.length;
+  const raw: string[][] = [];
+  const norm: string[][] = [];
+  for (let i = 0; i < n; i++) {
+    raw.push([]);
+    norm.push([]);
+    for (let j = i + 1; j <= n; j++) {
+      raw[i][j] = segs.slice(i, j).join(".");
+      norm[i][j] = normKey(raw[i][j]);
+    }
+  }
+  return { path, n, raw, norm };
+}
+
+function keyOf(L: Lookup, obj: Obj, raw: string, norm: string): string | undefined {
+  if (Object.hasOwn(obj, raw)) return raw;
+  let ix = L.objs.get(obj);
+  if (!ix) {
+    ix = new Map();
+    for (const k of Object.keys(obj)) {
+      const nk = normKey(k);
+      if (!ix.has(nk)) ix.set(nk, k);
+    }
+    L.objs.set(obj, ix);
+  }
+  return ix.get(norm);
+}
+
+/** Segments from `i` on, below `obj`: each step takes one segment, or several joined (flat dotted keys). */
+function walk(L: Lookup, obj: Obj, c: CompiledPath, i: number): { value: Json; key: string } | undefined {
+  for (let j = i + 1; j <= c.n; j++) {
+    const k = keyOf(L, obj, c.raw[i][j], c.norm[i][j]);
     if (k === undefined) continue;
-    const head = obj[k];
-    if (!isObj(head)) continue;
-    const rest = lookup(head, path.slice(i + 1));
-    if (rest) return { value: rest.value, top: k };
+    const v = obj[k];
+    if (j === c.n) return { value: v, key: k };
+    if (isObj(v)) {
+      const r = walk(L, v, c, j);
+      if (r) return { value: r.value, key: k };
+    }
   }
   return undefined;
 }
 
-export function field(obj: Obj, path: string): Json | undefined {
-  return lookup(obj, path)?.value;
+/**
+ * A value by dotted path, nested (`{"winlog": {"event_id": 1}}`), flat (`{"winlog.event_id": 1}`) or
+ * mixed; segments match by normalised spelling. Returns the value and the top-level key it came from.
+ */
+export function lookup(
+  L: Lookup,
+  obj: Obj,
+  path: string | CompiledPath,
+): { value: Json; top: string } | undefined {
+  const c = typeof path === "string" ? compilePath(path) : path;
+  const r = walk(L, obj, c, 0);
+  return r ? { value: r.value, top: r.key } : undefined;
+}
+
+export function field(L: Lookup, obj: Obj, path: string | CompiledPath): Json | undefined {
+  return lookup(L, obj, path)?.value;
 }
 
 /** The first of several paths that is present (and not null or ""). */
-export function firstOf(obj: Obj, paths: readonly string[]): { value: Json; top: string } | undefined {
+export function firstOf(
+  L: Lookup,
+  obj: Obj,
+  paths: readonly (string | CompiledPath)[],
+): { value: Json; top: string } | undefined {
   for (const p of paths) {
-    const hit = lookup(obj, p);
+    const hit = lookup(L, obj, p);
     if (hit && hit.value !== null && hit.value !== "") return hit;
   }
   return undefined;
 }
 
 /** An object by dotted path; flat exports spell its members as `path.member` keys of the top object. */
-export function section(obj: Obj, path: string): Obj | null {
-  const nested = field(obj, path);
+export function section(L: Lookup, obj: Obj, path: string | CompiledPath): Obj | null {
+  const nested = field(L, obj, path);
   if (isObj(nested)) return nested;
-  const prefix = `${normKey(path)}`;
+  const prefix = typeof path === "string" ? normKey(path) : path.norm[0][path.n];
   const flat: Obj = {};
   let any = false;
   for (const [k, v] of Object.entries(obj)) {
@@ -89,8 +155,16 @@ export function intOf(v: unknown): number | null {
 }
 
 /** A time as ISO UTC (milliseconds), or null when absent or not a date. */
+const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
+
 export function isoTime(v: unknown): string | null {
   if (isObj(v)) return isoTime(v.SystemTime ?? v["#text"] ?? v.Value);
+  // The common case (Windows' own form, ISO with Z): one test, no rewriting.
+  if (typeof v === "string" && ISO_Z.test(v)) {
+    const dot = v.indexOf(".", 19);
+    const ms = Date.parse(dot < 0 ? v : `${v.slice(0, Math.min(dot + 4, v.length - 1))}Z`);
+    return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+  }
   if (typeof v === "number" && Number.isFinite(v)) {
     // Epoch seconds (Velociraptor) or milliseconds; anything else is not a time of this era.
     const ms = v < 1e11 ? v * 1000 : v;

@@ -1,0 +1,14 @@
+import { applyMap, mapFor } from "../src/readers/events/apply.ts";
+import { makeLookup, isoTime } from "../src/readers/events/fields.ts";
+import { fillFromMessage } from "../src/readers/events/message.ts";
+import { scenarioRecords } from "../test/events-scenario.ts";
+import { ecsNdjson } from "../test/export-writers.ts";
+const docs = ecsNdjson(scenarioRecords()).trim().split("\n").map((l) => JSON.parse(l));
+const N = 20000;
+const t = (name: string, f: (d: any) => void) => { const t0 = performance.now(); for (let i = 0; i < N; i++) f(docs[i % docs.length]); console.log(name, ((performance.now() - t0) * 1000 / N).toFixed(1), "us/doc"); };
+const m = mapFor(docs[0])!;
+t("mapFor", (d) => mapFor(d, m));
+t("applyMap", (d) => applyMap(m, d));
+t("lookup only", (d) => { const L = makeLookup(); for (const p of m.eventId.concat(m.provider, m.channel, m.computer, m.time)) L.lookup(d, p); });
+t("isoTime", (d) => isoTime(d["@timestamp"]));
+t("noop", (d) => d);

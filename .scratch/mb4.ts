@@ -1,0 +1,13 @@
+import { EVENT_MAPS } from "../src/readers/events/maps.ts";
+import { makeLookup, normKey } from "../src/readers/events/fields.ts";
+import { scenarioRecords } from "../test/events-scenario.ts";
+import { evtxDumpJsonl } from "../test/export-writers.ts";
+const N = 20000;
+const docs = evtxDumpJsonl(scenarioRecords()).trim().split("\n").map((l) => JSON.parse(l));
+const m = EVENT_MAPS.find((x) => x.id === "evtx-dump")!;
+const t = (label: string, f: (d: any) => void) => { const t0 = performance.now(); for (let i = 0; i < N; i++) f(docs[i % docs.length]); console.log(label, ((performance.now() - t0) * 1000 / N).toFixed(1)); };
+t("makeLookup", () => makeLookup());
+t("one lookup Event.System.EventID", (d) => makeLookup().lookup(d, "Event.System.EventID"));
+t("provider paths", (d) => makeLookup().firstOf(d, m.provider));
+t("all fields", (d) => { const L = makeLookup(); for (const k of ["eventId","provider","channel","computer","recordId","time","level","message"] as const) L.firstOf(d, m[k]); });
+t("normKey x10", () => { for (let i = 0; i < 10; i++) normKey("Event.System.Provider.#attributes.Name"); });

@@ -4,7 +4,6 @@
 // content: the first value must be an object some map knows. A JSON file no map knows is not claimed;
 // classify lists it as unread with the keys it holds (jsonHeadKeys).
 import { closeSync, openSync, readSync } from "node:fs";
-import type { EventRecord } from "../model/records.js";
 import { keysOf, mapFor, readDocument } from "./events/apply.js";
 import { bad, CHUNK, emit, encodingOf, errorText, MAX_EVENT_BYTES, newStats } from "./events/common.js";
 import { jsonSplitter } from "./events/json-stream.js";

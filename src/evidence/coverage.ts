@@ -160,8 +160,10 @@ export function buildCoverage(
     return { ...s, window: windowCoverage(own, from, to) };
   });
   const present = rated.filter(judged);
+  // With nothing read at all, every source is worth naming (every Exchange server runs IIS).
+  const expected = (e: ExpectedSource) => present.length === 0 || (e.when ? e.when(hints) : true);
   const missing = expectedSources
-    .filter((e) => (e.when ? e.when(hints) : true) && !present.some((s) => e.satisfiedBy(s.source)))
+    .filter((e) => expected(e) && !present.some((s) => e.satisfiedBy(s.source)))
     .map((e) => e.name);
   const best: WindowCoverage = present.some((s) => s.window === "full")
     ? "full"

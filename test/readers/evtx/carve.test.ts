@@ -124,20 +124,17 @@ describe("carving against libevtx", () => {
     skip: NO_CORPUS,
   }, () => {
     const b = Buffer.from(readFileSync(join(OMER, "security.evtx")));
-    const inChunk1: number[] = [];
-    parseEvtxBuffer(
-      b,
-      (e: EventRecord) => {
-        if (!e.recovered && e.recordId !== null) inChunk1.push(e.recordId);
-      },
-      eventDecoder,
-    );
+    // The record ids chunk 1 holds while intact (its header's first..last).
+    const first = Number(b.readBigUInt64LE(4096 + 65536 + 24));
+    const last = Number(b.readBigUInt64LE(4096 + 65536 + 32));
     b.fill(0x58, 4096 + 65536, 4096 + 65536 + 512);
     const got: EventRecord[] = [];
     const s = parseEvtxBuffer(b, (e: EventRecord) => got.push(e), eventDecoder);
     assert.equal(s.chunksSkipped, 1);
     const rec = got.filter((e) => e.recovered);
-    assert.ok(rec.length >= 80, `${rec.length} recovered`);
+    const fromChunk1 = rec.filter((e) => e.recordId !== null && e.recordId >= first && e.recordId <= last);
+    // Records whose template was defined in the destroyed header area cannot decode; most can.
+    assert.ok(fromChunk1.length >= 0.6 * (last - first + 1), `${fromChunk1.length} of ${last - first + 1}`);
     assert.ok(rec.every((e) => e.eventId > 0 && e.time !== null));
   });
 });

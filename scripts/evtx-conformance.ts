@@ -101,6 +101,8 @@ export function exhuntRecords(files: string[]): Map<string, Rec[]> {
   for (const line of r.stdout.split("\n")) {
     if (!line) continue;
     const o = JSON.parse(line);
+    // Carved records are what `evtxexport -m recovered` lists, not `-m items` (see bench/carve.bench.ts).
+    if (o.Recovered) continue;
     out.get(files.length === 1 ? files[0] : o.File)?.push({
       recordId: o.EventRecordID,
       eventId: o.EventID,

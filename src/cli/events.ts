@@ -62,6 +62,7 @@ export function eventJson(e: EventRecord, file: string | null): Record<string, u
   o.Level = e.level;
   o.Data = e.data;
   if (e.values.length !== Object.keys(e.data).length) o.Values = e.values;
+  if (e.recovered) o.Recovered = true;
   return o;
 }
 

@@ -6,6 +6,7 @@ import { buildExposure } from "./correlation/exposure.js";
 import { logCoverage } from "./correlation/log-coverage.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
+import { logCleared } from "./events/log-cleared.js";
 import { lsassDump } from "./events/lsass-dump.js";
 import { exchangeProcessSpawn } from "./events/process-spawn.js";
 import { umDeserialization26857 } from "./events/um-26857.js";
@@ -22,6 +23,7 @@ import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
+import { rpsCmdlets } from "./proxyshell/rps-cmdlet.js";
 import { sigmaEvents, sigmaWebRows } from "./sigma.js";
 import type { Detection } from "./types.js";
 import { compiledPage } from "./webshells/compiled-page.js";
@@ -46,9 +48,11 @@ export const detections: Detection[] = [
   exchangeProcessSpawn,
   webshellDrop,
   lsassDump,
+  logCleared,
   iisProxyLogonRequest,
   iisProxyLogonUserAgent,
   iisAutodiscoverSsrf,
+  rpsCmdlets,
   iisOwaSsrf,
   iisUnexpectedScript,
   iocClientIp,

@@ -5,6 +5,7 @@ import type { FileEntry } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
 import { sniff } from "../readers/index.js";
 import type { Sniffed } from "../readers/types.js";
+import { type ContentType, contentType } from "./content-type.js";
 
 /** Bytes enough for any preamble we recognise. */
 export const HEAD_BYTES = 16 * 1024;
@@ -36,7 +37,11 @@ function folderHint(rel: string): Sniffed | null {
   return null;
 }
 
-export type Classified = { sniffed: Sniffed } | { skip: Skipped } | { other: true };
+/** Read by a reader; skipped evidence (listed, may raise the exit code); or another file, with what it looked like. */
+export type Classified =
+  | { sniffed: Sniffed }
+  | { skip: Skipped; type?: ContentType }
+  | { other: true; type: ContentType };
 
 /** Classify a candidate file from its first bytes. */
 export function classifyHead(entry: Pick<FileEntry, "path" | "size">, head: Buffer): Classified {
@@ -56,8 +61,20 @@ export function classifyHead(entry: Pick<FileEntry, "path" | "size">, head: Buff
     return { sniffed };
   }
   if (hint && !head.includes(0)) return { sniffed: hint };
+  const type = contentType(head);
   if (MUST_BE_LOG.test(entry.path) || /(^|\/)logging\//i.test(entry.path)) {
-    return { skip: { file: entry.path, reason: "unknown-format", detail: describeUnknown(head) } };
+    const detail = `${describeUnknown(head)} (looks like: ${type.type}${type.detail ? `; ${type.detail}` : ""})`;
+    return { skip: { file: entry.path, reason: "unknown-format", detail }, type };
   }
-  return { other: true };
+  // An export whose fields no field map knows is evidence we could not read: say so, with its keys.
+  if (type.eventLike)
+    return {
+      skip: {
+        file: entry.path,
+        reason: "unknown-format",
+        detail: `looks like an event export, but no field map knows its fields (${type.detail})`,
+      },
+      type,
+    };
+  return { other: true, type };
 }

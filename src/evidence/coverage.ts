@@ -18,6 +18,10 @@ export function sourceOf(kind: LogKind | "event", rel: string, channel?: string)
       return "ECP Activity";
     case "oab-generator":
       return "OABGeneratorLog";
+    case "rps-cmdlet":
+      return "Remote PowerShell cmdlets (CmdletInfra)";
+    case "rps-http":
+      return "Remote PowerShell HTTP (CmdletInfra)";
     case "iis-w3c": {
       const site = parts.find((p) => /^W3SVC\d+$/i.test(p));
       return site ? `IIS ${site.toUpperCase()}` : "IIS";

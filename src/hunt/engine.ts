@@ -12,10 +12,18 @@ import type { ServerTarget } from "../evidence/targets.js";
 import { type HeaderVersion, serverExposure } from "../exposure/server.js";
 import { compareFindings, type Finding, type FindingDraft, toFinding } from "../model/finding.js";
 import type { FileEntry, LogKind } from "../model/records.js";
-import type { Coverage, Exposure, ServerStats, Skipped, SourceCoverage } from "../model/types.js";
+import type {
+  Coverage,
+  Exposure,
+  FileAccounting,
+  ServerStats,
+  Skipped,
+  SourceCoverage,
+} from "../model/types.js";
 import { readerFor } from "../readers/index.js";
+import { accountFiles, type CandidateOutcome } from "./accounting.js";
 import { defaultWorkers, WorkerPool } from "./pool.js";
-import { runSweepBatch, sweepServer } from "./sweep.js";
+import { runSweepBatch, sweepSelection, sweepServer } from "./sweep.js";
 import { type ChannelSpan, type ReadTask, runBatch, sniffFile, type TaskResult } from "./task.js";
 
 export interface EngineOptions {
@@ -161,6 +169,8 @@ export interface ServerEvidence {
   stats: ServerStats;
   installPath: string | null;
   exposure: Exposure | null;
+  /** What became of every file found (read, not read, excluded). */
+  files?: FileAccounting;
 }
 
 export interface ServerScan {
@@ -435,8 +445,27 @@ export async function scanServer(
     },
     installPath,
     exposure: exposure.exposure,
+    files: accountFiles(
+      inv.files,
+      plans.map(candidateOutcome),
+      new Set(sweepSelection(inv.files).map((x) => x.entry.path)),
+      skipped,
+    ),
   };
   return { evidence, inventory: inv };
+}
+
+/** What a log-candidate file came to: its reader and records, or what it looked like when none took it. */
+function candidateOutcome(p: FilePlan): CandidateOutcome {
+  const first = p.results[0];
+  const notLog = first?.notLog ?? null;
+  return {
+    path: p.entry.path,
+    reader: notLog ? null : (first?.fileKind?.format ?? null),
+    records: p.results.reduce((n, r) => n + (r.stats?.records ?? 0), 0),
+    notes: sumCounts(p.results.flatMap((r) => r.stats?.notes ?? [])),
+    type: notLog?.type,
+  };
 }
 
 function fileSubject(e: FileEntry): FindingDraft["subject"] {

@@ -13,6 +13,7 @@ import {
   type TaskContext,
 } from "../detections/types.js";
 import { classifyHead, HEAD_BYTES } from "../evidence/classify.js";
+import type { ContentType } from "../evidence/content-type.js";
 import { withExportHint } from "../evidence/eventlog.js";
 import type { Subject } from "../model/finding.js";
 import type { EventRecord, LogKind, LogRow } from "../model/records.js";
@@ -50,8 +51,8 @@ export interface ReadTask {
 export interface TaskResult {
   id: number;
   fileKind: FileKind | null;
-  /** Set when the file is not a log after all (`other`) or cannot be read as one (`skip`). */
-  notLog: { skip: Skipped } | { other: true } | null;
+  /** Set when the file is not a log after all (`other`) or cannot be read as one (`skip`); `type` is what it looked like. */
+  notLog: { skip: Skipped; type?: ContentType } | { other: true; type?: ContentType } | null;
   drafts: FindingDraft[];
   omitted: Record<string, number>;
   stats: (Omit<ReadStats, "lastHeader"> & { lastHeaderFields: string[] | null }) | null;
@@ -196,7 +197,7 @@ export function sniffFile(
   abs: string,
   rel: string,
   size: number,
-): { fileKind: FileKind; sniffed: Sniffed } | { notLog: { skip: Skipped } | { other: true } } {
+): { fileKind: FileKind; sniffed: Sniffed } | { notLog: NonNullable<TaskResult["notLog"]> } {
   let head: Buffer;
   try {
     head = size === 0 ? Buffer.alloc(0) : readHead(abs, size);

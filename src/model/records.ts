@@ -6,6 +6,8 @@ export type LogKind =
   | "ecp-server" // Exchange ECP Server Log
   | "ecp-activity" // Exchange ECP Activity Context Log
   | "oab-generator" // Exchange OABGeneratorLog
+  | "rps-cmdlet" // Exchange CmdletInfra Remote PowerShell cmdlet log (`#Log-type: Rps Cmdlet Logs`)
+  | "rps-http" // Exchange CmdletInfra Remote PowerShell HTTP log (`#Log-type: Rps Http Logs`)
   | "exchange-other" // another Exchange log with a #Log-type header (read for nothing yet)
   | "iis-w3c"; // IIS W3C extended log
 
@@ -82,4 +84,6 @@ export interface EventRecord {
   values: string[];
   /** The rendered message, when the export carries one (Winlogbeat `message`, wevtutil RenderedXml). */
   message?: string;
+  /** Carved from an .evtx's slack space or chunks the file no longer counts (deleted, cleared, rolled over). */
+  recovered?: boolean;
 }

@@ -84,6 +84,32 @@ export interface Skipped {
   detail: string;
 }
 
+/** What became of one file of the evidence: exactly one of read, not read, excluded. */
+export interface FileAccount {
+  file: string;
+  outcome: "read" | "not-read" | "excluded";
+  /** read: the reader (`evtx`, `event-json`, `exchange-log`, …, or `file-sweep` for web-shell/IOC checks). */
+  reader?: string;
+  /** read by a log reader: records read from it. */
+  records?: number;
+  /** not read / excluded: why, as counted in `byReason` ("Apache/nginx access log", "unreadable", …). */
+  reason?: string;
+  /** More about it: a skip detail, the keys an unknown JSON holds, notes on a file read (records recovered). */
+  detail?: string;
+}
+
+/** Every file in the evidence, accounted for: nothing is silently dropped. */
+export interface FileAccounting {
+  read: number;
+  notRead: number;
+  excluded: number;
+  /** Files read, by reader. */
+  byReader: Record<string, number>;
+  /** Files not read or excluded, by reason. */
+  byReason: Record<string, number>;
+  files: FileAccount[];
+}
+
 export interface ServerStats {
   /** Every file found in the evidence, and their bytes. */
   files: number;
@@ -123,6 +149,8 @@ export interface ServerResult {
   installPath: string | null;
   /** Build and CVE status, when known (live server, log headers, or given). */
   exposure?: Exposure | null;
+  /** What became of every file found: read (by which reader), not read (why), excluded. */
+  files?: FileAccounting;
 }
 
 /** config-check: the build has the fix, but the fix also needs a configuration step the build cannot show. */

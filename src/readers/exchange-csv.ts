@@ -14,6 +14,9 @@ export function exchangeKind(logType: string | null): LogKind | null {
   if (t === "ecp server log") return "ecp-server";
   if (t.startsWith("ecp activity")) return "ecp-activity";
   if (t.replace(/\s+/g, "").includes("oabgenerator")) return "oab-generator";
+  // CmdletInfra (Remote PowerShell, the ProxyShell path): "Rps Cmdlet Logs", "Rps Http Logs".
+  if (t.startsWith("rps cmdlet")) return "rps-cmdlet";
+  if (t.startsWith("rps http")) return "rps-http";
   return "exchange-other";
 }
 

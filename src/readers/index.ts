@@ -1,4 +1,6 @@
 // The one table of readers. Sniffing asks each in order; the first that recognises the head wins.
+import { eventClixmlReader } from "./event-clixml.js";
+import { eventCsvReader } from "./event-csv.js";
 import { eventJsonReader, eventXmlReader } from "./event-export.js";
 import { evtxReader } from "./evtx/index.js";
 import { exchangeLogReader } from "./exchange-log.js";
@@ -10,7 +12,9 @@ export const readers: Reader[] = [
   iisW3cReader,
   evtxReader,
   eventJsonReader,
+  eventClixmlReader,
   eventXmlReader,
+  eventCsvReader,
 ];
 
 export function readerFor(format: string): Reader | undefined {

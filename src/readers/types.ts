@@ -42,6 +42,8 @@ export interface ReadStats {
   usedInheritedHeader: boolean;
   /** Problems that leave the file partly read (corrupt chunk, cut-off end), one sentence each. */
   damage: string[];
+  /** Facts about a fully read file (records recovered, a live copy), one sentence each; not damage. */
+  notes?: string[];
 }
 
 export interface Reader {

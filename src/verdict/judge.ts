@@ -62,5 +62,6 @@ export function judgeServer(e: ServerEvidence): ServerResult {
     stats: e.stats,
     installPath: e.installPath,
     exposure: e.exposure,
+    files: e.files,
   };
 }

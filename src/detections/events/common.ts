@@ -43,6 +43,8 @@ export function eventEvidence(ev: EventRecord): Record<string, string> {
   };
   if (ev.channel) out.Channel = ev.channel;
   if (ev.recordId !== null) out.RecordId = String(ev.recordId);
+  // Carved from a log's slack space (deleted or cleared): say so next to the finding.
+  if (ev.recovered) out.Recovered = "yes";
   return out;
 }
 

@@ -36,6 +36,29 @@ export const checks = {
       "ordinary file shares (\\\\server\\pst$\\user.pst) are not flagged.",
     references: [REF.cve31207, REF.cve34473, REF.cve34523, REF.proxyShellZdi, REF.sigmaProxyShellExport],
   },
+  vdirScriptFailed: {
+    id: "cve-2021-27065-vdir-cmdlet-failed",
+    title: "Set-*VirtualDirectory with script in a URL failed: web-shell write attempted (CVE-2021-27065)",
+    cves: ["CVE-2021-27065"],
+    severity: "high",
+    effect: "attempt",
+    description:
+      "MSExchange Management log, event 6 (cmdlet failed): the same Set-<X>VirtualDirectory with script in " +
+      "-ExternalUrl/-InternalUrl as cve-2021-27065-vdir-cmdlet, but the cmdlet did not succeed, so the " +
+      "configuration holding the shell was not saved by this call. Someone with the access to run it tried.",
+    references: [REF.cve27065, REF.msBlog, REF.sigmaOabVdir],
+  },
+  exportShellFailed: {
+    id: "proxyshell-mailbox-export-failed",
+    title: "Mailbox export to a web-shell path failed (ProxyShell attempt, CVE-2021-31207)",
+    cves: ["CVE-2021-31207", "CVE-2021-34473", "CVE-2021-34523"],
+    severity: "high",
+    effect: "attempt",
+    description:
+      "MSExchange Management log, event 6 (cmdlet failed): New-MailboxExportRequest to a web-shell path, as in " +
+      "proxyshell-mailbox-export-webshell, that did not succeed: no export was queued by this call.",
+    references: [REF.cve31207, REF.proxyShellZdi, REF.sigmaProxyShellExport],
+  },
   importExportRole: {
     id: "proxyshell-import-export-role",
     title: "'Mailbox Import Export' role granted",
@@ -201,18 +224,29 @@ function correlateCleanup(ev: EventRecord, c: Cmdlet, memory: EventMemory): Find
 export const exchangeCmdlets: EventDetection = {
   type: "event",
   id: "exchange-management-cmdlets",
-  checks: [checks.vdirScript, checks.exportShell, checks.importExportRole, checks.exportCleanup],
+  checks: [
+    checks.vdirScript,
+    checks.exportShell,
+    checks.vdirScriptFailed,
+    checks.exportShellFailed,
+    checks.importExportRole,
+    checks.exportCleanup,
+  ],
   providers: ["MSExchange CmdletLogs"],
   match(ev, _ctx, memory) {
     const c = cmdletOf(ev);
     if (!c) return null;
+    // Event 6 is "Cmdlet failed": what it tried is an attempt, and it changed nothing to clean up after.
+    const failed = ev.eventId === 6;
     const out: FindingDraft[] = [];
     const marker = vdirScriptMarker(c);
     if (marker) {
       out.push({
-        check: checks.vdirScript.id,
+        check: failed ? checks.vdirScriptFailed.id : checks.vdirScript.id,
         time: ev.time,
-        title: `${c.name} put script into a URL: web-shell write (CVE-2021-27065)`,
+        title: failed
+          ? `${c.name} with script in a URL failed: web-shell write attempted (CVE-2021-27065)`
+          : `${c.name} put script into a URL: web-shell write (CVE-2021-27065)`,
         evidence: { ...evidenceOf(ev, c), Match: around(c.params, marker) },
       });
     }
@@ -222,7 +256,7 @@ export const exchangeCmdlets: EventDetection = {
       const why = path === null ? null : exportShellReason(path);
       if (path !== null && why) {
         out.push({
-          check: checks.exportShell.id,
+          check: failed ? checks.exportShellFailed.id : checks.exportShell.id,
           time: ev.time,
           evidence: { ...evidenceOf(ev, c), Path: path, Reason: why },
         });
@@ -234,7 +268,7 @@ export const exchangeCmdlets: EventDetection = {
       if (grantee) evidence.Grantee = grantee;
       out.push({ check: checks.importExportRole.id, time: ev.time, evidence });
     }
-    out.push(...correlateCleanup(ev, c, memory));
+    if (!failed) out.push(...correlateCleanup(ev, c, memory));
     return out;
   },
 };

@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import * as zlib from "node:zlib";
 import type { EventRecord } from "../../model/records.js";
 import { BinXmlError, ChunkContext, LIMITS, type Node, parseStream } from "./binxml.js";
+import { carveRecords } from "./carve.js";
 import { extractEvent } from "./extract.js";
 import { isElement, resolveNodes, type XContent, type XElement } from "./render.js";
 import { fileTime } from "./values.js";
@@ -25,6 +26,8 @@ export interface EvtxRecord {
   root: XElement;
   /** The size copy at the record's end disagrees: a half-written record, read anyway (values may be zeros). */
   torn: boolean;
+  /** Carved from space the file no longer points at (slack, chunks past the header's count). */
+  recovered?: boolean;
 }
 
 export interface EvtxSummary {
@@ -40,12 +43,20 @@ export interface EvtxSummary {
   tornRecords: number;
   /** Records that could not be decoded (bad header or BinXML). */
   recordErrors: number;
+  /** Records carved from slack, damaged chunks and chunks past the header's count (see carve.ts). */
+  recovered: number;
+  /** Chunk slots past the chunk count in the file header (left over from before a clear, or not yet counted in a live file). */
+  chunksPastHeader: number;
+  /** Header flag 0x1: the file was not closed cleanly (a live copy). */
+  dirty: boolean;
   /** Bytes after the last whole chunk slot. */
   trailingBytes: number;
   /** The file ends inside its header or inside a chunk. */
   truncated: boolean;
   /** One sentence per problem (capped), for the engine's partial-file report. */
   damage: string[];
+  /** What is worth knowing about the file but leaves it fully read (recovered records, a live copy). */
+  notes: string[];
   firstTime: string | null;
   lastTime: string | null;
 }
@@ -83,9 +94,13 @@ export function newSummary(): EvtxSummary {
     records: 0,
     tornRecords: 0,
     recordErrors: 0,
+    recovered: 0,
+    chunksPastHeader: 0,
+    dirty: false,
     trailingBytes: 0,
     truncated: false,
     damage: [],
+    notes: [],
     firstTime: null,
     lastTime: null,
   };
@@ -101,6 +116,7 @@ export function checkFileHeader(head: Buffer, s: EvtxSummary): void {
   s.magicOk = head.length >= 8 && head.subarray(0, 8).equals(FILE_MAGIC);
   if (!s.magicOk || head.length < 128) return;
   const flags = head.readUInt32LE(120);
+  s.dirty = (flags & 0x1) !== 0;
   if (flags & 0x4) return; // flagged "no CRC32"
   s.headerCrcOk = crc32(head.subarray(0, 120)) === head.readUInt32LE(124);
 }
@@ -142,11 +158,36 @@ export function parseChunk<R>(
   s: EvtxSummary,
   decoder: Decoder<R>,
   emit: (r: R) => void,
+  /** The slot is past the header's chunk count and holds no newer records: all its records are recovered. */
+  stale = false,
 ): void {
+  const recover = (c: ChunkContext, from: number, live: Set<number>) => {
+    s.recovered += carveRecords(chunk, from, CHUNK_SIZE, (h) => {
+      if (live.has(h.id)) return false; // an older copy of a record the chunk still holds
+      try {
+        c.budget = LIMITS.nodesPerRecord;
+        const { nodes } = parseStream(c, h.pos + 24, h.pos + h.size - 4, false, 0);
+        const r = decoder.decode(c, nodes, h.id, h.pos, index, false);
+        (r as { recovered?: boolean }).recovered = true;
+        track(s, decoder.time(r));
+        emit(r);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  };
   if (!chunk.subarray(0, 8).equals(CHUNK_MAGIC)) {
     if (isZero(chunk)) return;
     s.chunksSkipped++;
-    note(s, `chunk ${index} at offset ${hex(fileOffset)}: bad signature, skipped`);
+    const before = s.recovered;
+    // A slot whose header was overwritten may still hold records that decode against its own bytes.
+    recover(new ChunkContext(chunk), 512, new Set());
+    const got = s.recovered - before;
+    note(
+      s,
+      `chunk ${index} at offset ${hex(fileOffset)}: bad signature${got ? `, ${got} record${got === 1 ? "" : "s"} recovered from it` : ", skipped"}`,
+    );
     return;
   }
   s.chunksRead++;
@@ -159,6 +200,7 @@ export function parseChunk<R>(
     if (headerCrc !== chunk.readUInt32LE(124) || dataCrc !== chunk.readUInt32LE(52)) s.chunksCrcMismatch++;
   }
   const c = new ChunkContext(chunk);
+  const live = new Set<number>();
   let decoded: R | undefined;
   let pos = 512;
   while (pos < free && pos + 24 <= CHUNK_SIZE) {
@@ -187,7 +229,11 @@ export function parseChunk<R>(
       const { nodes } = parseStream(c, pos + 24, pos + size - 4, false, 0);
       const torn = chunk.readUInt32LE(pos + size - 4) !== size;
       decoded = decoder.decode(c, nodes, id, pos, index, torn);
-      s.records++;
+      if (stale) {
+        (decoded as { recovered?: boolean }).recovered = true;
+        s.recovered++;
+      } else s.records++;
+      live.add(id);
       if (torn) s.tornRecords++;
     } catch (e) {
       s.recordErrors++;
@@ -195,17 +241,21 @@ export function parseChunk<R>(
       note(s, `chunk ${index}: record ${id} at offset ${hex(fileOffset + pos)} not decoded (${why})`);
     }
     if (decoded !== undefined) {
-      const t = decoder.time(decoded);
-      if (t) {
-        if (s.firstTime === null || t < s.firstTime) s.firstTime = t;
-        if (s.lastTime === null || t > s.lastTime) s.lastTime = t;
-      }
+      track(s, decoder.time(decoded));
       emit(decoded);
       decoded = undefined;
     }
     pos += size;
     if (id === lastId) break;
   }
+  // Whatever follows the last record the chunk points at (or the record it could not read) is slack.
+  recover(c, pos, live);
+}
+
+function track(s: EvtxSummary, t: string | null): void {
+  if (!t) return;
+  if (s.firstTime === null || t < s.firstTime) s.firstTime = t;
+  if (s.lastTime === null || t > s.lastTime) s.lastTime = t;
 }
 
 /** Where the bytes come from: a file descriptor or a buffer. */
@@ -242,6 +292,10 @@ export function parseEvtx<R = EvtxRecord>(
     }
   }
   const first = Math.max(0, Math.ceil((range.start - HEADER_BLOCK) / CHUNK_SIZE));
+  // Chunks the header counts; slots past them hold what a clear or a roll-over left behind, unless the
+  // file is a live copy whose header lags behind its newest chunks (dirty, and newer record ids).
+  const counted = head.length >= 44 ? head.readUInt16LE(42) : slots;
+  const nextId = head.length >= 32 ? Number(head.readBigUInt64LE(24)) : 0;
   const buf = Buffer.allocUnsafe(CHUNK_SIZE);
   for (let i = first; i < slots; i++) {
     const off = HEADER_BLOCK + i * CHUNK_SIZE;
@@ -261,17 +315,30 @@ export function parseEvtx<R = EvtxRecord>(
         break;
       }
     }
-    parseChunk(buf, i, off, s, decoder, emit);
+    let stale = false;
+    if (i >= counted && buf.subarray(0, 8).equals(CHUNK_MAGIC)) {
+      const firstId = Number(buf.readBigUInt64LE(24));
+      stale = !(s.dirty && firstId >= nextId);
+      if (stale) s.chunksPastHeader++;
+    }
+    parseChunk(buf, i, off, s, decoder, emit, stale);
   }
+  // A live copy (header flagged dirty) has a last chunk still being written: a half-written record and
+  // a checksum that lags are what such a copy looks like, not damage.
+  const soft = (line: string) => (s.dirty ? s.notes.push(line) : note(s, line));
   if (s.tornRecords)
-    note(
-      s,
+    soft(
       `${s.tornRecords} record${s.tornRecords === 1 ? "" : "s"} half-written (size copy mismatch), read anyway`,
     );
   if (s.chunksCrcMismatch)
-    note(
-      s,
+    soft(
       `${s.chunksCrcMismatch} chunk${s.chunksCrcMismatch === 1 ? "" : "s"} with checksum mismatch (records read anyway)`,
+    );
+  if (s.dirty && range.start === 0)
+    s.notes.push("a live copy (the file was not closed cleanly): read as it was");
+  if (s.recovered)
+    s.notes.push(
+      `${s.recovered} record${s.recovered === 1 ? "" : "s"} recovered from slack space${s.chunksPastHeader ? ` and ${s.chunksPastHeader} chunk${s.chunksPastHeader === 1 ? "" : "s"} past the header's count` : ""} (marked recovered)`,
     );
   return s;
 }

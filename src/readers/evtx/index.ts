@@ -17,6 +17,15 @@ export {
 } from "./file.js";
 export { toDumpJson, toEventRecord, toXml } from "./views.js";
 
+/** `2021-03-03T07:00:00.123456Z` → `2021-03-03T07:00:00.123Z` (truncated, like isoTime does for exports). */
+function toMillis(t: string | null): string | null {
+  if (!t) return t;
+  return t.replace(
+    /^(.{19})(?:\.(\d{1,3})\d*)?Z$/,
+    (_, s: string, f?: string) => `${s}.${(f ?? "").padEnd(3, "0")}Z`,
+  );
+}
+
 export const evtxReader: Reader = {
   format: "evtx",
   splittable: true,
@@ -27,23 +36,26 @@ export const evtxReader: Reader = {
     return { format: "evtx", kind: "event", preamble: null, header: null };
   },
   read(abs, size, _sniffed, range, h): ReadStats {
-    const s = readEvtxEvents(abs, size, (e) => h.onEvent(e, null), range);
+    // Scans see every format's times alike (ISO UTC, milliseconds, as exports and Exchange logs give
+    // them): the same event from an .evtx and from an export then makes the same finding.
+    const s = readEvtxEvents(abs, size, (e) => h.onEvent({ ...e, time: toMillis(e.time) }, null), range);
     const damage = [...s.damage];
     if (s.recordErrors)
       damage.unshift(`${s.recordErrors} record${s.recordErrors === 1 ? "" : "s"} not decoded`);
     if (!s.magicOk) damage.unshift("no ElfFile signature: not read");
     return {
       kind: "event",
-      records: s.records,
+      records: s.records + s.recovered,
       lines: 0,
       badRows: 0,
       badSamples: [],
-      firstTime: s.firstTime,
-      lastTime: s.lastTime,
+      firstTime: toMillis(s.firstTime),
+      lastTime: toMillis(s.lastTime),
       bytes: Math.max(0, Math.min(range.end, size) - range.start),
       lastHeader: null,
       usedInheritedHeader: false,
       damage,
+      notes: s.notes,
     };
   },
 };

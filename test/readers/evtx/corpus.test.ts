@@ -21,9 +21,12 @@ import { CORPUS, NO_CORPUS } from "../../helpers.js";
 const OMER = join(CORPUS, "evtx", "omerbenamram");
 const SIGMA = join(CORPUS, "evtx", "sigma-regression");
 
+/** The records the chunks point at; carved ones (`recovered`) are compared with libevtx in carve.test.ts. */
 function parse(path: string) {
   const records: EvtxRecord[] = [];
-  const summary = parseEvtxFile(path, statSync(path).size, (r) => records.push(r));
+  const summary = parseEvtxFile(path, statSync(path).size, (r) => {
+    if (!r.recovered) records.push(r);
+  });
   return { records, summary };
 }
 
@@ -379,8 +382,18 @@ describe("evtx fast lane", { skip: NO_CORPUS }, () => {
       const bytes = readFileSync(f);
       const fromTree: EventRecord[] = [];
       const fast: EventRecord[] = [];
-      const a = parseEvtxBuffer(bytes, (r) => fromTree.push(toEventRecord(r.root, r.id)));
-      const b = parseEvtxBuffer(bytes, (e: EventRecord) => fast.push(e), eventDecoder);
+      // Carved records are left out: the fast lane decodes some slack records the tree lane refuses
+      // (it skips values no view needs), so the two lanes may carve different sets.
+      const a = parseEvtxBuffer(bytes, (r) => {
+        if (!r.recovered) fromTree.push(toEventRecord(r.root, r.id));
+      });
+      const b = parseEvtxBuffer(
+        bytes,
+        (e: EventRecord) => {
+          if (!e.recovered) fast.push(e);
+        },
+        eventDecoder,
+      );
       assert.equal(b.records, a.records, f);
       assert.equal(b.recordErrors, a.recordErrors, f);
       assert.deepEqual(fast, fromTree, f);

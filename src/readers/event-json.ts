@@ -1,0 +1,202 @@
+// The JSON event-export reader: every JSON layout (lines, one array, concatenated pretty objects; UTF-8
+// or UTF-16) and every format a field map in events/maps.ts knows (evtx_dump, Chainsaw, Velociraptor,
+// Winlogbeat/ECS, PowerShell, Hayabusa, Sentinel, EvtxECmd JSON, flat NXLog-style JSON). Recognised by
+// content: the first value must be an object some map knows. A JSON file no map knows is not claimed;
+// classify lists it as unread with the keys it holds (jsonHeadKeys).
+import { closeSync, openSync, readSync } from "node:fs";
+import { keysOf, mapFor, readDocument } from "./events/apply.js";
+import { bad, CHUNK, emit, encodingOf, errorText, MAX_EVENT_BYTES, newStats } from "./events/common.js";
+import { jsonSplitter } from "./events/json-stream.js";
+import type { EventFieldMap } from "./events/maps.js";
+import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
+
+/** The first JSON value in a file's head: parsed, or why not. */
+function firstValue(
+  head: Buffer,
+): { value: unknown; oneLine: boolean } | { partial: string } | { notJson: true } {
+  const enc = encodingOf(head);
+  if (enc === "utf-8" && head.includes(0)) return { notJson: true };
+  const text = new TextDecoder(enc).decode(head);
+  const t = text.replace(/^[\s\ufeff]+/, "");
+  if (!t.startsWith("{") && !t.startsWith("[")) return { notJson: true };
+  let found: { text: string; line: number } | null = null;
+  let broken = false;
+  const split = jsonSplitter(head.length + 1, {
+    value: (v, line) => {
+      found ??= { text: v, line };
+    },
+    bad: () => {
+      broken ||= found === null;
+    },
+    cutOff: () => {},
+  });
+  split.push(t, false);
+  if (!found) return broken ? { notJson: true } : { partial: t };
+  const f = found as { text: string; line: number };
+  try {
+    return { value: JSON.parse(f.text), oneLine: !f.text.includes("\n") && !t.startsWith("[") };
+  } catch {
+    return { notJson: true };
+  }
+}
+
+/** Keys that say "Windows event" in a first value too long for the head (judged by its opening). */
+const EVENTISH_OPENING =
+  /"(Event|winlog|System|EventID|EventId|event_id|EventCode|document|EventRecordID|ProviderName)"\s*:/;
+
+function sniffJson(head: Buffer): Sniffed | null {
+  const f = firstValue(head);
+  if ("notJson" in f) return null;
+  const ok = "partial" in f ? EVENTISH_OPENING.test(f.partial.slice(0, 4096)) : mapFor(f.value) !== null;
+  return ok ? { format: "event-json", kind: "event", preamble: null, header: null } : null;
+}
+
+/** For a JSON file no map knows: the keys of its first object (null when the head is not JSON). */
+export function jsonHeadKeys(head: Buffer): string[] | null {
+  const f = firstValue(head);
+  if ("notJson" in f) return null;
+  if ("partial" in f) return ["(first value longer than the head)"];
+  return keysOf(f.value);
+}
+
+type OnDoc = (obj: unknown, line: number) => void;
+
+function documentHandler(stats: ReadStats, h: ReadHandlers): OnDoc {
+  let hint: EventFieldMap | null = null;
+  return (obj, line) => {
+    const { rec, map } = readDocument(obj, hint);
+    if (map) hint = map;
+    if (typeof rec === "string") bad(stats, line, rec);
+    else emit(stats, h, rec, line);
+  };
+}
+
+/** One object per line (UTF-8): lines cut on byte 0x0A, parsed one by one (the fast path). */
+function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
+  const stats = newStats();
+  const onDoc = documentHandler(stats, h);
+  const fd = openSync(abs, "r");
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let carry: Buffer[] = [];
+    let carryLen = 0;
+    let overlong = false;
+    let pos = 0;
+    const handle = (bytes: Buffer, last: boolean) => {
+      const line = ++stats.lines;
+      if (overlong) {
+        overlong = false;
+        bad(stats, line, `line longer than ${MAX_EVENT_BYTES} bytes`);
+        return;
+      }
+      let text = bytes.toString("utf8");
+      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (!text.trim()) return;
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (e) {
+        bad(stats, line, `not JSON: ${errorText(e)}`);
+        if (last) stats.damage.push("the last line is cut off");
+        return;
+      }
+      onDoc(obj, line);
+    };
+    while (pos < size) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
+      if (n <= 0) break;
+      pos += n;
+      stats.bytes += n;
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        if (nl < 0 || nl >= n) break;
+        const piece = buf.subarray(start, nl);
+        if (carryLen > 0) {
+          if (carryLen + piece.length > MAX_EVENT_BYTES) overlong = true;
+          handle(overlong ? piece : Buffer.concat([...carry, piece]), false);
+          carry = [];
+          carryLen = 0;
+        } else handle(piece, false);
+        start = nl + 1;
+      }
+      if (start < n && !overlong) {
+        carry.push(Buffer.from(buf.subarray(start, n)));
+        carryLen += n - start;
+        if (carryLen > MAX_EVENT_BYTES) {
+          overlong = true;
+          carry = [];
+          carryLen = 0;
+        }
+      }
+    }
+    if (carryLen > 0 || overlong) handle(Buffer.concat(carry), true);
+    if (pos < size) stats.damage.push(`the file ended after ${pos} of ${size} bytes`);
+  } finally {
+    closeSync(fd);
+  }
+  return stats;
+}
+
+/** Any other layout (array, pretty objects, UTF-16): values split from the decoded stream. */
+function readJsonStream(abs: string, size: number, h: ReadHandlers): ReadStats {
+  const stats = newStats();
+  const onDoc = documentHandler(stats, h);
+  const split = jsonSplitter(MAX_EVENT_BYTES, {
+    value(text, line) {
+      let obj: unknown;
+      try {
+        obj = JSON.parse(text);
+      } catch (e) {
+        bad(stats, line, `not JSON: ${errorText(e)}`);
+        return;
+      }
+      onDoc(obj, line);
+    },
+    bad: (line, reason) => bad(stats, line, reason),
+    cutOff(line) {
+      bad(stats, line, "event cut off at the end of the file");
+      stats.damage.push("the last event is cut off");
+    },
+  });
+  const fd = openSync(abs, "r");
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let pos = 0;
+    let decoder: InstanceType<typeof TextDecoder> | null = null;
+    while (pos < size) {
+      const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
+      if (n <= 0) break;
+      decoder ??= new TextDecoder(encodingOf(buf.subarray(0, n)));
+      pos += n;
+      stats.bytes += n;
+      split.push(decoder.decode(buf.subarray(0, n), { stream: true }), false);
+    }
+    split.push(decoder?.decode() ?? "", true);
+    if (pos < size) stats.damage.push(`the file ended after ${pos} of ${size} bytes`);
+  } finally {
+    closeSync(fd);
+  }
+  return stats;
+}
+
+function readJson(abs: string, size: number, h: ReadHandlers): ReadStats {
+  const fd = openSync(abs, "r");
+  let head: Buffer;
+  try {
+    const b = Buffer.alloc(Math.min(size, 64 * 1024));
+    head = b.subarray(0, readSync(fd, b, 0, b.length, 0));
+  } finally {
+    closeSync(fd);
+  }
+  const f = firstValue(head);
+  const lines = "value" in f && f.oneLine && encodingOf(head) === "utf-8";
+  return lines ? readJsonLines(abs, size, h) : readJsonStream(abs, size, h);
+}
+
+export const eventJsonReader: Reader = {
+  format: "event-json",
+  splittable: false,
+  sniff: sniffJson,
+  read: (abs, size, _sniffed, _range, h) => readJson(abs, size, h),
+};

@@ -1,0 +1,54 @@
+// What the event-export readers share: their stats, bad-row samples, text encodings and limits.
+import type { EventRecord } from "../../model/records.js";
+import type { BadRow } from "../delimited.js";
+import type { ReadHandlers, ReadStats } from "../types.js";
+
+export const CHUNK = 1024 * 1024;
+/** A JSON line or XML event longer than this is not an event (bounded memory on hostile input). */
+export const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+export const MAX_SAMPLES = 20;
+
+export function newStats(): ReadStats {
+  return {
+    kind: "event",
+    records: 0,
+    lines: 0,
+    badRows: 0,
+    badSamples: [],
+    firstTime: null,
+    lastTime: null,
+    bytes: 0,
+    lastHeader: null,
+    usedInheritedHeader: false,
+    damage: [],
+  };
+}
+
+export function bad(stats: ReadStats, line: number, reason: string): void {
+  stats.badRows++;
+  if (stats.badSamples.length < MAX_SAMPLES) stats.badSamples.push({ line, reason } satisfies BadRow);
+}
+
+export function emit(stats: ReadStats, h: ReadHandlers, rec: EventRecord, line: number): void {
+  stats.records++;
+  // Exports are not always in time order (wevtutil /rd:true, SIEM queries): keep the extremes.
+  if (rec.time) {
+    if (stats.firstTime === null || rec.time < stats.firstTime) stats.firstTime = rec.time;
+    if (stats.lastTime === null || rec.time > stats.lastTime) stats.lastTime = rec.time;
+  }
+  h.onEvent(rec, line);
+}
+
+export function errorText(e: unknown): string {
+  return (e as Error).message.split("\n")[0].slice(0, 200);
+}
+
+export type TextEncoding = "utf-8" | "utf-16le" | "utf-16be";
+
+export function encodingOf(head: Buffer): TextEncoding {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return "utf-16le";
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return "utf-16be";
+  if (head.length >= 2 && head[0] !== 0 && head[1] === 0) return "utf-16le";
+  if (head.length >= 2 && head[0] === 0 && head[1] !== 0) return "utf-16be";
+  return "utf-8";
+}

@@ -1,0 +1,340 @@
+// The field maps of every exported event format, as data: where each EventRecord field is in a
+// document of that format (first present path wins; paths match case- and `_`-insensitively, see
+// fields.ts), where its parameters are, and what tells the format apart. One reader applies them all
+// (apply.ts). Adding a format is one entry here.
+
+/** Where an export keeps the event's parameters. */
+export type DataSource =
+  /** An object of `Name: value` members (Winlogbeat `winlog.event_data`, Velociraptor `EventData`). */
+  | { from: "named"; path: string; skip?: string[] }
+  /** evtx_dump's EventData (`Data` lists, `#text`, `#attributes`/`@Name`). */
+  | { from: "evtx-dump"; path: string }
+  /** UserData: one wrapper element whose children are the parameters. */
+  | { from: "user-data"; path: string }
+  /** An XML string holding `<EventData>`, `<UserData>` or `<Param>` elements (Sentinel, Log Analytics). */
+  | { from: "xml"; path: string }
+  /** A JSON string holding `{"EventData": …}` or `{"UserData": …}` in evtx_dump form (EvtxECmd `Payload`). */
+  | { from: "json-string"; path: string }
+  /** An array of values or `{Value}` objects, unnamed, in order (PowerShell `Properties`). */
+  | { from: "values"; path: string }
+  /** Every top-level field the map does not use and that is not collector metadata (flat exports). */
+  | { from: "rest"; meta: string[] };
+
+export interface EventFieldMap {
+  id: string;
+  /** What the format is, for messages and docs. */
+  title: string;
+  /** The map applies when every `all` path is present, and one of `any` when given. */
+  when: { all: string[]; any?: string[]; none?: string[] };
+  /** The event inside a wrapper document (Chainsaw hunt: `document.data`). */
+  root?: string;
+  eventId: string[];
+  provider: string[];
+  channel: string[];
+  computer: string[];
+  recordId: string[];
+  time: string[];
+  level: string[];
+  message: string[];
+  data: DataSource[];
+  /** Channel names may be abbreviated (Hayabusa `Sec`, `Sysmon`). */
+  abbreviatedChannels?: boolean;
+  /** Read only the first data source that has values (formats that repeat the parameters in several places). */
+  firstDataOnly?: boolean;
+  /** Parameter names the tool renamed, back to the manifest's (Hayabusa `Details`). */
+  aliases?: Record<string, string>;
+}
+
+const EVTX_DUMP_SYSTEM = {
+  eventId: ["Event.System.EventID"],
+  provider: [
+    "Event.System.Provider.#attributes.Name",
+    "Event.System.Provider_attributes.Name",
+    "Event.System.Provider.@Name",
+    "Event.System.Provider.#attributes.EventSourceName",
+  ],
+  channel: ["Event.System.Channel"],
+  computer: ["Event.System.Computer"],
+  recordId: ["Event.System.EventRecordID"],
+  time: [
+    "Event.System.TimeCreated.#attributes.SystemTime",
+    "Event.System.TimeCreated_attributes.SystemTime",
+    "Event.System.TimeCreated.@SystemTime",
+  ],
+  level: ["Event.System.Level"],
+  message: ["Event.RenderingInfo.Message", "Event.Message"],
+  data: [
+    { from: "evtx-dump", path: "Event.EventData" },
+    { from: "user-data", path: "Event.UserData" },
+  ] satisfies DataSource[],
+};
+
+/** NXLog's and other collectors' own fields in flat exports: not event parameters. */
+const FLAT_META = [
+  "EventTime",
+  "EventReceivedTime",
+  "Hostname",
+  "Keywords",
+  "EventType",
+  "SeverityValue",
+  "Severity",
+  "SourceName",
+  "ProviderGuid",
+  "Version",
+  "Task",
+  "OpcodeValue",
+  "Opcode",
+  "RecordNumber",
+  "ExecutionProcessID",
+  "ExecutionThreadID",
+  "ThreadID",
+  "Category",
+  "SourceModuleName",
+  "SourceModuleType",
+  "@timestamp",
+  "@version",
+  "host",
+  "port",
+  "tags",
+  "type",
+  "Level",
+  "LevelText",
+  "ActivityID",
+  "RelatedActivityID",
+  "AccountName",
+  "AccountType",
+  "Domain",
+  "UserID",
+  "UserData",
+  "EventData",
+  "SeverityText",
+  "Dataset",
+  "TimeCreated",
+  "TimeGenerated",
+  "ComputerName",
+  "_time",
+  "_raw",
+  "index",
+  "source",
+  "sourcetype",
+  "splunk_server",
+];
+
+export const EVENT_MAPS: EventFieldMap[] = [
+  {
+    id: "chainsaw",
+    title: "Chainsaw hunt JSON (document.data)",
+    when: { all: ["document.data.Event.System"] },
+    root: "document.data",
+    ...EVTX_DUMP_SYSTEM,
+  },
+  {
+    id: "evtx-dump",
+    title: "evtx_dump JSON (Rust evtx, Chainsaw search, EvtxECmd JSON)",
+    when: { all: ["Event.System"] },
+    ...EVTX_DUMP_SYSTEM,
+  },
+  {
+    id: "velociraptor",
+    title: "Velociraptor parse_evtx / Windows.EventLogs.* (System, EventData)",
+    when: { all: ["System.EventID"] },
+    eventId: ["System.EventID.Value", "System.EventID"],
+    provider: ["System.Provider.Name", "System.Provider.EventSourceName"],
+    channel: ["System.Channel"],
+    computer: ["System.Computer"],
+    recordId: ["System.EventRecordID"],
+    time: ["System.TimeCreated.SystemTime", "EventTime"],
+    level: ["System.Level"],
+    message: ["Message"],
+    data: [
+      { from: "named", path: "EventData" },
+      { from: "user-data", path: "UserData" },
+    ],
+  },
+  {
+    id: "ecs",
+    title: "Winlogbeat / Elastic Agent ECS",
+    when: { all: [], any: ["winlog.event_id", "winlog.provider_name"] },
+    eventId: ["winlog.event_id", "event.code"],
+    provider: ["winlog.provider_name", "event.provider"],
+    channel: ["winlog.channel"],
+    computer: ["winlog.computer_name", "host.name", "host.hostname"],
+    recordId: ["winlog.record_id"],
+    time: ["@timestamp", "event.created"],
+    level: ["log.level", "winlog.level"],
+    message: ["message"],
+    data: [
+      { from: "named", path: "winlog.event_data" },
+      { from: "named", path: "winlog.user_data", skip: ["xml_name"] },
+    ],
+  },
+  {
+    id: "powershell",
+    title: "PowerShell Get-WinEvent | ConvertTo-Json / Export-Clixml",
+    when: { all: ["Id", "ProviderName", "TimeCreated"], any: ["LogName", "Properties", "MachineName"] },
+    eventId: ["Id"],
+    provider: ["ProviderName"],
+    channel: ["LogName", "ContainerLog"],
+    computer: ["MachineName"],
+    recordId: ["RecordId"],
+    time: ["TimeCreated"],
+    level: ["Level", "LevelDisplayName"],
+    message: ["Message"],
+    data: [{ from: "values", path: "Properties" }],
+  },
+  {
+    id: "hayabusa",
+    title: "Hayabusa json-timeline",
+    when: { all: ["Timestamp", "EventID", "Channel", "RuleTitle"] },
+    eventId: ["EventID"],
+    provider: ["Provider"],
+    channel: ["Channel"],
+    computer: ["Computer"],
+    recordId: ["RecordID"],
+    time: ["Timestamp"],
+    level: [],
+    message: [],
+    data: [
+      { from: "named", path: "AllFieldInfo" },
+      { from: "named", path: "Details" },
+      { from: "named", path: "ExtraFieldInfo" },
+    ],
+    abbreviatedChannels: true,
+    aliases: {
+      Cmdline: "CommandLine",
+      Proc: "Image",
+      ParentCmdline: "ParentCommandLine",
+      TgtFile: "TargetFilename",
+      SrcProc: "SourceImage",
+      TgtProc: "TargetImage",
+    },
+  },
+  {
+    id: "sentinel-security-event",
+    firstDataOnly: true,
+    title: "Microsoft Sentinel / Log Analytics SecurityEvent",
+    when: { all: ["EventID", "EventSourceName"], any: ["TimeGenerated", "TimeGenerated [UTC]"] },
+    eventId: ["EventID"],
+    provider: ["EventSourceName"],
+    channel: ["Channel"],
+    computer: ["Computer"],
+    recordId: ["EventRecordId"],
+    time: ["TimeGenerated", "TimeGenerated [UTC]"],
+    level: ["Level"],
+    message: ["RenderedDescription"],
+    data: [
+      { from: "xml", path: "EventData" },
+      {
+        from: "rest",
+        meta: [
+          "TenantId",
+          "SourceSystem",
+          "MG",
+          "ManagementGroupName",
+          "Account",
+          "AccountType",
+          "Activity",
+          "Task",
+          "Type",
+          "_ResourceId",
+          "EventOriginId",
+          "TimeCollected",
+          "TimeCollected [UTC]",
+          "EventLevelName",
+          ...FLAT_META,
+        ],
+      },
+    ],
+  },
+  {
+    id: "sentinel-event",
+    firstDataOnly: true,
+    title: "Microsoft Sentinel / Log Analytics Event",
+    when: { all: ["EventID", "Source", "EventLog"], any: ["TimeGenerated", "TimeGenerated [UTC]"] },
+    eventId: ["EventID"],
+    provider: ["Source"],
+    channel: ["EventLog"],
+    computer: ["Computer"],
+    recordId: ["EventRecordId"],
+    time: ["TimeGenerated", "TimeGenerated [UTC]"],
+    level: ["EventLevel", "EventLevelName"],
+    message: ["RenderedDescription"],
+    data: [
+      { from: "xml", path: "EventData" },
+      { from: "xml", path: "ParameterXml" },
+    ],
+  },
+  {
+    id: "evtxecmd",
+    title: "EvtxECmd CSV / JSON",
+    when: { all: ["EventId", "Provider", "Channel", "Payload"] },
+    eventId: ["EventId"],
+    provider: ["Provider"],
+    channel: ["Channel"],
+    computer: ["Computer"],
+    recordId: ["EventRecordId", "RecordNumber"],
+    time: ["TimeCreated"],
+    level: ["Level"],
+    message: [],
+    data: [{ from: "json-string", path: "Payload" }],
+  },
+  {
+    id: "flat",
+    firstDataOnly: true,
+    title: "flat JSON (NXLog, Splunk, Sentinel exports, public datasets)",
+    when: {
+      all: [],
+      any: ["EventID", "event_id", "EventCode"],
+      none: ["Event", "System", "winlog"],
+    },
+    eventId: ["EventID", "EventCode"],
+    provider: ["SourceName", "ProviderName", "Provider_Name", "Provider", "Source", "EventSourceName"],
+    channel: ["Channel", "LogName", "EventLog", "Log_Name"],
+    computer: ["Hostname", "Computer", "ComputerName", "host", "MachineName"],
+    recordId: ["RecordNumber", "EventRecordID", "RecordId", "Record_Number"],
+    time: [
+      "EventTime",
+      "TimeCreated",
+      "@timestamp",
+      "TimeGenerated",
+      "TimeGenerated [UTC]",
+      "_time",
+      "Timestamp",
+    ],
+    level: ["Level", "Severity"],
+    message: ["Message", "RenderedDescription", "message"],
+    data: [
+      { from: "named", path: "EventData" },
+      { from: "xml", path: "EventData" },
+      { from: "named", path: "UserData" },
+      {
+        from: "rest",
+        meta: [
+          ...FLAT_META,
+          "EventID",
+          "event_id",
+          "EventCode",
+          "ProviderName",
+          "Provider_Name",
+          "Provider",
+          "Source",
+          "EventSourceName",
+          "Channel",
+          "LogName",
+          "EventLog",
+          "Log_Name",
+          "Computer",
+          "MachineName",
+          "EventRecordID",
+          "RecordId",
+          "Record_Number",
+          "Message",
+          "RenderedDescription",
+          "message",
+          "Timestamp",
+          "ProcessID",
+        ],
+      },
+    ],
+  },
+];

@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import { registerBuild } from "./build.js";
 import { registerEvents } from "./events.js";
 import { EXIT } from "./exit.js";
+import { registerFleet } from "./fleet.js";
 import { registerMitigate } from "./mitigate.js";
 import { registerProbe } from "./probe.js";
 import { registerReport } from "./report.js";
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerProbe(program);
   registerMitigate(program);
   registerReport(program);
+  registerFleet(program);
   return program;
 }
 

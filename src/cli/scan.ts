@@ -5,6 +5,7 @@ import { renderConsole } from "../outputs/console.js";
 import { writeCsvDir } from "../outputs/csv.js";
 import { writeJson } from "../outputs/json.js";
 import { assertOneStdout, writeFileOutputs } from "../outputs/outputs.js";
+import { forTerminal } from "../outputs/safe.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
 
@@ -26,6 +27,7 @@ export interface ScanCliOptions {
   files: string[];
   ioc: string[];
   yara: string[];
+  store?: string;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -43,6 +45,49 @@ function positiveInt(v: string | undefined, name: string, min = 0): number | und
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}`);
   return n;
+}
+
+/** What a stored run says it was asked (paths and the options that change findings). */
+function scanOptionsForStore(paths: string[], o: ScanCliOptions): Record<string, unknown> {
+  return {
+    command: "scan",
+    paths,
+    each: !!o.each,
+    build: o.build ?? null,
+    files: o.files,
+    ioc: o.ioc,
+    yara: o.yara,
+  };
+}
+
+/** The store as a scan writes it: each judged server in turn, in order, all awaited before exit. */
+async function openFleetStore(path: string, options: Record<string, unknown>) {
+  const { openStore, recordServer, runMeta } = await import("../fleet.js");
+  const store = openStore(path);
+  const meta = runMeta("scan", options);
+  let pending: Promise<void> = Promise.resolve();
+  let failure: unknown = null;
+  let written = 0;
+  return {
+    write(s: Parameters<typeof recordServer>[2]) {
+      // The first failed write is kept and reported at the end (exit 2); later writes are not tried.
+      pending = pending.then(async () => {
+        if (failure) return;
+        try {
+          await recordServer(store, meta, s);
+          written++;
+        } catch (e) {
+          failure = e;
+        }
+      });
+    },
+    async close(): Promise<string> {
+      await pending;
+      await store.close();
+      if (failure) throw failure;
+      return `stored ${written} server result${written === 1 ? "" : "s"} in ${forTerminal(path)}`;
+    },
+  };
 }
 
 export function registerScan(program: Command): void {
@@ -82,6 +127,7 @@ export function registerScan(program: Command): void {
       collect,
       [],
     )
+    .option("--store <file>", "also write every server's result into this fleet store (created if missing)")
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
@@ -90,6 +136,8 @@ export function registerScan(program: Command): void {
       assertOneStdout(o);
       if (o.build) assessBuild(o.build); // a malformed or unknown build is a usage error (exit 2), before any work
       const bar = o.progress ? progressBar() : { update() {}, done() {} };
+      // Opened before any evidence is read, so a foreign or damaged store fails the run up front.
+      const store = o.store ? await openFleetStore(o.store, scanOptionsForStore(paths, o)) : null;
       const result = await scan(paths, {
         each: o.each,
         installPath: o.installPath ?? null,
@@ -100,8 +148,10 @@ export function registerScan(program: Command): void {
         yara: o.yara,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
+        onServer: store ? (s) => store.write(s) : undefined,
       });
       bar.done();
+      if (store) process.stderr.write(`${await store.close()}\n`);
       const toStdout = o.json === "-" || o.jsonl === "-" || o.ecs === "-";
       const out = toStdout ? process.stderr : process.stdout;
       const text = renderConsole(result, {

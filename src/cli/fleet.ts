@@ -5,7 +5,7 @@ import { createWriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { type Command, Option } from "commander";
-import type { FleetStore, ListFilter, ServerStatus } from "../fleet.js";
+import type { Acknowledgement, FleetStore, ListFilter, ServerStatus } from "../fleet.js";
 import { UsageError } from "../index.js";
 import { findingsCsv, fleetCsv, renderDiff, renderFleetTable, renderServer } from "../outputs/fleet.js";
 import { csvRow, forTerminal } from "../outputs/safe.js";
@@ -165,7 +165,12 @@ export function registerFleet(program: Command): void {
   const ackTarget = (c: Command) =>
     c
       .argument("[fingerprint]", "the finding's fingerprint (fleet show lists them)")
-      .option("--rule <check>", "every finding of this rule (check id) on --server, now and in later runs")
+      .option(
+        "--rule <check>",
+        "every finding of this rule (check id) on --server, now and in later runs (repeatable)",
+        (v: string, prev: string[]) => [...prev, v],
+        [] as string[],
+      )
       .option("--server <name>", "the server (with --rule)")
       .option("--by <who>", "who decides (default: the user name)");
 
@@ -175,16 +180,20 @@ export function registerFleet(program: Command): void {
     .action(
       async (
         fp: string | undefined,
-        o: Common & { rule?: string; server?: string; by?: string; reason: string },
+        o: Common & { rule: string[]; server?: string; by?: string; reason: string },
       ) => {
         await withStore(o, async (s) => {
-          const acks = await s.acknowledge({
-            fingerprint: fp,
-            rule: o.rule,
-            server: o.server,
-            reason: o.reason,
-            by: o.by ?? whoAmI(),
-          });
+          const acks: Acknowledgement[] = [];
+          for (const rule of o.rule.length ? o.rule : [undefined])
+            acks.push(
+              ...(await s.acknowledge({
+                fingerprint: fp,
+                rule,
+                server: o.server,
+                reason: o.reason,
+                by: o.by ?? whoAmI(),
+              })),
+            );
           const rows = await Promise.all([...new Set(acks.map((a) => a.server))].map((n) => s.server(n)));
           const human = rows
             .filter((r) => r !== null)
@@ -205,14 +214,11 @@ export function registerFleet(program: Command): void {
 
   common(ackTarget(fleet.command("unack")))
     .description("withdraw an acknowledgement (it stays in the history, marked revoked)")
-    .action(async (fp: string | undefined, o: Common & { rule?: string; server?: string; by?: string }) => {
+    .action(async (fp: string | undefined, o: Common & { rule: string[]; server?: string; by?: string }) => {
       await withStore(o, async (s) => {
-        const n = await s.unacknowledge({
-          fingerprint: fp,
-          rule: o.rule,
-          server: o.server,
-          by: o.by ?? whoAmI(),
-        });
+        let n = 0;
+        for (const rule of o.rule.length ? o.rule : [undefined])
+          n += await s.unacknowledge({ fingerprint: fp, rule, server: o.server, by: o.by ?? whoAmI() });
         await outputs(
           o,
           `${n} acknowledgement${n === 1 ? "" : "s"} withdrawn\n`,

@@ -18,7 +18,6 @@ import type { RunInput } from "./types.js";
 export type ShadowserverReport = "scan_exchange" | "scan_http_vulnerable";
 
 const REQUIRED = ["timestamp", "ip", "port", "tag"];
-const SHARED = ["timestamp", "severity", "ip", "protocol", "port", "hostname", "tag", "asn", "geo"];
 
 /** The Exchange CVEs of the 2021-2022 campaigns, as Shadowserver tags name them (lower case). */
 const EXCHANGE_CVES = new Set([
@@ -117,17 +116,8 @@ export function readShadowserver(text: string, file: string): ShadowserverImport
     }
     const time = isoOf(v.timestamp ?? "");
     const evidence: Record<string, string> = { Report: report, File: file, Line: String(line) };
-    for (const k of [
-      ...SHARED,
-      "servername",
-      "url",
-      "version",
-      "build_date",
-      "detail",
-      "build_branch",
-      "http_code",
-    ])
-      if (v[k]) evidence[k] = v[k];
+    // Every reported column is kept (a responder may need any of them); empty ones say nothing.
+    for (const [k, value] of Object.entries(v)) if (value) evidence[k] = value;
     const subject = {
       kind: "host" as const,
       host: v.hostname || v.ip,
@@ -147,12 +137,9 @@ export function readShadowserver(text: string, file: string): ShadowserverImport
       notes.push(
         `Shadowserver reported version ${JSON.stringify(v.version)}, not a build the table knows: ${why}`,
       );
-    const buildSaysVulnerable = assessment
-      ? Object.values(assessment.cves).some((c) => c.status === "vulnerable")
-      : false;
-    // The report's own word, when the build does not already say it: a tagged CVE, or (in the Exchange
-    // report) the listing itself.
-    if (!webshell && !buildSaysVulnerable && (cves.length > 0 || report === "scan_exchange")) {
+    // The report's own word, kept as a finding with the whole row as evidence, besides what the
+    // build says: a tagged CVE, or (in the Exchange report) the listing itself.
+    if (!webshell) {
       const draft: FindingDraft = {
         check: SHADOWSERVER_CHECKS.vulnerable.id,
         time,

@@ -66,6 +66,14 @@ export async function restoreExport(store: FleetStore, text: string): Promise<Re
       if (out.inserted) counts.runs++;
       else counts.runsAlreadyStored++;
     } else if (r.type === "ack") {
+      // The same acknowledgement (target, who, when) already here: a second import of this export.
+      const known = await store.acknowledgements(r.server, true);
+      if (
+        known.some(
+          (k) => k.fingerprint === r.fingerprint && k.rule === r.rule && k.by === r.by && k.at === r.at,
+        )
+      )
+        continue;
       const target = r.fingerprint
         ? { fingerprint: r.fingerprint, server: r.server }
         : { rule: r.rule ?? undefined, server: r.server };
@@ -73,6 +81,9 @@ export async function restoreExport(store: FleetStore, text: string): Promise<Re
       if (r.revokedAt) await store.unacknowledge({ ...target, by: r.revokedBy ?? r.by, at: r.revokedAt });
       counts.acknowledgements++;
     } else {
+      const known = await store.notes(r.server);
+      if (known.some((k) => k.at === r.at && k.by === r.by && k.status === r.status && k.text === r.text))
+        continue;
       await store.setStatus(r.server, r.status, r.text, r.by, r.at);
       counts.notes++;
     }

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerEvents } from "./events.js";
 import { EXIT } from "./exit.js";
 import { registerFleet } from "./fleet.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerMitigate(program);
   registerReport(program);
   registerFleet(program);
+  registerDashboard(program);
   return program;
 }
 

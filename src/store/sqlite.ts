@@ -264,6 +264,7 @@ function fleetRow(r: Row): FleetRow {
     tags: json<string[]>(r.tags, []),
     verdict: r.verdict as VerdictName,
     confidence: r.confidence as Confidence,
+    reasons: json<string[]>(r.reasons, []),
     scannedVerdict: r.scanned_verdict as VerdictName,
     verdictAt: str(r.verdict_at),
     lastScan: str(r.last_scan_at),

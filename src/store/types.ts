@@ -79,6 +79,8 @@ export interface FleetRow {
   /** The verdict with acknowledged findings set aside (verdict/acknowledged.ts). */
   verdict: VerdictName;
   confidence: Confidence;
+  /** Why the verdict is what it is (acknowledged findings set aside), most important first. */
+  reasons: string[];
   /** The scanned verdict of the latest run, before acknowledgements. */
   scannedVerdict: VerdictName;
   verdictAt: string | null;

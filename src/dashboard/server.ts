@@ -51,7 +51,8 @@ function send(res: ServerResponse, status: number, html: string, headers: Record
     "content-type": "text/html; charset=utf-8",
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the page's own form posts.
+    "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "cache-control": "no-store",
     ...headers,

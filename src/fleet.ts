@@ -24,6 +24,7 @@ export type {
   RunKind,
   RunMeta,
   RunRow,
+  ServerRow,
   ServerStatus,
 } from "./store/types.js";
 export { STATUSES, StoreError } from "./store/types.js";

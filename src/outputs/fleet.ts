@@ -3,7 +3,7 @@
 // through csvCell (formula-neutralised).
 import type { Finding } from "../model/finding.js";
 import type { RunDiff } from "../store/diff.js";
-import type { Acknowledgement, FleetRow, Note, RunDetail, RunRow } from "../store/types.js";
+import type { Acknowledgement, FleetRow, Note, RunDetail, RunRow, ServerRow } from "../store/types.js";
 import { csvRow, forTerminal } from "./safe.js";
 
 export const FLEET_CSV_COLUMNS = [
@@ -141,7 +141,7 @@ export function renderFleetTable(rows: readonly FleetRow[]): string {
 }
 
 export interface ServerView {
-  row: FleetRow;
+  row: ServerRow;
   runs: RunRow[];
   latest: RunDetail | null;
   acks: Acknowledgement[];

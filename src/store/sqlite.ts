@@ -52,6 +52,8 @@ function str(v: unknown): string | null {
 
 function json<T>(v: unknown, fallback: T): T {
   if (typeof v !== "string") return fallback;
+  // Most list cells are empty arrays: no parse for them (fleet list reads three per server).
+  if (v === "[]") return [] as T;
   return JSON.parse(v) as T;
 }
 
@@ -254,6 +256,33 @@ function refreshServer(db: Db, id: number): void {
   );
 }
 
+/** Every column `fleet list` shows, and no more: the reasons stay for the server page. */
+const LIST_COLUMNS = [
+  "name",
+  "addresses",
+  "owner",
+  "contact",
+  "asn",
+  "tags",
+  "verdict",
+  "confidence",
+  "scanned_verdict",
+  "verdict_at",
+  "last_scan_at",
+  "last_kind",
+  "build",
+  "open_cves",
+  "update_action",
+  "logs_from",
+  "logs_to",
+  "covers_window",
+  "open_findings",
+  "acknowledged",
+  "status",
+  "status_at",
+  "run_count",
+].join(", ");
+
 function fleetRow(r: Row): FleetRow {
   return {
     name: r.name as string,
@@ -264,7 +293,6 @@ function fleetRow(r: Row): FleetRow {
     tags: json<string[]>(r.tags, []),
     verdict: r.verdict as VerdictName,
     confidence: r.confidence as Confidence,
-    reasons: json<string[]>(r.reasons, []),
     scannedVerdict: r.scanned_verdict as VerdictName,
     verdictAt: str(r.verdict_at),
     lastScan: str(r.last_scan_at),
@@ -492,7 +520,7 @@ function sqliteStore(db: Db, path: string, version: number): FleetStore {
       const p = likeLiteral(f.search);
       args.push(p, p, p, p);
     }
-    const sql = `SELECT * FROM servers${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY name_key`;
+    const sql = `SELECT ${LIST_COLUMNS} FROM servers${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY name_key`;
     return (db.prepare(sql).all(...args) as Row[]).map(fleetRow);
   };
 
@@ -521,7 +549,7 @@ function sqliteStore(db: Db, path: string, version: number): FleetStore {
         const r = db.prepare("SELECT * FROM servers WHERE name_key = ?").get(name.toLowerCase()) as
           | Row
           | undefined;
-        return r ? fleetRow(r) : null;
+        return r ? { ...fleetRow(r), reasons: json<string[]>(r.reasons, []) } : null;
       }),
     runs: (name) =>
       guard(() =>

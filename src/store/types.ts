@@ -79,8 +79,6 @@ export interface FleetRow {
   /** The verdict with acknowledged findings set aside (verdict/acknowledged.ts). */
   verdict: VerdictName;
   confidence: Confidence;
-  /** Why the verdict is what it is (acknowledged findings set aside), most important first. */
-  reasons: string[];
   /** The scanned verdict of the latest run, before acknowledgements. */
   scannedVerdict: VerdictName;
   verdictAt: string | null;
@@ -99,6 +97,11 @@ export interface FleetRow {
   status: ServerStatus | null;
   statusAt: string | null;
   runs: number;
+}
+
+/** One server with why its verdict is what it is (acknowledged findings set aside), most important first. */
+export interface ServerRow extends FleetRow {
+  reasons: string[];
 }
 
 export interface ListFilter {
@@ -185,7 +188,7 @@ export interface FleetStore {
   /** The stored server a name or an address belongs to (imports merge on both), or null. */
   resolveName(nameOrAddress: string): Promise<string | null>;
   list(filter?: ListFilter): Promise<FleetRow[]>;
-  server(name: string): Promise<FleetRow | null>;
+  server(name: string): Promise<ServerRow | null>;
   runs(server: string): Promise<RunRow[]>;
   run(id: number): Promise<RunDetail | null>;
   acknowledge(a: AckInput): Promise<Acknowledgement[]>;

@@ -32,6 +32,7 @@ export type {
   Skipped,
   VerdictName,
 } from "./model/types.js";
+export { readExportedEvents } from "./readers/event-file.js";
 export { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "./readers/evtx/index.js";
 export { VERSION } from "./version.js";
 
@@ -68,7 +69,7 @@ async function assertPathsExist(paths: string[]): Promise<void> {
 }
 
 function unreadableServer(path: string, why: string): ServerResult {
-  return judgeServer({
+  const r = judgeServer({
     name: basename(path).replace(/\.zip$/i, ""),
     root: path,
     findings: [],
@@ -79,6 +80,8 @@ function unreadableServer(path: string, why: string): ServerResult {
     installPath: null,
     exposure: null,
   });
+  r.reasons.unshift(`The evidence could not be opened: ${why}`);
+  return r;
 }
 
 /**

@@ -46,7 +46,12 @@ export interface SourceCoverage {
   bytes: number;
   oldest: string | null;
   newest: string | null;
+  /** How much of the campaign window this source's records span (gaps between files count). */
+  window?: WindowCoverage;
 }
+
+/** full: records through the whole window; partial: some of it; none: the logs end before it, start after it, or have a gap across it. */
+export type WindowCoverage = "full" | "partial" | "none";
 
 export interface Coverage {
   sources: SourceCoverage[];
@@ -54,8 +59,10 @@ export interface Coverage {
   missing: string[];
   /** The campaign window the coverage is judged against. */
   window: { exploitationFrom: string; patchedOn: string };
-  /** True when at least one log source reaches back to the start of the window. */
+  /** True when at least one log source spans the whole window (from before exploitation to the patches). */
   coversWindow: boolean;
+  /** The best window coverage of any log source that judges the campaign. */
+  windowCoverage?: WindowCoverage;
   notes: string[];
 }
 

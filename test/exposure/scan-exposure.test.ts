@@ -42,7 +42,7 @@ describe("scan exposure", () => {
 
   it("--build wins over the log header; a patched build leaves the verdict clean", async (t) => {
     const dir = tempDir(t);
-    log(dir, "HttpProxy_2021030100-1.LOG", "15.01.2176.002", "2021-01-01T00:00:00.000Z");
+    log(dir, "HttpProxy_2021030100-1.LOG", "15.01.2176.002", "2021-03-03T00:00:00.000Z");
     const r = await scan([dir], { workers: 0, build: "15.2.1258.28" });
     assert.equal(r.servers[0].exposure?.buildSource, "given (--build)");
     assert.equal(r.servers[0].verdict, "clean");
@@ -50,7 +50,7 @@ describe("scan exposure", () => {
 
   it("no Exchange header, no exposure (IIS-style or ECP's 15.0.0.0 headers are passed over)", async (t) => {
     const dir = tempDir(t);
-    log(dir, "HttpProxy_2021030100-1.LOG", "15.0.0.0", "2021-01-01T00:00:00.000Z");
+    log(dir, "HttpProxy_2021030100-1.LOG", "15.0.0.0", "2021-03-03T00:00:00.000Z");
     const r = await scan([dir], { workers: 0 });
     assert.equal(r.servers[0].exposure, null);
     assert.equal(r.servers[0].verdict, "clean");

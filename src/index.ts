@@ -16,8 +16,11 @@ import { VERSION } from "./version.js";
 
 export { allChecks, checkInfo } from "./detections/registry.js";
 export { type Assessment, assessBuild } from "./exposure/assess.js";
+export { exposureDrafts } from "./exposure/findings.js";
 export { EXSETUP_SOURCE, localBuild } from "./exposure/local.js";
 export { mitigationPowerShell, mitigationXml } from "./exposure/mitigations.js";
+export { type BuildTable, buildTable, dataFiles, loadBuildTable } from "./exposure/table.js";
+export { parseVersion } from "./exposure/version.js";
 export type { Progress } from "./hunt/engine.js";
 export { UsageError } from "./model/errors.js";
 export type { Finding, Subject } from "./model/finding.js";

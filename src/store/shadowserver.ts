@@ -7,8 +7,9 @@
 // - scan_http_vulnerable ("Vulnerable-HTTP"): the same first 14, then http, http_code, http_reason,
 //   content_type, connection, www_authenticate, set_cookie, server, content_length,
 //   transfer_encoding, http_date, version, build_date, detail, build_branch. It covers every product;
-//   only rows whose tag names Exchange or an Exchange CVE are imported, the others are counted.
+//   only rows whose tag names Exchange or an Exchange CVE of the build table are imported, the others are counted.
 // Every value is attacker-influenced (a host answers what it likes): stored as evidence, escaped on display.
+import { CVES } from "../exposure/cves.js";
 import type { FindingDraft } from "../model/finding.js";
 import type { CheckInfo } from "../model/types.js";
 import { CsvError, csvRecords } from "./csv-read.js";
@@ -19,18 +20,8 @@ export type ShadowserverReport = "scan_exchange" | "scan_http_vulnerable";
 
 const REQUIRED = ["timestamp", "ip", "port", "tag"];
 
-/** The Exchange CVEs of the 2021-2022 campaigns, as Shadowserver tags name them (lower case). */
-const EXCHANGE_CVES = new Set([
-  "cve-2021-26855",
-  "cve-2021-26857",
-  "cve-2021-26858",
-  "cve-2021-27065",
-  "cve-2021-34473",
-  "cve-2021-34523",
-  "cve-2021-31207",
-  "cve-2022-41040",
-  "cve-2022-41082",
-]);
+/** The Exchange CVEs the build table assesses, as Shadowserver tags name them (lower case). */
+const EXCHANGE_CVES = new Set(CVES.map((c) => c.toLowerCase()));
 
 export const SHADOWSERVER_CHECKS: Record<"webshell" | "vulnerable", CheckInfo> = {
   webshell: {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { writeCompromised } from "../../examples/generate.js";
 import { openStore, runMeta } from "../../src/fleet.js";
+import { assessBuild } from "../../src/index.js";
 import type { FleetRow } from "../../src/store/types.js";
 import { type MockServer, selfSigned, startMock } from "../exposure/mock-exchange.js";
 import { ROOT, runCli, tempDir } from "../helpers.js";
@@ -20,6 +21,14 @@ const SMALL_ATTACK = {
   to: new Date("2021-03-05T00:00:00Z"),
 };
 const SAMPLES = join(ROOT, "test/fixtures/shadowserver");
+
+/** The CVEs the build table leaves open for a build, as `exhunt build` says. */
+function openOf(build: string): string[] {
+  return Object.entries(assessBuild(build).cves)
+    .filter(([, c]) => c.status === "vulnerable")
+    .map(([cve]) => cve)
+    .sort();
+}
 
 function json<T>(args: string[]): T {
   const r = runCli([...args, "--json", "-"]);
@@ -178,13 +187,15 @@ describe("exhunt fleet import and export", () => {
     assert.equal(mail1.runs, 2, "merged by name");
     assert.equal(mail1.verdict, "vulnerable");
     assert.equal(mail1.build, "15.1.2176.2");
-    assert.equal(mail1.openCves.length, 9);
+    assert.deepEqual(mail1.openCves, openOf("15.1.2176.2"));
+    assert.ok(mail1.openCves.includes("CVE-2021-26855"));
     assert.deepEqual(mail1.addresses, ["192.0.2.10"]);
     assert.equal(by.get("EXCH09")?.runs, 2, "merged by address");
     assert.equal(by.get("EXCH09")?.verdict, "vulnerable", "the report's listing alone, no build");
     assert.equal(by.get("owa.example.org")?.verdict, "compromised", "exchange;webshell");
     assert.equal(by.get("mail2.example.net")?.build, "15.2.1118.7");
-    assert.deepEqual(by.get("mail2.example.net")?.openCves, ["CVE-2022-41040", "CVE-2022-41082"]);
+    assert.deepEqual(by.get("mail2.example.net")?.openCves, openOf("15.2.1118.7"));
+    assert.ok(by.get("mail2.example.net")?.openCves.includes("CVE-2022-41082"));
     assert.equal(by.get("192.0.2.21")?.verdict, "vulnerable", "tag cve-2021-34473");
     type Show = { latest: { reasons: string[]; findingList: { evidence: Record<string, string> }[] } };
     const odd = json<Show>(["fleet", "show", "203.0.113.5", "--store", store]);

@@ -1,11 +1,10 @@
 // `exhunt scan [PATH...]`: hunt one server per PATH and report.
 import type { Command } from "commander";
-import { assessBuild, scan } from "../index.js";
-import { renderConsole } from "../outputs/console.js";
-import { writeCsvDir } from "../outputs/csv.js";
-import { writeJson } from "../outputs/json.js";
-import { assertOneStdout, writeFileOutputs } from "../outputs/outputs.js";
+import { assessBuild, scanServers } from "../index.js";
+import type { ServerResult } from "../model/types.js";
+import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
 import { forTerminal } from "../outputs/safe.js";
+import { VERSION } from "../version.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
 
@@ -28,6 +27,7 @@ export interface ScanCliOptions {
   ioc: string[];
   yara: string[];
   store?: string;
+  communityRules: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -47,6 +47,14 @@ function positiveInt(v: string | undefined, name: string, min = 0): number | und
   return n;
 }
 
+/** Clears the progress line before each server's report is printed. */
+async function* clearingBar(servers: AsyncIterable<ServerResult>, bar: { done(): void }) {
+  for await (const s of servers) {
+    bar.done();
+    yield s;
+  }
+}
+
 /** What a stored run says it was asked (paths and the options that change findings). */
 function scanOptionsForStore(paths: string[], o: ScanCliOptions): Record<string, unknown> {
   return {
@@ -60,29 +68,31 @@ function scanOptionsForStore(paths: string[], o: ScanCliOptions): Record<string,
   };
 }
 
-/** The store as a scan writes it: each judged server in turn, in order, all awaited before exit. */
+/**
+ * The fleet store as a scan writes it: each judged server in turn, as it passes on to the writers.
+ * (To become the `store` entry of the writer table; see the issue 16 note.)
+ */
 async function openFleetStore(path: string, options: Record<string, unknown>) {
   const { openStore, recordServer, runMeta } = await import("../fleet.js");
   const store = openStore(path);
   const meta = runMeta("scan", options);
-  let pending: Promise<void> = Promise.resolve();
   let failure: unknown = null;
   let written = 0;
   return {
-    write(s: Parameters<typeof recordServer>[2]) {
-      // The first failed write is kept and reported at the end (exit 2); later writes are not tried.
-      pending = pending.then(async () => {
-        if (failure) return;
-        try {
-          await recordServer(store, meta, s);
-          written++;
-        } catch (e) {
-          failure = e;
-        }
-      });
+    async *tap(servers: AsyncIterable<ServerResult>): AsyncGenerator<ServerResult> {
+      for await (const s of servers) {
+        // The first failed write is kept and reported at the end (exit 2); later writes are not tried.
+        if (!failure)
+          try {
+            await recordServer(store, meta, s);
+            written++;
+          } catch (e) {
+            failure = e;
+          }
+        yield s;
+      }
     },
     async close(): Promise<string> {
-      await pending;
       await store.close();
       if (failure) throw failure;
       return `stored ${written} server result${written === 1 ? "" : "s"} in ${forTerminal(path)}`;
@@ -91,18 +101,16 @@ async function openFleetStore(path: string, options: Record<string, unknown>) {
 }
 
 export function registerScan(program: Command): void {
-  program
+  const cmd = program
     .command("scan")
     .description(
       "hunt ProxyLogon evidence in a copied tree, a Logging folder, a log file, a .zip, or the local server",
     )
     .argument("[paths...]", "evidence: one server per PATH (none: the local Exchange server, Windows only)")
-    .option("--each", "every subfolder or .zip in each PATH is one server (fleets)")
-    .option("--json <file|->", "write the result object as JSON (- for stdout)")
-    .option("--csv <dir>", "write Test-ProxyLogon style CSV files and a findings table into DIR")
-    .option("--html <file>", "write one self-contained HTML report (verdicts, plan, timeline, findings)")
-    .option("--jsonl <file|->", "write the findings as JSON lines")
-    .option("--ecs <file|->", "write the findings as ECS NDJSON for the Elasticsearch/OpenSearch _bulk API")
+    .option("--each", "every subfolder or .zip in each PATH is one server (fleets)");
+  // The outputs come from the one table (src/outputs/outputs.ts); several may be given at once.
+  for (const d of OUTPUTS) cmd.option(`--${d.name} <${d.target}>`, d.description);
+  cmd
     .option(
       "--install-path <path>",
       "Exchange install path on the server, e.g. 'D:\\Exchange\\V15\\' (default: from the layout)",
@@ -127,18 +135,31 @@ export function registerScan(program: Command): void {
       collect,
       [],
     )
-    .option("--store <file>", "also write every server's result into this fleet store (created if missing)")
+    .option(
+      "--no-community-rules",
+      "do not run the shipped signature-base YARA rules (they run when yara-x loads)",
+    )
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
     .option("--no-color", "no colour (NO_COLOR is honoured too)")
+    .option("--store <file>", "also write every server's result into this fleet store (created if missing)")
     .action(async (paths: string[], o: ScanCliOptions) => {
-      assertOneStdout(o);
+      // Usage errors (two outputs on stdout, an unwritable file, a bad build) come before any work.
+      const writers = openWriters<NodeJS.WriteStream>(
+        o,
+        (stream) => ({
+          color: useColor(o.color, stream),
+          samples: positiveInt(o.samples, "--samples"),
+          brief: o.brief,
+        }),
+        { stdout: process.stdout, stderr: process.stderr },
+      );
       if (o.build) assessBuild(o.build); // a malformed or unknown build is a usage error (exit 2), before any work
-      const bar = o.progress ? progressBar() : { update() {}, done() {} };
       // Opened before any evidence is read, so a foreign or damaged store fails the run up front.
       const store = o.store ? await openFleetStore(o.store, scanOptionsForStore(paths, o)) : null;
-      const result = await scan(paths, {
+      const bar = o.progress ? progressBar() : { update() {}, done() {} };
+      const servers = scanServers(paths, {
         each: o.each,
         installPath: o.installPath ?? null,
         workers: positiveInt(o.workers, "--workers"),
@@ -146,26 +167,24 @@ export function registerScan(program: Command): void {
         files: o.files,
         iocFiles: o.ioc,
         yara: o.yara,
+        communityRules: o.communityRules,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
-        onServer: store ? (s) => store.write(s) : undefined,
       });
-      bar.done();
+      const meta = {
+        tool: { name: "exhunt", version: VERSION },
+        startedAt: new Date().toISOString(),
+        finishedAt: null,
+        live: paths.length === 0,
+      };
+      // Each server is written to every output as soon as it is judged (a fleet is never held whole).
+      const { summary, written } = await writeRun(
+        writers,
+        meta,
+        clearingBar(store ? store.tap(servers) : servers, bar),
+      ).finally(() => bar.done());
+      for (const line of written) process.stderr.write(`${line}\n`);
       if (store) process.stderr.write(`${await store.close()}\n`);
-      const toStdout = o.json === "-" || o.jsonl === "-" || o.ecs === "-";
-      const out = toStdout ? process.stderr : process.stdout;
-      const text = renderConsole(result, {
-        color: useColor(o.color, out),
-        samples: positiveInt(o.samples, "--samples"),
-        brief: o.brief || toStdout,
-      });
-      out.write(text);
-      if (o.json) await writeJson(result, o.json);
-      for (const line of await writeFileOutputs(result, o)) process.stderr.write(`${line}\n`);
-      if (o.csv) {
-        const files = await writeCsvDir(result, o.csv, paths.length === 0);
-        process.stderr.write(`wrote ${files.length} CSV files to ${o.csv}\n`);
-      }
-      process.exitCode = exitCodeFor(result);
+      process.exitCode = exitCodeFor(summary);
     });
 }

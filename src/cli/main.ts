@@ -2,8 +2,10 @@
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerBuild } from "./build.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerEvents } from "./events.js";
 import { EXIT } from "./exit.js";
+import { registerFleet } from "./fleet.js";
 import { registerMitigate } from "./mitigate.js";
 import { registerProbe } from "./probe.js";
 import { registerReport } from "./report.js";
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerMitigate(program);
   registerReport(program);
   registerSigma(program);
+  registerFleet(program);
+  registerDashboard(program);
   return program;
 }
 

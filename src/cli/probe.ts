@@ -2,7 +2,7 @@
 import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
 import { CSV_COLUMNS, hostCsvRow, hostJson, hostTableHeader, hostTableLine } from "../outputs/probe.js";
-import { csvRow } from "../outputs/safe.js";
+import { csvRow, forTerminal } from "../outputs/safe.js";
 import type { HostResult } from "../probe.js";
 import { EXIT } from "./exit.js";
 
@@ -16,6 +16,7 @@ interface ProbeCliOptions {
   port: string;
   allowLarge?: boolean;
   threads: string;
+  store?: string;
 }
 
 function num(v: string | undefined, name: string, min: number): number | undefined {
@@ -48,6 +49,7 @@ export function registerProbe(program: Command): void {
       "worker threads sharing the targets (TLS handshakes cost CPU: one per free core)",
       "1",
     )
+    .option("--store <file>", "also write every host into this fleet store (created if missing)")
     .action(async (specs: string[], o: ProbeCliOptions) => {
       const timeout = num(o.timeout, "--timeout", 1)!;
       // Loaded here, not at start-up: the HTTP client costs every other command about 0.15 s.
@@ -56,6 +58,9 @@ export function registerProbe(program: Command): void {
         defaultPort: num(o.port, "--port", 1),
         allowLarge: o.allowLarge,
       });
+      // Opened before probing, so a foreign or damaged store fails the run up front.
+      const fleet = o.store ? await import("../fleet.js") : null;
+      const store = o.store && fleet ? fleet.openStore(o.store) : null;
       const table = o.json ? process.stderr : process.stdout;
       table.write(`${hostTableHeader()}\n`);
       const csv = o.csv ? createWriteStream(o.csv) : null;
@@ -71,7 +76,7 @@ export function registerProbe(program: Command): void {
           headersMs: timeout,
           bodyMs: timeout,
         },
-        collect: !!o.json,
+        collect: !!o.json || !!store,
         onHost: (h: HostResult) => {
           table.write(`${hostTableLine(h)}\n`);
           csv?.write(hostCsvRow(h));
@@ -81,6 +86,19 @@ export function registerProbe(program: Command): void {
       });
       if (csv) await new Promise<void>((r, j) => csv.end((e?: Error | null) => (e ? j(e) : r())));
       if (o.json) process.stdout.write(`${JSON.stringify({ hosts: hosts.map(hostJson) }, null, 2)}\n`);
+      if (store && fleet) {
+        try {
+          const c = await fleet.recordProbeHosts(store, hosts.map(hostJson), {
+            command: "probe",
+            targets: specs,
+          });
+          process.stderr.write(
+            `stored ${c.servers} host${c.servers === 1 ? "" : "s"} in ${forTerminal(o.store ?? "")}\n`,
+          );
+        } finally {
+          await store.close();
+        }
+      }
       process.stderr.write(
         `${list.count} target${list.count === 1 ? "" : "s"}: ${withFindings} with findings, ${unreachable} unreachable\n`,
       );

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { assessBuild, scanServers } from "../index.js";
 import type { ServerResult } from "../model/types.js";
 import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
+import { forTerminal } from "../outputs/safe.js";
 import { VERSION } from "../version.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
@@ -25,6 +26,7 @@ export interface ScanCliOptions {
   files: string[];
   ioc: string[];
   yara: string[];
+  store?: string;
   communityRules: boolean;
   sigma: string[];
   sigmaLevel?: string;
@@ -54,6 +56,51 @@ async function* clearingBar(servers: AsyncIterable<ServerResult>, bar: { done():
     bar.done();
     yield s;
   }
+}
+
+/** What a stored run says it was asked (paths and the options that change findings). */
+function scanOptionsForStore(paths: string[], o: ScanCliOptions): Record<string, unknown> {
+  return {
+    command: "scan",
+    paths,
+    each: !!o.each,
+    build: o.build ?? null,
+    files: o.files,
+    ioc: o.ioc,
+    yara: o.yara,
+  };
+}
+
+/**
+ * The fleet store as a scan writes it: each judged server in turn, as it passes on to the writers.
+ * (To become the `store` entry of the writer table; see the issue 16 note.)
+ */
+async function openFleetStore(path: string, options: Record<string, unknown>) {
+  const { openStore, recordServer, runMeta } = await import("../fleet.js");
+  const store = openStore(path);
+  const meta = runMeta("scan", options);
+  let failure: unknown = null;
+  let written = 0;
+  return {
+    async *tap(servers: AsyncIterable<ServerResult>): AsyncGenerator<ServerResult> {
+      for await (const s of servers) {
+        // The first failed write is kept and reported at the end (exit 2); later writes are not tried.
+        if (!failure)
+          try {
+            await recordServer(store, meta, s);
+            written++;
+          } catch (e) {
+            failure = e;
+          }
+        yield s;
+      }
+    },
+    async close(): Promise<string> {
+      await store.close();
+      if (failure) throw failure;
+      return `stored ${written} server result${written === 1 ? "" : "s"} in ${forTerminal(path)}`;
+    },
+  };
 }
 
 export function registerScan(program: Command): void {
@@ -107,6 +154,7 @@ export function registerScan(program: Command): void {
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
     .option("--no-color", "no colour (NO_COLOR is honoured too)")
+    .option("--store <file>", "also write every server's result into this fleet store (created if missing)")
     .action(async (paths: string[], o: ScanCliOptions) => {
       // Usage errors (two outputs on stdout, an unwritable file, a bad build) come before any work.
       const writers = openWriters<NodeJS.WriteStream>(
@@ -119,6 +167,8 @@ export function registerScan(program: Command): void {
         { stdout: process.stdout, stderr: process.stderr },
       );
       if (o.build) assessBuild(o.build); // a malformed or unknown build is a usage error (exit 2), before any work
+      // Opened before any evidence is read, so a foreign or damaged store fails the run up front.
+      const store = o.store ? await openFleetStore(o.store, scanOptionsForStore(paths, o)) : null;
       const bar = o.progress ? progressBar() : { update() {}, done() {} };
       const servers = scanServers(paths, {
         each: o.each,
@@ -142,10 +192,13 @@ export function registerScan(program: Command): void {
         live: paths.length === 0,
       };
       // Each server is written to every output as soon as it is judged (a fleet is never held whole).
-      const { summary, written } = await writeRun(writers, meta, clearingBar(servers, bar)).finally(() =>
-        bar.done(),
-      );
+      const { summary, written } = await writeRun(
+        writers,
+        meta,
+        clearingBar(store ? store.tap(servers) : servers, bar),
+      ).finally(() => bar.done());
       for (const line of written) process.stderr.write(`${line}\n`);
+      if (store) process.stderr.write(`${await store.close()}\n`);
       process.exitCode = exitCodeFor(summary);
     });
 }

@@ -60,8 +60,10 @@ export function fieldEvidence(rule: CompiledRule, view: RecordView): Record<stri
     const v = view.get(f);
     if (v !== undefined && v !== "") out[f] = clip(v);
   }
-  // Keyword rules read the record's text, not fields: show that.
-  if (rule.fields.length === 0) out.Text = clip(view.text().join(" | "));
+  // Keyword rules read the record's text, not fields: show its first non-empty form (the values; the
+  // rendered message only when there are none), so that an event gives the same evidence whatever
+  // format it came in (an .evtx has no message, an export often has both).
+  if (rule.fields.length === 0) out.Text = clip(view.text().find((t) => t.trim() !== "") ?? "");
   return out;
 }
 

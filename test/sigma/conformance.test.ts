@@ -69,11 +69,13 @@ describe("sigma conformance: SigmaHQ regression samples", { skip: NO_SHARED }, (
       }
       const evtx = join(dirname(info), `${ruleId}.evtx`);
       let n = 0;
-      readEvtxEvents(evtx, statSync(evtx).size, (e) =>
+      // info.yml counts the file's live records; copies carved from slack space (recovered) are extra.
+      readEvtxEvents(evtx, statSync(evtx).size, (e) => {
+        if (e.recovered) return;
         matchEvent(set, e, (r) => {
           if (r.meta.id === ruleId) n++;
-        }),
-      );
+        });
+      });
       if (n === 0) {
         failing.push(`${name}: no record matched rule ${ruleId}`);
         continue;

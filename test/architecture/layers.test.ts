@@ -33,7 +33,8 @@ export function layerOf(rel: string, layers: Layer[] = spec.layers): number {
 /** The relative imports of a module's source (static, dynamic and re-exports). */
 export function importsOf(source: string): string[] {
   const out: string[] = [];
-  const re = /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|import\s+["']([^"']+)["']/g;
   for (const m of source.matchAll(re)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (spec?.startsWith(".")) out.push(spec);
@@ -63,7 +64,10 @@ export function violations(modules: { rel: string; source: string }[], s = spec)
       if (to > from) out.push(`${m.rel} -> ${target}: ${nameOf(from)} may not import ${nameOf(to)}`);
       for (const r of s.rules) {
         if (r.from !== nameOf(from)) continue;
-        if (r.mayNotImport?.includes(nameOf(to)) || (r.mayImportOnly && !r.mayImportOnly.includes(nameOf(to))))
+        if (
+          r.mayNotImport?.includes(nameOf(to)) ||
+          (r.mayImportOnly && !r.mayImportOnly.includes(nameOf(to)))
+        )
           out.push(`${m.rel} -> ${target}: ${nameOf(from)} may not import ${nameOf(to)} (rule)`);
       }
     }

@@ -4,6 +4,7 @@
 // passes the declarative prefilter that came with it).
 import { closeSync, openSync, readSync } from "node:fs";
 import type { LogKind, LogRow } from "../model/records.js";
+import { sourceHintOf } from "./fields.js";
 import { type CompiledPrefilter, compilePrefilter, guardHolds, prefilterPasses } from "./prefilter.js";
 import { columnOf, headerFromText, Row } from "./row.js";
 import type { BadRow, Dialect, Header, LiteralGuard, LiteralPlan, Preamble, ReadStats } from "./types.js";
@@ -47,6 +48,8 @@ export interface ScanStats {
   /** The file ended without a line break after a partial data row. */
   truncatedLastLine: boolean;
   bytes: number;
+  /** What the first rows name as their source (see fields.ts SOURCE_COLUMNS), or null. */
+  sourceHint: string | null;
 }
 
 export type RowSink = (row: LogRow, consumers: number[]) => void;
@@ -65,6 +68,7 @@ export function readStatsOf(stats: ScanStats, kind: LogKind, damage: string[]): 
     lastHeader: stats.lastHeader,
     usedInheritedHeader: stats.usedInheritedHeader,
     damage,
+    sourceHint: stats.sourceHint,
   };
 }
 
@@ -183,6 +187,7 @@ function newStats(range: ScanRange): ScanStats {
     preamble: { ...range.preamble },
     truncatedLastLine: false,
     bytes: 0,
+    sourceHint: null,
   };
 }
 
@@ -505,7 +510,10 @@ function emitRow(st: Scan, s: number, e: number, lineNo: number, lastLineOfFile:
   const forTime = stats.firstTime === null && stats.dataRows <= TIME_ROWS;
   if (consumers.length === 0 && !lastLineOfFile && !forTime) return;
   const row = new Row(st.buf, s, e, st.header, st.dialect, stats.kind, lineNo);
-  if (forTime) stats.firstTime = row.time();
+  if (forTime) {
+    stats.firstTime = row.time();
+    stats.sourceHint ??= sourceHintOf(row);
+  }
   if (lastLineOfFile && row.headerCount > 0 && row.fieldCount !== row.headerCount) {
     stats.truncatedLastLine = true;
     bad(st, lineNo, "last line is cut off (no line break at the end of the file)");

@@ -79,6 +79,18 @@ export function nextOccurrence(
   return -1;
 }
 
+const stopTables = new WeakMap<readonly number[], Uint8Array>();
+/** A byte → is-a-stop table, made once per dialect's list (a lookup per byte, not a list search). */
+function stopTable(stops: readonly number[]): Uint8Array {
+  let t = stopTables.get(stops);
+  if (!t) {
+    t = new Uint8Array(256);
+    for (const b of stops) t[b] = 1;
+    stopTables.set(stops, t);
+  }
+  return t;
+}
+
 function endsWithAny(buf: Buffer, ts: number, te: number, suffixes: Buffer[]): boolean {
   for (const x of suffixes)
     if (te - ts >= x.length && literalAt(buf, te - x.length, te, x, true)) return true;
@@ -114,12 +126,13 @@ export function prefilterPasses(
     if (!any) return false;
   }
   if (!pf.token || !stops || stops.length === 0) return true;
+  const stop = stopTable(stops);
   const n = line.length;
   for (let p = hit - s; p >= 0 && p < n; ) {
     let ts = p;
-    while (ts > 0 && !stops.includes(line[ts - 1])) ts--;
+    while (ts > 0 && stop[line[ts - 1]] === 0) ts--;
     let te = p;
-    while (te < n && !stops.includes(line[te])) te++;
+    while (te < n && stop[line[te]] === 0) te++;
     const ok =
       (!pf.endsWith || endsWithAny(line, ts, te, pf.endsWith)) &&
       (!pf.accept || pf.accept(line.toString("latin1", ts, te).toLowerCase()));

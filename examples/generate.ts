@@ -589,8 +589,10 @@ export function writeClean(root: string, o: Partial<Options> = {}): void {
     seed: 2,
     ...o,
   };
-  // Fully patched for the nine CVEs: Exchange 2016 CU23 with its newest SU in the build table (Nov23SU).
-  const tree = new Tree("15.01.2507.035");
+  // Fully patched: Exchange SE with its newest SU in the build table (Aug26SU). Every 2016/2019 build
+  // is now out of support (and 2016 has no build fix for CVE-2024-21410), so only SE leaves the
+  // verdict clean.
+  const tree = new Tree("15.02.2562.046");
   background(tree, CLEAN, opts);
   tree.write(root, opts.to);
   writeEventExport(root, CLEAN, opts.from, opts.to, false);

@@ -10,7 +10,7 @@ const common = {
   format: "esm",
   target: "node20",
   // Native add-on: loaded at run time from node_modules, never bundled.
-  external: ["@litko/yara-x"],
+  external: ["@litko/yara-x", "@litko/yara-x-linux-x64-gnu"],
   // CommonJS dependencies call require(); give the ES module bundle one.
   banner: {
     js: "import { createRequire as __exhuntRequire } from 'node:module'; const require = __exhuntRequire(import.meta.url);",

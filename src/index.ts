@@ -16,11 +16,15 @@ import { VERSION } from "./version.js";
 
 export { allChecks, checkInfo } from "./detections/registry.js";
 export { type Assessment, assessBuild } from "./exposure/assess.js";
+export { exposureDrafts } from "./exposure/findings.js";
+export { EXSETUP_SOURCE, localBuild } from "./exposure/local.js";
 export { mitigationPowerShell, mitigationXml } from "./exposure/mitigations.js";
-export { type HostResult, probeTargets } from "./exposure/probe/probe.js";
-export { resolveProbeTargets } from "./exposure/probe/targets.js";
+export { type BuildTable, buildTable, dataFiles, loadBuildTable } from "./exposure/table.js";
+export { parseVersion } from "./exposure/version.js";
+export type { Progress } from "./hunt/engine.js";
 export { UsageError } from "./model/errors.js";
 export type { Finding, Subject } from "./model/finding.js";
+export type { EventRecord } from "./model/records.js";
 export type {
   CheckInfo,
   Coverage,
@@ -31,6 +35,8 @@ export type {
   Skipped,
   VerdictName,
 } from "./model/types.js";
+export { readExportedEvents } from "./readers/event-file.js";
+export { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "./readers/evtx/index.js";
 export { VERSION } from "./version.js";
 
 export interface ScanOptions extends EngineOptions {
@@ -66,7 +72,7 @@ async function assertPathsExist(paths: string[]): Promise<void> {
 }
 
 function unreadableServer(path: string, why: string): ServerResult {
-  return judgeServer({
+  const r = judgeServer({
     name: basename(path).replace(/\.zip$/i, ""),
     root: path,
     findings: [],
@@ -77,6 +83,8 @@ function unreadableServer(path: string, why: string): ServerResult {
     installPath: null,
     exposure: null,
   });
+  r.reasons.unshift(`The evidence could not be opened: ${why}`);
+  return r;
 }
 
 /**

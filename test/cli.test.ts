@@ -105,8 +105,9 @@ describe("exhunt scan (CLI)", () => {
     mkdirSync(join(dir, "Logging/HttpProxy/Owa"), { recursive: true });
     writeFileSync(
       join(dir, "Logging/HttpProxy/Owa/a.LOG"),
-      // A fully patched build in the header: a CU19 header would (rightly) make the server "vulnerable".
-      `${PRE.replace("15.01.2176.002", "15.01.2507.035")}#Fields: ${FIELDS}\r\n2021-01-01T00:00:00.000Z,r,10.0.0.1,h,/owa/,,ua,Smtp~a@b,200\r\n`,
+      // A fully patched build in the header (Exchange SE Aug26SU): a CU19 header would (rightly) make
+      // the server "vulnerable", and so, since the 2024–2026 build table, would 2016 CU23 Nov23SU.
+      `${PRE.replace("15.01.2176.002", "15.02.2562.046")}#Fields: ${FIELDS}\r\n2021-01-01T00:00:00.000Z,r,10.0.0.1,h,/owa/,,ua,Smtp~a@b,200\r\n`,
     );
     writeFileSync(join(dir, "Logging/HttpProxy/Owa/b.LOG"), Buffer.from([0, 0, 0, 1]));
     const r = runCli(["scan", dir, "--workers", "0"]);

@@ -139,7 +139,7 @@ describe("scan: event evidence that must stay quiet", () => {
     const dir = tempDir(t);
     const sys = (id: number, data: Record<string, string>, i: number) =>
       JSON.stringify({
-        "@timestamp": `2020-12-2${i}T10:00:00.000Z`,
+        "@timestamp": `2021-02-2${i}T10:00:00.000Z`,
         winlog: {
           channel: "Microsoft-Windows-Sysmon/Operational",
           computer_name: "EXCH02",
@@ -185,25 +185,25 @@ describe("scan: event evidence that must stay quiet", () => {
         cmdlet(
           "Set-OwaVirtualDirectory",
           '-ExternalUrl "https://mail.fabrikam.com/owa" -Identity "owa"',
-          "2020-12-20T10:00:00Z",
+          "2021-02-20T10:00:00Z",
           1,
         ),
         cmdlet(
           "New-MailboxExportRequest",
           '-Mailbox "bob" -FilePath "\\\\fs01\\pst$\\bob.pst"',
-          "2020-12-21T10:00:00Z",
+          "2021-02-21T10:00:00Z",
           2,
         ),
         cmdlet(
           "Remove-MailboxExportRequest",
           '-Identity "bob\\MailboxExport" -Confirm "False"',
-          "2020-12-23T10:00:00Z",
+          "2021-02-23T10:00:00Z",
           3,
         ),
         cmdlet(
           "New-ManagementRoleAssignment",
           '-Role "Mail Recipients" -User "helpdesk"',
-          "2020-12-24T10:00:00Z",
+          "2021-02-24T10:00:00Z",
           4,
         ),
       ].join("\r\n"),

@@ -76,7 +76,11 @@ describe("coverage: IIS logs expected where the layout shows inetpub", () => {
       (f) => f.check === "log-coverage" && f.evidence.Source === "IIS logs",
     );
     assert.match(gap?.evidence.Impact ?? "", /web shell/);
-    assert.ok(!buildCoverage([]).missing.includes("IIS logs"));
+    // Nothing read at all: IIS logs are named too (issue: the empty-folder list left them out) …
+    assert.ok(buildCoverage([]).missing.includes("IIS logs"));
+    // … but a bare Logging folder without inetpub does not ask for them.
+    const hp = { source: "HttpProxy/Ecp", kind: "httpproxy", files: 1, bytes: 1, oldest: null, newest: null };
+    assert.ok(!buildCoverage([hp]).missing.includes("IIS logs"));
     assert.equal(layoutHints([{ path: "x/y.log", winPath: "C:\\inetpub\\logs\\x.log" }]).inetpub, true);
     assert.equal(layoutHints([{ path: "Program Files/x.log", winPath: null }]).inetpub, false);
   });

@@ -3,9 +3,15 @@
 // skipped, 2 when a file cannot be read as EVTX at all.
 import { statSync, writeSync } from "node:fs";
 import type { Command } from "commander";
-import type { EventRecord } from "../model/records.js";
+import {
+  type EventRecord,
+  parseEvtxFile,
+  readEvtxEvents,
+  readExportedEvents,
+  toEventRecord,
+  toXml,
+} from "../index.js";
 import { forTerminal } from "../outputs/safe.js";
-import { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "../readers/evtx/index.js";
 import { EXIT } from "./exit.js";
 
 export interface EventFilter {
@@ -118,6 +124,12 @@ export function runEvents(files: string[], o: EventsOptions): number {
       unreadable = true;
       continue;
     }
+    if (size === 0) {
+      // The words `scan` uses for the same file.
+      err(`exhunt events: ${file}: empty — 0 bytes`);
+      unreadable = true;
+      continue;
+    }
     try {
       const name = files.length > 1 ? file : null;
       const s = o.xml
@@ -130,8 +142,25 @@ export function runEvents(files: string[], o: EventsOptions): number {
             if (!out.closed && matchesFilter(e, filter)) out.line(safeJson(eventJson(e, name)));
           });
       if (!s.magicOk) {
-        err(`exhunt events: ${file}: not an EVTX file (no ElfFile signature)`);
-        unreadable = true;
+        if (o.xml) {
+          err(`exhunt events: ${file}: not an EVTX file (no ElfFile signature); --xml needs .evtx`);
+          unreadable = true;
+          continue;
+        }
+        // Exported events (JSON lines, wevtutil XML, ECS, …): the same records as from an .evtx.
+        const x = readExportedEvents(file, size, (e) => {
+          if (!out.closed && matchesFilter(e, filter)) out.line(safeJson(eventJson(e, name)));
+        });
+        if (x.format === null) {
+          err(
+            `exhunt events: ${file}: not an EVTX file (no ElfFile signature), nor an event export exhunt reads`,
+          );
+          unreadable = true;
+          continue;
+        }
+        for (const d of x.damage) err(`exhunt events: ${file}: ${d}`);
+        if (x.badRows > 0) err(`exhunt events: ${file}: ${x.badRows} line(s) not read as events`);
+        if (x.damage.length > 0 || x.badRows > 0) partial = true;
         continue;
       }
       for (const d of s.damage) err(`exhunt events: ${file}: ${d}`);
@@ -148,8 +177,10 @@ export function runEvents(files: string[], o: EventsOptions): number {
 export function registerEvents(program: Command): void {
   program
     .command("events")
-    .description("print the records of .evtx files as JSON lines (or XML); damage is reported on stderr")
-    .argument("<files...>", ".evtx files")
+    .description(
+      "print the records of .evtx files or exported events (JSON lines, wevtutil XML, ECS) as JSON lines (or .evtx as XML); damage is reported on stderr",
+    )
+    .argument("<files...>", ".evtx files or event exports")
     .option("--xml", "print each record as XML instead of JSON")
     .option(
       "--filter <spec>",

@@ -18,6 +18,10 @@ export function buildProgram(): Command {
     )
     .version(VERSION)
     .showHelpAfterError("(exhunt --help for usage)")
+    .addHelpText(
+      "after",
+      "\nExit codes:\n  0  nothing found\n  1  findings (compromised, attempted or vulnerable)\n  2  usage or fatal error (also: a result file exhunt report cannot use)\n  3  the scan finished, but some evidence was skipped or a verdict is unknown\n",
+    )
     .exitOverride();
   registerScan(program);
   registerEvents(program);

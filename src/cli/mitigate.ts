@@ -1,7 +1,7 @@
 // `exhunt mitigate [--format xml|powershell] [--rollback]`: print (never apply) Microsoft's URL
 // Rewrite mitigations for CVE-2021-26855 and ProxyNotShell.
 import { type Command, Option } from "commander";
-import { mitigationPowerShell, mitigationXml } from "../exposure/mitigations.js";
+import { mitigationPowerShell, mitigationXml } from "../index.js";
 
 export function registerMitigate(program: Command): void {
   program

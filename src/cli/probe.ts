@@ -1,9 +1,9 @@
 // `exhunt probe TARGET...`: harmless unauthenticated checks of Exchange servers over the network.
 import { createWriteStream } from "node:fs";
 import type { Command } from "commander";
-import type { HostResult } from "../exposure/probe/probe.js";
 import { CSV_COLUMNS, hostCsvRow, hostJson, hostTableHeader, hostTableLine } from "../outputs/probe.js";
 import { csvRow } from "../outputs/safe.js";
+import type { HostResult } from "../probe.js";
 import { EXIT } from "./exit.js";
 
 interface ProbeCliOptions {
@@ -51,8 +51,7 @@ export function registerProbe(program: Command): void {
     .action(async (specs: string[], o: ProbeCliOptions) => {
       const timeout = num(o.timeout, "--timeout", 1)!;
       // Loaded here, not at start-up: the HTTP client costs every other command about 0.15 s.
-      const { probeThreaded } = await import("../exposure/probe/threads.js");
-      const { resolveProbeTargets } = await import("../exposure/probe/targets.js");
+      const { probeHosts: probeThreaded, resolveProbeTargets } = await import("../probe.js");
       const list = await resolveProbeTargets(specs, {
         defaultPort: num(o.port, "--port", 1),
         allowLarge: o.allowLarge,

@@ -1,5 +1,5 @@
 // A progress line on stderr, only when stderr is a terminal (never in pipes, files or CI logs).
-import type { Progress } from "../hunt/engine.js";
+import type { Progress } from "../index.js";
 
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): {
   update(p: Progress): void;

@@ -1,7 +1,6 @@
 // `exhunt scan [PATH...]`: hunt one server per PATH and report.
 import type { Command } from "commander";
-import { assessBuild } from "../exposure/assess.js";
-import { scan } from "../index.js";
+import { assessBuild, scan } from "../index.js";
 import { renderConsole } from "../outputs/console.js";
 import { writeCsvDir } from "../outputs/csv.js";
 import { writeJson } from "../outputs/json.js";

@@ -4,6 +4,8 @@
 // process never see each other's indicators or rules.
 import type { Skipped } from "../model/types.js";
 import { addIoc, bundledIocs, emptySet, type Ioc, type IocSet } from "./iocs/feeds.js";
+import { detections as registered } from "./registry.js";
+import type { Detection } from "./types.js";
 import { compileYara, type YaraRules, type YaraSource } from "./yara.js";
 
 /** What a scan sets up before reading (hunt/setup.ts reads and checks it); structured-clonable. */
@@ -24,6 +26,10 @@ export interface HuntContext {
   yaraRules(): YaraRules | null;
   /** Per-context memory for data a detection derives from the setup (computed once per scan). */
   memo<T>(key: string, make: () => T): T;
+  /** The detection table this scan runs (the registry's; tests may run another in one thread). */
+  readonly detections: readonly Detection[];
+  /** The detections of one type, in table order (computed once per context). */
+  ofType<K extends Detection["type"]>(type: K): Extract<Detection, { type: K }>[];
 }
 
 function mergeIocs(user: Ioc[]): IocSet {
@@ -35,13 +41,25 @@ function mergeIocs(user: Ioc[]): IocSet {
   return set;
 }
 
-export function createHuntContext(setup: HuntSetup = EMPTY_SETUP): HuntContext {
+export function createHuntContext(
+  setup: HuntSetup = EMPTY_SETUP,
+  detections: readonly Detection[] = registered,
+): HuntContext {
   const iocs = mergeIocs(setup.userIocs);
   let rules: YaraRules | null | undefined;
   const memos = new Map<string, unknown>();
+  const memo = <T>(key: string, make: () => T): T => {
+    if (!memos.has(key)) memos.set(key, make());
+    return memos.get(key) as T;
+  };
   return {
     setup,
     iocs,
+    detections,
+    ofType: <K extends Detection["type"]>(type: K) =>
+      memo(`detections:${type}`, () =>
+        detections.filter((d): d is Extract<Detection, { type: K }> => d.type === type),
+      ),
     yaraRules() {
       if (rules !== undefined) return rules;
       try {
@@ -51,9 +69,6 @@ export function createHuntContext(setup: HuntSetup = EMPTY_SETUP): HuntContext {
       }
       return rules;
     },
-    memo<T>(key: string, make: () => T): T {
-      if (!memos.has(key)) memos.set(key, make());
-      return memos.get(key) as T;
-    },
+    memo,
   };
 }

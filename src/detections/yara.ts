@@ -28,6 +28,25 @@ interface YaraModule {
   compile(source: string): YaraRules;
 }
 
+/**
+ * The yara-x binding: the Linux x64 build is an optional dependency (the only one the npm registry
+ * serves, which is also why the meta package, whose darwin builds are missing there, is not a
+ * dependency: `npm ci` could not install it); elsewhere a user-installed `@litko/yara-x` is used.
+ */
+const YARA_PACKAGES = ["@litko/yara-x-linux-x64-gnu", "@litko/yara-x"];
+
+function loadFirst(req: NodeJS.Require, names: string[]): YaraModule {
+  let first: unknown = null;
+  for (const n of names) {
+    try {
+      return req(n) as YaraModule;
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw first;
+}
+
 let engine: YaraModule | null | undefined;
 let engineError = "";
 
@@ -36,7 +55,7 @@ export function yaraEngine(): YaraModule | null {
   if (engine !== undefined) return engine;
   try {
     const req = createRequire(import.meta.url);
-    engine = req("@litko/yara-x") as YaraModule;
+    engine = loadFirst(req, YARA_PACKAGES);
   } catch (e) {
     engine = null;
     engineError = (e as Error).message.split("\n")[0];
@@ -45,7 +64,7 @@ export function yaraEngine(): YaraModule | null {
 }
 
 export function yaraUnavailable(): string {
-  return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x, native builds for linux-x64-gnu and macOS only) could not be loaded${engineError ? ` (${engineError})` : ""}`;
+  return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x-linux-x64-gnu on Linux x64; elsewhere install @litko/yara-x) could not be loaded${engineError ? ` (${engineError})` : ""}`;
 }
 
 /** Compile rule sources into one rule set (namespaced per file); throws with the compiler's message. */

@@ -2,7 +2,7 @@
 // window. Every gap becomes a `log-coverage` finding too, so that no consumer can miss it.
 
 import type { LogKind, RecordFamily } from "../model/records.js";
-import { CAMPAIGN_WINDOW, type Coverage, type SourceCoverage } from "../model/types.js";
+import { CAMPAIGN_WINDOW, type Coverage, type SourceCoverage, type WindowCoverage } from "../model/types.js";
 import { familyOf } from "../readers/fields.js";
 
 /** The record family a source's records were read as. */
@@ -111,34 +111,108 @@ export function judged(s: SourceCoverage): boolean {
   return s.source !== "Exchange (other logs)";
 }
 
+/** The time a file (or a channel of an event file) spans. */
+export interface Span {
+  oldest: string;
+  newest: string;
+}
+
+/** Logs roll hourly or daily; a pause shorter than this (a reboot, a quiet weekend) is not a gap. */
+const GAP_MS = 3 * 86_400_000;
+
+/** Merged spans, in time order, with pauses shorter than GAP_MS closed. */
+export function mergeSpans(spans: Span[]): { from: number; to: number }[] {
+  const xs = spans
+    .map((s) => ({ from: Date.parse(s.oldest), to: Date.parse(s.newest) }))
+    .filter((x) => Number.isFinite(x.from) && Number.isFinite(x.to) && x.to >= x.from)
+    .sort((a, b) => a.from - b.from);
+  const out: { from: number; to: number }[] = [];
+  for (const x of xs) {
+    const last = out[out.length - 1];
+    if (last && x.from - last.to <= GAP_MS) last.to = Math.max(last.to, x.to);
+    else out.push({ ...x });
+  }
+  return out;
+}
+
+/**
+ * Mass exploitation went on for weeks after the patches (ESET counted at least ten groups by
+ * 2021-03-10; Microsoft's guidance of 2021-03-16 still saw unpatched servers attacked): logs of those
+ * weeks show the campaign too, though not its zero-day phase.
+ */
+const MASS_EXPLOITATION_MS = 30 * 86_400_000;
+
+/**
+ * How much of the window the merged spans cover: full from the first exploitation to the patches;
+ * partial when they hold some of that or of the month of mass exploitation after it; none otherwise.
+ */
+export function windowCoverage(spans: Span[], from: string, to: string): WindowCoverage {
+  const f = Date.parse(from);
+  const t = Date.parse(to);
+  const merged = mergeSpans(spans);
+  if (merged.some((m) => m.from <= f + 86_400_000 && m.to >= t - 86_400_000)) return "full";
+  return merged.some((m) => m.to >= f && m.from <= t + MASS_EXPLOITATION_MS) ? "partial" : "none";
+}
+
+function day(t: string | null): string {
+  return t ? t.slice(0, 10) : "undated";
+}
+
+/**
+ * Coverage of the evidence. `spans` (source name -> each file's span) lets gaps between files count;
+ * without it a source counts as one span from its oldest to its newest record.
+ */
 export function buildCoverage(
   sources: SourceCoverage[],
   hints: CoverageHints = { inetpub: false },
+  spans: ReadonlyMap<string, Span[]> = new Map(),
 ): Coverage {
-  const present = sources.filter(judged);
+  const { exploitationFrom: from, patchedOn: to } = CAMPAIGN_WINDOW;
+  const rated = sources.map((s): SourceCoverage => {
+    const own = spans.get(s.source) ?? (s.oldest && s.newest ? [{ oldest: s.oldest, newest: s.newest }] : []);
+    return { ...s, window: windowCoverage(own, from, to) };
+  });
+  const present = rated.filter(judged);
+  // With nothing read at all, every source is worth naming (every Exchange server runs IIS).
+  const expected = (e: ExpectedSource) => present.length === 0 || (e.when ? e.when(hints) : true);
   const missing = expectedSources
-    .filter((e) => (e.when ? e.when(hints) : true) && !present.some((s) => e.satisfiedBy(s.source)))
+    .filter((e) => expected(e) && !present.some((s) => e.satisfiedBy(s.source)))
     .map((e) => e.name);
-  const from = CAMPAIGN_WINDOW.exploitationFrom;
-  const coversWindow = present.some((s) => s.oldest !== null && s.oldest <= from);
+  const best: WindowCoverage = present.some((s) => s.window === "full")
+    ? "full"
+    : present.some((s) => s.window === "partial")
+      ? "partial"
+      : "none";
+  const coversWindow = best === "full";
   const notes: string[] = [];
+  const window = `the ProxyLogon campaign window (${from.slice(0, 10)}, first exploitation, to ${to.slice(0, 10)}, the patches)`;
   if (present.length === 0)
     notes.push("No log this tool reads was found: nothing can be said about exploitation.");
-  else if (!coversWindow) {
+  else if (best === "none") {
+    const spanText = present.map((s) => `${s.source} ${day(s.oldest)} to ${day(s.newest)}`).join("; ");
+    notes.push(
+      `The logs do not cover ${window}: ${spanText}. They end before it, start after it or have a gap across it, ` +
+        "so nothing found in them says anything about the campaign.",
+    );
+  } else if (best === "partial") {
     const oldest = present
       .map((s) => s.oldest)
       .filter((t): t is string => t !== null)
       .sort()[0];
+    const late = oldest !== undefined && oldest > from;
     notes.push(
-      `The oldest record is ${oldest ?? "unknown"}: no log reaches back to ${from.slice(0, 10)}, when exploitation ` +
-        "began. What happened before the logs start cannot be seen: a clean result does not clear the server for 2021.",
+      late
+        ? `The oldest record is ${oldest}: no log reaches back to ${from.slice(0, 10)}, when exploitation ` +
+            "began. What happened before the logs start cannot be seen: a clean result does not clear the server for 2021."
+        : `No log source spans all of ${window} without a gap: what happened in the missing days cannot be seen.`,
     );
   }
   return {
-    sources: [...sources].sort((a, b) => a.source.localeCompare(b.source)),
+    sources: rated.sort((a, b) => a.source.localeCompare(b.source)),
     missing,
     window: { ...CAMPAIGN_WINDOW },
     coversWindow,
+    windowCoverage: best,
     notes,
   };
 }

@@ -16,17 +16,53 @@ const TITLES: Record<string, string> = {
   "CVE-2021-31207": "ProxyShell mailbox export file write (CVE-2021-31207)",
   "CVE-2022-41040": "ProxyNotShell SSRF (CVE-2022-41040)",
   "CVE-2022-41082": "ProxyNotShell PowerShell RCE (CVE-2022-41082)",
+  // MSRC titles (exchange-builds-notes.md §4.5).
+  "CVE-2024-21410": "NTLM relay elevation of privilege (CVE-2024-21410)",
+  "CVE-2024-26198": "remote code execution (CVE-2024-26198)",
+  "CVE-2024-49040": "P2 FROM header spoofing (CVE-2024-49040)",
+  "CVE-2025-53786": "hybrid deployment elevation of privilege (CVE-2025-53786)",
+  "CVE-2025-25005": "tampering (CVE-2025-25005)",
+  "CVE-2025-25006": "spoofing (CVE-2025-25006)",
+  "CVE-2025-25007": "spoofing (CVE-2025-25007)",
+  "CVE-2025-33051": "information disclosure (CVE-2025-33051)",
+  "CVE-2025-53782": "elevation of privilege (CVE-2025-53782)",
+  "CVE-2025-59249": "elevation of privilege (CVE-2025-59249)",
+  "CVE-2025-59248": "spoofing (CVE-2025-59248)",
+  "CVE-2025-64666": "elevation of privilege (CVE-2025-64666)",
+  "CVE-2025-64667": "spoofing (CVE-2025-64667)",
+  "CVE-2026-21527": "spoofing (CVE-2026-21527)",
 };
 
+// The 2021 chains are critical (exploited pre-auth RCE); the later CVEs by their MSRC impact.
 const SEVERITY: Record<string, Severity> = {
   "CVE-2022-41040": "high",
   "CVE-2022-41082": "high",
+  "CVE-2024-21410": "critical",
+  "CVE-2024-26198": "high",
+  "CVE-2024-49040": "medium",
+  "CVE-2025-53786": "high",
+  "CVE-2025-25005": "medium",
+  "CVE-2025-25006": "medium",
+  "CVE-2025-25007": "medium",
+  "CVE-2025-33051": "medium",
+  "CVE-2025-53782": "high",
+  "CVE-2025-59249": "high",
+  "CVE-2025-59248": "medium",
+  "CVE-2025-64666": "high",
+  "CVE-2025-64667": "medium",
+  "CVE-2026-21527": "medium",
 };
 
 /** Check id for the build-based status of one CVE, e.g. `exposure-cve-2021-26855`. */
 export function exposureCheckId(cve: string): string {
   return `exposure-${cve.toLowerCase()}`;
 }
+
+/** Build-level checks beyond one CVE: support status, newer updates. */
+export const BUILD_CHECKS = {
+  unsupported: "exposure-unsupported",
+  newerUpdates: "exposure-newer-updates",
+} as const;
 
 export const PROBE_CHECKS = {
   ssrf: "probe-cve-2021-26855",
@@ -47,6 +83,26 @@ export const exposureChecks: CheckInfo[] = [
       references: [MSRC + cve, BUILDS],
     }),
   ),
+  {
+    id: BUILD_CHECKS.unsupported,
+    title: "Exchange version or CU line out of support",
+    cves: [],
+    severity: "high",
+    effect: "exposure",
+    description:
+      "The product is past its end of support (Exchange 2010, 2013; 2016 and 2019 since 2025-10-14, later updates for Extended Security Update customers only), or the CU line no longer gets security updates (e.g. 2019 CU12, CU13): CVEs fixed later stay open. Evidence names the path to Exchange SE.",
+    references: ["https://learn.microsoft.com/en-us/lifecycle/products/exchange-server-2019", BUILDS],
+  },
+  {
+    id: BUILD_CHECKS.newerUpdates,
+    title: "Newer security updates exist for the build's CU line",
+    cves: [],
+    severity: "high",
+    effect: "exposure",
+    description:
+      "The build is below the newest security update of its CU line in the build table. Every tracked CVE may be fixed, but the newer updates fix CVEs the table does not map (the 2026 updates after Feb26SU): install the update named in the evidence.",
+    references: [BUILDS],
+  },
   {
     id: PROBE_CHECKS.ssrf,
     title: "Server answers the CVE-2021-26855 SSRF probe (ProxyLogon)",

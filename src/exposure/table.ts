@@ -1,12 +1,19 @@
-// The shipped build tables (data/builds, see SOURCES.md there), loaded once.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// The build tables (data/builds, see SOURCES.md there): the shipped ones, loaded once, or a newer
+// copy in the same format named with `exhunt build --data` (read from disk only, no network).
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { dataPath } from "../data-path.js";
+import { CVES } from "./cves.js";
 import { type BuildNumber, parseVersion } from "./version.js";
 
 export const DATA_DIR = dataPath("builds");
 
-export type UpdateKind = "rtm" | "cu" | "su" | "ru";
+export type UpdateKind = "rtm" | "cu" | "su" | "hu" | "ru";
+
+/** Security and hotfix updates install on a CU and are cumulative within it (notes §1, `hu`). */
+export function isUpdateKind(k: UpdateKind): boolean {
+  return k === "su" || k === "hu";
+}
 
 export interface BuildRow {
   product: string;
@@ -27,10 +34,11 @@ export interface FixRow {
   product: string;
   cu: string;
   cve: string;
-  fixedIn: BuildNumber;
-  fixedInShort: string;
+  /** null on the "no fix on this CU line" note rows. */
+  fixedIn: BuildNumber | null;
+  fixedInShort: string | null;
   fixedBy: string;
-  /** True when the CU itself ships with the fix. */
+  /** True when the CU (or Exchange SE RTM) itself ships with the fix. */
   cuBase: boolean;
   kb: string | null;
   note: string;
@@ -52,6 +60,23 @@ export interface BuildTable {
   /** Key `major.minor.build` (CU-first matching, notes §5.4). Exchange 2010 rows are keyed the same way, one per RU. */
   lines: Map<string, CuLine>;
   byProduct: Map<string, CuLine[]>;
+  /** Fix rows by `product|cve` (the lookup every CVE of every assessment makes). */
+  fixesBy: Map<string, FixRow[]>;
+  /** The SettingOverride that switches a CVE's fix off, as the fix table's notes name it (notes §3.12). */
+  overrides: Map<string, string>;
+  /** The tracked CVEs, in the documented order, then any only a newer table names. */
+  cves: string[];
+  /** Release date of the newest build in the table (ISO date): its freshness. */
+  newestDate: string;
+  /** Where the table was read from. */
+  source: string;
+}
+
+/** The three files of a table; a folder given with --data may hold any of them. */
+export interface TableFiles {
+  builds: string;
+  fixes: string;
+  kbs: string;
 }
 
 /** One CSV line (RFC 4180 quoting, no embedded newlines: true of these tables). */
@@ -86,20 +111,50 @@ function splitCsvLine(line: string): string[] {
   return cells;
 }
 
-function parseCsv(text: string, file: string): Record<string, string>[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  const head = splitCsvLine(lines[0]);
-  return lines.slice(1).map((l, i) => {
-    const cells = splitCsvLine(l);
+interface CsvRow {
+  line: number;
+  cells: Record<string, string>;
+}
+
+function parseCsv(text: string, file: string): CsvRow[] {
+  const lines = text.split(/\r?\n/);
+  if (!lines[0]) throw new Error(`${file}: empty, or no header line`);
+  const cellsOf = (l: string, n: number) => {
+    try {
+      return splitCsvLine(l);
+    } catch (e) {
+      throw new Error(`${file}:${n}: ${(e as Error).message}`);
+    }
+  };
+  const head = cellsOf(lines[0], 1);
+  const out: CsvRow[] = [];
+  lines.forEach((l, i) => {
+    if (i === 0 || l.length === 0) return;
+    const cells = cellsOf(l, i + 1);
     if (cells.length !== head.length)
-      throw new Error(`${file}:${i + 2}: ${cells.length} cells, expected ${head.length}`);
-    return Object.fromEntries(head.map((h, j) => [h, cells[j]]));
+      throw new Error(`${file}:${i + 1}: ${cells.length} cells, expected ${head.length}`);
+    out.push({ line: i + 1, cells: Object.fromEntries(head.map((h, j) => [h, cells[j]])) });
+  });
+  return out;
+}
+
+function read(file: string): CsvRow[] {
+  return parseCsv(readFileSync(file, "utf8"), basename(file));
+}
+
+/** Parse each row, naming the file and line of the first that is wrong. */
+function rowsOf<T>(file: string, parse: (r: Record<string, string>) => T): T[] {
+  return read(file).map((r) => {
+    try {
+      return parse(r.cells);
+    } catch (e) {
+      throw new Error(`${basename(file)}:${r.line}: ${(e as Error).message}`);
+    }
   });
 }
 
-function read(name: string): Record<string, string>[] {
-  const file = join(DATA_DIR, name);
-  return parseCsv(readFileSync(file, "utf8"), name);
+function need(r: Record<string, string>, file: string, cols: string[]): void {
+  for (const c of cols) if (!(c in r)) throw new Error(`${file}: no column ${c}`);
 }
 
 function cuIndex(cu: string): number {
@@ -111,7 +166,7 @@ function cuIndex(cu: string): number {
 
 function updateLabel(product: string, name: string, kind: UpdateKind, cu: string): string {
   if (kind === "ru") return /Update Rollup \d+/.exec(name)?.[0] ?? name;
-  if (kind === "su") return name.split(" ").pop() ?? name;
+  if (isUpdateKind(kind)) return name.split(" ").pop() ?? name;
   return product === "Exchange 2013" && cu === "CU4" ? "CU4" : cu;
 }
 
@@ -119,14 +174,111 @@ function lineKey(b: BuildNumber): string {
   return `${b.major}.${b.minor}.${b.build}`;
 }
 
-let cached: BuildTable | null = null;
+const KINDS: readonly UpdateKind[] = ["rtm", "cu", "su", "hu", "ru"];
 
+let shipped: BuildTable | null = null;
+
+/** The shipped table (cached: it never changes while the process runs). */
 export function buildTable(): BuildTable {
-  if (cached) return cached;
+  shipped ??= loadBuildTable(shippedFiles());
+  return shipped;
+}
+
+export function shippedFiles(): TableFiles {
+  return {
+    builds: join(DATA_DIR, "exchange-builds.csv"),
+    fixes: join(DATA_DIR, "exchange-cve-fixed-builds.csv"),
+    kbs: join(DATA_DIR, "update-kbs.csv"),
+  };
+}
+
+/**
+ * The files named by `--data PATH`: a folder with any of the three table files, or an
+ * exchange-builds.csv (its sibling fix and KB files are used when present). A file missing from the
+ * newer copy falls back to the shipped one; fixes the newer build table names that the fix table
+ * lacks are derived from its `fixes` column (see loadBuildTable).
+ */
+export function dataFiles(path: string): TableFiles {
+  if (!existsSync(path)) throw new Error(`--data ${path}: no such file or folder`);
+  const dir = statSync(path).isDirectory() ? path : dirname(path);
+  const builds = statSync(path).isDirectory() ? join(dir, "exchange-builds.csv") : path;
+  const pick = (name: keyof TableFiles, file: string) => {
+    const p = join(dir, file);
+    return existsSync(p) ? p : shippedFiles()[name];
+  };
+  if (!existsSync(builds)) throw new Error(`--data ${path}: no exchange-builds.csv`);
+  return {
+    builds,
+    fixes: pick("fixes", "exchange-cve-fixed-builds.csv"),
+    kbs: pick("kbs", "update-kbs.csv"),
+  };
+}
+
+function fixRow(r: Record<string, string>): FixRow {
+  const short = r.fixed_in_build_short || null;
+  return {
+    product: r.product,
+    cu: r.cu_base,
+    cve: r.cve,
+    fixedIn: short ? parseVersion(short).build : null,
+    fixedInShort: short,
+    fixedBy: r.fixed_by,
+    cuBase: /^(CU|RTM) base\b/.test(r.fixed_by),
+    kb: r.kb || null,
+    note: r.note,
+  };
+}
+
+/**
+ * A build row's `fixes` names a CVE the fix table has no row for on that CU line (a newer build
+ * table than its fix table): the row itself is the first fixed build on that line.
+ */
+function derivedFixes(rows: BuildRow[], fixes: FixRow[]): FixRow[] {
+  const have = new Set(fixes.map((f) => `${f.product}|${f.cu}|${f.cve}`));
+  const out: FixRow[] = [];
+  for (const r of rows)
+    for (const cve of r.fixes) {
+      const key = `${r.product}|${r.cu}|${cve}`;
+      if (have.has(key)) continue;
+      have.add(key);
+      const base = !isUpdateKind(r.kind);
+      out.push({
+        product: r.product,
+        cu: r.cu,
+        cve,
+        fixedIn: r.build,
+        fixedInShort: r.short,
+        fixedBy: base ? `${r.cu} base (released ${r.date})` : r.update,
+        cuBase: base,
+        kb: r.kb,
+        note: "derived from the build table's fixes column",
+      });
+    }
+  return out;
+}
+
+/** Read and check a table. Throws with the file and line on a malformed row. */
+export function loadBuildTable(files: TableFiles): BuildTable {
   const kbs = new Map<string, string>();
-  for (const r of read("update-kbs.csv")) kbs.set(`${r.product}|${r.update}`, r.kb);
-  const rows: BuildRow[] = read("exchange-builds.csv").map((r) => {
+  for (const r of rowsOf(files.kbs, (c) => c)) {
+    need(r, files.kbs, ["product", "update", "kb"]);
+    kbs.set(`${r.product}|${r.cu ?? ""}|${r.update}`, r.kb);
+  }
+  const rows: BuildRow[] = rowsOf(files.builds, (r) => {
+    need(r, files.builds, [
+      "product",
+      "version_name",
+      "build_short",
+      "release_date",
+      "kind",
+      "cu_base",
+      "fixes",
+    ]);
     const kind = r.kind as UpdateKind;
+    if (!KINDS.includes(kind)) throw new Error(`unknown kind ${r.kind}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(r.release_date))
+      throw new Error(`release_date ${r.release_date} is not YYYY-MM-DD`);
+    cuIndex(r.cu_base);
     const update = updateLabel(r.product, r.version_name, kind, r.cu_base);
     return {
       product: r.product,
@@ -138,31 +290,26 @@ export function buildTable(): BuildTable {
       kind,
       cu: r.cu_base,
       fixes: r.fixes ? r.fixes.split(";") : [],
-      kb: kbs.get(`${r.product}|${update}`) ?? null,
+      // Since 2024 one update has a KB per CU (notes §3.9, §4.5): the CU-specific entry first.
+      kb: kbs.get(`${r.product}|${r.cu_base}|${update}`) ?? kbs.get(`${r.product}||${update}`) ?? null,
     };
   });
-  const fixes: FixRow[] = read("exchange-cve-fixed-builds.csv").map((r) => ({
-    product: r.product,
-    cu: r.cu_base,
-    cve: r.cve,
-    fixedIn: parseVersion(r.fixed_in_build_short).build,
-    fixedInShort: r.fixed_in_build_short,
-    fixedBy: r.fixed_by,
-    cuBase: r.fixed_by.startsWith("CU base"),
-    kb: r.kb || null,
-    note: r.note,
-  }));
+  const listed: FixRow[] = rowsOf(files.fixes, (r) => {
+    need(r, files.fixes, ["product", "cu_base", "cve", "fixed_in_build_short", "fixed_by", "kb", "note"]);
+    return fixRow(r);
+  });
+  const fixes = [...listed, ...derivedFixes(rows, listed)];
   const lines = new Map<string, CuLine>();
   for (const row of rows) {
     const key = lineKey(row.build);
-    if (row.kind === "su") continue;
+    if (isUpdateKind(row.kind)) continue;
     if (lines.has(key)) throw new Error(`build table: two CU rows for ${key}`);
     lines.set(key, { product: row.product, cu: row.cu, index: cuIndex(row.cu), base: row, updates: [] });
   }
   for (const row of rows) {
-    if (row.kind !== "su") continue;
+    if (!isUpdateKind(row.kind)) continue;
     const line = lines.get(lineKey(row.build));
-    if (!line || line.cu !== row.cu) throw new Error(`build table: SU ${row.short} has no CU row`);
+    if (!line || line.cu !== row.cu) throw new Error(`build table: update ${row.short} has no CU row`);
     line.updates.push(row);
   }
   const byProduct = new Map<string, CuLine[]>();
@@ -171,10 +318,30 @@ export function buildTable(): BuildTable {
     byProduct.set(line.product, [...(byProduct.get(line.product) ?? []), line]);
   }
   for (const ls of byProduct.values()) ls.sort((a, b) => a.base.build.build - b.base.build.build);
-  cached = { rows, fixes, lines, byProduct };
-  return cached;
+  // The documented order (campaign by campaign), then any CVE only a newer table names.
+  const rank = (c: string) => (CVES.includes(c) ? CVES.indexOf(c) : CVES.length);
+  const cves = [...new Set(fixes.map((f) => f.cve))].sort((a, b) => rank(a) - rank(b));
+  const newestDate =
+    rows
+      .map((r) => r.date)
+      .sort()
+      .pop() ?? "";
+  const fixesBy = new Map<string, FixRow[]>();
+  const overrides = new Map<string, string>();
+  for (const f of fixes) {
+    const key = `${f.product}|${f.cve}`;
+    fixesBy.set(key, [...(fixesBy.get(key) ?? []), f]);
+    const m = /SettingOverride \(([^)]+)\)/.exec(f.note);
+    if (m && !overrides.has(f.cve)) overrides.set(f.cve, m[1]);
+  }
+  return { rows, fixes, lines, byProduct, fixesBy, overrides, cves, newestDate, source: files.builds };
 }
 
-export function lineFor(b: BuildNumber): CuLine | undefined {
-  return buildTable().lines.get(lineKey(b));
+export function lineFor(b: BuildNumber, table: BuildTable = buildTable()): CuLine | undefined {
+  return table.lines.get(lineKey(b));
+}
+
+/** "2026-08": how the table's freshness is shown. */
+export function tableMonth(t: BuildTable): string {
+  return t.newestDate.slice(0, 7);
 }

@@ -4,15 +4,9 @@
 // nor attacks (readers and detections are looked up in tables) and judges nothing: the verdict stage
 // turns its output into a verdict, a plan and a timeline.
 import type { HuntContext } from "../detections/context.js";
-import { checkInfo, detections, failedDetectionDraft } from "../detections/registry.js";
-import {
-  draftsOf,
-  type FileDetection,
-  type FindingsDetection,
-  type MatchContext,
-  type TaskContext,
-} from "../detections/types.js";
-import { buildCoverage, layoutHints, sourceFamily, sourceOf } from "../evidence/coverage.js";
+import { checkInfo, failedDetectionDraft } from "../detections/registry.js";
+import { draftsOf, type MatchContext, type TaskContext } from "../detections/types.js";
+import { buildCoverage, layoutHints, type Span, sourceFamily, sourceOf } from "../evidence/coverage.js";
 import { discover, type Inventory } from "../evidence/discover.js";
 import type { ServerTarget } from "../evidence/targets.js";
 import { type HeaderVersion, serverExposure } from "../exposure/server.js";
@@ -338,6 +332,7 @@ export async function scanServer(
   const drafts: FindingDraft[] = [];
   const omitted: Record<string, number> = {};
   const sources = new Map<string, SourceCoverage>();
+  const spans = new Map<string, Span[]>();
   let records = 0;
   let badRows = 0;
   let logFiles = 0;
@@ -369,13 +364,18 @@ export async function scanServer(
       if (span.oldest && (cov.oldest === null || span.oldest < cov.oldest)) cov.oldest = span.oldest;
       if (span.newest && (cov.newest === null || span.newest > cov.newest)) cov.newest = span.newest;
       sources.set(source, cov);
+      if (span.oldest && span.newest) {
+        const list = spans.get(source);
+        if (list) list.push({ oldest: span.oldest, newest: span.newest });
+        else spans.set(source, [{ oldest: span.oldest, newest: span.newest }]);
+      }
     }
   }
 
   // File checks look at every file found, logs included.
   for (const entry of inv.files) {
     const ctx: MatchContext = { server, file: entry.path, installPath, hunt };
-    for (const d of fileDetections) {
+    for (const d of hunt.ofType("file")) {
       try {
         for (const draft of draftsOf(d.match(entry, ctx)))
           drafts.push({ file: entry.path, line: null, subject: fileSubject(entry), ...draft });
@@ -391,7 +391,7 @@ export async function scanServer(
     for (const [c, n] of Object.entries(swept.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
   }
 
-  const coverage = buildCoverage([...sources.values()], layoutHints(inv.files));
+  const coverage = buildCoverage([...sources.values()], layoutHints(inv.files), spans);
   const exposure = await serverExposure({
     given: opts.build,
     live: target.live,
@@ -401,7 +401,7 @@ export async function scanServer(
   skipped.push(...exposure.skipped);
   const findings = drafts.map((d) => toFinding(d, server, checkInfo(d.check)));
   // Findings detections see the record findings and those of the findings detections before them.
-  for (const d of findingsDetections) {
+  for (const d of hunt.ofType("findings")) {
     const input = { server, findings, omitted, coverage, exposure: exposure.facts };
     try {
       for (const draft of draftsOf(d.run(input)))
@@ -444,12 +444,11 @@ export async function scanServer(
   return { evidence, inventory: inv };
 }
 
-const fileDetections = detections.filter((d): d is FileDetection => d.type === "file");
-const findingsDetections = detections.filter((d): d is FindingsDetection => d.type === "findings");
-
 function fileSubject(e: FileEntry): FindingDraft["subject"] {
   return { kind: "file", path: e.path, winPath: e.winPath, size: e.size, sha256: null, mtime: e.mtime };
 }
+
+const UNKNOWN_CHANNEL = "(unknown channel)";
 
 /** The coverage spans of a file: one for a log, one per channel for an event file (bytes shared out by records). */
 function spansOf(
@@ -469,6 +468,18 @@ function spansOf(
     }
   }
   if (by.size === 0) return [{ channel: "(no events)", oldest: null, newest: null, bytes: size }];
+  // Records without a channel (a half-written record of a cut-off file) belong to the file's channel:
+  // one file is one source, not two.
+  const unknown = by.get(UNKNOWN_CHANNEL);
+  if (unknown && by.size > 1) {
+    by.delete(UNKNOWN_CHANNEL);
+    const main = [...by.values()].sort((a, b) => b.records - a.records)[0];
+    main.records += unknown.records;
+    if (unknown.oldest && (main.oldest === null || unknown.oldest < main.oldest))
+      main.oldest = unknown.oldest;
+    if (unknown.newest && (main.newest === null || unknown.newest > main.newest))
+      main.newest = unknown.newest;
+  }
   const total = o.records || 1;
   return [...by.values()].map((c) => ({
     channel: c.channel,

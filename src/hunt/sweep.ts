@@ -5,9 +5,8 @@ import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { HuntContext } from "../detections/context.js";
-import { detections, failedDetectionDraft } from "../detections/registry.js";
+import { failedDetectionDraft } from "../detections/registry.js";
 import {
-  type ContentDetection,
   draftsOf,
   type FindingDraft,
   type MatchContext,
@@ -51,8 +50,6 @@ export interface SweepResult {
   /** Bytes read. */
   bytes: number;
 }
-
-const contentDetections = detections.filter((d): d is ContentDetection => d.type === "content");
 
 let small: Buffer | null = null;
 let large: Buffer | null = null;
@@ -141,7 +138,7 @@ export function runSweepTask(task: SweepTask, hunt: HuntContext): SweepResult {
     mtime: task.mtime,
   };
   const kept = new Map<string, number>();
-  for (const d of contentDetections) {
+  for (const d of hunt.ofType("content")) {
     try {
       if (!d.select(file, ctx)) continue;
       for (const draft of draftsOf(d.match(file, ctx))) {

@@ -3,15 +3,13 @@
 // or inline, and never throws: problems come back in the result.
 import { closeSync, openSync, readSync } from "node:fs";
 import type { HuntContext } from "../detections/context.js";
-import { detections, failedDetectionDraft } from "../detections/registry.js";
+import { failedDetectionDraft } from "../detections/registry.js";
 import {
   type Drafts,
   draftsOf,
-  type EventDetection,
   type EventMemory,
   type FindingDraft,
   type MatchContext,
-  type RowDetection,
   type TaskContext,
 } from "../detections/types.js";
 import { classifyHead, HEAD_BYTES } from "../evidence/classify.js";
@@ -95,14 +93,13 @@ function noteChannel(spans: ChannelSpan[], event: EventRecord): void {
   }
 }
 
-const rowDetections = detections.filter((d): d is RowDetection => d.type === "row");
-const eventDetections = detections.filter((d): d is EventDetection => d.type === "event");
 /** Which literal wakes which row detection, for one kind of log (once per scan: field filters depend on its feeds). */
 export function planFor(kind: LogKind, hunt: HuntContext): LiteralPlan {
   return hunt.memo(`literal-plan:${kind}`, () => makePlan(kind, hunt));
 }
 
 function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
+  const rowDetections = hunt.ofType("row");
   // One entry per literal and guard: detections sharing a literal share its search.
   const byLiteral = new Map<
     string,
@@ -275,6 +272,8 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
       if (failures++ < MAX_FAILURES) result.drafts.push(failedDetectionDraft(id, e, task.rel, line));
     }
   };
+  const rowDetections = hunt.ofType("row");
+  const eventDetections = hunt.ofType("event");
   const eventMemory: EventMemory[] = eventDetections.map(() => new Map());
   const reader = readerFor(fk.format);
   if (!reader) {

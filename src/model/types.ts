@@ -51,7 +51,12 @@ export interface SourceCoverage {
   bytes: number;
   oldest: string | null;
   newest: string | null;
+  /** How much of the campaign window this source's records span (gaps between files count). */
+  window?: WindowCoverage;
 }
+
+/** full: records through the whole window; partial: some of it; none: the logs end before it, start after it, or have a gap across it. */
+export type WindowCoverage = "full" | "partial" | "none";
 
 export interface Coverage {
   sources: SourceCoverage[];
@@ -59,8 +64,10 @@ export interface Coverage {
   missing: string[];
   /** The campaign window the coverage is judged against. */
   window: { exploitationFrom: string; patchedOn: string };
-  /** True when at least one log source reaches back to the start of the window. */
+  /** True when at least one log source spans the whole window (from before exploitation to the patches). */
   coversWindow: boolean;
+  /** The best window coverage of any log source that judges the campaign. */
+  windowCoverage?: WindowCoverage;
   notes: string[];
 }
 
@@ -123,7 +130,40 @@ export interface ServerResult {
   exposure?: Exposure | null;
 }
 
-export type CveStatus = "fixed" | "vulnerable" | "unknown" | "not-affected";
+/** config-check: the build has the fix, but the fix also needs a configuration step the build cannot show. */
+export type CveStatus = "fixed" | "vulnerable" | "unknown" | "not-affected" | "config-check";
+
+/** What to verify on the server for a CVE whose fix the build alone does not prove. */
+export interface ConfigCheck {
+  /** required: the fix needs this step (Extended Protection, hybrid app) · override: a SettingOverride can switch the fix off. */
+  kind: "required" | "override";
+  what: string;
+  /** How to check on the running server (cmdlet or script). */
+  live: string;
+  /** Where to look in a copy of the server (file or registry value), or why there is none. */
+  offline: string;
+}
+
+/** Per-CVE status of a build; fixedBy, kb and check are present when known. */
+export interface CveExposure {
+  status: CveStatus;
+  fixedIn: string | null;
+  /** The update that first fixes it on this CU line ("Aug25SU", "CU base (…)"). */
+  fixedBy?: string | null;
+  kb?: string | null;
+  check?: ConfigCheck;
+}
+
+/** Support of the build's product and CU line (Microsoft lifecycle, servicing seen in the build table). */
+export interface SupportStatus {
+  /** supported · esu-only (out of support, updates for Extended Security Update customers only) · unsupported (no more updates for this product or CU line). */
+  status: "supported" | "esu-only" | "unsupported";
+  /** The CU line still gets updates (its newest update is the product's newest in the table). */
+  lineServiced: boolean;
+  notice: string;
+  /** To a supported version (Exchange SE) when not supported; empty otherwise. */
+  upgradePath: UpdateStep[];
+}
 
 /** What is known of a server's build and the CVEs it leaves open (exposure issue; `exhunt build`). */
 export interface Exposure {
@@ -136,7 +176,7 @@ export interface Exposure {
   product: string | null;
   cu: string | null;
   update: string | null;
-  cves: Record<string, { status: CveStatus; fixedIn: string | null }>;
+  cves: Record<string, CveExposure>;
   /** The exact action to close what is open. */
   recommendation: Recommendation | null;
 }
@@ -146,6 +186,10 @@ export interface UpdateStep {
   name: string;
   build: string;
   kb: string | null;
+  /** Release date (ISO), when from the build table. */
+  date?: string;
+  /** Released for Extended Security Update customers only (2016/2019 after their end of support). */
+  esuOnly?: boolean;
 }
 
 /** What to do about a build (`exhunt build`, `exhunt probe`, scan exposure); names are part of the JSON output. */
@@ -162,6 +206,14 @@ export interface Recommendation {
   endOfSupport: { date: string; passed: boolean; notice: string } | null;
   summary: string;
   notes: string[];
+  /** Product and CU line support (absent in results written before it existed). */
+  support?: SupportStatus;
+  /** Security updates of the build's CU line newer than the build, oldest first. */
+  newerUpdates?: UpdateStep[];
+  /** Release date of the newest build the table knows (ISO date). */
+  tableDate?: string;
+  /** The build is newer than every build of its line in the table. */
+  newerThanTable?: boolean;
 }
 
 export const SCHEMA_VERSION = 2 as const;

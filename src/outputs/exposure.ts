@@ -1,7 +1,7 @@
 // Console and JSON forms of build assessments (`exhunt build`) and the scan's Exposure block.
 import pc from "picocolors";
-import type { Assessment } from "../exposure/assess.js";
-import type { CveStatus, Exposure } from "../model/types.js";
+import { type Assessment, cveJson } from "../exposure/assess.js";
+import type { CveExposure, CveStatus, Exposure, UpdateStep } from "../model/types.js";
 import { forTerminal } from "./safe.js";
 
 type Paint = (s: string) => string;
@@ -12,16 +12,17 @@ function statusPaint(color: boolean): Record<CveStatus, Paint> {
     vulnerable: (s) => c.bold(c.red(s)),
     unknown: c.yellow,
     fixed: c.green,
+    "config-check": c.cyan,
     "not-affected": c.gray,
   };
 }
 
 /** The documented `exhunt build --json` entry: names are stable (docs/exposure.md). */
 export function buildJson(a: Assessment): Record<string, unknown> {
-  const cves: Record<string, { status: CveStatus; fixedIn: string | null }> = {};
+  const cves: Record<string, CveExposure> = {};
   const notes: string[] = [];
   for (const [k, v] of Object.entries(a.cves)) {
-    cves[k] = { status: v.status, fixedIn: v.fixedIn };
+    cves[k] = cveJson(v);
     if (v.note) notes.push(`${k}: ${v.note}`);
   }
   return {
@@ -37,17 +38,41 @@ export function buildJson(a: Assessment): Record<string, unknown> {
   };
 }
 
+const STATUS_TEXT: Record<CveStatus, string> = {
+  vulnerable: "vulnerable",
+  unknown: "unknown",
+  fixed: "fixed",
+  "config-check": "config-check",
+  "not-affected": "not-affected",
+};
+
 function cveLines(
   cves: Exposure["cves"],
   color: boolean,
   notes: Record<string, string | undefined> = {},
 ): string[] {
   const paint = statusPaint(color);
-  return Object.entries(cves).map(([cve, s]) => {
-    const fixed = s.fixedIn ? `fixed in ${s.fixedIn}` : s.status === "vulnerable" ? "no fix for this CU" : "";
-    const note = notes[cve] ? `  (${notes[cve]})` : "";
-    return `  ${cve.padEnd(15)} ${paint[s.status](s.status.padEnd(12))} ${fixed}${note}`;
-  });
+  const out: string[] = [];
+  for (const [cve, s] of Object.entries(cves)) {
+    const by = s.fixedBy ? ` (${s.fixedBy}${s.kb ? `, ${s.kb}` : ""})` : "";
+    const fixed = s.fixedIn
+      ? `fixed in ${s.fixedIn}${by}`
+      : s.status === "vulnerable"
+        ? "no fix for this CU"
+        : "";
+    const note = notes[cve] ? `  (${forTerminal(notes[cve] ?? "")})` : "";
+    out.push(`  ${cve.padEnd(15)} ${paint[s.status](STATUS_TEXT[s.status].padEnd(12))} ${fixed}${note}`);
+    if (s.check && (s.status === "config-check" || s.status === "vulnerable")) {
+      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)} check: ${s.check.what}`);
+      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)}   live: ${s.check.live}`);
+      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)}   offline: ${s.check.offline}`);
+    }
+  }
+  return out;
+}
+
+function stepLine(s: UpdateStep): string {
+  return `    - ${s.name}  ${s.kb ?? "(no KB)"}  → ${s.build}${s.date ? `  (${s.date}${s.esuOnly ? ", ESU only" : ""})` : ""}`;
 }
 
 export function renderAssessment(a: Assessment, color: boolean): string {
@@ -56,10 +81,25 @@ export function renderAssessment(a: Assessment, color: boolean): string {
   out.push(c.bold(`${forTerminal(a.input)}  →  ${a.product} ${a.cu}, build ${a.build}, update: ${a.update}`));
   for (const w of a.warnings) out.push(c.yellow(`  warning: ${w}`));
   const notes = Object.fromEntries(Object.entries(a.cves).map(([k, v]) => [k, v.note]));
-  out.push(...cveLines(a.cves, color, notes));
+  out.push(
+    ...cveLines(Object.fromEntries(Object.entries(a.cves).map(([k, v]) => [k, cveJson(v)])), color, notes),
+  );
   const r = a.recommendation;
+  if (r.support) {
+    const paint = r.support.status === "supported" ? c.green : c.yellow;
+    out.push(`  ${c.bold("Support:")} ${paint(r.support.status)}: ${r.support.notice}`);
+  }
   out.push(`  ${c.bold("What to do:")} ${r.summary}`);
-  for (const s of r.steps) out.push(`    - ${s.name}  ${s.kb ?? "(no KB)"}  → ${s.build}`);
+  for (const s of r.steps) out.push(stepLine(s));
+  const open = Object.values(a.cves).some((s) => s.status === "vulnerable");
+  if (r.newerUpdates?.length && !open) {
+    out.push(`  ${c.bold("Newer security updates of this line:")}`);
+    for (const s of r.newerUpdates) out.push(stepLine(s));
+  }
+  if (r.support?.upgradePath.length) {
+    out.push(`  ${c.bold("Upgrade path:")}`);
+    for (const s of r.support.upgradePath) out.push(stepLine(s));
+  }
   for (const n of r.notes) out.push(c.gray(`  note: ${n}`));
   return out.join("\n");
 }
@@ -76,6 +116,9 @@ export function renderExposureBlock(e: Exposure, color: boolean): string[] {
     `  ${e.product ?? "unknown product"} ${e.cu ?? ""}, build ${forTerminal(e.build ?? "unknown")}, update: ${e.update ?? "unknown"}`,
     ...cveLines(e.cves, color),
   ];
+  const support = e.recommendation?.support;
+  if (support && support.status !== "supported")
+    out.push(`  ${c.bold("Support:")} ${support.status}: ${support.notice}`);
   const summary = e.recommendation?.summary;
   if (typeof summary === "string") out.push(`  ${c.bold("What to do:")} ${summary}`);
   return out;

@@ -45,7 +45,7 @@ export function verdictConfidence(
 }
 
 export function judgeServer(e: ServerEvidence): ServerResult {
-  const { verdict, reasons } = decideVerdict(e.findings, e.coverage, e.omittedFindings);
+  const { verdict, reasons } = decideVerdict(e.findings, e.coverage, e.omittedFindings, e.stats.logFiles);
   const judged = { ...e, verdict, reasons };
   return {
     name: e.name,

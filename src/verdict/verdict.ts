@@ -36,8 +36,9 @@ function say(g: Group): string {
 }
 
 /** The first line of a clean verdict: what was looked at, so "clean" is never read as "cleared". */
-function cleanHeadline(coverage: Coverage): string {
-  const files = coverage.sources.reduce((n, s) => n + s.files, 0);
+function cleanHeadline(coverage: Coverage, logFiles?: number): string {
+  // A file with several event channels is one file, however many sources it counts in.
+  const files = logFiles ?? coverage.sources.reduce((n, s) => n + s.files, 0);
   // ISO strings sort as times.
   const times = coverage.sources
     .flatMap((s) => [s.oldest, s.newest])
@@ -46,9 +47,14 @@ function cleanHeadline(coverage: Coverage): string {
   const span =
     times.length > 0 ? `, ${times[0].slice(0, 10)} to ${times[times.length - 1].slice(0, 10)}` : "";
   const n = coverage.sources.length;
+  const startsLate = coverage.sources.some(
+    (s) => s.oldest !== null && s.oldest > coverage.window.exploitationFrom,
+  );
   const late = coverage.coversWindow
     ? ""
-    : `: they start after exploitation began (${coverage.window.exploitationFrom.slice(0, 10)}), so this does not clear the server for early 2021`;
+    : startsLate
+      ? `: they start after exploitation began (${coverage.window.exploitationFrom.slice(0, 10)}), so this does not clear the server for early 2021`
+      : ": they do not span the campaign window without a gap, so this does not clear the server for early 2021";
   return `No sign of exploitation in ${files.toLocaleString("en-US")} log file${files === 1 ? "" : "s"} from ${n} source${n === 1 ? "" : "s"}${span}${late}.`;
 }
 
@@ -67,6 +73,7 @@ export function decideVerdict(
   findings: readonly Finding[],
   coverage: Coverage,
   omitted: Readonly<Record<string, number>> = {},
+  logFiles?: number,
 ): VerdictOutcome {
   const compromise = groups(findings, "compromise", omitted);
   const attempt = groups(findings, "attempt", omitted);
@@ -87,9 +94,17 @@ export function decideVerdict(
     verdict = "vulnerable";
   } else if (coverage.sources.length === 0 && !findings.some((f) => f.effect === "context")) {
     verdict = "unknown";
+    reasons.push("No log this tool reads was found in the evidence.");
+  } else if (coverage.sources.length > 0 && coverage.windowCoverage === "none") {
+    // Logs that end before the campaign, start after it or have a gap across it show nothing about it.
+    verdict = "unknown";
+    reasons.push(
+      `Unknown: the logs do not cover the campaign window (${coverage.window.exploitationFrom.slice(0, 10)} to ${coverage.window.patchedOn.slice(0, 10)}), so finding nothing in them says nothing.`,
+      ...coverage.notes,
+    );
   } else {
     verdict = "clean";
-    reasons.push(cleanHeadline(coverage));
+    reasons.push(cleanHeadline(coverage, logFiles));
   }
   reasons.push(...attempt.map(say), ...exposure.map(say));
   const raised = verdict === "compromised" || verdict === "attempted";
@@ -101,7 +116,6 @@ export function decideVerdict(
         : `${say(g)} (listed only: alone it does not change the verdict; backup and antivirus tools leave such files)`,
     );
   }
-  if (verdict === "unknown") reasons.push("No log this tool reads was found in the evidence.");
   if (verdict === "clean" || verdict === "vulnerable") {
     if (!coverage.coversWindow) reasons.push(...coverage.notes);
     if (coverage.missing.length > 0) reasons.push(`Not in the evidence: ${coverage.missing.join(", ")}.`);

@@ -22,7 +22,7 @@ import {
 import type { EventRecord } from "../../src/model/records.js";
 import { fromEvtxDump } from "../../src/readers/events/map.js";
 import { event, sigmaObjects } from "../events-helpers.js";
-import { CORPUS, ctx, HAVE_CORPUS } from "../helpers.js";
+import { CORPUS, ctx, NO_CORPUS } from "../helpers.js";
 
 const C = ctx("Events/x.jsonl");
 
@@ -508,7 +508,7 @@ describe("event detections: contract", () => {
   });
 
   it("real sigma-regression events (238 records): only the two lsass dump files fire", (t) => {
-    if (!HAVE_CORPUS) return t.skip("../shared/corpus absent");
+    if (NO_CORPUS) return t.skip(NO_CORPUS);
     const fired: string[] = [];
     for (const o of sigmaObjects(join(CORPUS, "evtx/sigma-regression"))) {
       const ev = fromEvtxDump(o);

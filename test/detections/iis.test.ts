@@ -10,7 +10,7 @@ import { autodiscoverShape } from "../../src/detections/proxyshell/iis-autodisco
 import type { FindingDraft } from "../../src/detections/types.js";
 import { isUnexpectedScript } from "../../src/detections/webshells/iis-unexpected-script.js";
 import { runTask } from "../../src/hunt/task.js";
-import { CORPUS, HAVE_CORPUS, tempDir } from "../helpers.js";
+import { CORPUS, NO_CORPUS, tempDir } from "../helpers.js";
 
 const HEADER =
   "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2021-03-03 00:00:00\r\n" +
@@ -289,7 +289,7 @@ describe("IIS requests to unexpected scripts", () => {
   });
 
   it("Tunna tunnel trace (corpus): every request to the tunnel page is kept", {
-    skip: HAVE_CORPUS ? false : "../shared/corpus absent",
+    skip: NO_CORPUS,
   }, () => {
     const rel = "sbousseaden/Tunna_rdp_tunnel_IIS.log";
     const d = scanFile(join(CORPUS, "iis", rel), rel);

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DEFAULT_ZIP_LIMITS, safeEntryPath, unpackZip } from "../../src/evidence/zip.js";
-import { tempDir } from "../helpers.js";
+import type { ScanResult } from "../../src/model/types.js";
+import { runCli, tempDir } from "../helpers.js";
 import { buildZip } from "../zip-writer.js";
 
 describe("zip collections", () => {
@@ -113,5 +114,29 @@ describe("zip collections", () => {
     assert.deepEqual(safeEntryPath("a\\b\\c.log"), { path: "a/b/c.log" });
     assert.deepEqual(safeEntryPath("./a//b"), { path: "a/b" });
     assert.ok("refuse" in safeEntryPath("a\u0000b"));
+  });
+});
+
+describe("a bad zip gives the same outcome alone and in a fleet", () => {
+  it("named, skipped, verdict unknown, exit 3 — not a fatal error", (t) => {
+    const dir = tempDir(t);
+    const bad = join(dir, "EXCH09.zip");
+    writeFileSync(bad, "this is not a zip");
+    const alone = runCli(["scan", bad, "--no-progress", "--json", "-"]);
+    assert.equal(alone.status, 3, alone.stderr);
+    const r = JSON.parse(alone.stdout) as ScanResult;
+    assert.equal(r.servers[0].name, "EXCH09");
+    assert.equal(r.servers[0].verdict, "unknown");
+    assert.match(r.servers[0].reasons[0], /could not be opened/);
+    assert.equal(r.servers[0].skipped[0].file, bad);
+    assert.match(alone.stderr, /EXCH09 .*could not be opened/);
+    // Next to a good (empty) folder in a fleet: the same entry for the zip.
+    mkdirSync(join(dir, "EXCH10"));
+    const fleet = runCli(["scan", "--each", dir, "--no-progress", "--json", "-"]);
+    assert.equal(fleet.status, 3, fleet.stderr);
+    const f = JSON.parse(fleet.stdout) as ScanResult;
+    const z = f.servers.find((s) => s.name === "EXCH09");
+    assert.deepEqual(z?.skipped, r.servers[0].skipped);
+    assert.equal(z?.verdict, "unknown");
   });
 });

@@ -6,7 +6,7 @@ import { assessBuild } from "../../src/exposure/assess.js";
 import { buildTable } from "../../src/exposure/table.js";
 import { parseVersion, VersionError } from "../../src/exposure/version.js";
 
-const NOW = new Date("2026-01-01T00:00:00Z");
+const NOW = new Date("2026-12-01T00:00:00Z");
 const PL = ["CVE-2021-26855", "CVE-2021-26857", "CVE-2021-26858", "CVE-2021-27065"];
 const PS_APR = ["CVE-2021-34473", "CVE-2021-34523"];
 const PS_MAY = ["CVE-2021-31207"];
@@ -202,32 +202,40 @@ describe("CU-only input and the update level", () => {
     assert.equal(a.cu, "CU12");
     assert.equal(a.cves["CVE-2022-41040"].status, "unknown");
     assert.equal(a.warnings.length, 1);
-    assert.equal(a.recommendation.action, "verify");
+    // CU12 got none of the 2024–2026 fixes: those are open whatever its update level.
+    assert.equal(a.cves["CVE-2025-53782"].status, "vulnerable");
+    assert.equal(a.recommendation.action, "upgrade-cu");
+    assert.equal(assessBuild("Version 15.2 (Build 1748.10)", NOW).recommendation.action, "verify");
   });
 
   it("names the update level, also for revisions the table does not know", () => {
     assert.equal(assessBuild("15.1.2176.2", NOW).update, "none (CU build)");
     assert.equal(assessBuild("15.1.2176.12", NOW).update, "Apr21SU");
     assert.match(assessBuild("15.1.2176.13", NOW).update, /^Apr21SU \+ \(revision 13 not in the table\)$/);
-    assert.match(assessBuild("15.1.2507.40", NOW).update, /^Nov23SU or later/);
+    assert.match(assessBuild("15.1.2507.40", NOW).update, /^Apr24HU \+ \(revision 40 not in the table\)$/);
+    assert.match(assessBuild("15.1.2507.80", NOW).update, /^newer than the known builds \(table of 2026-08/);
   });
 });
 
 describe("recommendation", () => {
   it("serviced CU: its newest SU, no CU upgrade", () => {
-    const r = assessBuild("15.2.1118.15", NOW).recommendation;
+    // 2019 CU12 (the line of this test before the 2024–2026 data) is no longer serviced: CU15 is.
+    const r = assessBuild("15.2.1748.39", NOW).recommendation;
     assert.equal(r.action, "install-su");
     assert.equal(r.cuUpgradeNeeded, false);
     assert.deepEqual(r.target, {
-      name: "Exchange Server 2019 CU12 Nov23SU",
-      build: "15.2.1118.40",
-      kb: "KB5032146",
+      name: "Exchange Server 2019 CU15 Aug26SU",
+      build: "15.2.1748.49",
+      kb: "KB5121574",
+      date: "2026-08-11",
+      esuOnly: true,
     });
     const r13 = assessBuild("15.0.1497.42", NOW).recommendation;
     assert.deepEqual(r13.target, {
       name: "Exchange Server 2013 CU23 Mar23SU",
       build: "15.0.1497.48",
       kb: "KB5024296",
+      date: "2023-03-14",
     });
   });
 
@@ -239,19 +247,21 @@ describe("recommendation", () => {
       r.steps.map((s) => [s.build, s.kb]),
       [
         ["15.1.2507.6", "KB5011155"],
-        ["15.1.2507.35", "KB5032147"],
+        ["15.1.2507.72", "KB5121576"],
       ],
     );
-    assert.match(r.summary, /all nine CVEs are open/);
+    assert.match(r.summary, /all 23 tracked CVEs are open/);
   });
 
   it("fully patched: nothing to do; end of support reported against the date", () => {
-    const r = assessBuild("15.1.2507.35", NOW).recommendation;
+    // 15.1.2507.35 (Nov23SU), this test's build before the 2024–2026 data, is no longer patched.
+    const r = assessBuild("15.2.2562.46", NOW).recommendation;
     assert.equal(r.action, "none");
     assert.deepEqual(r.steps, []);
-    assert.equal(r.endOfSupport?.passed, true);
+    assert.equal(r.endOfSupport, null, "Exchange SE: no end-of-support date");
+    assert.equal(assessBuild("15.2.1748.49", NOW).recommendation.endOfSupport?.passed, true);
     assert.equal(
-      assessBuild("15.1.2507.35", new Date("2024-01-01")).recommendation.endOfSupport?.passed,
+      assessBuild("15.2.1748.49", new Date("2024-01-01")).recommendation.endOfSupport?.passed,
       false,
     );
   });
@@ -289,16 +299,28 @@ describe("Exchange 2010 and builds beyond the table", () => {
     assert.equal(assessBuild("14.03.0513.000", NOW).update, "Update Rollup 32");
   });
 
-  it("2019 builds newer than the table are fixed (every fix is in a CU base)", () => {
-    const a = assessBuild("15.2.2562.17", NOW);
-    for (const s of Object.values(a.cves)) assert.equal(s.status, "fixed");
-    assert.match(a.warnings.join(), /newer than the newest Exchange 2019 CU/);
+  it("a CU newer than the table: the fixes its predecessor's base ships are fixed, the rest unknown", () => {
+    // 15.2.2562.17 (this test's build before the 2024–2026 data) is now Exchange SE RTM, in the table.
+    const a = assessBuild("15.2.2600.1", NOW);
+    assert.equal(a.product, "Exchange SE");
+    for (const cve of [...PL, ...PS_APR, ...PS_MAY, ...PNS, "CVE-2024-26198"])
+      assert.equal(a.cves[cve].status, "fixed", cve);
+    assert.equal(a.cves["CVE-2025-25005"].status, "unknown");
+    assert.ok(!Object.values(a.cves).some((s) => s.status === "vulnerable"));
+    assert.match(
+      a.warnings.join(),
+      /newer than the newest Exchange SE CU in the table \(RTM, 15\.2\.2562\.17; table of 2026-08\)/,
+    );
+    assert.equal(a.update, "newer than the known builds (table of 2026-08)");
+    assert.equal(a.recommendation.action, "verify");
   });
 
-  it("the table's shape matches the notes (187 builds, 140 fix rows, one CU per build number)", () => {
+  it("the table's shape matches the notes (239 builds, 232 fix rows, 23 CVEs, one CU per build number)", () => {
     const t = buildTable();
-    assert.equal(t.rows.length, 187);
-    assert.equal(t.fixes.length, 140);
-    for (const r of t.rows.filter((r) => r.kind === "su")) assert.ok(r.kb, `${r.name} has a KB`);
+    assert.equal(t.rows.length, 239);
+    assert.equal(t.fixes.length, 232);
+    assert.equal(t.newestDate, "2026-08-11");
+    for (const r of t.rows.filter((r) => r.kind === "su" || r.kind === "hu"))
+      assert.ok(r.kb, `${r.name} has a KB`);
   });
 });

@@ -49,7 +49,8 @@ describe("exhunt build (CLI)", () => {
   });
 
   it("prints the documented JSON shape; exit 0 when nothing is open, 1 when something is", () => {
-    const ok = runCli(["build", "15.01.2507.035", "--json"]);
+    // Exchange SE Aug26SU: nothing open (2016 CU23 Nov23SU, this test's build before the 2024–2026 data, is no longer).
+    const ok = runCli(["build", "15.02.2562.046", "--json"]);
     assert.equal(ok.status, 0, ok.stderr);
     const b = JSON.parse(ok.stdout).builds[0];
     assert.deepEqual(Object.keys(b).sort(), [
@@ -63,9 +64,13 @@ describe("exhunt build (CLI)", () => {
       "update",
       "warnings",
     ]);
-    assert.deepEqual(Object.keys(b.cves).length, 9);
-    for (const s of Object.values(b.cves) as { status: string; fixedIn: string | null }[])
-      assert.deepEqual(Object.keys(s).sort(), ["fixedIn", "status"]);
+    assert.deepEqual(Object.keys(b.cves).length, 23);
+    // status and fixedIn always; the update, its KB and the configuration check where known.
+    for (const s of Object.values(b.cves) as Record<string, unknown>[]) {
+      assert.ok("status" in s && "fixedIn" in s);
+      for (const k of Object.keys(s))
+        assert.ok(["status", "fixedIn", "fixedBy", "kb", "check"].includes(k), k);
+    }
     for (const k of [
       "action",
       "cuUpgradeNeeded",
@@ -80,7 +85,7 @@ describe("exhunt build (CLI)", () => {
     const bad = runCli(["build", "15.1.2176.2"]);
     assert.equal(bad.status, 1);
     assert.match(bad.stdout, /Exchange 2016 CU19/);
-    assert.match(bad.stdout, /KB5032147/);
+    assert.match(bad.stdout, /KB5121576/);
   });
 
   it("exits 2 with a clear message on malformed or unknown builds", () => {

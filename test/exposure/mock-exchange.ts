@@ -13,6 +13,8 @@ export type Role =
   | "patched"
   | "mitigated"
   | "proxyshell-open"
+  | "cu15-feb26"
+  | "header-only-cu14"
   | "plain-iis"
   | "stalled-tls"
   | "garbage"
@@ -53,9 +55,11 @@ export function selfSigned(dir: string, cn = "EXCH01.contoso.local"): TlsMateria
 
 const BUILDS: Partial<Record<Role, string>> = {
   "vulnerable-2016-cu19": "15.1.2176.2",
-  patched: "15.1.2507.35",
+  patched: "15.2.2562.46",
   mitigated: "15.1.2176.2",
   "proxyshell-open": "15.1.2242.4",
+  "cu15-feb26": "15.2.1748.43",
+  "header-only-cu14": "15.2.1544.4",
 };
 
 const MANIFEST = (v: string) =>
@@ -93,6 +97,10 @@ export function exchangeHandler(role: Role) {
     if (url.startsWith("/owa/auth/logon.aspx")) {
       res.writeHead(200, { ...h, "content-type": "text/html; charset=utf-8" });
       res.end(logonPage(build));
+    } else if (url.startsWith("/ecp/Current/exporttool/") && role === "header-only-cu14") {
+      // ECP's export tool not published: the build comes from X-OWA-Version alone.
+      res.writeHead(404, h);
+      res.end();
     } else if (url.startsWith("/ecp/Current/exporttool/")) {
       res.writeHead(200, { ...h, "content-type": "application/x-ms-application" });
       res.end(MANIFEST(build));

@@ -6,6 +6,7 @@ import { createServer } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { assessBuild, cveJson } from "../../src/exposure/assess.js";
 import { type HostResult, probeTargets, REQUESTS } from "../../src/exposure/probe/probe.js";
 import { cidr, resolveProbeTargets } from "../../src/exposure/probe/targets.js";
 import { probeThreaded } from "../../src/exposure/probe/threads.js";
@@ -17,6 +18,8 @@ const ROLES: Role[] = [
   "patched",
   "mitigated",
   "proxyshell-open",
+  "cu15-feb26",
+  "header-only-cu14",
   "plain-iis",
   "stalled-tls",
   "garbage",
@@ -94,12 +97,14 @@ describe("exhunt probe against the mock Exchange", () => {
   });
 
   it("patched: fixed build, nothing vulnerable, no findings", async () => {
+    // Exchange SE Aug26SU (2016 CU23 Nov23SU before the 2024–2026 data; it now has open CVEs).
     const r = await probe("patched");
-    assert.equal(r.build, "15.1.2507.35");
+    assert.equal(r.build, "15.2.2562.46");
     assert.equal(r.checks["CVE-2021-26855"], "not-vulnerable");
     assert.equal(r.checks.ProxyShell, "not-vulnerable");
     assert.deepEqual(r.findings, []);
-    for (const s of Object.values(r.cves)) assert.equal(s.status, "fixed");
+    for (const s of Object.values(r.cves)) assert.ok(s.status === "fixed" || s.status === "config-check");
+    assert.equal(Object.keys(r.cves).length, 23);
   });
 
   it("mitigated: the cookie rule and the EOMTv2 rule abort the requests: reported as mitigated", async () => {
@@ -119,6 +124,34 @@ describe("exhunt probe against the mock Exchange", () => {
     assert.equal(r.checks.ProxyShell, "vulnerable");
     assert.equal(r.cves["CVE-2021-26855"].status, "fixed");
     assert.equal(r.cves["CVE-2021-34473"].status, "vulnerable");
+  });
+
+  it("post-2023 builds: the manifest and X-OWA-Version give the same per-CVE status as exhunt build", async () => {
+    const now = new Date("2026-01-01T00:00:00Z");
+    const fromBuild = (b: string) =>
+      Object.fromEntries(Object.entries(assessBuild(b, now).cves).map(([k, v]) => [k, cveJson(v)]));
+    const se = await probe("patched");
+    assert.equal(se.buildSource, "probe: ECP export tool manifest");
+    assert.deepEqual(se.cves, fromBuild("15.2.2562.46"));
+    const cu15 = await probe("cu15-feb26");
+    assert.equal(cu15.build, "15.2.1748.43");
+    assert.deepEqual(cu15.cves, fromBuild("15.2.1748.43"));
+    assert.deepEqual(cu15.findings.map((f) => f.check).sort(), [
+      "exposure-newer-updates",
+      "exposure-unsupported",
+    ]);
+    assert.match(
+      cu15.findings.find((f) => f.check === "exposure-newer-updates")?.evidence.NewerUpdates ?? "",
+      /Jun26SU .*ESU only.*Jul26SU .*Aug26SU/,
+    );
+    const cu14 = await probe("header-only-cu14");
+    assert.equal(cu14.build, "15.2.1544.4");
+    assert.equal(cu14.buildSource, "probe: X-OWA-Version header");
+    assert.deepEqual(cu14.cves, fromBuild("15.2.1544.4"));
+    assert.equal(cu14.cves["CVE-2024-26198"].status, "vulnerable");
+    assert.equal(cu14.cves["CVE-2024-26198"].fixedIn, "15.2.1544.9");
+    assert.equal(cu14.cves["CVE-2024-21410"].status, "config-check");
+    assert.ok(cu14.findings.some((f) => f.check === "exposure-cve-2026-21527"));
   });
 
   it("plain IIS: reachable, not Exchange, no build, no findings", async () => {
@@ -264,7 +297,7 @@ describe("probe scope: only the documented requests, no redirects followed, IPv6
     t.after(() => m.close());
     const [spec] = [...(await resolveProbeTargets([`[::1]:${m.port}`])).targets()];
     const [r] = await probeTargets([spec], { timeouts: FAST });
-    assert.equal(r.build, "15.1.2507.35");
+    assert.equal(r.build, "15.2.2562.46");
     assert.equal(r.certificate?.subject, "EXCH01.contoso.local");
   });
 });

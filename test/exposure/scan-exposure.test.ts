@@ -31,26 +31,35 @@ describe("scan exposure", () => {
     assert.equal(s.exposure?.cves["CVE-2021-26855"].status, "fixed");
     assert.equal(s.exposure?.cves["CVE-2022-41040"].status, "vulnerable");
     assert.equal(s.verdict, "vulnerable");
+    // 2016 CU19 May21SU: ProxyNotShell open, none of the 2024–2026 fixes on CU19, out of support.
+    const later = Object.keys(s.exposure?.cves ?? {}).filter((c) => c >= "CVE-2024");
+    assert.equal(later.length, 14);
     assert.deepEqual(
       s.findings
         .filter((f) => f.check.startsWith("exposure-"))
         .map((f) => f.check)
         .sort(),
-      ["exposure-cve-2022-41040", "exposure-cve-2022-41082"],
+      [
+        "exposure-cve-2022-41040",
+        "exposure-cve-2022-41082",
+        ...later.map((c) => `exposure-${c.toLowerCase()}`),
+        "exposure-unsupported",
+      ].sort(),
     );
   });
 
   it("--build wins over the log header; a patched build leaves the verdict clean", async (t) => {
     const dir = tempDir(t);
-    log(dir, "HttpProxy_2021030100-1.LOG", "15.01.2176.002", "2021-01-01T00:00:00.000Z");
-    const r = await scan([dir], { workers: 0, build: "15.2.1258.28" });
+    log(dir, "HttpProxy_2021030100-1.LOG", "15.01.2176.002", "2021-03-03T00:00:00.000Z");
+    // Exchange SE Aug26SU (2019 CU13 Nov23SU before the 2024–2026 data; it now has open CVEs).
+    const r = await scan([dir], { workers: 0, build: "15.2.2562.46" });
     assert.equal(r.servers[0].exposure?.buildSource, "given (--build)");
     assert.equal(r.servers[0].verdict, "clean");
   });
 
   it("no Exchange header, no exposure (IIS-style or ECP's 15.0.0.0 headers are passed over)", async (t) => {
     const dir = tempDir(t);
-    log(dir, "HttpProxy_2021030100-1.LOG", "15.0.0.0", "2021-01-01T00:00:00.000Z");
+    log(dir, "HttpProxy_2021030100-1.LOG", "15.0.0.0", "2021-03-03T00:00:00.000Z");
     const r = await scan([dir], { workers: 0 });
     assert.equal(r.servers[0].exposure, null);
     assert.equal(r.servers[0].verdict, "clean");

@@ -116,7 +116,7 @@ describe("HTML report (static checks)", () => {
     assert.ok(one.includes("C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\discover.aspx"));
     assert.ok(
       one.includes(
-        "Install Exchange Server 2016 CU23 Nov23SU (KB5032147), which brings the server to build 15.1.2507.35.",
+        "Install Exchange Server 2016 CU23 Aug26SU (KB5121576), which brings the server to build 15.1.2507.72.",
       ),
     );
     assert.ok(!one.includes('id="fleet"'), "no fleet table for one server");

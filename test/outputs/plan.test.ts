@@ -88,7 +88,7 @@ describe("remediation plan", () => {
     assert.equal(plan[0].title, "Install the update for this build");
     assert.ok(
       plan[0].actions.includes(
-        "Install Exchange Server 2016 CU23 Nov23SU (KB5032147), which brings the server to build 15.1.2507.35.",
+        "Install Exchange Server 2016 CU23 Aug26SU (KB5121576), which brings the server to build 15.1.2507.72.",
       ),
       plan[0].actions.join("\n"),
     );
@@ -107,7 +107,8 @@ describe("remediation plan", () => {
   it("a patched build: no update step, the end-of-support notice kept", () => {
     const exp = vulnerableExposure();
     exp.recommendation = toExposure(
-      assessBuild("15.1.2507.35", new Date("2026-01-01T00:00:00Z")),
+      // 2019 CU15 Aug26SU (2016 CU23 Nov23SU before the 2024–2026 data; it now has open CVEs).
+      assessBuild("15.2.1748.49", new Date("2026-01-01T00:00:00Z")),
       "x",
       null,
     ).recommendation;

@@ -14,7 +14,7 @@ import { fromEcs, fromEventXml, fromEvtxDump, isoTime, levelOf } from "../../src
 import { sniff } from "../../src/readers/index.js";
 import type { Reader, ReadStats } from "../../src/readers/types.js";
 import { sigmaObjects } from "../events-helpers.js";
-import { CORPUS, HAVE_CORPUS, ROOT, tempDir } from "../helpers.js";
+import { CORPUS, NO_CORPUS, ROOT, tempDir } from "../helpers.js";
 
 const FIX = join(ROOT, "test/fixtures/events");
 
@@ -118,7 +118,7 @@ describe("event exports: evtx_dump JSON lines", () => {
   });
 
   it("reads the omerbenamram snapshots (real evtx_dump JSON and XML renderings)", (t) => {
-    if (!HAVE_CORPUS) return t.skip("../shared/corpus absent");
+    if (NO_CORPUS) return t.skip(NO_CORPUS);
     const dir = join(CORPUS, "evtx/omerbenamram/expected");
     const snaps = readdirSync(dir).filter((f) => f.endsWith(".snap"));
     assert.ok(snaps.length >= 12);
@@ -149,7 +149,7 @@ describe("event exports: evtx_dump JSON lines", () => {
   });
 
   it("reads every sigma-regression record (real evtx_dump renderings) as JSON lines", (t) => {
-    if (!HAVE_CORPUS) return t.skip("../shared/corpus absent");
+    if (NO_CORPUS) return t.skip(NO_CORPUS);
     const root = join(CORPUS, "evtx/sigma-regression");
     const objects = sigmaObjects(root);
     assert.equal(objects.length, 238, "the corpus README counts 238 records");
@@ -295,7 +295,7 @@ describe("event exports: wevtutil XML", () => {
   });
 
   it("reads evtxexport -f xml output of corpus files: every record, values intact", (t) => {
-    if (!HAVE_CORPUS) return t.skip("../shared/corpus absent");
+    if (NO_CORPUS) return t.skip(NO_CORPUS);
     const probe = spawnSync("evtxexport", ["-h"], { encoding: "utf8" });
     if (probe.error) return t.skip("evtxexport (libevtx-utils) not installed");
     const dir = tempDir(t);

@@ -9,7 +9,6 @@ import { describe, it } from "node:test";
 import { rng, writeExamples } from "../../examples/generate.js";
 import { createHuntContext } from "../../src/detections/context.js";
 import { ATTACKER_USER_AGENTS } from "../../src/detections/proxylogon/iis-26855.js";
-import { detections } from "../../src/detections/registry.js";
 import type { RowDetection } from "../../src/detections/types.js";
 import { planFor } from "../../src/hunt/task.js";
 import type { LogKind } from "../../src/model/records.js";
@@ -27,7 +26,8 @@ import {
   userAgentInLine,
 } from "./old-refines.js";
 
-const rowDetections = detections.filter((d): d is RowDetection => d.type === "row");
+/** In the hunt context's order: the plan's consumer indices point into it. */
+const rowDetections: RowDetection[] = createHuntContext().ofType("row");
 
 /** The old refine of each detection that had one. */
 const OLD: { id: string; kind: LogKind; refine: LineRefine }[] = [

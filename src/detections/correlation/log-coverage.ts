@@ -2,7 +2,7 @@
 // that starts after exploitation began. So no consumer of the result can miss a gap.
 import { expectedSources, judged } from "../../evidence/coverage.js";
 import type { FindingDraft } from "../../model/finding.js";
-import type { CheckInfo, Coverage } from "../../model/types.js";
+import type { CheckInfo, Coverage, SourceCoverage } from "../../model/types.js";
 import type { FindingsDetection } from "../types.js";
 
 export const logCoverageCheck: CheckInfo = {
@@ -32,28 +32,38 @@ export function coverageDrafts(cov: Coverage): FindingDraft[] {
       evidence: { Source: name, Impact: e?.impact ?? "" },
     });
   }
-  const from = cov.window.exploitationFrom;
+  const { exploitationFrom: from, patchedOn: to } = cov.window;
   for (const s of cov.sources.filter(judged)) {
-    if (s.oldest !== null && s.oldest <= from) continue;
+    if (s.window === "full" || (s.window === undefined && s.oldest !== null && s.oldest <= from)) continue;
     out.push({
       check: logCoverageCheck.id,
       time: s.oldest,
       file: null,
       line: null,
       subject: { kind: "evidence", source: s.source },
-      title: s.oldest
-        ? `${s.source} starts ${s.oldest.slice(0, 10)}, after exploitation began (${from.slice(0, 10)})`
-        : `${s.source}: no dated record`,
+      title: gapTitle(s, from, to),
       evidence: {
         Source: s.source,
         Oldest: s.oldest ?? "",
         Newest: s.newest ?? "",
         Files: String(s.files),
-        Impact: "activity before the oldest record cannot be seen",
+        Impact:
+          s.window === "none"
+            ? "nothing of the campaign window can be seen in this source"
+            : "activity outside the covered days cannot be seen",
       },
     });
   }
   return out;
+}
+
+function gapTitle(s: SourceCoverage, from: string, to: string): string {
+  const d = (t: string) => t.slice(0, 10);
+  if (!s.oldest || !s.newest) return `${s.source}: no dated record`;
+  if (s.newest < from) return `${s.source} ends ${d(s.newest)}, before exploitation began (${d(from)})`;
+  if (s.oldest > to) return `${s.source} starts ${d(s.oldest)}, after the patches (${d(to)})`;
+  if (s.oldest > from) return `${s.source} starts ${d(s.oldest)}, after exploitation began (${d(from)})`;
+  return `${s.source} has a gap in the campaign window (${d(from)} to ${d(to)})`;
 }
 
 export const logCoverage: FindingsDetection = {

@@ -3,8 +3,8 @@
 // export-tool manifest (full build), Microsoft's CVE-2021-26855 nmap check, the ProxyShell
 // autodiscover.json check, and the ProxyNotShell mitigation check. Nothing else is sent.
 import { type Finding, type FindingDraft, toFinding } from "../../model/finding.js";
-import type { CveStatus } from "../../model/types.js";
-import { type Assessment, assessBuild } from "../assess.js";
+import type { CveExposure } from "../../model/types.js";
+import { type Assessment, assessBuild, cveJson } from "../assess.js";
 import { exposureCheckInfo, PROBE_CHECKS } from "../checks.js";
 import { exposureDrafts } from "../findings.js";
 import { type CertificateInfo, HostSession, type HttpTimeouts, type Outcome } from "./http.js";
@@ -43,7 +43,8 @@ export interface HostResult {
   build: string | null;
   buildSource: string | null;
   certificate: CertificateInfo | null;
-  cves: Record<string, { status: CveStatus; fixedIn: string | null }>;
+  /** The same per-CVE status as `exhunt build --json` gives for the build. */
+  cves: Record<string, CveExposure>;
   checks: {
     "CVE-2021-26855": CheckState;
     ProxyShell: CheckState;
@@ -239,9 +240,7 @@ export async function probeHost(
         },
       });
     const cves: HostResult["cves"] = {};
-    if (assessment)
-      for (const [k, v] of Object.entries(assessment.cves))
-        cves[k] = { status: v.status, fixedIn: v.fixedIn };
+    if (assessment) for (const [k, v] of Object.entries(assessment.cves)) cves[k] = cveJson(v);
     return {
       target: t.target,
       reachable: true,

@@ -1,22 +1,30 @@
-// Benchmark: `exhunt report` on a large saved result (a fleet with many findings): JSON lines against
-// jq doing the same flattening of the same file, plus the ECS and HTML outputs, with peak RSS.
-// Usage: npx tsx bench/report.bench.ts [--quick] [--runs N]
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+// Benchmark: rendering and timeline time against the number of findings (10k / 50k / 200k), with peak
+// RSS. Results are built like a scan builds them (toFinding + judgeServer, so plan and timeline are
+// computed as at scan time) and written through the streaming JSON writer; `exhunt report FILE` then
+// renders each output in its own process, and jq flattening the same file is the reference.
+// Usage: npx tsx bench/report.bench.ts [--quick] [--runs N] [--sizes 10000,50000,200000]
+// (run `npm run build` first, or use `npm run bench -- report`: the CLI runs from dist/).
+import { existsSync, mkdirSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { rng } from "../examples/generate.js";
 import { checkInfo } from "../src/detections/registry.js";
 import { type Finding, type FindingDraft, toFinding } from "../src/model/finding.js";
-import type { ScanResult, ServerResult } from "../src/model/types.js";
+import type { ServerResult } from "../src/model/types.js";
+import { jsonWriter } from "../src/outputs/json.js";
+import { writeRun } from "../src/outputs/outputs.js";
 import { judgeServer } from "../src/verdict/judge.js";
-import { median, pair, runOnce, table, which } from "./lib.js";
+import { serverTimeline } from "../src/verdict/timeline.js";
+import { median, runOnce, table, which } from "./lib.js";
 
 const QUICK = process.argv.includes("--quick");
-const i = process.argv.indexOf("--runs");
-const RUNS = i > 0 ? Number(process.argv[i + 1]) : 5;
-const SERVERS = QUICK ? 10 : 20;
-const PER_SERVER = QUICK ? 1000 : 2500;
-const DIR = join(process.cwd(), ".bench", `report-${SERVERS}x${PER_SERVER}`);
-const FILE = join(DIR, "result.json");
+const argAt = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const RUNS = Number(argAt("--runs") ?? (QUICK ? 1 : 3));
+const SIZES = (argAt("--sizes") ?? "10000,50000,200000").split(",").map(Number);
+/** Findings per server: a fleet of 10k-finding servers (the scan's default cap is 5000 per check). */
+const PER_SERVER = 10_000;
 const CLI = join(process.cwd(), "dist/cli/exhunt.js");
 
 const CHECKS = [
@@ -26,121 +34,160 @@ const CHECKS = [
   ["cve-2021-27065-set-vdir", "critical"],
 ] as const;
 
-/** A fleet result: attack rows with realistic evidence sizes, some payloads in user agents. */
-function fleet(): ScanResult {
-  const r = rng(7);
-  const servers: ServerResult[] = [];
+/** One server's findings: attack rows with realistic evidence sizes, some payloads in user agents. */
+function findingsOf(name: string, count: number, seed: number): Finding[] {
+  const r = rng(seed);
   const t0 = Date.parse("2021-01-05T00:00:00Z");
-  for (let s = 0; s < SERVERS; s++) {
-    const name = `EXCH${String(s + 1).padStart(3, "0")}`;
-    const findings: Finding[] = [];
-    for (let n = 0; n < PER_SERVER; n++) {
-      const [check, severity] = CHECKS[Math.floor(r() * CHECKS.length)];
-      const time = new Date(t0 + Math.floor(r() * 60 * 86400_000)).toISOString();
-      const ip = `203.0.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
-      const draft: FindingDraft = {
-        check,
-        severity,
-        title: `${check} finding`,
-        file: `C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_${time.slice(0, 13).replace(/\D/g, "")}-1.LOG`,
-        line: 1 + n,
-        time,
-        evidence: {
-          DateTime: time,
-          RequestId: `${Math.floor(r() * 1e9).toString(16)}-4b2e-8771-f8c4f6e50316`,
-          ClientIpAddress: ip,
-          UrlStem: "/ecp/y.js",
-          Method: "POST",
-          HttpStatus: r() < 0.5 ? "200" : "500",
-          UserAgent: r() < 0.1 ? "<script>alert(1)</script>" : "python-requests/2.25.1",
-          AnchorMailbox: `ServerInfo~a]@${name}.contoso.local:444/ecp/DDI/DDIService.svc/GetObject?msExchEcpCanary=${Math.floor(r() * 1e12)}#`,
-        },
-      };
-      findings.push(toFinding(draft, name, checkInfo(check)));
-    }
-    servers.push(
-      judgeServer({
-        name,
-        root: `/evidence/${name}`,
-        coverage: {
-          sources: [],
-          missing: [],
-          window: { exploitationFrom: "2021-01-03T00:00:00.000Z", patchedOn: "2021-03-02T00:00:00.000Z" },
-          coversWindow: true,
-          notes: [],
-        },
-        findings,
-        omittedFindings: {},
-        skipped: [],
-        stats: { files: 0, bytes: 0, logFiles: 0, logBytes: 0, records: 0, badRows: 0, durationMs: 0 },
-        installPath: null,
-        exposure: null,
-      }),
-    );
+  const findings: Finding[] = [];
+  for (let n = 0; n < count; n++) {
+    const [check, severity] = CHECKS[Math.floor(r() * CHECKS.length)];
+    const time = new Date(t0 + Math.floor(r() * 60 * 86400_000)).toISOString();
+    const ip = `203.0.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}`;
+    const draft: FindingDraft = {
+      check,
+      severity,
+      title: `${check} finding`,
+      file: `C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp/HttpProxy_${time.slice(0, 13).replace(/\D/g, "")}-1.LOG`,
+      line: 1 + n,
+      time,
+      evidence: {
+        DateTime: time,
+        RequestId: `${Math.floor(r() * 1e9).toString(16)}-4b2e-8771-f8c4f6e50316`,
+        ClientIpAddress: ip,
+        UrlStem: "/ecp/y.js",
+        Method: "POST",
+        HttpStatus: r() < 0.5 ? "200" : "500",
+        UserAgent: r() < 0.1 ? "<script>alert(1)</script>" : "python-requests/2.25.1",
+        AnchorMailbox: `ServerInfo~a]@${name}.contoso.local:444/ecp/DDI/DDIService.svc/GetObject?msExchEcpCanary=${Math.floor(r() * 1e12)}#`,
+      },
+      subject: {
+        kind: "http-request",
+        method: "POST",
+        uri: "/ecp/y.js",
+        query: null,
+        status: 200,
+        clientIp: ip,
+        serverIp: null,
+        userAgent: "python-requests/2.25.1",
+        user: null,
+        requestId: null,
+        target: null,
+      },
+    };
+    findings.push(toFinding(draft, name, checkInfo(check)));
   }
-  return {
-    schemaVersion: 2,
-    tool: { name: "exhunt", version: "bench" },
-    startedAt: "2026-01-01T00:00:00.000Z",
-    finishedAt: "2026-01-01T00:00:01.000Z",
-    servers,
-  };
+  return findings;
+}
+
+function judged(name: string, findings: Finding[]): ServerResult {
+  return judgeServer({
+    name,
+    root: `/evidence/${name}`,
+    coverage: {
+      sources: [],
+      missing: [],
+      window: { exploitationFrom: "2021-01-03T00:00:00.000Z", patchedOn: "2021-03-02T00:00:00.000Z" },
+      coversWindow: true,
+      notes: [],
+    },
+    findings,
+    omittedFindings: {},
+    skipped: [],
+    stats: { files: 0, bytes: 0, logFiles: 0, logBytes: 0, records: 0, badRows: 0, durationMs: 0 },
+    installPath: null,
+    exposure: null,
+  });
+}
+
+/** The fleet, one server at a time (never held whole, as scanServers yields it). */
+function* fleet(total: number): Generator<ServerResult> {
+  for (let s = 0; s * PER_SERVER < total; s++) {
+    const name = `EXCH${String(s + 1).padStart(3, "0")}`;
+    yield judged(name, findingsOf(name, Math.min(PER_SERVER, total - s * PER_SERVER), 7 + s));
+  }
+}
+
+async function resultFile(total: number): Promise<string> {
+  const dir = join(process.cwd(), ".bench", "report");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `result-${total}.json`);
+  if (!existsSync(file)) {
+    const meta = {
+      tool: { name: "exhunt", version: "bench" },
+      startedAt: "2026-01-01T00:00:00.000Z",
+      finishedAt: "2026-01-01T00:00:01.000Z",
+      live: false,
+    };
+    await writeRun([jsonWriter(`${file}.tmp`)], meta, fleet(total));
+    renameSync(`${file}.tmp`, file);
+  }
+  return file;
+}
+
+/** serverTimeline on one server of `n` findings, in this process (the quadratic bug was per server). */
+function timelineSeconds(n: number): number {
+  const fs = findingsOf("EXCH001", n, 7);
+  const t0 = process.hrtime.bigint();
+  serverTimeline({ name: "EXCH001", findings: fs });
+  return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(FILE)) {
-    mkdirSync(DIR, { recursive: true });
-    writeFileSync(FILE, JSON.stringify(fleet()));
+  if (!existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build first`);
+  console.log(`${RUNS} run(s) each, medians; ${PER_SERVER} findings per server; peak RSS from /proc VmHWM`);
+  const tl: (string | number)[][] = [["findings in one server", "timeline s", "µs/finding"]];
+  for (const n of SIZES) {
+    const s = median(Array.from({ length: RUNS }, () => timelineSeconds(n)));
+    tl.push([n, s.toFixed(2), ((s / n) * 1e6).toFixed(1)]);
   }
-  const mb = statSync(FILE).size / 2 ** 20;
-  const n = SERVERS * PER_SERVER;
-  console.log(
-    `input: ${FILE} (${mb.toFixed(1)} MiB, ${SERVERS} servers, ${n} findings), ${RUNS} runs each, medians`,
-  );
-  const env = { NO_COLOR: "1" };
-  const rows: (string | number)[][] = [["output", "seconds", "findings/s", "MiB/s in", "peak RSS MiB"]];
-  const jsonl: [string, string[]] = [process.execPath, [CLI, "report", FILE, "--jsonl", "-"]];
-  if (which("jq")) {
-    const p = await pair(jsonl, ["jq", ["-c", ".servers[].findings[]", FILE]], RUNS);
-    const sa = median(p.a.map((x) => x.seconds));
-    const sb = median(p.b.map((x) => x.seconds));
-    rows.push([
-      "exhunt report --jsonl -",
-      sa.toFixed(2),
-      Math.round(n / sa),
-      (mb / sa).toFixed(1),
-      median(p.a.map((x) => x.peakMiB ?? 0)).toFixed(0),
-    ]);
-    rows.push([
-      "jq -c .servers[].findings[]",
-      sb.toFixed(2),
-      Math.round(n / sb),
-      (mb / sb).toFixed(1),
-      median(p.b.map((x) => x.peakMiB ?? 0)).toFixed(0),
-    ]);
-    console.log(`ratio exhunt/jq (JSON lines, median of paired runs): ${p.ratio.toFixed(2)}`);
-  } else console.log("jq not installed: reference run skipped");
-  for (const [label, args] of [
-    ["exhunt report --ecs -", ["--ecs", "-"]],
-    ["exhunt report --html FILE", ["--html", join(DIR, "report.html")]],
-  ] as const) {
-    const runs = [];
-    for (let k = 0; k < Math.max(1, Math.ceil(RUNS / 2)); k++)
-      runs.push(await runOnce(process.execPath, [CLI, "report", FILE, "--brief", ...args], env));
-    const sec = median(runs.map((x) => x.seconds));
-    rows.push([
-      label,
-      sec.toFixed(2),
-      Math.round(n / sec),
-      (mb / sec).toFixed(1),
-      median(runs.map((x) => x.peakMiB ?? 0)).toFixed(0),
-    ]);
+  console.log(table(tl));
+  const outputs: [string, (dir: string) => string[]][] = [
+    ["--jsonl -", () => ["--jsonl", "-"]],
+    ["--ecs -", () => ["--ecs", "-"]],
+    ["--html FILE", (d) => ["--html", join(d, "report.html")]],
+    ["--csv DIR", (d) => ["--csv", join(d, "csv")]],
+    ["console", () => []],
+  ];
+  const rows: (string | number)[][] = [
+    ["findings", "MiB in", "output", "seconds", "µs/finding", "peak RSS MiB"],
+  ];
+  for (const n of SIZES) {
+    const file = await resultFile(n);
+    const dir = join(process.cwd(), ".bench", "report", `out-${n}`);
+    mkdirSync(dir, { recursive: true });
+    const mb = statSync(file).size / 2 ** 20;
+    const measure = async (label: string, cmd: string, args: string[]) => {
+      const runs = [];
+      for (let k = 0; k < RUNS; k++) runs.push(await runOnce(cmd, args, { NO_COLOR: "1" }));
+      if (runs.some((r) => r.status !== 0 && r.status !== 1))
+        throw new Error(`${label}: exit ${runs[0].status}`);
+      const sec = median(runs.map((x) => x.seconds));
+      rows.push([
+        n,
+        mb.toFixed(0),
+        label,
+        sec.toFixed(2),
+        ((sec / n) * 1e6).toFixed(1),
+        median(runs.map((x) => x.peakMiB ?? 0)).toFixed(0),
+      ]);
+    };
+    for (const [label, args] of outputs)
+      await measure(`exhunt report ${label}`, process.execPath, [
+        CLI,
+        "report",
+        file,
+        "--brief",
+        ...args(dir),
+      ]);
+    if (which("jq"))
+      await measure("jq -c .servers[].findings[]", "jq", ["-c", ".servers[].findings[]", file]);
+    if (existsSync(join(dir, "report.html")))
+      console.log(
+        `${n} findings: HTML ${(statSync(join(dir, "report.html")).size / 2 ** 20).toFixed(1)} MiB`,
+      );
   }
+  if (!which("jq")) console.log("jq not installed: reference runs skipped");
   console.log(table(rows));
-  if (existsSync(join(DIR, "report.html")))
-    console.log(
-      `HTML size: ${(statSync(join(DIR, "report.html")).size / 2 ** 20).toFixed(1)} MiB (tables capped at 2000 rows per server)`,
-    );
 }
 
 await main();

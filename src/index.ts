@@ -49,6 +49,8 @@ export interface ScanOptions extends EngineOptions {
   iocFiles?: string[];
   /** YARA rule files or folders, run on every swept file (needs the optional yara-x engine). */
   yara?: string[];
+  /** Run the shipped signature-base web-shell rules when yara-x loads (default true). */
+  communityRules?: boolean;
 }
 
 /** Servers named by `paths` (none: the local server, on Windows). Throws UsageError for bad paths. */
@@ -95,7 +97,11 @@ function unreadableServer(path: string, why: string): ServerResult {
 export async function* scanServers(paths: string[], options: ScanOptions = {}): AsyncGenerator<ServerResult> {
   const list = await resolveTargets(paths, options.each);
   // User feeds and rules are read and checked before any evidence, and reach the workers at start.
-  const setup = prepareHunt({ iocFiles: options.iocFiles, yara: options.yara });
+  const setup = prepareHunt({
+    iocFiles: options.iocFiles,
+    yara: options.yara,
+    communityRules: options.communityRules,
+  });
   const hunt = createHuntContext(setup);
   const workers = options.workers ?? defaultWorkers();
   const pool = workers > 0 ? new WorkerPool(workers, hunt) : undefined;

@@ -1,10 +1,9 @@
 // `exhunt scan [PATH...]`: hunt one server per PATH and report.
 import type { Command } from "commander";
-import { assessBuild, scan } from "../index.js";
-import { renderConsole } from "../outputs/console.js";
-import { writeCsvDir } from "../outputs/csv.js";
-import { writeJson } from "../outputs/json.js";
-import { assertOneStdout, writeFileOutputs } from "../outputs/outputs.js";
+import { assessBuild, scanServers } from "../index.js";
+import type { ServerResult } from "../model/types.js";
+import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
+import { VERSION } from "../version.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
 
@@ -26,6 +25,7 @@ export interface ScanCliOptions {
   files: string[];
   ioc: string[];
   yara: string[];
+  communityRules: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -45,19 +45,25 @@ function positiveInt(v: string | undefined, name: string, min = 0): number | und
   return n;
 }
 
+/** Clears the progress line before each server's report is printed. */
+async function* clearingBar(servers: AsyncIterable<ServerResult>, bar: { done(): void }) {
+  for await (const s of servers) {
+    bar.done();
+    yield s;
+  }
+}
+
 export function registerScan(program: Command): void {
-  program
+  const cmd = program
     .command("scan")
     .description(
       "hunt ProxyLogon evidence in a copied tree, a Logging folder, a log file, a .zip, or the local server",
     )
     .argument("[paths...]", "evidence: one server per PATH (none: the local Exchange server, Windows only)")
-    .option("--each", "every subfolder or .zip in each PATH is one server (fleets)")
-    .option("--json <file|->", "write the result object as JSON (- for stdout)")
-    .option("--csv <dir>", "write Test-ProxyLogon style CSV files and a findings table into DIR")
-    .option("--html <file>", "write one self-contained HTML report (verdicts, plan, timeline, findings)")
-    .option("--jsonl <file|->", "write the findings as JSON lines")
-    .option("--ecs <file|->", "write the findings as ECS NDJSON for the Elasticsearch/OpenSearch _bulk API")
+    .option("--each", "every subfolder or .zip in each PATH is one server (fleets)");
+  // The outputs come from the one table (src/outputs/outputs.ts); several may be given at once.
+  for (const d of OUTPUTS) cmd.option(`--${d.name} <${d.target}>`, d.description);
+  cmd
     .option(
       "--install-path <path>",
       "Exchange install path on the server, e.g. 'D:\\Exchange\\V15\\' (default: from the layout)",
@@ -82,15 +88,28 @@ export function registerScan(program: Command): void {
       collect,
       [],
     )
+    .option(
+      "--no-community-rules",
+      "do not run the shipped signature-base YARA rules (they run when yara-x loads)",
+    )
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
     .option("--no-color", "no colour (NO_COLOR is honoured too)")
     .action(async (paths: string[], o: ScanCliOptions) => {
-      assertOneStdout(o);
+      // Usage errors (two outputs on stdout, an unwritable file, a bad build) come before any work.
+      const writers = openWriters<NodeJS.WriteStream>(
+        o,
+        (stream) => ({
+          color: useColor(o.color, stream),
+          samples: positiveInt(o.samples, "--samples"),
+          brief: o.brief,
+        }),
+        { stdout: process.stdout, stderr: process.stderr },
+      );
       if (o.build) assessBuild(o.build); // a malformed or unknown build is a usage error (exit 2), before any work
       const bar = o.progress ? progressBar() : { update() {}, done() {} };
-      const result = await scan(paths, {
+      const servers = scanServers(paths, {
         each: o.each,
         installPath: o.installPath ?? null,
         workers: positiveInt(o.workers, "--workers"),
@@ -98,24 +117,21 @@ export function registerScan(program: Command): void {
         files: o.files,
         iocFiles: o.ioc,
         yara: o.yara,
+        communityRules: o.communityRules,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
       });
-      bar.done();
-      const toStdout = o.json === "-" || o.jsonl === "-" || o.ecs === "-";
-      const out = toStdout ? process.stderr : process.stdout;
-      const text = renderConsole(result, {
-        color: useColor(o.color, out),
-        samples: positiveInt(o.samples, "--samples"),
-        brief: o.brief || toStdout,
-      });
-      out.write(text);
-      if (o.json) await writeJson(result, o.json);
-      for (const line of await writeFileOutputs(result, o)) process.stderr.write(`${line}\n`);
-      if (o.csv) {
-        const files = await writeCsvDir(result, o.csv, paths.length === 0);
-        process.stderr.write(`wrote ${files.length} CSV files to ${o.csv}\n`);
-      }
-      process.exitCode = exitCodeFor(result);
+      const meta = {
+        tool: { name: "exhunt", version: VERSION },
+        startedAt: new Date().toISOString(),
+        finishedAt: null,
+        live: paths.length === 0,
+      };
+      // Each server is written to every output as soon as it is judged (a fleet is never held whole).
+      const { summary, written } = await writeRun(writers, meta, clearingBar(servers, bar)).finally(() =>
+        bar.done(),
+      );
+      for (const line of written) process.stderr.write(`${line}\n`);
+      process.exitCode = exitCodeFor(summary);
     });
 }

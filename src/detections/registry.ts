@@ -23,11 +23,11 @@ import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
 import type { Detection } from "./types.js";
-import { chopper } from "./webshells/chopper.js";
 import { compiledPage } from "./webshells/compiled-page.js";
-import { dynamicExec } from "./webshells/dynamic-exec.js";
+import { webshellContent } from "./webshells/content.js";
 import { iisUnexpectedScript } from "./webshells/iis-unexpected-script.js";
 import { oabShell } from "./webshells/oab-shell.js";
+import { precompiledShell } from "./webshells/precompiled.js";
 import { pstShell } from "./webshells/pst-shell.js";
 import { unexpectedScript } from "./webshells/unexpected-script.js";
 import { yaraRules } from "./yara.js";
@@ -54,12 +54,12 @@ export const detections: Detection[] = [
   iocFileHash,
   iocFilePath,
   iocDomain,
-  chopper,
+  webshellContent,
   oabShell,
   pstShell,
-  dynamicExec,
   unexpectedScript,
   compiledPage,
+  precompiledShell,
   yaraRules,
   // Findings detections run once per server, after the record detections, in this order.
   webshellUsed,

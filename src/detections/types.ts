@@ -131,6 +131,7 @@ export interface SweptFile {
 export type WebFolder =
   | "aspnet_client" // %IIS%\wwwroot\aspnet_client (incl. system_web): Exchange ships no scripts there
   | "wwwroot" // %IIS%\wwwroot, outside aspnet_client
+  | "webroot" // another IIS site's physical path (applicationHost.config) or inetpub tree
   | "owa-auth" // <install>\FrontEnd\HttpProxy\owa\auth (incl. Current\themes\resources, <build>\)
   | "ecp-auth" // <install>\FrontEnd\HttpProxy\ecp\auth
   | "httpproxy" // other <install>\FrontEnd\HttpProxy\<vdir> folders (OAB, EWS, ...)

@@ -18,8 +18,11 @@ export function normWin(path: string): string {
   return path.replaceAll("/", "\\").toLowerCase();
 }
 
-/** Which web folder a Windows path is in, or null. */
-export function webFolderOf(winPath: string | null): WebFolder | null {
+/**
+ * Which web folder a Windows path is in, or null. `webRoots`: further site roots (lower case, trailing
+ * backslash, e.g. from applicationHost.config); any `\inetpub\` tree other than its logs counts too.
+ */
+export function webFolderOf(winPath: string | null, webRoots: readonly string[] = []): WebFolder | null {
   if (!winPath) return null;
   const p = normWin(winPath);
   const fe = afterMarker(p, "\\frontend\\httpproxy\\");
@@ -33,6 +36,9 @@ export function webFolderOf(winPath: string | null): WebFolder | null {
   if (p.includes("\\temporary asp.net files\\")) return "temp-aspnet";
   const www = afterMarker(p, "\\inetpub\\wwwroot\\");
   if (www !== null) return www.startsWith("aspnet_client\\") ? "aspnet_client" : "wwwroot";
+  const pub = afterMarker(p, "\\inetpub\\");
+  if (pub !== null && !pub.startsWith("logs\\") && pub.includes("\\")) return "webroot";
+  if (webRoots.some((r) => p.startsWith(r))) return "webroot";
   return null;
 }
 
@@ -42,6 +48,7 @@ export function insideFolder(winPath: string, folder: WebFolder): string {
   const marker: Record<WebFolder, string> = {
     aspnet_client: "\\inetpub\\wwwroot\\aspnet_client\\",
     wwwroot: "\\inetpub\\wwwroot\\",
+    webroot: "\\inetpub\\",
     "owa-auth": "\\frontend\\httpproxy\\owa\\auth\\",
     "ecp-auth": "\\frontend\\httpproxy\\ecp\\auth\\",
     httpproxy: "\\frontend\\httpproxy\\",

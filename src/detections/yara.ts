@@ -3,14 +3,26 @@
 // engine cannot be loaded the scan says so (a skipped entry), and every built-in rule still runs.
 import { createRequire } from "node:module";
 import type { CheckInfo } from "../model/types.js";
+import type { HuntContext } from "./context.js";
 import { clip } from "./evidence.js";
 import type { ContentDetection, FindingDraft } from "./types.js";
+import { SCRIPT_EXT } from "./webfolders.js";
 import { sweptDraft } from "./webshells/common.js";
 
 export interface YaraSource {
   /** The rule file, as named on the command line (for messages and evidence). */
   file: string;
   text: string;
+  /** Set for the rule sets exhunt ships (data/rules/): compiled apart from the user's, credited in matches. */
+  bundled?: BundledRuleSet;
+}
+
+/** A third-party rule set shipped unchanged under data/rules/, with what its licence asks a match to show. */
+export interface BundledRuleSet {
+  name: string;
+  licence: string;
+  /** Where the rule file comes from (repository path), for the evidence. */
+  url: string;
 }
 
 interface YaraMatch {
@@ -79,6 +91,38 @@ export function compileYara(sources: YaraSource[]): YaraRules {
   return rules;
 }
 
+type CompiledSet = { rules: YaraRules; bundled: BundledRuleSet | null };
+
+/**
+ * One compiled set per group, once per scan and thread (kept in the hunt context): the user's files
+ * together, each bundled rule set on its own, so their rule names never clash.
+ */
+function ruleSets(hunt: HuntContext): CompiledSet[] {
+  return hunt.memo("yara:sets", () => {
+    const groups = new Map<string, YaraSource[]>();
+    for (const src of hunt.setup.yara) {
+      const key = src.bundled?.name ?? "";
+      groups.set(key, [...(groups.get(key) ?? []), src]);
+    }
+    const out: CompiledSet[] = [];
+    for (const group of groups.values()) {
+      try {
+        out.push({ rules: compileYara(group), bundled: group[0].bundled ?? null });
+      } catch {
+        // reported once by the scan set-up, which compiled the same sources first
+      }
+    }
+    return out;
+  });
+}
+
+/** Bundled rules target web shells and the files they hide in: pages, configs, PST exports. */
+function bundledTarget(file: { winPath: string | null; path: string; content: Buffer }): boolean {
+  const c = file.content;
+  if (c.length >= 4 && c[0] === 0x21 && c[1] === 0x42 && c[2] === 0x44 && c[3] === 0x4e) return true;
+  return SCRIPT_EXT.test(file.winPath ?? file.path) || /applicationhost\.config$/i.test(file.path);
+}
+
 export const checks = {
   yara: {
     id: "yara-match",
@@ -91,29 +135,71 @@ export const checks = {
       "What it means is the rule author's call: read the rule's meta in the evidence.",
     references: ["https://virustotal.github.io/yara-x/"],
   },
+  community: {
+    id: "yara-signature-base",
+    title: "Community YARA rule matched (signature-base)",
+    cves: [],
+    severity: "high",
+    effect: "compromise",
+    description:
+      "A rule of the signature-base web-shell and Exchange rule files exhunt ships (data/rules/signature-base, " +
+      "unchanged, Detection Rule License 1.1) matched a page, config or PST export, run by the yara-x engine " +
+      "when it is installed, next to the built-in rules. The evidence names the rule, its author (as the " +
+      "licence asks), its description and reference, the rule file, and the engine.",
+    references: ["https://github.com/Neo23x0/signature-base", "https://virustotal.github.io/yara-x/"],
+  },
 } satisfies Record<string, CheckInfo>;
 
 export const yaraRules: ContentDetection = {
   type: "content",
   id: "yara",
-  checks: [checks.yara],
+  checks: [checks.yara, checks.community],
   select: (_file, ctx) => ctx.hunt.setup.yara.length > 0 && yaraEngine() !== null,
   match(file, ctx) {
-    const r = ctx.hunt.yaraRules();
-    if (!r) return null;
     const out: FindingDraft[] = [];
-    for (const m of r.scan(file.content)) {
-      const first = m.matches[0];
-      const d = sweptDraft(checks.yara.id, file, m.ruleIdentifier, first ? first.data : undefined, {
-        title: `YARA rule ${m.ruleIdentifier} matched`,
-      });
-      const meta = Object.entries(m.meta as Record<string, unknown>)
-        .map(([k, v]) => `${k}=${String(v)}`)
-        .join("; ");
-      if (meta) d.evidence.RuleMeta = clip(meta, 500);
-      if (first) d.evidence.MatchOffset = String(first.offset);
-      out.push(d);
+    for (const set of ruleSets(ctx.hunt)) {
+      if (set.bundled && !bundledTarget(file)) continue;
+      for (const m of set.rules.scan(file.content)) out.push(draftOf(file, m, set.bundled));
     }
     return out;
   },
 };
+
+function draftOf(
+  file: Parameters<ContentDetection["match"]>[0],
+  m: YaraMatch,
+  bundled: BundledRuleSet | null,
+): FindingDraft {
+  const first = m.matches[0];
+  const meta = m.meta as Record<string, unknown>;
+  const author = typeof meta.author === "string" ? meta.author : null;
+  const check = bundled ? checks.community.id : checks.yara.id;
+  const d = sweptDraft(check, file, m.ruleIdentifier, first ? first.data : undefined, {
+    title: bundled
+      ? `signature-base rule ${m.ruleIdentifier} matched${author ? ` (by ${author})` : ""}`
+      : `YARA rule ${m.ruleIdentifier} matched`,
+  });
+  const metaText = Object.entries(meta)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join("; ");
+  if (metaText) d.evidence.RuleMeta = clip(metaText, 500);
+  if (first) d.evidence.MatchOffset = String(first.offset);
+  d.evidence.Engine = "YARA (yara-x)";
+  // Result schema v2: the rule's own metadata travels with the finding (the licence asks for the author).
+  d.rule = {
+    id: m.ruleIdentifier,
+    title: typeof meta.description === "string" ? meta.description : m.ruleIdentifier,
+    references: typeof meta.reference === "string" && /^https?:/.test(meta.reference) ? [meta.reference] : [],
+    ...(author ? { author } : {}),
+    ...(bundled ? { licence: bundled.licence } : {}),
+    origin: bundled ? `yara:${bundled.name}` : "yara",
+  };
+  if (bundled) {
+    d.evidence.RuleSet = bundled.name;
+    d.evidence.RuleFile = bundled.url;
+    d.evidence.Licence = bundled.licence;
+    if (author) d.evidence.Author = clip(author, 200);
+    if (typeof meta.description === "string") d.evidence.Description = clip(meta.description, 300);
+  }
+  return d;
+}

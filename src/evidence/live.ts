@@ -1,10 +1,11 @@
 // The local Exchange server, read in place (Windows only). Everything is opened read-only.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { UsageError } from "../model/errors.js";
 import { exchangeInstallPath, SETUP_KEY } from "../readers/registry.js";
 import type { EvidenceRoot } from "./discover.js";
 import { LIVE_CHANNEL_FILES } from "./eventlog.js";
+import { iisWebRoots } from "./iis-config.js";
 import type { ServerTarget } from "./targets.js";
 
 function slash(p: string): string {
@@ -37,6 +38,17 @@ export async function localTarget(): Promise<ServerTarget> {
     ...root(evtLogs),
     only: f,
   }));
+  // Every IIS site's root, not only the default one (web shells were dropped in any of them).
+  const iisConfigDir = `${process.env.SystemRoot ?? windir}\\System32\\inetsrv\\config`;
+  const iisConfig = `${iisConfigDir}\\applicationHost.config`;
+  let siteRoots: string[] = [];
+  try {
+    siteRoots = iisWebRoots(readFileSync(iisConfig, "utf8"), { SystemDrive: sysDrive, SystemRoot: windir });
+  } catch {
+    // IIS config unreadable: the default roots below are still swept
+  }
+  const fixed = [`${sysDrive}\\inetpub\\wwwroot\\`, install].map((p) => p.toLowerCase());
+  const extraSites = siteRoots.filter((r) => !fixed.some((f) => r.startsWith(f) || f.startsWith(r)));
   return {
     name: hostname(),
     root: `${hostname()} (live, ${install})`,
@@ -50,6 +62,10 @@ export async function localTarget(): Promise<ServerTarget> {
       // Web folders for the file sweep (web shells, IOC hashes): never opened as logs.
       root(`${sysDrive}\\inetpub\\wwwroot`, true),
       root(`${install}FrontEnd\\HttpProxy`, true),
+      root(`${install}ClientAccess`, true),
+      root(`${sysDrive}\\Users`, true),
+      { ...root(iisConfigDir, true), only: "applicationHost.config" },
+      ...extraSites.map((r) => root(r, true)),
       root(`${windir}\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files`, true),
     ],
     skipped: [],

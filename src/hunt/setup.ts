@@ -2,11 +2,18 @@
 // main thread reads and checks them (bad input is a usage error, not a crash in a worker); the setup
 // is plain data: every thread makes its hunt context from it (workers get it as workerData), so row
 // literals, content rules and YARA agree everywhere, and nothing is kept in module state.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { dataPath } from "../data-path.js";
 import type { HuntSetup } from "../detections/context.js";
 import { parseFeed } from "../detections/iocs/feeds.js";
-import { compileYara, yaraEngine, yaraUnavailable } from "../detections/yara.js";
+import {
+  type BundledRuleSet,
+  compileYara,
+  type YaraSource,
+  yaraEngine,
+  yaraUnavailable,
+} from "../detections/yara.js";
 import { UsageError } from "../model/errors.js";
 
 export type { HuntSetup } from "../detections/context.js";
@@ -16,6 +23,8 @@ export interface SetupOptions {
   iocFiles?: string[];
   /** --yara FILE|DIR (.yar/.yara files in a folder, recursively). */
   yara?: string[];
+  /** Run the shipped signature-base rules when the YARA engine loads (default true). */
+  communityRules?: boolean;
 }
 
 function readText(path: string, what: string): string {
@@ -85,5 +94,43 @@ export function prepareHunt(
       setup.yara = sources;
     }
   }
+  if (o.communityRules !== false && yaraLoads()) {
+    const bundled = bundledRules();
+    try {
+      if (bundled.length) compileYara(bundled);
+      setup.yara.push(...bundled);
+    } catch (e) {
+      setup.warnings.push({
+        file: "data/rules/signature-base",
+        reason: "refused",
+        detail: `bundled signature-base rules do not compile with this YARA engine (${(e as Error).message.split("\n")[0]}); built-in rules ran`,
+      });
+    }
+  }
   return setup;
+}
+
+const SIGNATURE_BASE: BundledRuleSet = {
+  name: "signature-base (Neo23x0)",
+  licence: "Detection Rule License 1.1 https://github.com/Neo23x0/signature-base/blob/master/LICENSE",
+  url: "https://github.com/Neo23x0/signature-base/blob/master/yara/",
+};
+
+/** The rule files shipped under data/rules/signature-base (unchanged; see the SOURCES.md there). */
+function bundledRules(): YaraSource[] {
+  let dir: string;
+  try {
+    dir = dataPath("rules", "signature-base");
+  } catch {
+    return [];
+  }
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith(".yar"))
+    .sort()
+    .map((n) => ({
+      file: `signature-base/${n}`,
+      text: readFileSync(join(dir, n), "utf8"),
+      bundled: { ...SIGNATURE_BASE, url: `${SIGNATURE_BASE.url}${n}` },
+    }));
 }

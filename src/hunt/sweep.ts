@@ -2,7 +2,7 @@
 // a log is read once (bounded), hashed, and offered to the content detections (web-shell rules, IOC
 // hashes and paths, YARA). Runs in the worker pool next to the log reading; never throws for a file.
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { HuntContext } from "../detections/context.js";
 import { failedDetectionDraft } from "../detections/registry.js";
@@ -17,6 +17,7 @@ import {
 import { webFolderOf } from "../detections/webfolders.js";
 import { isLogCandidate } from "../evidence/classify.js";
 import { discover, type Inventory } from "../evidence/discover.js";
+import { iisWebRoots } from "../evidence/iis-config.js";
 import { windowsPathOf } from "../evidence/layout.js";
 import type { FileSubject } from "../model/finding.js";
 import type { FileEntry } from "../model/records.js";
@@ -152,7 +153,8 @@ export function runSweepTask(task: SweepTask, hunt: HuntContext): SweepResult {
           subject,
           ...draft,
           file: draft.file === undefined ? task.rel : draft.file,
-          line: null,
+          // Content rules name the line they matched; the others are about the whole file.
+          line: draft.line ?? null,
         });
       }
     } catch (e) {
@@ -178,11 +180,35 @@ export function crashedSweep(t: SweepTask, e: Error): SweepResult {
   };
 }
 
+const IIS_CONFIG = /(?:^|[\\/])inetsrv[\\/]config[\\/]applicationhost\.config$/i;
+
+/**
+ * The IIS site roots named by the applicationHost.config files of an inventory (a copied
+ * `Windows\System32\inetsrv\config`, or the live one), with %SystemDrive% taken from the file's own drive.
+ * An unreadable config only loses placement: the files are swept all the same.
+ */
+export function webRootsOf(files: FileEntry[]): string[] {
+  const roots = new Set<string>();
+  for (const e of files) {
+    if (!IIS_CONFIG.test(e.winPath ?? e.path) || e.size > 16 * 2 ** 20) continue;
+    try {
+      const drive = /^([a-z]:)/i.exec(e.winPath ?? "")?.[1] ?? "C:";
+      for (const r of iisWebRoots(readFileSync(e.abs, "utf8"), { SystemDrive: drive })) roots.add(r);
+    } catch {
+      // listed by the sweep itself if it cannot read the file either
+    }
+  }
+  return [...roots];
+}
+
 /** Which files of an inventory the sweep reads. */
-export function sweepSelection(files: FileEntry[]): { entry: FileEntry; folder: WebFolder | null }[] {
+export function sweepSelection(
+  files: FileEntry[],
+  webRoots: readonly string[] = webRootsOf(files),
+): { entry: FileEntry; folder: WebFolder | null }[] {
   const out: { entry: FileEntry; folder: WebFolder | null }[] = [];
   for (const entry of files) {
-    const folder = webFolderOf(entry.winPath);
+    const folder = webFolderOf(entry.winPath, webRoots);
     // Logs outside web folders are read by the log readers, and are never malware samples.
     if (folder === null && isLogCandidate(entry.path)) continue;
     out.push({ entry, folder });
@@ -259,7 +285,8 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
       ctx: { server: o.server, file: entry.path, installPath: o.installPath },
       maxDraftsPerCheck: o.maxDraftsPerCheck,
     });
-  for (const { entry, folder } of sweepSelection(inv.files)) add(entry, folder, false);
+  const webRoots = webRootsOf(inv.files);
+  for (const { entry, folder } of sweepSelection(inv.files, webRoots)) add(entry, folder, false);
   for (const dir of o.extraRoots ?? []) {
     const label = extraRootLabel(dir);
     const extra = await discover([{ abs: resolve(dir), relBase: label, filesOnly: true }]);
@@ -268,7 +295,7 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
       // Windows path: as if the root's own name were the top of the copied tree (`inetpub/...`).
       const inRoot = entry.path.slice(label.length + 1);
       const win = entry.winPath ?? windowsPathOf(`${basename(resolve(dir))}/${inRoot}`).path;
-      add({ ...entry, winPath: win }, webFolderOf(win), true);
+      add({ ...entry, winPath: win }, webFolderOf(win, webRoots), true);
     }
   }
   const toRead = tasks.reduce((n, t) => n + Math.min(t.size, HASH_CAP), 0);

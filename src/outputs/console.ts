@@ -1,11 +1,15 @@
 // The console report: per server, the verdict in one line, then findings grouped by check (count,
-// first and last time, a few samples), why, coverage and skipped files. Colour only when asked.
+// first and last time, a few samples), why, coverage and skipped files; printed as each server is
+// judged. Colour only when asked. Every string from the result is attacker-controlled or hand-edited:
+// all of it goes through term() (control characters shown as text, clipped).
+import type { Writable } from "node:stream";
 import pc from "picocolors";
 import type { Finding, ScanResult, ServerResult, Severity, VerdictName } from "../model/types.js";
 import { describeRequest, firstMaliciousRequest } from "../verdict/facts.js";
-import { remediationPlan } from "../verdict/plan.js";
 import { renderExposureBlock } from "./exposure.js";
 import { forTerminal } from "./safe.js";
+import { openSink, type Sink } from "./sink.js";
+import type { RunSummary, ServerSummary, Writer } from "./writer.js";
 
 export interface ConsoleOptions {
   color: boolean;
@@ -16,6 +20,12 @@ export interface ConsoleOptions {
 }
 
 type Paint = (s: string) => string;
+
+/** A result string as terminal text: escaped, and clipped so that a hostile megabyte stays a line. */
+function term(s: unknown, max = 400): string {
+  const text = typeof s === "string" ? s : String(s ?? "");
+  return forTerminal(text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+}
 
 function palette(color: boolean) {
   const c = pc.createColors(color);
@@ -33,7 +43,12 @@ function palette(color: boolean) {
     low: c.cyan,
     info: c.gray,
   };
-  return { c, verdict, severity };
+  // Lookups never fail on a value outside the enum (the schema keeps them out; this keeps a crash out).
+  return {
+    c,
+    verdict: (v: VerdictName, s: string) => (verdict[v] ?? verdict.unknown)(s),
+    severity: (v: Severity, s: string) => (severity[v] ?? severity.info)(s),
+  };
 }
 
 /** The evidence fields that say the most about a finding, in this order, when present. */
@@ -65,16 +80,16 @@ export function sampleLine(f: Finding): string {
   const fallback = Object.values(f.evidence)
     .slice(0, 3)
     .map((v) => shorten(v, 60));
-  return forTerminal((parts.length ? parts : fallback).join("  "));
+  return term((parts.length ? parts : fallback).join("  "), 600);
 }
 
 function where(f: Finding): string {
   if (!f.source.file) return "";
-  return forTerminal(f.source.line ? `${f.source.file}:${f.source.line}` : f.source.file);
+  return term(f.source.line ? `${f.source.file}:${f.source.line}` : f.source.file);
 }
 
 function fmtTime(t: string | null): string {
-  return t ? `${t.slice(0, 19).replace("T", " ")}Z` : "no time";
+  return t ? `${term(t.slice(0, 19).replace("T", " "))}Z` : "no time";
 }
 
 function fmtBytes(n: number): string {
@@ -90,11 +105,11 @@ function fmtBytes(n: number): string {
 }
 
 /** The one line a stressed admin reads first. */
-export function verdictLine(s: ServerResult, color = false): string {
+export function verdictLine(s: Pick<ServerResult, "name" | "verdict" | "reasons">, color = false): string {
   const { verdict } = palette(color);
-  const label = verdict[s.verdict](s.verdict.toUpperCase().padEnd(11));
-  const why = s.reasons[0] ? forTerminal(s.reasons[0]) : "";
-  return `${forTerminal(s.name)}  ${label}  ${why}`;
+  const label = verdict(s.verdict, term(s.verdict).toUpperCase().padEnd(11));
+  const why = s.reasons[0] ? term(s.reasons[0], 1000) : "";
+  return `${term(s.name, 200)}  ${label}  ${why}`;
 }
 
 function renderServer(s: ServerResult, o: ConsoleOptions): string {
@@ -105,10 +120,10 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   const st = s.stats;
   out.push(
     c.gray(
-      `  root ${forTerminal(s.root)} · ${st.logFiles} log files, ${fmtBytes(st.logBytes)}, ${st.records.toLocaleString("en-US")} records · ${st.files} files in all · ${(st.durationMs / 1000).toFixed(1)} s`,
+      `  root ${term(s.root)} · ${st.logFiles} log files, ${fmtBytes(st.logBytes)}, ${st.records.toLocaleString("en-US")} records · ${st.files} files in all · ${(st.durationMs / 1000).toFixed(1)} s`,
     ),
   );
-  if (s.installPath) out.push(c.gray(`  Exchange install path: ${forTerminal(s.installPath)}`));
+  if (s.installPath) out.push(c.gray(`  Exchange install path: ${term(s.installPath)}`));
   if (o.brief) return out.join("\n");
   out.push(...firstSteps(s, o.color));
 
@@ -124,11 +139,11 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
         .sort();
       const total = fs.length + (s.omittedFindings[check] ?? 0);
       const first = fs[0];
-      const cves = first.cves.length ? ` [${first.cves.join(", ")}]` : "";
+      const cves = first.cves.length ? ` [${term(first.cves.join(", "))}]` : "";
       out.push(
-        `  ${severity[first.severity](first.severity.toUpperCase().padEnd(8))} ${c.bold(check)}${cves}`,
+        `  ${severity(first.severity, term(first.severity).toUpperCase().padEnd(8))} ${c.bold(term(check, 200))}${cves}`,
       );
-      out.push(`           ${forTerminal(fs.length === 1 ? first.title : (checkTitle(fs) ?? first.title))}`);
+      out.push(`           ${term(fs.length === 1 ? first.title : (checkTitle(fs) ?? first.title))}`);
       out.push(
         c.gray(
           `           ${total} hit${total === 1 ? "" : "s"}${times.length ? ` · ${fmtTime(times[0])} → ${fmtTime(times[times.length - 1])}` : ""}`,
@@ -145,7 +160,7 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   }
   if (s.reasons.length > 0) {
     out.push("", c.bold("  Why"));
-    for (const r of s.reasons) out.push(`  - ${forTerminal(r)}`);
+    for (const r of s.reasons) out.push(`  - ${term(r, 1000)}`);
   }
   if (s.exposure) out.push(...renderExposureBlock(s.exposure, o.color));
   out.push(
@@ -160,15 +175,16 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
     const early = src.oldest !== null && src.oldest <= s.coverage.window.exploitationFrom;
     const span = `${fmtTime(src.oldest)} → ${fmtTime(src.newest)}`;
     out.push(
-      `  ${forTerminal(src.source).padEnd(26)} ${String(src.files).padStart(6)} files ${fmtBytes(src.bytes).padStart(9)}  ${early ? span : c.yellow(span)}`,
+      `  ${term(src.source).padEnd(26)} ${String(src.files).padStart(6)} files ${fmtBytes(src.bytes).padStart(9)}  ${early ? span : c.yellow(span)}`,
     );
   }
-  if (s.coverage.missing.length) out.push(c.yellow(`  missing: ${s.coverage.missing.join(", ")}`));
-  for (const n of s.coverage.notes) out.push(c.yellow(`  ${n}`));
+  if (s.coverage.missing.length)
+    out.push(c.yellow(`  missing: ${term(s.coverage.missing.join(", "), 1000)}`));
+  for (const n of s.coverage.notes) out.push(c.yellow(`  ${term(n, 1000)}`));
   if (s.skipped.length > 0) {
     out.push("", c.bold(`  Skipped or partly read (${s.skipped.length})`));
     for (const k of s.skipped.slice(0, 20))
-      out.push(`  ${forTerminal(k.file)}: ${k.reason} — ${forTerminal(k.detail)}`);
+      out.push(`  ${term(k.file)}: ${term(k.reason)} — ${term(k.detail)}`);
     if (s.skipped.length > 20)
       out.push(c.gray(`  … ${s.skipped.length - 20} more (--json or --csv for all)`));
   }
@@ -184,15 +200,15 @@ function firstSteps(s: ServerResult, color: boolean): string[] {
     out.push(
       "",
       c.bold("  First malicious request"),
-      `  ${fmtTime(req.time)}  ${forTerminal(describeRequest(req))}`,
-      c.gray(`    ${forTerminal(req.title)}${req.source.file ? ` · ${where(req)}` : ""}`),
+      `  ${fmtTime(req.time)}  ${term(describeRequest(req), 600)}`,
+      c.gray(`    ${term(req.title)}${req.source.file ? ` · ${where(req)}` : ""}`),
     );
-  if (s.verdict === "clean") return out;
-  const plan = remediationPlan(s).slice(0, 3);
+  // The plan as the scan computed it (renderers never recompute it).
+  if (s.verdict === "clean" || s.plan.length === 0) return out;
   out.push("", c.bold("  Do now") + c.gray(" (the full plan: --html)"));
-  plan.forEach((p, i) => {
-    out.push(`  ${i + 1}. ${forTerminal(p.title)}`);
-    for (const a of p.actions.slice(0, 2)) out.push(c.gray(`     - ${forTerminal(a)}`));
+  s.plan.slice(0, 3).forEach((p, i) => {
+    out.push(`  ${i + 1}. ${term(p.title)}`);
+    for (const a of p.actions.slice(0, 2)) out.push(c.gray(`     - ${term(a, 600)}`));
   });
   return out;
 }
@@ -203,22 +219,55 @@ function checkTitle(fs: Finding[]): string | undefined {
   return titles.size === 1 ? fs[0].title : undefined;
 }
 
+const ORDER: VerdictName[] = ["compromised", "attempted", "vulnerable", "unknown", "clean"];
+
+/** The last line of a fleet run: how many servers have each verdict. */
+function fleetLine(servers: readonly Pick<ServerSummary, "verdict">[], color: boolean): string {
+  const { c, verdict } = palette(color);
+  const counts = new Map<VerdictName, number>();
+  for (const s of servers) counts.set(s.verdict, (counts.get(s.verdict) ?? 0) + 1);
+  return (
+    c.bold(`${servers.length} servers: `) +
+    ORDER.filter((v) => counts.has(v))
+      .map((v) => verdict(v, `${counts.get(v)} ${v}`))
+      .join(", ")
+  );
+}
+
+function separator(color: boolean): string {
+  return palette(color).c.gray("─".repeat(72));
+}
+
+/** The console report of a whole result (the writer prints the same, server by server). */
 export function renderConsole(result: ScanResult, o: ConsoleOptions): string {
-  const { c, verdict } = palette(o.color);
-  const blocks = result.servers.map((s) => renderServer(s, o));
-  const out = [blocks.join(`\n\n${c.gray("─".repeat(72))}\n\n`)];
-  if (result.servers.length > 1) {
-    const counts = new Map<VerdictName, number>();
-    for (const s of result.servers) counts.set(s.verdict, (counts.get(s.verdict) ?? 0) + 1);
-    const order: VerdictName[] = ["compromised", "attempted", "vulnerable", "unknown", "clean"];
-    out.push(
-      "",
-      c.bold(`${result.servers.length} servers: `) +
-        order
-          .filter((v) => counts.has(v))
-          .map((v) => verdict[v](`${counts.get(v)} ${v}`))
-          .join(", "),
-    );
-  }
+  const out = [result.servers.map((s) => renderServer(s, o)).join(`\n\n${separator(o.color)}\n\n`)];
+  if (result.servers.length > 1) out.push("", fleetLine(result.servers, o.color));
   return `${out.join("\n")}\n`;
+}
+
+/** The console as a writer: each server's block as soon as it is judged, the fleet line at the end. */
+export function consoleWriter(stream: Writable, o: ConsoleOptions): Writer {
+  let sink: Sink | undefined;
+  let n = 0;
+  return {
+    name: "console",
+    async begin() {
+      sink = await openSink("-", stream);
+    },
+    async server(s) {
+      if (!sink) throw new Error("console writer: server() before begin()");
+      await sink.write(`${n++ > 0 ? `\n${separator(o.color)}\n\n` : ""}${renderServer(s, o)}\n`);
+      // Flushed per server: the admin reads each verdict as it comes.
+      await sink.close();
+    },
+    async end(summary: RunSummary) {
+      if (summary.servers.length > 1) await sink?.write(`\n${fleetLine(summary.servers, o.color)}\n`);
+      await sink?.close();
+      return null;
+    },
+    async abort() {
+      // What was printed stays printed: the servers reported before the failure are real results.
+      await sink?.close().catch(() => {});
+    },
+  };
 }

@@ -1,9 +1,11 @@
 // CSV output shaped like Test-ProxyLogon's, so existing playbooks keep working, plus exhunt's own
 // complete findings table. Every cell is quoted and neutralised against formula injection.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Finding, ScanResult, ServerResult } from "../model/types.js";
 import { csvRow, safeFileName } from "./safe.js";
+import { openSink, writeAll } from "./sink.js";
+import type { RunMeta, Writer } from "./writer.js";
 
 /** Test-ProxyLogon's columns for CVE-2021-26855 and -27065 ResetVDir (note its `ClientIPAddress`). */
 const PROXY_COLUMNS = [
@@ -41,8 +43,14 @@ const LOG_AGE: [string, (source: string) => boolean][] = [
   ),
 ];
 
-function table(header: string[], rows: (string | number | null)[][]): string {
-  return csvRow(header) + rows.map((r) => csvRow(r)).join("");
+/** A table as pieces (the header, then one row each), built lazily: findings.csv can be a whole server. */
+function* table(header: string[], rows: Iterable<(string | number | null)[]>): Generator<string> {
+  yield csvRow(header);
+  for (const r of rows) yield csvRow(r);
+}
+
+function* mapped<T, U>(xs: Iterable<T>, f: (x: T) => U): Generator<U> {
+  for (const x of xs) yield f(x);
 }
 
 function of(findings: Finding[], ...checks: string[]): Finding[] {
@@ -54,8 +62,8 @@ function unique(values: string[]): string[] {
   return [...new Set(values.map((v) => v.replace(/[\r\n]+/g, " ")))];
 }
 
-function proxyRows(fs: Finding[]): (string | null)[][] {
-  return fs.map((f) => PROXY_FIELDS.map((k) => f.evidence[k] ?? ""));
+function proxyRows(fs: Finding[]): Iterable<(string | null)[]> {
+  return mapped(fs, (f) => PROXY_FIELDS.map((k) => f.evidence[k] ?? ""));
 }
 
 /** Days from the oldest record of each source to `reference` (1 decimal), Test-ProxyLogon's LogAgeDays. */
@@ -70,9 +78,12 @@ export function logAgeDays(s: ServerResult, reference: string): (string | number
   });
 }
 
-/** File name → content, for one server. Only files with something to say are written, as Microsoft did. */
-export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * File name → content pieces, for one server. Only files with something to say are written, as
+ * Microsoft did. `now` is the reference of a live scan's log ages; otherwise the newest record is.
+ */
+export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map<string, Iterable<string>> {
+  const out = new Map<string, Iterable<string>>();
   const name = safeFileName(s.name);
   const f = s.findings;
   const ssrf = of(f, "cve-2021-26855-ssrf", "cve-2021-26855-ssrf-failed");
@@ -83,7 +94,7 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
       `${name}-Cve-2021-26855-Attempts.csv`,
       table(
         [...PROXY_COLUMNS, "BackEndCookie", "Check"],
-        probes.map((x) => [
+        mapped(probes, (x) => [
           ...PROXY_FIELDS.map((k) => x.evidence[k] ?? ""),
           x.evidence.BackEndCookie ?? "",
           x.check,
@@ -96,23 +107,23 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
       `${name}-Cve-2021-26857.csv`,
       table(
         ["TimeCreated", "MachineName", "Message"],
-        um.map((x) => [x.time, x.evidence.Computer ?? "", x.evidence.Message ?? ""]),
+        mapped(um, (x) => [x.time, x.evidence.Computer ?? "", x.evidence.Message ?? ""]),
       ),
     );
   const oab = of(f, "cve-2021-26858-oab-write");
   if (oab.length) {
-    out.set(`${name}-Cve-2021-26858.log`, `${unique(oab.map((x) => x.source.file ?? "")).join("\r\n")}\r\n`);
-    out.set(
-      `${name}-Cve-2021-26858-DownloadPaths.log`,
+    out.set(`${name}-Cve-2021-26858.log`, [
+      `${unique(oab.map((x) => x.source.file ?? "")).join("\r\n")}\r\n`,
+    ]);
+    out.set(`${name}-Cve-2021-26858-DownloadPaths.log`, [
       `${unique(oab.map((x) => x.evidence.DownloadPath ?? "")).join("\r\n")}\r\n`,
-    );
+    ]);
   }
   const setVdir = of(f, "cve-2021-27065-set-vdir");
   if (setVdir.length)
-    out.set(
-      `${name}-Cve-2021-27065.log`,
+    out.set(`${name}-Cve-2021-27065.log`, [
       `${unique(setVdir.map((x) => x.source.file ?? "")).join("\r\n")}\r\n`,
-    );
+    ]);
   const reset = of(f, "cve-2021-27065-reset-vdir");
   if (reset.length) out.set(`${name}-Cve-2021-27065-ResetVDir.csv`, table(PROXY_COLUMNS, proxyRows(reset)));
   const raised = s.verdict === "compromised" || s.verdict === "attempted";
@@ -122,7 +133,7 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
       `${name}-other.csv`,
       table(
         ["ComputerName", "Type", "Path", "Name", "LastWrite"],
-        other.map((x) => [
+        mapped(other, (x) => [
           s.name,
           x.check === "lsass-dump" ? "LsassDump" : "SuspiciousArchive",
           x.evidence.Path ?? x.source.file,
@@ -149,7 +160,7 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
     `${name}-findings.csv`,
     table(
       ["Id", "Severity", "Check", "CVEs", "Title", "Time", "File", "Line", "Evidence"],
-      f.map((x) => [
+      mapped(f, (x) => [
         x.id,
         x.severity,
         x.check,
@@ -169,20 +180,50 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
       `${name}-skipped.csv`,
       table(
         ["File", "Reason", "Detail"],
-        s.skipped.map((k) => [k.file, k.reason, k.detail]),
+        mapped(s.skipped, (k) => [k.file, k.reason, k.detail]),
       ),
     );
   return out;
 }
 
+/** Whole-result CSV (small results, tests); `exhunt scan --csv` writes server by server instead. */
 export async function writeCsvDir(result: ScanResult, dir: string, live = false): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  const w = csvWriter(dir);
+  await w.begin({ tool: result.tool, startedAt: result.startedAt, finishedAt: result.finishedAt, live });
+  for (const s of result.servers) await w.server(s);
+  await w.end({ finishedAt: result.finishedAt, servers: [] });
+  return w.files();
+}
+
+/** One folder of CSV files, written per server as it arrives. */
+export function csvWriter(
+  dir: string,
+  clock: () => string = () => new Date().toISOString(),
+): Writer & {
+  files(): string[];
+} {
+  let meta: RunMeta | undefined;
   const written: string[] = [];
-  for (const s of result.servers) {
-    for (const [file, content] of serverCsvFiles(s, result.finishedAt, live)) {
-      await writeFile(join(dir, file), content);
-      written.push(file);
-    }
-  }
-  return written;
+  return {
+    name: "csv",
+    async begin(m) {
+      if (dir === "-") throw new Error("--csv writes several files: give a folder, not -");
+      meta = m;
+      await mkdir(dir, { recursive: true });
+    },
+    async server(s) {
+      if (!meta) throw new Error("csv writer: server() before begin()");
+      for (const [file, pieces] of serverCsvFiles(s, meta.finishedAt ?? clock(), meta.live)) {
+        const sink = await openSink(join(dir, file));
+        await writeAll(sink, pieces);
+        await sink.close();
+        written.push(file);
+      }
+    },
+    async end() {
+      return `wrote ${written.length} CSV files to ${dir}`;
+    },
+    async abort() {},
+    files: () => [...written],
+  };
 }

@@ -60,12 +60,17 @@ function cveLines(
       : s.status === "vulnerable"
         ? "no fix for this CU"
         : "";
-    const note = notes[cve] ? `  (${forTerminal(notes[cve] ?? "")})` : "";
-    out.push(`  ${cve.padEnd(15)} ${paint[s.status](STATUS_TEXT[s.status].padEnd(12))} ${fixed}${note}`);
+    const note = notes[cve] ? `  (${notes[cve] ?? ""})` : "";
+    // A result file is attacker-reachable input: an unknown status paints as unknown, every string is made safe.
+    const status = paint[s.status] ?? paint.unknown;
+    const text = STATUS_TEXT[s.status] ?? String(s.status);
+    out.push(
+      `  ${forTerminal(cve).padEnd(15)} ${status(forTerminal(text).padEnd(12))} ${forTerminal(fixed)}${forTerminal(note)}`,
+    );
     if (s.check && (s.status === "config-check" || s.status === "vulnerable")) {
-      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)} check: ${s.check.what}`);
-      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)}   live: ${s.check.live}`);
-      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)}   offline: ${s.check.offline}`);
+      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)} check: ${forTerminal(s.check.what)}`);
+      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)}   live: ${forTerminal(s.check.live)}`);
+      out.push(`  ${"".padEnd(15)} ${"".padEnd(12)}   offline: ${forTerminal(s.check.offline)}`);
     }
   }
   return out;
@@ -111,15 +116,17 @@ export function renderExposureBlock(e: Exposure, color: boolean): string[] {
     "",
     c.bold("  Exposure") +
       c.gray(
-        ` (${forTerminal(e.buildSource)}${e.asOf ? `, as of ${e.asOf.slice(0, 19).replace("T", " ")}Z` : ""})`,
+        ` (${forTerminal(`${e.buildSource}${e.asOf ? `, as of ${e.asOf.slice(0, 19).replace("T", " ")}Z` : ""}`)})`,
       ),
-    `  ${e.product ?? "unknown product"} ${e.cu ?? ""}, build ${forTerminal(e.build ?? "unknown")}, update: ${e.update ?? "unknown"}`,
+    forTerminal(
+      `  ${e.product ?? "unknown product"} ${e.cu ?? ""}, build ${e.build ?? "unknown"}, update: ${e.update ?? "unknown"}`,
+    ),
     ...cveLines(e.cves, color),
   ];
   const support = e.recommendation?.support;
   if (support && support.status !== "supported")
-    out.push(`  ${c.bold("Support:")} ${support.status}: ${support.notice}`);
+    out.push(`  ${c.bold("Support:")} ${forTerminal(`${support.status}: ${support.notice}`)}`);
   const summary = e.recommendation?.summary;
-  if (typeof summary === "string") out.push(`  ${c.bold("What to do:")} ${summary}`);
+  if (typeof summary === "string") out.push(`  ${c.bold("What to do:")} ${forTerminal(summary)}`);
   return out;
 }

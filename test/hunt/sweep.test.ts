@@ -55,7 +55,7 @@ for (const workers of [0, 2]) {
     assert.equal(chop.length, 1);
     const f = chop[0];
     assert.equal(f.source.file, "C/inetpub/wwwroot/aspnet_client/system_web/shell.aspx");
-    assert.equal(f.source.line, null);
+    assert.equal(f.source.line, 2, "content findings name the line they matched");
     assert.equal(f.time, MTIME.toISOString());
     assert.equal(f.evidence.Path, "C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\shell.aspx");
     assert.equal(f.evidence.SHA256, sha(CHOPPER));

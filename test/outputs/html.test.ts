@@ -81,8 +81,10 @@ describe("HTML report (static checks)", () => {
       const h = createHash("sha256").update(s, "utf8").digest("base64");
       assert.ok(policy.includes(`'sha256-${h}'`), "every inline script is allowed by its hash");
     }
-    assert.equal((html.match(/<script\b/gi) ?? []).length, 3, "2 scripts + the JSON data block");
-    assert.equal((html.match(/<\/script/gi) ?? []).length, 3);
+    // uPlot and the page script, and one chart data block per server.
+    assert.equal((html.match(/<script\b/gi) ?? []).length, 4);
+    assert.equal((html.match(/<script type="application\/json" id="chart-\d+">/g) ?? []).length, 2);
+    assert.equal((html.match(/<\/script/gi) ?? []).length, 4);
     assert.match(html, /<meta name="viewport" content="width=device-width, initial-scale=1">/);
   });
 

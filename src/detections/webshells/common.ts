@@ -13,6 +13,14 @@ export const REFS = {
   certlv: "https://github.com/cert-lv/exchange_webshell_detection",
   proxyshell:
     "https://www.mandiant.com/resources/blog/pst-want-shell-proxyshell-exploiting-microsoft-exchange-servers",
+  fireeyeChopper: "https://www.mandiant.com/resources/blog/breaking-down-the-china-chopper-web-shell-part-i",
+  godzilla: "https://unit42.paloaltonetworks.com/manageengine-godzilla-nglite-kdcsponge/",
+  behinder: "https://github.com/rebeyond/Behinder",
+  antsword: "https://github.com/AntSwordProject/antSword",
+  sharpyshell: "https://github.com/antonioCoco/SharPyShell",
+  antak: "https://github.com/samratashok/nishang/tree/master/Antak-WebShell",
+  regeorg: "https://github.com/sensepost/reGeorg",
+  webConfig: "https://soroush.me/blog/2014/07/upload-a-web-config-file-for-fun-profit/",
   compareHashes:
     "https://github.com/microsoft/CSS-Exchange/tree/7086a43383df16aa3c6a3a104f224f15011d8cdc/Security/src/Baselines",
 };

@@ -33,7 +33,8 @@ export const oabShell: ContentDetection = {
   type: "content",
   id: "webshell-oab-settings",
   checks: [checks.oab],
-  select: inScope,
+  // Anywhere on the disk under a page extension: Exchange writes the dump wherever the attacker says.
+  select: (file) => inScope(file) || hasScriptExt(file),
   match(file) {
     // IIS runs the dump only under a page extension. Exchange writes it in its own spelling.
     if (!hasScriptExt(file)) return null;
@@ -43,7 +44,9 @@ export const oabShell: ContentDetection = {
     const tag = t.indexOf("<script");
     if (tag < 0) return null;
     if (!t.includes("externalurl") && !t.includes("internalurl")) return null;
-    if (!SETTINGS.some((k) => t.includes(k))) return null;
+    // An OAB dump by its keys, or any virtual-directory dump (`ExternalUrl : ...<script`) on one line.
+    if (!SETTINGS.some((k) => t.includes(k)) && !/(?:external|internal)url\s*:[^\n]*<script/.test(t))
+      return null;
     return sweptDraft(
       checks.oab.id,
       file,

@@ -23,7 +23,7 @@ export const pstShell: ContentDetection = {
   type: "content",
   id: "webshell-pst-export",
   checks: [checks.pst],
-  select: inScope,
+  select: (file) => inScope(file) || hasScriptExt(file),
   match(file) {
     const c = file.content;
     if (c.length < 4 || c[0] !== 0x21 || c[1] !== 0x42 || c[2] !== 0x44 || c[3] !== 0x4e) return null;

@@ -16,6 +16,7 @@ import {
   UsageError,
 } from "../index.js";
 import { buildJson, renderAssessment } from "../outputs/exposure.js";
+import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
 
 interface BuildCliOptions {
@@ -24,12 +25,6 @@ interface BuildCliOptions {
   installPath?: string;
   data?: string;
   color?: boolean;
-}
-
-function useColor(explicit: boolean | undefined): boolean {
-  if (explicit === false || "NO_COLOR" in process.env) return false;
-  if (explicit === true || "FORCE_COLOR" in process.env) return true;
-  return !!process.stdout.isTTY;
 }
 
 /** `--json` once took no value: a build number right after it is a build, not a file name. */
@@ -94,7 +89,9 @@ export function registerBuild(program: Command): void {
         else await writeFile(json, text);
       }
       if (json !== "-" && results.length)
-        process.stdout.write(`${results.map((a) => renderAssessment(a, useColor(o.color))).join("\n\n")}\n`);
+        process.stdout.write(
+          `${results.map((a) => renderAssessment(a, useColor(o.color, process.stdout))).join("\n\n")}\n`,
+        );
       for (const e of errors) process.stderr.write(`exhunt: ${e}\n`);
       // Findings = what a scan would report for the build: open CVEs, support, newer updates.
       const open = results.some((a) => exposureDrafts(a, "build", null).length > 0);

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { checkInfo } from "../index.js";
 import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
 import { openResultFile } from "../outputs/result-file.js";
+import { useColor } from "./color.js";
 import { exitCodeFor } from "./exit.js";
 
 export interface ReportCliOptions {
@@ -37,7 +38,7 @@ export function registerReport(program: Command): void {
       const writers = openWriters<NodeJS.WriteStream>(
         o,
         (stream) => ({
-          color: o.color === true || (o.color !== false && !("NO_COLOR" in process.env) && !!stream.isTTY),
+          color: useColor(o.color, stream),
           brief: o.brief,
         }),
         { stdout: process.stdout, stderr: process.stderr },

@@ -5,6 +5,7 @@ import type { ServerResult } from "../model/types.js";
 import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
 import { forTerminal } from "../outputs/safe.js";
 import { VERSION } from "../version.js";
+import { useColor } from "./color.js";
 import { exitCodeFor } from "./exit.js";
 import { progressBar } from "./progress.js";
 
@@ -35,12 +36,6 @@ export interface ScanCliOptions {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-function useColor(explicit: boolean | undefined, stream: NodeJS.WriteStream): boolean {
-  if (explicit === false || "NO_COLOR" in process.env) return false;
-  if (explicit === true || "FORCE_COLOR" in process.env) return true;
-  return !!stream.isTTY;
 }
 
 function positiveInt(v: string | undefined, name: string, min = 0): number | undefined {

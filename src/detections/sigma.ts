@@ -157,7 +157,7 @@ export const sigmaWebRows: RowDetection = {
   kinds: ["iis-w3c"],
   // The rows that contain a literal every line a webserver rule matches must contain (derived from the
   // rules, sigma/prefilter.ts), found by the one-pass search; every row when some rule has none. The
-  // gate hangs on cs-uri-stem, which every IIS layout logs.
+  // gate hangs on the uri (cs-uri-stem), which every IIS layout logs.
   literals: [],
   field(kind, hunt) {
     if (kind !== "iis-w3c") return null;
@@ -167,7 +167,7 @@ export const sigmaWebRows: RowDetection = {
     // The one-pass search holds 64 literals for all row detections of a log kind; past that the plan
     // drops every gate (the IOC feed's too). A large set is therefore no gate: every row is read.
     const fits = literals !== null && literals.length <= MAX_WEB_GATE;
-    return { name: "cs-uri-stem", accept: () => true, ...(fits ? { literals } : {}) };
+    return { field: "uri", accept: () => true, ...(fits ? { literals } : {}) };
   },
   match(row, ctx) {
     const out: FindingDraft[] = [];

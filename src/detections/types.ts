@@ -3,8 +3,9 @@
 
 import type { Assessment } from "../exposure/assess.js";
 import type { Finding, FindingDraft } from "../model/finding.js";
-import type { EventRecord, FileEntry, LogKind, LogRow } from "../model/records.js";
+import type { EventRecord, FileEntry, HttpField, LogKind, LogRow } from "../model/records.js";
 import type { CheckInfo, Coverage } from "../model/types.js";
+import type { RowPrefilter } from "../readers/types.js";
 import type { HuntContext } from "./context.js";
 
 export type { FindingDraft } from "../model/finding.js";
@@ -27,7 +28,8 @@ export type Drafts = FindingDraft | FindingDraft[] | null | undefined;
 
 /** A prefilter on one column: see RowDetection.field. */
 export interface FieldFilter {
-  name: string;
+  /** A canonical field of the rows' family; the reader finds its column through the format's field map. */
+  field: HttpField;
   accept(value: string): boolean;
   /**
    * ASCII literals (either case) one of which every accepted value contains: rows without any are not
@@ -50,7 +52,7 @@ export interface RowDetection {
   /** Match `literals` in either case (ASCII letters): `/ecp/` also finds `/ECP/` and `/eCp/`. */
   ignoreCase?: boolean;
   /**
-   * Instead of `literals` (which must then be []): the rows whose field `name` (for this kind of log)
+   * Instead of `literals` (which must then be []): the rows whose canonical field `field`
    * passes `accept`, given the decoded value. The scanner finds that one field without splitting the
    * row, so a check on one column (e.g. a list of IP addresses) costs about one short walk per row.
    * `accept` must be exact-or-looser than `match`. Read when the plan is made, so it may depend on
@@ -58,16 +60,16 @@ export interface RowDetection {
    */
   field?: (kind: LogKind, hunt: HuntContext) => FieldFilter | null;
   /**
-   * Optional byte-level look at a line that contains a literal, before fields are split (the split
-   * costs more than the search): return false to skip the row. Must be cheap and exact-or-looser than
-   * `match` (it may let through rows `match` rejects, never the reverse).
+   * A second look at a line that contains one of `literals`, declared as data and done by the reader on
+   * raw bytes before fields are split (the split costs more than the search): more literals the line
+   * must contain, tests on the field token the literal occurs in. Must be exact-or-looser than `match`
+   * (it may let through rows `match` rejects, never the reverse).
    */
-  refine?: (line: Buffer, start: number, end: number, hit: number) => boolean;
+  prefilter?: RowPrefilter;
   /**
-   * A declarative form of (part of) `refine` that the one-pass search applies itself, so that rows it
-   * rejects never reach JavaScript: an occurrence of a literal counts only when `need` follows it
-   * before any of `stops` (at most four ASCII characters), a line break or the end of the line.
-   * Must accept every row `refine` accepts.
+   * An occurrence of a literal counts only when `need` follows it before any of `stops` (at most four
+   * ASCII characters), a line break or the end of the line. The reader applies it (in the one-pass
+   * search, or after indexOf). Must accept every row `match` accepts.
    */
   literalGuard?: { need: string; stops: string };
   match(row: LogRow, ctx: MatchContext): Drafts;

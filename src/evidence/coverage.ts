@@ -1,14 +1,31 @@
 // How far the evidence reaches: per source, the oldest and newest record, judged against the campaign
 // window. Every gap becomes a `log-coverage` finding too, so that no consumer can miss it.
 
-import type { LogKind } from "../model/records.js";
+import type { LogKind, RecordFamily } from "../model/records.js";
 import { CAMPAIGN_WINDOW, type Coverage, type SourceCoverage, type WindowCoverage } from "../model/types.js";
+import { familyOf } from "../readers/fields.js";
 
-/** The coverage source a log file belongs to (e.g. `HttpProxy/Ecp`, `ECP Server`). */
-export function sourceOf(kind: LogKind | "event", rel: string, channel?: string): string {
+/** The record family a source's records were read as. */
+export function sourceFamily(kind: LogKind | "event"): RecordFamily {
+  return kind === "event" ? "event" : familyOf(kind);
+}
+
+/**
+ * The coverage source a log file belongs to (e.g. `HttpProxy/Ecp`, `ECP Server`, `IIS W3SVC1`): from
+ * its kind (told by its header), then what its rows name (`hint`: the HttpProxy protocol, the IIS
+ * site; see readers/fields.ts SOURCE_COLUMNS), and only then its folder path, which a collector may
+ * have flattened or renamed.
+ */
+export function sourceOf(
+  kind: LogKind | "event",
+  rel: string,
+  channel?: string,
+  hint?: string | null,
+): string {
   const parts = rel.split("/");
   switch (kind) {
     case "httpproxy": {
+      if (hint) return `HttpProxy/${hint}`;
       const i = parts.findIndex((p) => p.toLowerCase() === "httpproxy");
       return i >= 0 && i + 2 < parts.length ? `HttpProxy/${parts[i + 1]}` : "HttpProxy";
     }
@@ -23,7 +40,7 @@ export function sourceOf(kind: LogKind | "event", rel: string, channel?: string)
     case "rps-http":
       return "Remote PowerShell HTTP (CmdletInfra)";
     case "iis-w3c": {
-      const site = parts.find((p) => /^W3SVC\d+$/i.test(p));
+      const site = hint ?? parts.find((p) => /^W3SVC\d+$/i.test(p));
       return site ? `IIS ${site.toUpperCase()}` : "IIS";
     }
     case "event":

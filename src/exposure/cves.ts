@@ -27,12 +27,6 @@ export type Campaign = keyof typeof CAMPAIGNS;
 
 export const CVES: readonly string[] = Object.values(CAMPAIGNS).flat();
 
-export function campaignOf(cve: string): Campaign | undefined {
-  for (const [c, list] of Object.entries(CAMPAIGNS))
-    if ((list as readonly string[]).includes(cve)) return c as Campaign;
-  return undefined;
-}
-
 /**
  * CVEs the 2026 updates after Feb26SU fix, whose first fixed build no second source confirms (notes
  * §3.13): not assessed, named so that a reader knows why those updates matter.

@@ -58,10 +58,3 @@ export function formatBuild(b: BuildNumber): string {
     ? `${b.major}.${b.minor}.${b.build}`
     : `${b.major}.${b.minor}.${b.build}.${b.revision}`;
 }
-
-/** Order of two builds; a null revision sorts before every known revision of the same build. */
-export function compareBuild(a: BuildNumber, b: BuildNumber): number {
-  return (
-    a.major - b.major || a.minor - b.minor || a.build - b.build || (a.revision ?? -1) - (b.revision ?? -1)
-  );
-}

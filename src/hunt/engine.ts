@@ -6,7 +6,7 @@
 import type { HuntContext } from "../detections/context.js";
 import { checkInfo, failedDetectionDraft } from "../detections/registry.js";
 import { draftsOf, type MatchContext, type TaskContext } from "../detections/types.js";
-import { buildCoverage, layoutHints, type Span, sourceOf } from "../evidence/coverage.js";
+import { buildCoverage, layoutHints, type Span, sourceFamily, sourceOf } from "../evidence/coverage.js";
 import { discover, type Inventory } from "../evidence/discover.js";
 import type { ServerTarget } from "../evidence/targets.js";
 import { type HeaderVersion, serverExposure } from "../exposure/server.js";
@@ -186,6 +186,8 @@ interface FileOutcome {
   badRows: number;
   /** Event files: the channels in it (an export may hold several), each its own coverage source. */
   channels: ChannelSpan[];
+  /** What the file's rows name as their source (HttpProxy protocol, IIS site), or null. */
+  hint: string | null;
 }
 
 /** Fold a file's task results into drafts, skipped entries and its coverage facts. */
@@ -208,6 +210,7 @@ function foldFile(
     records: 0,
     badRows: 0,
     channels: [],
+    hint: null,
   };
   let lineOffset = 0;
   const samples: string[] = [];
@@ -222,6 +225,7 @@ function foldFile(
     const s = r.stats;
     if (!s) continue;
     out.kind = s.kind;
+    out.hint ??= s.sourceHint ?? null;
     out.records += s.records;
     out.badRows += s.badRows;
     for (const b of s.badSamples)
@@ -355,10 +359,11 @@ export async function scanServer(
     records += o.records;
     badRows += o.badRows;
     for (const span of spansOf({ ...o, size: plan.entry.size })) {
-      const source = sourceOf(o.kind, plan.entry.path, span.channel);
+      const source = sourceOf(o.kind, plan.entry.path, span.channel, o.hint);
       const cov = sources.get(source) ?? {
         source,
         kind: o.kind,
+        family: sourceFamily(o.kind),
         files: 0,
         bytes: 0,
         oldest: null,

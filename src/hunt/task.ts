@@ -19,7 +19,7 @@ import type { Subject } from "../model/finding.js";
 import type { EventRecord, LogKind, LogRow } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
 import { type LiteralPlan, makeHeader, type Preamble } from "../readers/delimited.js";
-import { httpRequestSubject } from "../readers/fields.js";
+import { FIELD_MAPS, httpRequestSubject } from "../readers/fields.js";
 import { readerFor } from "../readers/index.js";
 import type { ReadStats, Sniffed } from "../readers/types.js";
 import { type LiteralGuard, MAX_LITERALS } from "../readers/wasm/multi.js";
@@ -132,7 +132,7 @@ function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
       fold,
       guard,
       consumers,
-      refine: consumers.map((c) => rowDetections[c].refine),
+      prefilter: consumers.map((c) => rowDetections[c].prefilter),
     })),
     fields: [],
     everyRow,
@@ -147,7 +147,9 @@ function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
         return plan.literals.length - 1;
       });
     }
-    plan.fields.push({ name: f.name, accept: f.accept, consumers: [i], gate });
+    // Every column the kind's field map names for it: a prefilter may look at more, never fewer.
+    for (const name of FIELD_MAPS[kind]?.[f.field] ?? [])
+      plan.fields.push({ name, accept: f.accept, consumers: [i], gate });
   });
   if (plan.literals.length > MAX_LITERALS) {
     // Gates are an optimisation: a large feed (e.g. thousands of --ioc addresses) would not fit the

@@ -32,7 +32,9 @@ export type HttpField =
   | "target"
   | "site"
   | "timeTaken"
-  | "forwardedFor";
+  | "forwardedFor"
+  | "host" // the Host header the client sent
+  | "referer";
 
 /** One data row of a delimited log. Fields are decoded only when asked for. */
 export interface LogRow {

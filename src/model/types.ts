@@ -1,5 +1,6 @@
 // The types every layer shares (result schema v2). This module imports only model types.
 import type { Finding } from "./finding.js";
+import type { RecordFamily } from "./records.js";
 
 export type { Finding } from "./finding.js";
 
@@ -40,8 +41,12 @@ export interface CheckInfo {
 
 /** Where the evidence came from, per kind of source (e.g. "HttpProxy/Ecp", "ECP Server"). */
 export interface SourceCoverage {
+  /** Named from the records' kind and content (IIS site, HttpProxy protocol) first, the folder path only as a hint. */
   source: string;
+  /** The log kind (`httpproxy`, `iis-w3c`, ...) or `event`. */
   kind: string;
+  /** The record family its records were read as (absent in results upgraded from version 1). */
+  family?: RecordFamily;
   files: number;
   bytes: number;
   oldest: string | null;

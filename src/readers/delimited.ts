@@ -1,127 +1,21 @@
 // Streaming scanner for line-oriented logs with `#` preamble lines and a `#Fields:` header (Exchange
 // CSV logs, IIS W3C). One pass over the bytes: lines are found with memchr-speed `indexOf`, and a
-// line is split into fields only when it contains one of the literals a detection asked for.
+// line is split into fields only when it contains one of the literals a detection asked for (and
+// passes the declarative prefilter that came with it).
 import { closeSync, openSync, readSync } from "node:fs";
-import type { HttpField, LogKind, LogRow, RecordFamily } from "../model/records.js";
-import { familyOf, mappedField } from "./fields.js";
-import type { ReadStats } from "./types.js";
-import { type LiteralGuard, type MultiLiteral, multiSearch } from "./wasm/multi.js";
+import type { LogKind, LogRow } from "../model/records.js";
+import { sourceHintOf } from "./fields.js";
+import { type CompiledPrefilter, compilePrefilter, guardHolds, prefilterPasses } from "./prefilter.js";
+import { columnOf, headerFromText, Row } from "./row.js";
+import type { BadRow, Dialect, Header, LiteralGuard, LiteralPlan, Preamble, ReadStats } from "./types.js";
+import { type MultiLiteral, type MultiSearch, multiSearch } from "./wasm/multi.js";
+
+export { headerFromText, makeHeader } from "./row.js";
+export type { BadRow, Dialect, Header, LiteralPlan, Preamble, RowPrefilter } from "./types.js";
 
 export const CHUNK_SIZE = 1 << 18;
 /** Longer lines are not decoded: they are counted as bad rows and reported. */
 export const MAX_LINE = 8 << 20;
-
-/** How one log format separates, quotes and names its fields. */
-export interface Dialect {
-  /** Column names from the text after `#Fields:`. */
-  parseFields(text: string): string[];
-  /** Split bytes [start,end) into fields; pushes start/end pairs into `bounds`; returns the field count. */
-  split(buf: Buffer, start: number, end: number, bounds: number[]): number;
-  /** Decode one field. */
-  decode(buf: Buffer, start: number, end: number): string;
-  /**
-   * Bounds of field `col` of bytes [start,end) into out[0], out[1], without splitting the rest of the
-   * row (same field boundaries as `split`); false when the row has fewer fields. Without it (or with
-   * `fallbackHeader`, where the field count picks the layout) a column filter splits the row.
-   */
-  fieldAt?(buf: Buffer, start: number, end: number, col: number, out: number[]): boolean;
-  /** ISO UTC time of a row, given the field getter, or null. */
-  rowTime(get: (name: string) => string | undefined): string | null;
-  /** Kind of rows for a `#Log-type:` / `#Software:` preamble; null keeps the current kind. */
-  kindFor(preamble: Preamble): LogKind | null;
-  /**
-   * Columns for a row whose value count does not fit the header in effect (or when there is none), e.g.
-   * IIS rows written in an older layout after a `#Fields:` change; null keeps the header.
-   */
-  fallbackHeader?(count: number): Header | null;
-}
-
-export interface Preamble {
-  software: string | null;
-  version: string | null;
-  logType: string | null;
-  date: string | null;
-}
-
-export interface Header {
-  fields: string[];
-  index: Map<string, number>;
-}
-
-const headerCache = new Map<string, Header>();
-
-/** A header for these columns; the same columns give the same object (every hourly file repeats them). */
-export function makeHeader(fields: string[]): Header {
-  const key = fields.join("\u0000");
-  const hit = headerCache.get(key);
-  if (hit) return hit;
-  if (headerCache.size > 512) headerCache.clear();
-  const h = buildHeader(fields);
-  headerCache.set(key, h);
-  return h;
-}
-
-const textCaches = new Map<Dialect["parseFields"], Map<string, Header>>();
-
-/** The header of a `#Fields:` line, parsed once per distinct line text (and per dialect: commas or spaces). */
-export function headerFromText(line: string, dialect: Pick<Dialect, "parseFields">): Header {
-  let textCache = textCaches.get(dialect.parseFields);
-  if (!textCache) {
-    textCache = new Map();
-    textCaches.set(dialect.parseFields, textCache);
-  }
-  let h = textCache.get(line);
-  if (!h) {
-    if (textCache.size > 512) textCache.clear();
-    h = makeHeader(dialect.parseFields(line.slice(line.indexOf(":") + 1)));
-    textCache.set(line, h);
-  }
-  return h;
-}
-
-function buildHeader(fields: string[]): Header {
-  const index = new Map<string, number>();
-  fields.forEach((f, i) => {
-    if (!index.has(f)) index.set(f, i);
-    const lower = f.toLowerCase();
-    if (!index.has(lower)) index.set(lower, i);
-  });
-  return { fields, index };
-}
-
-/**
- * A byte-level second look at a line that contains a literal, before any field is split: returns
- * whether the consumer wants the row. `hit` is where the literal starts.
- */
-export type LineRefine = (buf: Buffer, start: number, end: number, hit: number) => boolean;
-
-/** Which literal wakes which consumers. A consumer is an index chosen by the caller. */
-export interface LiteralPlan {
-  /**
-   * All searched in one pass (WebAssembly SIMD), or with one `indexOf` each where that is not
-   * available. `refine[k]` is a byte-level second look for `consumers[k]`. A `fold` literal matches
-   * ASCII letters in either case (where the one-pass search is not available, through a lower-cased
-   * copy of each row).
-   */
-  literals: {
-    bytes: Buffer;
-    fold?: boolean;
-    /** Applied by the one-pass search only (the consumers' `refine` stays the authority). */
-    guard?: LiteralGuard;
-    consumers: number[];
-    refine?: (LineRefine | undefined)[];
-  }[];
-  /**
-   * Rows whose column `name` (decoded) passes `accept` wake `consumers`. Only that column is found,
-   * without splitting the row. A row whose layout cannot be told (no header, too few fields) wakes
-   * them too: `accept` is a prefilter, never the reason evidence is missed. With a `gate` (indices
-   * of literals), only rows containing one of those literals are looked at (every row when the
-   * one-pass search is not available).
-   */
-  fields: { name: string; accept(value: string): boolean; consumers: number[]; gate?: number[] }[];
-  /** Consumers that want every data row. */
-  everyRow: number[];
-}
 
 export interface ScanRange {
   /** First byte to read; a range that starts inside a line skips to the next line. */
@@ -132,11 +26,6 @@ export interface ScanRange {
   header: Header | null;
   kind: LogKind;
   preamble: Preamble;
-}
-
-export interface BadRow {
-  line: number;
-  reason: string;
 }
 
 export interface ScanStats {
@@ -159,6 +48,8 @@ export interface ScanStats {
   /** The file ended without a line break after a partial data row. */
   truncatedLastLine: boolean;
   bytes: number;
+  /** What the first rows name as their source (see fields.ts SOURCE_COLUMNS), or null. */
+  sourceHint: string | null;
 }
 
 export type RowSink = (row: LogRow, consumers: number[]) => void;
@@ -177,10 +68,15 @@ export function readStatsOf(stats: ScanStats, kind: LogKind, damage: string[]): 
     lastHeader: stats.lastHeader,
     usedInheritedHeader: stats.usedInheritedHeader,
     damage,
+    sourceHint: stats.sourceHint,
   };
 }
 
 const NL = 10;
+const CR = 13;
+const HASH = 35;
+/** Rows read for the first time stamp even when nobody asked for them. */
+const TIME_ROWS = 50;
 
 let shared: Buffer | null = null;
 /**
@@ -192,118 +88,91 @@ function scratch(): Buffer {
   return shared;
 }
 
-const multiLiterals = new WeakMap<LiteralPlan, MultiLiteral[]>();
-function multiOf(plan: LiteralPlan): MultiLiteral[] {
-  let m = multiLiterals.get(plan);
-  if (!m) {
-    m = plan.literals.map((l) => ({ bytes: l.bytes, fold: l.fold === true, guard: l.guard }));
-    multiLiterals.set(plan, m);
-  }
-  return m;
-}
-const CR = 13;
-const HASH = 35;
-
-class Row implements LogRow {
-  readonly kind: LogKind;
-  readonly family: RecordFamily;
-  readonly line: number;
-  private readonly bounds: number[] = [];
-  private count = -1;
-  constructor(
-    private readonly buf: Buffer,
-    private readonly start: number,
-    private readonly end: number,
-    private header: Header | null,
-    private readonly dialect: Dialect,
-    kind: LogKind,
-    line: number,
-  ) {
-    this.kind = kind;
-    this.family = familyOf(kind);
-    this.line = line;
-  }
-  field(name: HttpField): string | undefined {
-    return mappedField(this.kind, name, (c) => this.get(c));
-  }
-  private splitOnce(): void {
-    if (this.count >= 0) return;
-    this.count = this.dialect.split(this.buf, this.start, this.end, this.bounds);
-    if (this.dialect.fallbackHeader && (!this.header || this.header.fields.length !== this.count)) {
-      this.header = this.dialect.fallbackHeader(this.count) ?? this.header;
-    }
-  }
-  get fieldCount(): number {
-    this.splitOnce();
-    return this.count;
-  }
-  get headerCount(): number {
-    if (this.dialect.fallbackHeader) this.splitOnce();
-    return this.header ? this.header.fields.length : 0;
-  }
-  get(field: string): string | undefined {
-    this.splitOnce();
-    if (!this.header) return undefined;
-    let i = this.header.index.get(field);
-    if (i === undefined) i = this.header.index.get(field.toLowerCase());
-    if (i === undefined) return undefined;
-    if (i >= this.count) return undefined;
-    return this.dialect.decode(this.buf, this.bounds[2 * i], this.bounds[2 * i + 1]);
-  }
-  text(): string {
-    return this.buf.toString("utf8", this.start, this.end);
-  }
-  time(): string | null {
-    return this.dialect.rowTime((name) => this.get(name));
-  }
+/** A plan's literals in the forms the scan needs, made once per plan. */
+interface CompiledPlan {
+  multi: MultiLiteral[];
+  bytes: Buffer[];
+  fold: boolean[];
+  guard: (LiteralGuard | undefined)[];
+  /** The literal lower-cased (Latin-1), for fold literals on the indexOf path. */
+  lower: string[];
+  /** prefilter[i][j]: the compiled prefilter of consumer j of literal i, or null. */
+  prefilter: (CompiledPrefilter | null)[][];
 }
 
-/** Parse a preamble line (`#Software: ...`); returns true when it was a `#Fields:` line. */
-function applyPreambleLine(text: string, pre: Preamble): "fields" | "other" {
-  const colon = text.indexOf(":");
-  if (colon < 0) return "other";
-  const key = text.slice(1, colon).trim().toLowerCase();
-  const value = text.slice(colon + 1).trim();
-  switch (key) {
-    case "fields":
-      return "fields";
-    case "software":
-      pre.software = value;
-      break;
-    case "version":
-      pre.version = value;
-      break;
-    case "log-type":
-      pre.logType = value;
-      break;
-    case "date":
-      pre.date = value;
-      break;
+const compiledPlans = new WeakMap<LiteralPlan, CompiledPlan>();
+function compiled(plan: LiteralPlan): CompiledPlan {
+  let c = compiledPlans.get(plan);
+  if (!c) {
+    const lits = plan.literals;
+    c = {
+      multi: lits.map((l) => ({ bytes: l.bytes, fold: l.fold === true, guard: l.guard })),
+      bytes: lits.map((l) => l.bytes),
+      fold: lits.map((l) => l.fold === true),
+      guard: lits.map((l) => l.guard),
+      lower: lits.map((l) => (l.fold ? l.bytes.toString("latin1").toLowerCase() : "")),
+      prefilter: lits.map((l) =>
+        l.consumers.map((_, j) => (l.prefilter?.[j] ? compilePrefilter(l.prefilter[j]) : null)),
+      ),
+    };
+    compiledPlans.set(plan, c);
   }
-  return "other";
+  return c;
 }
 
-/** Whether one of the gate literals occurs (entirely) in the row. */
-function gateOpen(gate: number[], rowHit: number[], anyHit: boolean, litBytes: Buffer[], e: number): boolean {
-  if (!anyHit) return false;
-  for (const i of gate) if (rowHit[i] >= 0 && rowHit[i] + litBytes[i].length <= e) return true;
-  return false;
+/** Everything one scan carries from line to line and chunk to chunk. */
+interface Scan {
+  readonly fd: number;
+  readonly dialect: Dialect;
+  readonly plan: LiteralPlan;
+  readonly lit: CompiledPlan;
+  readonly sink: RowSink;
+  readonly stats: ScanStats;
+  readonly limit: number;
+  readonly rangeStart: number;
+  header: Header | null;
+  /** The one-pass searcher when it holds this plan's literals, else null (indexOf per literal). */
+  readonly multi: MultiSearch | null;
+  /** Rows can be stepped over unread when only literal hits wake consumers (no every-row consumer, no ungated field). */
+  readonly canSkip: boolean;
+  /** indexOf path: next position of each literal in the chunk (-2: not searched yet). */
+  readonly nextHit: number[];
+  /** First position of each literal in the current row (-1: absent); hitList names the entries set. */
+  readonly rowHit: number[];
+  readonly hitList: number[];
+  /** Column of each field filter under `colsFor` (-1: not in it). */
+  readonly fieldCol: number[];
+  colsFor: Header | null | undefined;
+  readonly span: number[];
+  readonly bounds: number[];
+  readonly consumers: number[];
+  // The chunk being scanned.
+  buf: Buffer;
+  readonly home: Buffer;
+  view: Buffer;
+  /** File offset of buf[0]. */
+  pos: number;
+  /** Valid bytes at the front of buf carried over from the previous read. */
+  filled: number;
+  avail: number;
+  eof: boolean;
+  done: boolean;
+  /** The current line outgrew MAX_LINE: its bytes are being dropped. */
+  overlong: boolean;
+  skipFirst: boolean;
+  /** Whether this chunk is searched by the one-pass searcher (it is in its memory). */
+  oneScan: boolean;
+  /** Next position of any literal in the chunk (-1: none; -2: not searched yet). */
+  mNext: number;
+  // The last data row of the chunk, for the range's last time stamp.
+  lastLine: number;
+  lastS: number;
+  lastE: number;
+  lastHeader: Header | null;
 }
 
-/**
- * Scan bytes [range.start, range.end) of an open file. Calls `sink` for every data row that contains a
- * planned literal (or every row, for consumers that asked). Never throws on content: bad rows are
- * counted in the returned stats.
- */
-export function scanDelimited(
-  fd: number,
-  range: ScanRange,
-  dialect: Dialect,
-  plan: LiteralPlan,
-  sink: RowSink,
-  fileSize: number,
-): ScanStats {
-  const stats: ScanStats = {
+function newStats(range: ScanRange): ScanStats {
+  return {
     lines: 0,
     dataRows: 0,
     badRows: 0,
@@ -318,294 +187,444 @@ export function scanDelimited(
     preamble: { ...range.preamble },
     truncatedLastLine: false,
     bytes: 0,
+    sourceHint: null,
   };
-  let header = range.header;
-  const limit = Math.min(range.end, fileSize);
+}
+
+/** A range that starts mid-line belongs to the line's owner: whether its first (partial) line is skipped. */
+function startsMidLine(fd: number, start: number): boolean {
+  if (start === 0) return false;
+  const one = Buffer.allocUnsafe(1);
+  return !(readSync(fd, one, 0, 1, start - 1) === 1 && one[0] === NL);
+}
+
+function newScan(
+  fd: number,
+  range: ScanRange,
+  dialect: Dialect,
+  plan: LiteralPlan,
+  sink: RowSink,
+  fileSize: number,
+): Scan {
   const nLit = plan.literals.length;
-  const litBytes = plan.literals.map((l) => l.bytes);
-  const nextHit = new Array<number>(nLit).fill(-2);
-  // First position of each literal in the current row (-1: absent), from the one-pass search.
-  const rowHit = new Array<number>(nLit).fill(-1);
-  const hitList = new Array<number>(nLit).fill(0);
-  const litLower = plan.literals.map((l) => (l.fold ? l.bytes.toString("latin1").toLowerCase() : ""));
+  const lit = compiled(plan);
   const multi = nLit > 0 ? multiSearch() : null;
-  const multiReady = multi?.load(multiOf(plan)) === true;
-  let mNext = -2; // next position of any literal in the chunk (-1: none; -2: not searched yet)
-  // Rows can be stepped over unread when only literal hits wake consumers (no every-row consumer, no ungated field).
-  const canSkip = plan.everyRow.length === 0 && plan.fields.every((f) => f.gate !== undefined);
-  const nField = plan.fields.length;
-  // Column of each field filter under the header in effect (-1: not in it), refreshed on a header change.
-  const fieldCol = new Array<number>(nField).fill(-1);
-  let colsFor: Header | null | undefined;
-  const span = [0, 0];
-  const bounds: number[] = [];
-  const consumers: number[] = [];
-
-  const bad = (line: number, reason: string): void => {
-    stats.badRows++;
-    if (stats.badSamples.length < 20) stats.badSamples.push({ line, reason });
+  const buf = scratch();
+  return {
+    fd,
+    dialect,
+    plan,
+    lit,
+    sink,
+    stats: newStats(range),
+    limit: Math.min(range.end, fileSize),
+    rangeStart: range.start,
+    header: range.header,
+    multi: multi?.load(lit.multi) === true ? multi : null,
+    canSkip: plan.everyRow.length === 0 && plan.fields.every((f) => f.gate !== undefined),
+    nextHit: new Array<number>(nLit).fill(-2),
+    rowHit: new Array<number>(nLit).fill(-1),
+    hitList: new Array<number>(nLit).fill(0),
+    fieldCol: new Array<number>(plan.fields.length).fill(-1),
+    colsFor: undefined,
+    span: [0, 0],
+    bounds: [],
+    consumers: [],
+    buf,
+    home: buf,
+    view: buf,
+    pos: range.start,
+    filled: 0,
+    avail: 0,
+    eof: false,
+    done: false,
+    overlong: false,
+    skipFirst: startsMidLine(fd, range.start),
+    oneScan: false,
+    mNext: -2,
+    lastLine: -1,
+    lastS: 0,
+    lastE: 0,
+    lastHeader: null,
   };
-  const timeOf = (row: Row): string | null => row.time();
+}
 
-  let buf = scratch();
-  let pos = range.start; // file offset of buf[0]
-  let filled = 0; // valid bytes at the front of buf carried over from the previous read
-  let eof = false;
-  let done = false;
-  let overlong = false; // the current line outgrew MAX_LINE: its bytes are being dropped
-  let skipFirst = false;
-  if (range.start > 0) {
-    // A range that starts mid-line belongs to the line's owner: skip to the next line start.
-    const one = Buffer.allocUnsafe(1);
-    skipFirst = !(readSync(fd, one, 0, 1, range.start - 1) === 1 && one[0] === NL);
+function bad(st: Scan, line: number, reason: string): void {
+  st.stats.badRows++;
+  if (st.stats.badSamples.length < 20) st.stats.badSamples.push({ line, reason });
+}
+
+/** Read the next chunk behind the carried-over bytes, growing the buffer for a long line. */
+function readChunk(st: Scan): void {
+  if (st.buf !== st.home && st.filled + CHUNK_SIZE <= st.home.length) {
+    // The long line is behind: back to the read buffer the one-pass search works in.
+    st.buf.copy(st.home, 0, 0, st.filled);
+    st.buf = st.home;
   }
-
-  const home = buf;
-  while (!done) {
-    if (buf !== home && filled + CHUNK_SIZE <= home.length) {
-      // The long line is behind: back to the read buffer the one-pass search works in.
-      buf.copy(home, 0, 0, filled);
-      buf = home;
-    }
-    if (filled === buf.length) {
-      if (buf.length >= MAX_LINE) {
-        overlong = true;
-        pos += filled;
-        filled = 0;
-      } else {
-        const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_LINE + CHUNK_SIZE));
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      }
-    }
-    const n = readSync(fd, buf, filled, Math.min(buf.length - filled, CHUNK_SIZE), pos + filled);
-    stats.bytes += n;
-    if (n === 0) eof = true;
-    const avail = filled + n;
-    // Searches run on a view of the valid bytes: the rest of the buffer is stale.
-    const view = buf.subarray(0, avail);
-    for (let i = 0; i < nLit; i++) nextHit[i] = -2;
-    mNext = -2;
-    // Lines longer than the read buffer move to a bigger one: those chunks use indexOf.
-    const oneScan = multiReady && buf === multi.buffer;
-    let lastLine = -1;
-    let lastS = 0;
-    let lastE = 0;
-    let lastHeader: Header | null = null;
-    let ls = 0;
-    while (ls < avail) {
-      // Whole lines before the next literal hit wake nobody: step over them in one call, counting them.
-      if (
-        oneScan &&
-        canSkip &&
-        !skipFirst &&
-        !overlong &&
-        (stats.firstTime !== null || stats.dataRows >= 50)
-      ) {
-        if (mNext === -2 || (mNext >= 0 && mNext < ls)) mNext = multi.next(ls, avail);
-        const to = Math.min(mNext >= 0 ? mNext : avail, limit - pos);
-        if (to > ls) {
-          const stop = multi.skipLines(ls, to);
-          const k = multi.skipped;
-          if (k > 0) {
-            stats.lines += k;
-            stats.dataRows += k;
-            lastS = multi.lastStart;
-            lastE =
-              multi.lastEnd > lastS && buf[multi.lastEnd - 1] === CR ? multi.lastEnd - 1 : multi.lastEnd;
-            lastLine = stats.lines;
-            lastHeader = header;
-            ls = stop;
-            if (ls >= avail) break;
-          }
-        }
-      }
-      let le = view.indexOf(NL, ls);
-      if (le < 0) {
-        if (!eof) break;
-        le = avail; // the file ends without a line break
-      }
-      const next = le + 1;
-      if (skipFirst) {
-        skipFirst = false;
-        ls = next;
-        continue;
-      }
-      if (!overlong && pos + ls >= limit) {
-        done = true;
-        break;
-      }
-      stats.lines++;
-      const lineNo = stats.lines;
-      if (overlong) {
-        overlong = false;
-        bad(lineNo, `line longer than ${MAX_LINE >> 20} MiB, not read`);
-        ls = next;
-        continue;
-      }
-      let s = ls;
-      let e = le;
-      if (e > s && buf[e - 1] === CR) e--;
-      if (buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf && s + 3 <= e) s += 3; // BOM
-      if (s < e && buf[s] === HASH) {
-        const text = buf.toString("utf8", s, e);
-        if (applyPreambleLine(text, stats.preamble) === "fields") {
-          if (header && stats.sawHeader) stats.headerSwitches++;
-          header = headerFromText(text, dialect);
-          stats.lastHeader = header;
-          stats.sawHeader = true;
-        } else {
-          const k = dialect.kindFor(stats.preamble);
-          if (k) stats.kind = k;
-        }
-      } else if (s < e) {
-        stats.dataRows++;
-        const lastLineOfFile = le === avail;
-        consumers.length = 0;
-        // Literals found in this row: rowHit[i] is the first position of literal i (-1: absent), and
-        // hitList names the entries set, so that only those are looked at and reset.
-        let nHits = 0;
-        if (oneScan) {
-          if (mNext === -2 || (mNext >= 0 && mNext < s)) mNext = multi.next(s, avail);
-          while (mNext >= 0 && mNext < e) {
-            for (let m = multi.lo; m !== 0; m &= m - 1) {
-              const i = 31 - Math.clz32(m & -m);
-              if (rowHit[i] < 0) {
-                rowHit[i] = mNext;
-                hitList[nHits++] = i;
-              }
-            }
-            for (let m = multi.hi; m !== 0; m &= m - 1) {
-              const i = 63 - Math.clz32(m & -m);
-              if (rowHit[i] < 0) {
-                rowHit[i] = mNext;
-                hitList[nHits++] = i;
-              }
-            }
-            mNext = multi.next(mNext + 1, avail);
-          }
-        } else {
-          let lower: string | null = null; // the row in lower case, for literals of either case
-          for (let i = 0; i < nLit; i++) {
-            if (plan.literals[i].fold) {
-              lower ??= buf.toString("latin1", s, e).toLowerCase();
-              const at = lower.indexOf(litLower[i]);
-              if (at >= 0) {
-                rowHit[i] = s + at;
-                hitList[nHits++] = i;
-              }
-              continue;
-            }
-            let h = nextHit[i];
-            if (h === -2 || (h >= 0 && h < s)) {
-              h = view.indexOf(litBytes[i], s);
-              nextHit[i] = h;
-            }
-            if (h >= 0 && h < e) {
-              rowHit[i] = h;
-              hitList[nHits++] = i;
-            }
-          }
-        }
-        const anyHit = nHits > 0;
-        for (let k = 0; k < nHits; k++) {
-          const i = hitList[k];
-          const h = rowHit[i];
-          if (h + litBytes[i].length > e) continue;
-          const lit = plan.literals[i];
-          for (let j = 0; j < lit.consumers.length; j++) {
-            const c = lit.consumers[j];
-            const refine = lit.refine?.[j];
-            if (!consumers.includes(c) && (!refine || refine(view, s, e, h))) consumers.push(c);
-          }
-        }
-        // Fields whose gate literals are all absent from the row are not looked at (no split, no walk).
-        let fieldsOpen = nField > 0;
-        if (fieldsOpen && oneScan) {
-          fieldsOpen = false;
-          for (let i = 0; i < nField && !fieldsOpen; i++) {
-            const g = plan.fields[i].gate;
-            fieldsOpen = !g || gateOpen(g, rowHit, anyHit, litBytes, e);
-          }
-        }
-        if (fieldsOpen) {
-          let h = header;
-          let varying = false;
-          let n = -1; // fields of the split row, when it was split
-          if (dialect.fallbackHeader || !dialect.fieldAt) {
-            n = dialect.split(buf, s, e, bounds);
-            // Rows may follow another layout than the header (IIS): the field count picks it, as in Row.
-            if (dialect.fallbackHeader && (!h || h.fields.length !== n)) {
-              h = dialect.fallbackHeader(n) ?? h;
-              varying = true;
-            }
-          }
-          if (h !== colsFor || varying) {
-            for (let i = 0; i < nField; i++) {
-              const name = plan.fields[i].name;
-              fieldCol[i] = h ? (h.index.get(name) ?? h.index.get(name.toLowerCase()) ?? -1) : -1;
-            }
-            colsFor = varying ? undefined : h;
-          }
-          for (let i = 0; i < nField; i++) {
-            const f = plan.fields[i];
-            const col = fieldCol[i];
-            if (f.gate && oneScan && !gateOpen(f.gate, rowHit, anyHit, litBytes, e)) continue;
-            // No header, or a header without the column: the row cannot carry the value by name.
-            if (col < 0) continue;
-            let found: boolean;
-            if (n >= 0) {
-              found = col < n;
-              if (found) {
-                span[0] = bounds[2 * col];
-                span[1] = bounds[2 * col + 1];
-              }
-            } else found = dialect.fieldAt?.(buf, s, e, col, span) === true;
-            const wake = !found || f.accept(dialect.decode(buf, span[0], span[1]));
-            if (wake) for (const c of f.consumers) if (!consumers.includes(c)) consumers.push(c);
-          }
-        }
-        for (const c of plan.everyRow) if (!consumers.includes(c)) consumers.push(c);
-        const needRow =
-          consumers.length > 0 || lastLineOfFile || (stats.firstTime === null && stats.dataRows <= 50);
-        if (needRow) {
-          const row = new Row(buf, s, e, header, dialect, stats.kind, lineNo);
-          if (stats.firstTime === null && stats.dataRows <= 50) stats.firstTime = timeOf(row);
-          if (lastLineOfFile && row.headerCount > 0 && row.fieldCount !== row.headerCount) {
-            stats.truncatedLastLine = true;
-            bad(lineNo, "last line is cut off (no line break at the end of the file)");
-          } else if (consumers.length > 0 && row.headerCount > 0 && row.fieldCount !== row.headerCount) {
-            bad(lineNo, `${row.fieldCount} fields where the header has ${row.headerCount}`);
-          }
-          if (consumers.length > 0) {
-            if (!stats.sawHeader && range.start > 0) stats.usedInheritedHeader = true;
-            sink(row, consumers.slice());
-          }
-        }
-        for (let k = 0; k < nHits; k++) rowHit[hitList[k]] = -1;
-        lastS = s;
-        lastE = e;
-        lastLine = lineNo;
-        lastHeader = header;
-      }
-      ls = next;
-    }
-    if (lastLine >= 0) {
-      const t = timeOf(new Row(buf, lastS, lastE, lastHeader, dialect, stats.kind, lastLine)); // before buf is reused
-      if (t) stats.lastTime = t;
-    }
-    if (eof) break;
-    if (ls >= avail) {
-      pos += avail;
-      filled = 0;
+  if (st.filled === st.buf.length) {
+    if (st.buf.length >= MAX_LINE) {
+      st.overlong = true;
+      st.pos += st.filled;
+      st.filled = 0;
     } else {
-      if (ls > 0) buf.copy(buf, 0, ls, avail);
-      pos += ls;
-      filled = avail - ls;
+      const bigger = Buffer.allocUnsafe(Math.min(st.buf.length * 2, MAX_LINE + CHUNK_SIZE));
+      st.buf.copy(bigger, 0, 0, st.filled);
+      st.buf = bigger;
     }
   }
-  if (stats.lastTime === null) stats.lastTime = stats.firstTime;
-  return stats;
+  const n = readSync(
+    st.fd,
+    st.buf,
+    st.filled,
+    Math.min(st.buf.length - st.filled, CHUNK_SIZE),
+    st.pos + st.filled,
+  );
+  st.stats.bytes += n;
+  if (n === 0) st.eof = true;
+  st.avail = st.filled + n;
+  // Searches run on a view of the valid bytes: the rest of the buffer is stale.
+  st.view = st.buf.subarray(0, st.avail);
+  st.nextHit.fill(-2);
+  st.mNext = -2;
+  // Lines longer than the read buffer move to a bigger one: those chunks use indexOf.
+  st.oneScan = st.multi !== null && st.buf === st.multi.buffer;
+  st.lastLine = -1;
+}
+
+/** Keep the unfinished line at the front of the buffer for the next read. */
+function carryOver(st: Scan, ls: number): void {
+  if (ls >= st.avail) {
+    st.pos += st.avail;
+    st.filled = 0;
+  } else {
+    if (ls > 0) st.buf.copy(st.buf, 0, ls, st.avail);
+    st.pos += ls;
+    st.filled = st.avail - ls;
+  }
+}
+
+/**
+ * Whole lines before the next literal hit wake nobody: step over them in one call, counting them.
+ * Returns where scanning goes on (`ls` when nothing was stepped over).
+ */
+function skipQuietLines(st: Scan, multi: MultiSearch, ls: number): number {
+  if (st.mNext === -2 || (st.mNext >= 0 && st.mNext < ls)) st.mNext = multi.next(ls, st.avail);
+  const to = Math.min(st.mNext >= 0 ? st.mNext : st.avail, st.limit - st.pos);
+  if (to <= ls) return ls;
+  const stop = multi.skipLines(ls, to);
+  const k = multi.skipped;
+  if (k === 0) return ls;
+  st.stats.lines += k;
+  st.stats.dataRows += k;
+  st.lastS = multi.lastStart;
+  st.lastE = multi.lastEnd > st.lastS && st.buf[multi.lastEnd - 1] === CR ? multi.lastEnd - 1 : multi.lastEnd;
+  st.lastLine = st.stats.lines;
+  st.lastHeader = st.header;
+  return stop;
+}
+
+/** A `#` line: preamble values, or a `#Fields:` header that switches the columns. */
+function preambleLine(st: Scan, s: number, e: number): void {
+  const text = st.buf.toString("utf8", s, e);
+  const colon = text.indexOf(":");
+  const key = colon < 0 ? "" : text.slice(1, colon).trim().toLowerCase();
+  const value = text.slice(colon + 1).trim();
+  const pre = st.stats.preamble;
+  switch (key) {
+    case "fields":
+      if (st.header && st.stats.sawHeader) st.stats.headerSwitches++;
+      st.header = headerFromText(text, st.dialect);
+      st.stats.lastHeader = st.header;
+      st.stats.sawHeader = true;
+      return;
+    case "software":
+      pre.software = value;
+      break;
+    case "version":
+      pre.version = value;
+      break;
+    case "log-type":
+      pre.logType = value;
+      break;
+    case "date":
+      pre.date = value;
+      break;
+  }
+  const k = st.dialect.kindFor(pre);
+  if (k) st.stats.kind = k;
+}
+
+/** One-pass path: record the literals that occur in [s, e). Returns how many distinct ones. */
+function hitsOneScan(st: Scan, multi: MultiSearch, s: number, e: number): number {
+  const { rowHit, hitList } = st;
+  let nHits = 0;
+  if (st.mNext === -2 || (st.mNext >= 0 && st.mNext < s)) st.mNext = multi.next(s, st.avail);
+  while (st.mNext >= 0 && st.mNext < e) {
+    for (let m = multi.lo; m !== 0; m &= m - 1) {
+      const i = 31 - Math.clz32(m & -m);
+      if (rowHit[i] < 0) {
+        rowHit[i] = st.mNext;
+        hitList[nHits++] = i;
+      }
+    }
+    for (let m = multi.hi; m !== 0; m &= m - 1) {
+      const i = 63 - Math.clz32(m & -m);
+      if (rowHit[i] < 0) {
+        rowHit[i] = st.mNext;
+        hitList[nHits++] = i;
+      }
+    }
+    st.mNext = multi.next(st.mNext + 1, st.avail);
+  }
+  return nHits;
+}
+
+/** indexOf path: record the literals that occur in [s, e) (guarded ones only where the guard holds). */
+function hitsIndexOf(st: Scan, s: number, e: number): number {
+  const { rowHit, hitList, nextHit, lit } = st;
+  let nHits = 0;
+  let lower: string | null = null; // the row in lower case, for literals of either case
+  for (let i = 0; i < lit.bytes.length; i++) {
+    let at = -1;
+    if (lit.fold[i]) {
+      lower ??= st.buf.toString("latin1", s, e).toLowerCase();
+      const k = lower.indexOf(lit.lower[i]);
+      if (k >= 0) at = s + k;
+    } else {
+      let h = nextHit[i];
+      if (h === -2 || (h >= 0 && h < s)) {
+        h = st.view.indexOf(lit.bytes[i], s);
+        nextHit[i] = h;
+      }
+      if (h >= 0 && h < e) at = h;
+    }
+    const g = lit.guard[i];
+    if (at >= 0 && g) at = firstGuarded(st, i, at, e, g, lower, s);
+    if (at >= 0) {
+      rowHit[i] = at;
+      hitList[nHits++] = i;
+    }
+  }
+  return nHits;
+}
+
+/** The first occurrence of literal i from `at` on whose guard holds, or -1. */
+function firstGuarded(
+  st: Scan,
+  i: number,
+  at: number,
+  e: number,
+  g: LiteralGuard,
+  lower: string | null,
+  s: number,
+): number {
+  const len = st.lit.bytes[i].length;
+  for (let h = at; h >= 0 && h + len <= e; ) {
+    if (guardHolds(st.buf, h + len, e, g)) return h;
+    const k =
+      lower !== null
+        ? lower.indexOf(st.lit.lower[i], h - s + 1)
+        : st.buf.subarray(0, e).indexOf(st.lit.bytes[i], h + 1);
+    h = k < 0 ? -1 : lower !== null ? s + k : k;
+  }
+  return -1;
+}
+
+/** Consumers of the literals found in the row, each through its prefilter. */
+function wakeLiteralConsumers(st: Scan, s: number, e: number, nHits: number): void {
+  const { rowHit, hitList, consumers, lit, plan } = st;
+  const stops = st.dialect.tokenStops;
+  for (let k = 0; k < nHits; k++) {
+    const i = hitList[k];
+    const h = rowHit[i];
+    const bytes = lit.bytes[i];
+    if (h + bytes.length > e) continue;
+    const cs = plan.literals[i].consumers;
+    const pfs = lit.prefilter[i];
+    for (let j = 0; j < cs.length; j++) {
+      const c = cs[j];
+      if (consumers.includes(c)) continue;
+      const pf = pfs[j];
+      if (!pf || prefilterPasses(pf, st.buf, s, e, h, bytes, lit.fold[i], lit.guard[i], stops))
+        consumers.push(c);
+    }
+  }
+}
+
+/** Whether one of the gate literals occurs (entirely) in the row. */
+function gateOpen(st: Scan, gate: number[], e: number): boolean {
+  for (const i of gate) if (st.rowHit[i] >= 0 && st.rowHit[i] + st.lit.bytes[i].length <= e) return true;
+  return false;
+}
+
+/** Consumers of the column filters whose value in this row passes (finding only those columns). */
+function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): void {
+  const { plan, dialect, fieldCol, span, bounds, consumers } = st;
+  const nField = plan.fields.length;
+  // Fields whose gate literals are all absent from the row are not looked at (no split, no walk).
+  if (st.oneScan) {
+    let open = false;
+    for (let i = 0; i < nField && !open; i++) {
+      const g = plan.fields[i].gate;
+      open = !g || (anyHit && gateOpen(st, g, e));
+    }
+    if (!open) return;
+  }
+  let h = st.header;
+  let varying = false;
+  let n = -1; // fields of the split row, when it was split
+  if (dialect.fallbackHeader || !dialect.fieldAt) {
+    n = dialect.split(st.buf, s, e, bounds);
+    // Rows may follow another layout than the header (IIS): the field count picks it, as in Row.
+    if (dialect.fallbackHeader && (!h || h.fields.length !== n)) {
+      h = dialect.fallbackHeader(n) ?? h;
+      varying = true;
+    }
+  }
+  if (h !== st.colsFor || varying) {
+    for (let i = 0; i < nField; i++) fieldCol[i] = columnOf(h, plan.fields[i].name);
+    st.colsFor = varying ? undefined : h;
+  }
+  for (let i = 0; i < nField; i++) {
+    const f = plan.fields[i];
+    const col = fieldCol[i];
+    if (f.gate && st.oneScan && !(anyHit && gateOpen(st, f.gate, e))) continue;
+    // No header, or a header without the column: the row cannot carry the value by name.
+    if (col < 0) continue;
+    let found: boolean;
+    if (n >= 0) {
+      found = col < n;
+      if (found) {
+        span[0] = bounds[2 * col];
+        span[1] = bounds[2 * col + 1];
+      }
+    } else found = dialect.fieldAt?.(st.buf, s, e, col, span) === true;
+    const wake = !found || f.accept(dialect.decode(st.buf, span[0], span[1]));
+    if (wake) for (const c of f.consumers) if (!consumers.includes(c)) consumers.push(c);
+  }
+}
+
+/** Build the row when someone wants it (or for the first time stamp, or to check a file's last line). */
+function emitRow(st: Scan, s: number, e: number, lineNo: number, lastLineOfFile: boolean): void {
+  const { stats, consumers } = st;
+  const forTime = stats.firstTime === null && stats.dataRows <= TIME_ROWS;
+  if (consumers.length === 0 && !lastLineOfFile && !forTime) return;
+  const row = new Row(st.buf, s, e, st.header, st.dialect, stats.kind, lineNo);
+  if (forTime) {
+    stats.firstTime = row.time();
+    stats.sourceHint ??= sourceHintOf(row);
+  }
+  if (lastLineOfFile && row.headerCount > 0 && row.fieldCount !== row.headerCount) {
+    stats.truncatedLastLine = true;
+    bad(st, lineNo, "last line is cut off (no line break at the end of the file)");
+  } else if (consumers.length > 0 && row.headerCount > 0 && row.fieldCount !== row.headerCount) {
+    bad(st, lineNo, `${row.fieldCount} fields where the header has ${row.headerCount}`);
+  }
+  if (consumers.length > 0) {
+    if (!stats.sawHeader && st.rangeStart > 0) stats.usedInheritedHeader = true;
+    st.sink(row, consumers.slice());
+  }
+}
+
+/** A data row: which consumers it wakes, then the row for them. */
+function dataRow(st: Scan, s: number, e: number, lineNo: number, lastLineOfFile: boolean): void {
+  st.stats.dataRows++;
+  st.consumers.length = 0;
+  const nHits =
+    st.oneScan && st.multi
+      ? hitsOneScan(st, st.multi, s, e)
+      : st.lit.bytes.length > 0
+        ? hitsIndexOf(st, s, e)
+        : 0;
+  if (nHits > 0) wakeLiteralConsumers(st, s, e, nHits);
+  if (st.plan.fields.length > 0) wakeFieldConsumers(st, s, e, nHits > 0);
+  for (const c of st.plan.everyRow) if (!st.consumers.includes(c)) st.consumers.push(c);
+  emitRow(st, s, e, lineNo, lastLineOfFile);
+  for (let k = 0; k < nHits; k++) st.rowHit[st.hitList[k]] = -1;
+  st.lastS = s;
+  st.lastE = e;
+  st.lastLine = lineNo;
+  st.lastHeader = st.header;
+}
+
+/** Scan the whole lines of the chunk; returns the start of the first line not finished. */
+function scanLines(st: Scan): number {
+  const { buf, view, stats, avail } = st;
+  let ls = 0;
+  while (ls < avail) {
+    if (
+      st.oneScan &&
+      st.multi &&
+      st.canSkip &&
+      !st.skipFirst &&
+      !st.overlong &&
+      (stats.firstTime !== null || stats.dataRows >= TIME_ROWS)
+    ) {
+      ls = skipQuietLines(st, st.multi, ls);
+      if (ls >= avail) break;
+    }
+    let le = view.indexOf(NL, ls);
+    if (le < 0) {
+      if (!st.eof) break;
+      le = avail; // the file ends without a line break
+    }
+    const next = le + 1;
+    if (st.skipFirst) {
+      st.skipFirst = false;
+      ls = next;
+      continue;
+    }
+    if (!st.overlong && st.pos + ls >= st.limit) {
+      st.done = true;
+      break;
+    }
+    stats.lines++;
+    const lineNo = stats.lines;
+    if (st.overlong) {
+      st.overlong = false;
+      bad(st, lineNo, `line longer than ${MAX_LINE >> 20} MiB, not read`);
+      ls = next;
+      continue;
+    }
+    let s = ls;
+    let e = le;
+    if (e > s && buf[e - 1] === CR) e--;
+    if (buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf && s + 3 <= e) s += 3; // BOM
+    if (s < e && buf[s] === HASH) preambleLine(st, s, e);
+    else if (s < e) dataRow(st, s, e, lineNo, le === avail);
+    ls = next;
+  }
+  return ls;
+}
+
+/**
+ * Scan bytes [range.start, range.end) of an open file. Calls `sink` for every data row that contains a
+ * planned literal and passes its prefilter (or every row, for consumers that asked). Never throws on
+ * content: bad rows are counted in the returned stats.
+ */
+export function scanDelimited(
+  fd: number,
+  range: ScanRange,
+  dialect: Dialect,
+  plan: LiteralPlan,
+  sink: RowSink,
+  fileSize: number,
+): ScanStats {
+  const st = newScan(fd, range, dialect, plan, sink, fileSize);
+  while (!st.done) {
+    readChunk(st);
+    const ls = scanLines(st);
+    if (st.lastLine >= 0) {
+      // Before the buffer is reused.
+      const last = new Row(st.buf, st.lastS, st.lastE, st.lastHeader, dialect, st.stats.kind, st.lastLine);
+      const t = last.time();
+      if (t) st.stats.lastTime = t;
+    }
+    if (st.eof) break;
+    carryOver(st, ls);
+  }
+  if (st.stats.lastTime === null) st.stats.lastTime = st.stats.firstTime;
+  return st.stats;
 }
 
 /** Open, scan, close; errors opening or reading are returned, not thrown. */

@@ -21,6 +21,8 @@ const IIS_W3C: FieldMap = {
   site: ["s-sitename"],
   timeTaken: ["time-taken"],
   forwardedFor: ["x-forwarded-for", "X-Forwarded-For"],
+  host: ["cs-host"],
+  referer: ["cs(Referer)"],
 };
 
 /** Exchange HttpProxy logs (every protocol folder; CSS-Exchange Test-ProxyLogon's column names). */
@@ -38,12 +40,30 @@ const HTTPPROXY: FieldMap = {
   site: [],
   timeTaken: ["TotalRequestTime"],
   forwardedFor: [],
+  host: ["UrlHost"],
+  referer: [],
 };
 
 export const FIELD_MAPS: Partial<Record<LogKind, FieldMap>> = {
   "iis-w3c": IIS_W3C,
   httpproxy: HTTPPROXY,
 };
+
+/**
+ * The column whose value names a log's coverage source, per kind, and the values taken as a name (the
+ * value is attacker-controlled: anything else is ignored and the folder path names the source).
+ */
+export const SOURCE_COLUMNS: Partial<Record<LogKind, { column: string; valid: RegExp }>> = {
+  "iis-w3c": { column: "s-sitename", valid: /^W3SVC\d{1,9}$/i },
+  httpproxy: { column: "Protocol", valid: /^[A-Za-z][A-Za-z0-9]{0,31}$/ },
+};
+
+/** What a row's own content says its source is (IIS site, HttpProxy protocol), or null. */
+export function sourceHintOf(row: LogRow): string | null {
+  const s = SOURCE_COLUMNS[row.kind];
+  const v = s ? row.get(s.column) : undefined;
+  return v !== undefined && s?.valid.test(v) ? v : null;
+}
 
 export function familyOf(kind: LogKind): RecordFamily {
   return FIELD_MAPS[kind] ? "http-request" : "log-line";

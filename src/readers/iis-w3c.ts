@@ -169,6 +169,8 @@ export const iisW3c: Dialect = {
   fallbackHeader(count) {
     return layoutFor(count);
   },
+  // Values never contain spaces (IIS writes `+`): a token between spaces is one field.
+  tokenStops: [SPACE, TAB],
 };
 
 const DATA_LINE = /^\d{4}-\d\d-\d\d[ \t]\d\d:\d\d:\d\d(\.\d+)?[ \t]/;

@@ -125,8 +125,11 @@ test("ioc-file-path: MSTIC paths at any install path; Exchange's own file name i
 test("ioc-client-ip: HttpProxy ClientIpAddress and IIS c-ip; the IP elsewhere in the row is no hit", () => {
   assert.deepEqual(iocClientIp.literals, []); // read through its column filter: see the measurement in ip.ts
   const hunt = createHuntContext();
-  assert.equal(iocClientIp.field?.("httpproxy", hunt)?.name, "ClientIpAddress");
-  assert.equal(iocClientIp.field?.("iis-w3c", hunt)?.name, "c-ip");
+  assert.equal(iocClientIp.field?.("httpproxy", hunt)?.field, "clientIp");
+  // The field maps route the canonical field to each format's column.
+  // (Other detections may gate on IIS columns too, e.g. the Sigma webserver rules on cs-uri-stem.)
+  assert.ok(planFor("httpproxy", hunt).fields.some((f) => f.name === "ClientIpAddress"));
+  assert.ok(planFor("iis-w3c", hunt).fields.some((f) => f.name === "c-ip"));
   const hp = fakeRow("httpproxy", {
     DateTime: "2021-03-03T06:49:43.208Z",
     ClientIpAddress: "80.92.205.81",

@@ -7,12 +7,9 @@ import {
   resetVdir27065,
 } from "../../src/detections/proxylogon/ecp-27065.js";
 import { isLegitOabPath, oabDownloadPath, oabWrite26858 } from "../../src/detections/proxylogon/oab-26858.js";
-import {
-  backEndCookie26855,
-  forgedCookieShape,
-  ssrf26855,
-} from "../../src/detections/proxylogon/ssrf-26855.js";
+import { backEndCookie26855, ssrf26855 } from "../../src/detections/proxylogon/ssrf-26855.js";
 import { draftsOf } from "../../src/detections/types.js";
+import { nextOccurrence } from "../../src/readers/prefilter.js";
 import { ctx, fakeRow } from "../helpers.js";
 
 const BE = "ServerInfo~a]@exch01.contoso.local:444";
@@ -110,12 +107,16 @@ describe("CVE-2021-26855 SSRF (HttpProxy)", () => {
     assert.deepEqual(draftsOf(backEndCookie26855.match(normal, ctx())), []);
     assert.deepEqual(draftsOf(ssrf26855.match(normal, ctx())), []);
   });
-  it("prefilters cookie rows on bytes exactly: every row the match accepts passes the refine", () => {
+  it("prefilters cookie rows on bytes exactly: every row the match accepts passes the reader's guard", () => {
+    const g = backEndCookie26855.literalGuard;
+    assert.ok(g);
+    const guard = { need: g.need.charCodeAt(0), stops: [...g.stops].map((c) => c.charCodeAt(0)) };
+    const lit = Buffer.from(backEndCookie26855.literals?.[0] ?? "");
     const line = (cookie: string, ua = "Mozilla/5.0") =>
       Buffer.from(`2021-03-03T06:00:00.000Z,r,${ua},"${cookie}",200`);
     const check = (cookie: string, ua?: string) => {
       const b = line(cookie, ua);
-      return forgedCookieShape(b, 0, b.length, b.indexOf("Server~"));
+      return nextOccurrence(b, lit, false, guard, 0) >= 0;
     };
     assert.equal(check("Server~a:444/ecp/x?~1"), true);
     assert.equal(check("Server~exch01~1942063431~2021-03-01T10:00:00"), false);

@@ -1,28 +1,34 @@
-// What the IIS detections share: the evidence of one W3C request, status classes, URL decoding that
-// cannot throw, and byte-level refines that look at the token a literal was found in.
-import type { LogRow } from "../../model/records.js";
+// What the IIS detections share: the evidence of one HTTP request, status classes, and URL decoding
+// that cannot throw. Everything is read through canonical http-request fields (readers/fields.ts).
+import type { HttpField, LogRow } from "../../model/records.js";
 import { clip } from "../evidence.js";
 
-/** W3C column → evidence key (the shared contract: ClientIp, Method, UriStem, ...). */
-const EVIDENCE_FIELDS: [string, string][] = [
-  ["c-ip", "ClientIp"],
-  ["cs-method", "Method"],
-  ["cs-uri-stem", "UriStem"],
-  ["cs-uri-query", "UriQuery"],
-  ["sc-status", "Status"],
-  ["cs(User-Agent)", "UserAgent"],
-  ["cs-username", "User"],
-  ["s-ip", "ServerIp"],
-  ["time-taken", "TimeTaken"],
-  ["x-forwarded-for", "XForwardedFor"],
-  ["s-sitename", "Site"],
+/** Canonical field → evidence key (the shared contract: ClientIp, Method, UriStem, ...). */
+const EVIDENCE_FIELDS: [HttpField, string][] = [
+  ["clientIp", "ClientIp"],
+  ["method", "Method"],
+  ["uri", "UriStem"],
+  ["query", "UriQuery"],
+  ["status", "Status"],
+  ["userAgent", "UserAgent"],
+  ["user", "User"],
+  ["serverIp", "ServerIp"],
+  ["timeTaken", "TimeTaken"],
+  ["forwardedFor", "XForwardedFor"],
+  ["site", "Site"],
 ];
+
+/** The user agent as sent: IIS writes a space as `+` (other formats write it as is). */
+export function userAgentOf(row: LogRow): string {
+  const ua = row.field("userAgent") ?? "";
+  return row.kind === "iis-w3c" ? ua.replaceAll("+", " ") : ua;
+}
 
 /** Evidence of one request; attacker-controlled values are clipped, `+` in the user agent becomes a space (raw kept). */
 export function requestEvidence(row: LogRow): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [field, key] of EVIDENCE_FIELDS) {
-    const v = row.get(field);
+    const v = row.field(field);
     if (v === undefined || v === "") continue;
     out[key] = clip(key === "UserAgent" ? v.replaceAll("+", " ") : v);
     // IIS writes a space as `+` but leaves a real `+` as is: the raw value settles which it was.
@@ -36,7 +42,7 @@ export function requestEvidence(row: LogRow): Record<string, string> {
 
 /** The status as a number, or null when absent or not a number. */
 export function statusOf(row: LogRow): number | null {
-  const s = row.get("sc-status");
+  const s = row.field("status");
   if (!s || !/^\d{3}$/.test(s)) return null;
   return Number(s);
 }
@@ -57,19 +63,7 @@ export function decodedLower(value: string): string {
 
 /** Stem and query of a request, percent-decoded and lower-cased, joined with `?`. */
 export function requestTarget(row: LogRow): string {
-  const stem = row.get("cs-uri-stem") ?? "";
-  const query = row.get("cs-uri-query") ?? "";
+  const stem = row.field("uri") ?? "";
+  const query = row.field("query") ?? "";
   return query ? `${decodedLower(stem)}?${decodedLower(query)}` : decodedLower(stem);
-}
-
-const SPACE = 32;
-const TAB = 9;
-
-/** Start and end of the space-separated token around byte `at`. */
-export function tokenAround(buf: Buffer, start: number, end: number, at: number): [number, number] {
-  let s = at;
-  while (s > start && buf[s - 1] !== SPACE && buf[s - 1] !== TAB) s--;
-  let e = at;
-  while (e < end && buf[e] !== SPACE && buf[e] !== TAB) e++;
-  return [s, e];
 }

@@ -5,7 +5,7 @@
 // Status: 2xx means the back end answered the forged request (the final /ecp/proxyLogon.ecp step
 // answers 241), so the SSRF worked; 4xx/5xx (and 3xx redirects to the logon page) mean it did not.
 import type { CheckInfo } from "../../model/types.js";
-import { is2xx, requestEvidence, statusOf, tokenAround } from "../iis/request.js";
+import { is2xx, requestEvidence, statusOf } from "../iis/request.js";
 import type { RowDetection } from "../types.js";
 import { REF } from "./refs.js";
 
@@ -87,28 +87,10 @@ export function isProxyLogonStem(stem: string): boolean {
   return stem.startsWith("/owa/auth/current/") || FIXED_STEMS.has(stem) || SHORT_ECP_JS.test(stem);
 }
 
-const NEEDLES = ["/auth/current/", "/ecp/", "/auth/x.js", "/auth/w.js"].map((n) => Buffer.from(n));
-/** The literals both IIS ProxyLogon detections wake on (either case; the refines then look at the line). */
+/** The literals both IIS ProxyLogon detections wake on (either case; the prefilters then look at the line). */
 const PATH_LITERALS = ["/auth/", "/ecp/"];
-
-const POST = Buffer.from(" POST ");
-
-/**
- * Before the split: the line has a POST token and one token is an entry path (looser than `match`).
- * Searches run on a view of the line: on the whole buffer, an absent needle would scan the rest of the chunk.
- */
-function entryPathInLine(buf: Buffer, start: number, end: number): boolean {
-  if (buf.subarray(start, end).indexOf(POST) < 0) return false;
-  // Paths in any case: the needles are searched in a lower-cased copy (same length, same offsets).
-  const line = Buffer.from(buf.toString("latin1", start, end).toLowerCase(), "latin1");
-  for (const n of NEEDLES) {
-    for (let h = line.indexOf(n); h >= 0; h = line.indexOf(n, h + 1)) {
-      const [s, e] = tokenAround(line, 0, line.length, h);
-      if (isProxyLogonStem(line.toString("latin1", s, e).toLowerCase())) return true;
-    }
-  }
-  return false;
-}
+/** The method token as IIS writes it between its neighbours (methods are case-sensitive). */
+const POST = [" POST "];
 
 export const iisProxyLogonRequest: RowDetection = {
   type: "row",
@@ -117,10 +99,11 @@ export const iisProxyLogonRequest: RowDetection = {
   kinds: ["iis-w3c"],
   literals: PATH_LITERALS,
   ignoreCase: true,
-  refine: (buf, start, end) => entryPathInLine(buf, start, end),
+  // Before the split: a POST, and the token the path literal is in is an entry path (looser than `match`).
+  prefilter: { allOf: [POST], token: { accept: isProxyLogonStem } },
   match(row) {
-    if (row.get("cs-method") !== "POST") return null; // HTTP methods are case-sensitive; IIS logs them as sent
-    const stem = (row.get("cs-uri-stem") ?? "").toLowerCase();
+    if (row.field("method") !== "POST") return null; // HTTP methods are case-sensitive; IIS logs them as sent
+    const stem = (row.field("uri") ?? "").toLowerCase();
     if (!isProxyLogonStem(stem)) return null;
     const check = is2xx(statusOf(row)) ? checks.served.id : checks.failed.id;
     return { check, time: row.time(), evidence: requestEvidence(row) };
@@ -128,7 +111,6 @@ export const iisProxyLogonRequest: RowDetection = {
 };
 
 const UA_PATHS = ["/owa/auth/", "/ecp/", "/aspnet_client/"];
-const UA_BYTES = ATTACKER_USER_AGENTS.map((u) => Buffer.from(u));
 
 export const iisProxyLogonUserAgent: RowDetection = {
   type: "row",
@@ -138,16 +120,13 @@ export const iisProxyLogonUserAgent: RowDetection = {
   // The paths (and `.as` for scripts in aspnet_client) rather than the 14 user agents: one pass each.
   literals: [...PATH_LITERALS, ".as"],
   ignoreCase: true,
-  refine: (buf, start, end) => {
-    const line = buf.subarray(start, end);
-    return line.indexOf(POST) >= 0 && UA_BYTES.some((u) => line.indexOf(u) >= 0);
-  },
+  prefilter: { allOf: [POST, ATTACKER_USER_AGENTS] },
   match(row) {
-    if (row.get("cs-method") !== "POST") return null;
-    const ua = row.get("cs(User-Agent)") ?? "";
+    if (row.field("method") !== "POST") return null;
+    const ua = row.field("userAgent") ?? ""; // raw W3C form, as the list is written
     const hit = ATTACKER_USER_AGENTS.find((u) => ua.includes(u));
     if (!hit) return null;
-    const stem = (row.get("cs-uri-stem") ?? "").toLowerCase();
+    const stem = (row.field("uri") ?? "").toLowerCase();
     if (!UA_PATHS.some((p) => stem.startsWith(p))) return null;
     const evidence = requestEvidence(row);
     evidence.Match = hit; // as logged: `+` may stand for a space or be a real plus

@@ -4,7 +4,7 @@
 // signature-base expl_proxynotshell_owassrf_dec22.yar: status 200 is success; Exchange's own clients
 // that use this path (ClientInfo, Microsoft WinRM Client, Exchange BackEnd Probes) are left out.
 import type { CheckInfo } from "../../model/types.js";
-import { decodedLower, requestEvidence, statusOf } from "../iis/request.js";
+import { decodedLower, requestEvidence, statusOf, userAgentOf } from "../iis/request.js";
 import { REF } from "../proxylogon/refs.js";
 import type { RowDetection } from "../types.js";
 
@@ -52,10 +52,10 @@ export const iisOwaSsrf: RowDetection = {
   literals: ["powershell"],
   ignoreCase: true,
   match(row) {
-    if ((row.get("cs-method") ?? "").toUpperCase() !== "POST") return null;
-    const stem = decodedLower(row.get("cs-uri-stem") ?? "");
+    if ((row.field("method") ?? "").toUpperCase() !== "POST") return null;
+    const stem = decodedLower(row.field("uri") ?? "");
     if (!OWA_POWERSHELL.test(stem)) return null;
-    const ua = (row.get("cs(User-Agent)") ?? "").replaceAll("+", " ").toLowerCase();
+    const ua = userAgentOf(row).toLowerCase();
     if (OWN_CLIENTS.some((c) => ua.includes(c))) return null;
     const check = statusOf(row) === 200 ? checks.served.id : checks.failed.id;
     return { check, time: row.time(), evidence: requestEvidence(row) };

@@ -100,7 +100,7 @@ export const iisAutodiscoverSsrf: RowDetection = {
   ignoreCase: true,
   match(row) {
     const target = requestTarget(row);
-    const shape = autodiscoverShape(target, decodedLower(row.get("cs-username") ?? ""));
+    const shape = autodiscoverShape(target, decodedLower(row.field("user") ?? ""));
     if (!shape) return null;
     const status = statusOf(row);
     const check =

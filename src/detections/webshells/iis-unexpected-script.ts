@@ -6,7 +6,7 @@
 // Not covered: a shell written over a page Exchange ships (e.g. ecp\auth\TimeoutLogout.aspx) looks like
 // normal traffic here; the file sweep's hash and content checks find those.
 import type { CheckInfo } from "../../model/types.js";
-import { decodedLower, is2xx, requestEvidence, statusOf, tokenAround } from "../iis/request.js";
+import { decodedLower, is2xx, requestEvidence, statusOf } from "../iis/request.js";
 import { REF } from "../proxylogon/refs.js";
 import type { RowDetection } from "../types.js";
 
@@ -81,30 +81,14 @@ export function isUnexpectedScript(stem: string): boolean {
   return false;
 }
 
-const EXTENSIONS = ["aspx", "ashx", "asmx", "asp", "asa", "cer"].map((e) => Buffer.from(e));
-const DOT = 0x2e;
-
-/** Whether bytes at `p` spell `ext` in any case and end a token there. */
-function extensionAt(buf: Buffer, p: number, end: number, ext: Buffer): boolean {
-  const e = p + ext.length;
-  if (e > end) return false;
-  for (let i = 0; i < ext.length; i++) if ((buf[p + i] | 0x20) !== ext[i]) return false;
-  return e === end || buf[e] === 0x20 || buf[e] === 0x09;
-}
+const SCRIPT_SUFFIXES = [".aspx", ".ashx", ".asmx", ".asp", ".asa", ".cer"];
 
 /**
- * Before the split: some token of the line ends in a script extension and is an unexpected script.
- * Only dots followed by a script extension at the end of a token cost a string (user agents are full of
- * dots). The token is tested as logged, which is looser than `match` for percent-encoded stems.
+ * The prefilter's test of a token that ends in a script extension: as logged, and percent-decoded (so
+ * that it is looser than `match` either way).
  */
-function scriptTokenInLine(buf: Buffer, start: number, end: number, hit: number): boolean {
-  const line = buf.subarray(start, end);
-  for (let p = line.indexOf(DOT, hit - start); p >= 0; p = line.indexOf(DOT, p + 1)) {
-    if (!EXTENSIONS.some((ext) => extensionAt(line, p + 1, line.length, ext))) continue;
-    const [s, e] = tokenAround(line, 0, line.length, p);
-    if (isUnexpectedScript(line.toString("latin1", s, e).toLowerCase())) return true;
-  }
-  return false;
+function maybeUnexpectedScript(token: string): boolean {
+  return isUnexpectedScript(token) || (token.includes("%") && isUnexpectedScript(decodedLower(token)));
 }
 
 export const iisUnexpectedScript: RowDetection = {
@@ -113,10 +97,12 @@ export const iisUnexpectedScript: RowDetection = {
   checks: [checks.request],
   kinds: ["iis-w3c"],
   literals: [".as", ".cer"],
-  ignoreCase: true, // `.Aspx`, `.ASHX`, `.Cer`: the refine and match compare in lower case too
-  refine: scriptTokenInLine,
+  ignoreCase: true, // `.Aspx`, `.ASHX`, `.Cer`: the prefilter and match compare in lower case too
+  // Before the split: a token ends in a script extension and may be an unexpected script. Only those
+  // tokens cost a string (user agents are full of dots).
+  prefilter: { token: { endsWith: SCRIPT_SUFFIXES, accept: maybeUnexpectedScript } },
   match(row) {
-    const stem = decodedLower(row.get("cs-uri-stem") ?? "");
+    const stem = decodedLower(row.field("uri") ?? "");
     if (!isUnexpectedScript(stem)) return null;
     const served = is2xx(statusOf(row));
     return {

@@ -1,0 +1,144 @@
+// The declarative prefilters of the literal plan, applied to raw bytes before a row is split: literal
+// guards (on the indexOf path; the one-pass search applies them itself) and the RowPrefilter a detection
+// declares (more literals the line must contain, tests on the token a literal occurs in). Detections
+// declare what they want; only this file and the scanner look at bytes and offsets.
+import type { LiteralGuard, RowPrefilter } from "./types.js";
+
+const LF = 10;
+const CR = 13;
+
+const lower = (c: number): number => (c >= 65 && c <= 90 ? c | 32 : c);
+
+/** A prefilter ready for bytes: literals as Buffers, suffixes lower-cased. */
+export interface CompiledPrefilter {
+  allOf: Buffer[][];
+  endsWith: Buffer[] | null;
+  accept: ((token: string) => boolean) | null;
+  /** Whether there is a token part at all. */
+  token: boolean;
+}
+
+export function compilePrefilter(p: RowPrefilter): CompiledPrefilter {
+  return {
+    allOf: (p.allOf ?? []).map((g) => g.map((l) => Buffer.from(l, "utf8"))),
+    endsWith: p.token?.endsWith ? p.token.endsWith.map((x) => Buffer.from(x.toLowerCase(), "latin1")) : null,
+    accept: p.token?.accept ?? null,
+    token: p.token !== undefined && (p.token.endsWith !== undefined || p.token.accept !== undefined),
+  };
+}
+
+/** Whether `lit` (lower-cased when `fold`) occurs at `p`, entirely before `end`. */
+function literalAt(buf: Buffer, p: number, end: number, lit: Buffer, fold: boolean): boolean {
+  if (p + lit.length > end) return false;
+  if (fold) {
+    for (let k = 0; k < lit.length; k++) if (lower(buf[p + k]) !== lit[k]) return false;
+  } else {
+    for (let k = 0; k < lit.length; k++) if (buf[p + k] !== lit[k]) return false;
+  }
+  return true;
+}
+
+/** Whether the guard holds for an occurrence of a literal that ends at `from`. */
+export function guardHolds(buf: Buffer, from: number, end: number, g: LiteralGuard): boolean {
+  for (let p = from; p < end; p++) {
+    const c = buf[p];
+    if (c === g.need) return true;
+    if (c === LF || c === CR || g.stops.includes(c)) return false;
+  }
+  return false;
+}
+
+/**
+ * First occurrence of `lit` in [from, end) of `line` (a view that ends at the line's end, so that a
+ * search never runs on into the next rows) that satisfies `guard`, or -1. Folded literals are found
+ * through their first byte in both cases.
+ */
+export function nextOccurrence(
+  line: Buffer,
+  lit: Buffer,
+  fold: boolean,
+  guard: LiteralGuard | undefined,
+  from: number,
+): number {
+  const end = line.length;
+  const b0 = lit[0];
+  const alt = fold && b0 >= 97 && b0 <= 122 ? b0 & ~32 : -1;
+  let p = from;
+  let pa = -2; // next position of the other case of the first byte (-2: not searched yet)
+  while (p < end) {
+    let q = line.indexOf(b0, p);
+    if (alt >= 0) {
+      if (pa === -2 || (pa >= 0 && pa < p)) pa = line.indexOf(alt, p);
+      if (pa >= 0 && (q < 0 || pa < q)) q = pa;
+    }
+    if (q < 0) return -1;
+    if (literalAt(line, q, end, lit, fold) && (!guard || guardHolds(line, q + lit.length, end, guard)))
+      return q;
+    p = q + 1;
+  }
+  return -1;
+}
+
+const stopTables = new WeakMap<readonly number[], Uint8Array>();
+/** A byte → is-a-stop table, made once per dialect's list (a lookup per byte, not a list search). */
+function stopTable(stops: readonly number[]): Uint8Array {
+  let t = stopTables.get(stops);
+  if (!t) {
+    t = new Uint8Array(256);
+    for (const b of stops) t[b] = 1;
+    stopTables.set(stops, t);
+  }
+  return t;
+}
+
+function endsWithAny(buf: Buffer, ts: number, te: number, suffixes: Buffer[]): boolean {
+  for (const x of suffixes)
+    if (te - ts >= x.length && literalAt(buf, te - x.length, te, x, true)) return true;
+  return false;
+}
+
+/**
+ * Whether a line [s, e) of `buf`, in which literal `lit` first occurs at `hit`, passes the prefilter.
+ * `stops` are the dialect's field separators; without them the token part lets the row through.
+ */
+export function prefilterPasses(
+  pf: CompiledPrefilter,
+  buf: Buffer,
+  s: number,
+  e: number,
+  hit: number,
+  lit: Buffer,
+  fold: boolean,
+  guard: LiteralGuard | undefined,
+  stops: readonly number[] | undefined,
+): boolean {
+  if (pf.allOf.length === 0 && !pf.token) return true;
+  // Searches run on a view of the line: on the whole buffer an absent literal would scan the rest of the chunk.
+  const line = buf.subarray(s, e);
+  for (const group of pf.allOf) {
+    let any = false;
+    for (const l of group) {
+      if (line.indexOf(l) >= 0) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return false;
+  }
+  if (!pf.token || !stops || stops.length === 0) return true;
+  const stop = stopTable(stops);
+  const n = line.length;
+  for (let p = hit - s; p >= 0 && p < n; ) {
+    let ts = p;
+    while (ts > 0 && stop[line[ts - 1]] === 0) ts--;
+    let te = p;
+    while (te < n && stop[line[te]] === 0) te++;
+    const ok =
+      (!pf.endsWith || endsWithAny(line, ts, te, pf.endsWith)) &&
+      (!pf.accept || pf.accept(line.toString("latin1", ts, te).toLowerCase()));
+    if (ok) return true;
+    // The next occurrence in another token: each token is looked at once.
+    p = nextOccurrence(line, lit, fold, guard, Math.max(p + 1, te));
+  }
+  return false;
+}

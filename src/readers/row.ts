@@ -1,0 +1,103 @@
+// Headers of line logs (parsed once per distinct `#Fields:` line) and the lazy row the scanner hands
+// out: fields are split and decoded only when a detection asks for one.
+import type { HttpField, LogKind, LogRow, RecordFamily } from "../model/records.js";
+import { familyOf, mappedField } from "./fields.js";
+import type { Dialect, Header } from "./types.js";
+
+const headerCache = new Map<string, Header>();
+
+/** A header for these columns; the same columns give the same object (every hourly file repeats them). */
+export function makeHeader(fields: string[]): Header {
+  const key = fields.join("\u0000");
+  const hit = headerCache.get(key);
+  if (hit) return hit;
+  if (headerCache.size > 512) headerCache.clear();
+  const h = buildHeader(fields);
+  headerCache.set(key, h);
+  return h;
+}
+
+const textCaches = new Map<Dialect["parseFields"], Map<string, Header>>();
+
+/** The header of a `#Fields:` line, parsed once per distinct line text (and per dialect: commas or spaces). */
+export function headerFromText(line: string, dialect: Pick<Dialect, "parseFields">): Header {
+  let textCache = textCaches.get(dialect.parseFields);
+  if (!textCache) {
+    textCache = new Map();
+    textCaches.set(dialect.parseFields, textCache);
+  }
+  let h = textCache.get(line);
+  if (!h) {
+    if (textCache.size > 512) textCache.clear();
+    h = makeHeader(dialect.parseFields(line.slice(line.indexOf(":") + 1)));
+    textCache.set(line, h);
+  }
+  return h;
+}
+
+function buildHeader(fields: string[]): Header {
+  const index = new Map<string, number>();
+  fields.forEach((f, i) => {
+    if (!index.has(f)) index.set(f, i);
+    const lower = f.toLowerCase();
+    if (!index.has(lower)) index.set(lower, i);
+  });
+  return { fields, index };
+}
+
+/** Column of `name` under a header (exact name first, then case-insensitively), or -1. */
+export function columnOf(h: Header | null, name: string): number {
+  return h ? (h.index.get(name) ?? h.index.get(name.toLowerCase()) ?? -1) : -1;
+}
+
+/** A data row over bytes [start, end) of the read buffer; valid until the buffer is reused. */
+export class Row implements LogRow {
+  readonly kind: LogKind;
+  readonly family: RecordFamily;
+  readonly line: number;
+  private readonly bounds: number[] = [];
+  private count = -1;
+  constructor(
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+    private header: Header | null,
+    private readonly dialect: Dialect,
+    kind: LogKind,
+    line: number,
+  ) {
+    this.kind = kind;
+    this.family = familyOf(kind);
+    this.line = line;
+  }
+  field(name: HttpField): string | undefined {
+    return mappedField(this.kind, name, (c) => this.get(c));
+  }
+  private splitOnce(): void {
+    if (this.count >= 0) return;
+    this.count = this.dialect.split(this.buf, this.start, this.end, this.bounds);
+    if (this.dialect.fallbackHeader && (!this.header || this.header.fields.length !== this.count)) {
+      this.header = this.dialect.fallbackHeader(this.count) ?? this.header;
+    }
+  }
+  get fieldCount(): number {
+    this.splitOnce();
+    return this.count;
+  }
+  get headerCount(): number {
+    if (this.dialect.fallbackHeader) this.splitOnce();
+    return this.header ? this.header.fields.length : 0;
+  }
+  get(field: string): string | undefined {
+    this.splitOnce();
+    const i = columnOf(this.header, field);
+    if (i < 0 || i >= this.count) return undefined;
+    return this.dialect.decode(this.buf, this.bounds[2 * i], this.bounds[2 * i + 1]);
+  }
+  text(): string {
+    return this.buf.toString("utf8", this.start, this.end);
+  }
+  time(): string | null {
+    return this.dialect.rowTime((name) => this.get(name));
+  }
+}

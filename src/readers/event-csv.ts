@@ -4,6 +4,7 @@
 // as for JSON. Recognised by the header line, never by the extension. RFC 4180 quoting, with quoted
 // cells spanning lines (messages do).
 import { closeSync, openSync, readSync } from "node:fs";
+import { splitCsvLine } from "./csv-line.js";
 import { mapFor, readDocument } from "./events/apply.js";
 import { bad, CHUNK, emit, encodingOf, MAX_EVENT_BYTES, newStats } from "./events/common.js";
 import type { EventFieldMap } from "./events/maps.js";
@@ -13,25 +14,7 @@ type Delimiter = "," | "\t";
 
 /** Split one header line (no quoted line breaks in headers). */
 function splitHeader(line: string, d: Delimiter): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (q) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === d) {
-      out.push(cur.trim());
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur.trim());
-  return out;
+  return splitCsvLine(line, d).map((c) => c.trim());
 }
 
 function headerOf(head: Buffer): { fields: string[]; delimiter: Delimiter } | null {

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
 import { dataPath } from "../../data-path.js";
+import { splitCsvLine } from "../../readers/csv-line.js";
 
 export type IocType = "sha256" | "sha1" | "md5" | "ip" | "path" | "domain";
 
@@ -87,25 +88,7 @@ export interface ParsedFeed {
 
 /** Split one CSV line (RFC 4180 quotes). */
 function csvCells(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (q) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"') q = true;
-    else if (c === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
+  return splitCsvLine(line);
 }
 
 const VALUE_COLUMNS = ["indicator", "value", "ioc", "observable", "sha256", "hash", "ip", "path", "domain"];

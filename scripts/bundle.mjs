@@ -9,8 +9,8 @@ const common = {
   platform: "node",
   format: "esm",
   target: "node20",
-  // Native add-on: loaded at run time from node_modules, never bundled.
-  external: ["@litko/yara-x", "@litko/yara-x-linux-x64-gnu", "better-sqlite3"],
+  // Native add-on, and the PostgreSQL client (its optional native binding is required at run time): loaded from node_modules, never bundled.
+  external: ["@litko/yara-x", "@litko/yara-x-linux-x64-gnu", "better-sqlite3", "pg", "pg-boss"],
   // CommonJS dependencies call require(); give the ES module bundle one.
   banner: {
     js: "import { createRequire as __exhuntRequire } from 'node:module'; const require = __exhuntRequire(import.meta.url);",

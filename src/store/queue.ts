@@ -107,16 +107,19 @@ export async function openQueue(url: string, o: QueueOptions = {}): Promise<Queu
   // A dropped connection (the database restarting) is reported here; pg-boss reconnects by itself.
   boss.on("error", () => {});
   try {
-    // One installer at a time: fifty workers starting together create the schemas once.
-    await pool.query("SELECT pg_advisory_lock(hashtext('exhunt_queue.install'))");
+    // One installer at a time (a session lock, so lock and unlock on one connection): fifty workers
+    // starting together create the schemas once.
+    const c = await pool.connect();
     try {
-      await pool.query(PROGRESS_SQL);
+      await c.query("SELECT pg_advisory_lock(hashtext('exhunt_queue.install'))");
+      await c.query(PROGRESS_SQL);
       await boss.start();
       if (!(await boss.getQueue(DEAD_QUEUE))) await boss.createQueue(DEAD_QUEUE, { name: DEAD_QUEUE });
       if (!(await boss.getQueue(QUEUE)))
         await boss.createQueue(QUEUE, { name: QUEUE, deadLetter: DEAD_QUEUE, policy: "standard" });
     } finally {
-      await pool.query("SELECT pg_advisory_unlock(hashtext('exhunt_queue.install'))");
+      await c.query("SELECT pg_advisory_unlock(hashtext('exhunt_queue.install'))").catch(() => {});
+      c.release();
     }
   } catch (e) {
     await boss.stop({ graceful: false, wait: true }).catch(() => {});

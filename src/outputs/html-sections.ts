@@ -1,6 +1,7 @@
 // The sections of one server in the HTML report (html.ts assembles the page). Every string from the
 // result goes through esc(); class names come only from the fixed tables below; table ids are numbered
 // per server by an ids object passed down (no module state).
+import { plural } from "../model/plural.js";
 import type { Finding, ServerResult, Severity, VerdictName } from "../model/types.js";
 import { clientIp, describeRequest, firstMaliciousRequest, userAgent } from "../verdict/facts.js";
 import { namedShells } from "../verdict/plan.js";
@@ -136,7 +137,7 @@ function keyFacts(s: ServerResult): string {
   const shells = namedShells(s.findings);
   if (shells.length)
     items.push(
-      `<div class="fact"><h4>Web shell${shells.length === 1 ? "" : "s"} to remove</h4><ul>${shells
+      `<div class="fact"><h4>${plural(shells.length, "Web shell")} to remove</h4><ul>${shells
         .slice(0, 50)
         .map(
           (x) =>
@@ -159,7 +160,7 @@ function keyFacts(s: ServerResult): string {
   }
   if (ips.size)
     items.push(
-      `<div class="fact"><h4>Attacking address${ips.size === 1 ? "" : "es"}</h4><p class="mono">${[...ips].sort().slice(0, 50).map(esc).join(", ")}${ips.size > 50 ? ` … ${ips.size - 50} more` : ""}</p></div>`,
+      `<div class="fact"><h4>${plural(ips.size, "Attacking address", "Attacking addresses")}</h4><p class="mono">${[...ips].sort().slice(0, 50).map(esc).join(", ")}${ips.size > 50 ? ` … ${ips.size - 50} more` : ""}</p></div>`,
     );
   return items.length ? `<div class="facts">${items.join("")}</div>` : "";
 }

@@ -4,6 +4,7 @@ import { VERSION } from "../version.js";
 import { registerBuild } from "./build.js";
 import { registerDashboard } from "./dashboard.js";
 import { registerEvents } from "./events.js";
+import { registerExample } from "./example.js";
 import { EXIT } from "./exit.js";
 import { registerFleet } from "./fleet.js";
 import { registerMitigate } from "./mitigate.js";
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
   registerSigma(program);
   registerFleet(program);
   registerDashboard(program);
+  registerExample(program);
   for (const c of everyCommand(program)) c.addHelpText("after", EXIT_CODES_HELP);
   return program;
 }

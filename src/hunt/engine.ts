@@ -469,6 +469,7 @@ function candidateOutcome(p: FilePlan): CandidateOutcome {
     reader: notLog ? null : (first?.fileKind?.format ?? null),
     records: p.results.reduce((n, r) => n + (r.stats?.records ?? 0), 0),
     notes: sumCounts(p.results.flatMap((r) => r.stats?.notes ?? [])),
+    recoveredDuplicates: p.results.reduce((n, r) => n + (r.stats?.recoveredDuplicates ?? 0), 0),
     type: notLog?.type,
   };
 }

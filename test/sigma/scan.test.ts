@@ -207,3 +207,32 @@ describe("sigma webserver rules in scan", () => {
     assert.equal(f[0].rule.author, "W");
   });
 });
+
+describe("MSExchange Management event 8 through the bundled rules", () => {
+  test("a message-only 'Task Get-App throwing unhandled exception: InvalidCastException' is the CVE-2021-42321 attempt; another exception is not", async (t) => {
+    const root = tempDir(t);
+    const dir = join(root, "EXCH01", "Events");
+    mkdirSync(dir, { recursive: true });
+    const line = (id: number, message: string) =>
+      JSON.stringify({
+        EventID: 8,
+        SourceName: "MSExchange CmdletLogs",
+        Channel: "MSExchange Management",
+        Hostname: "EXCH01",
+        EventTime: "2021-11-20T10:00:00Z",
+        RecordNumber: id,
+        Message: message,
+      });
+    writeFileSync(
+      join(dir, "mgmt.json"),
+      `${line(1, "Task Get-App throwing unhandled exception: System.InvalidCastException: Unable to cast object")}\n${line(2, "Task Get-App throwing unhandled exception: System.ArgumentException: bad identity")}\n`,
+    );
+    const s = (await scan([join(root, "EXCH01")], { workers: 0 })).servers[0];
+    assert.equal(s.stats.records, 2);
+    const hits = s.findings.filter((f) => f.rule.id === "c92f1896-d1d2-43c3-92d5-7a5b35c217bb");
+    assert.equal(hits.length, 1);
+    assert.equal(hits[0].effect, "attempt");
+    assert.equal(hits[0].evidence.RecordId, "1");
+    assert.match(hits[0].rule.author ?? "", /Florian Roth/);
+  });
+});

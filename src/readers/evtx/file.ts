@@ -156,7 +156,17 @@ export const eventDecoder: Decoder<EventRecord> = {
   decode: (c, nodes, id) => extractEvent(c, nodes, id),
   time: (e) => e.time,
   key: (e) =>
-    JSON.stringify([e.recordId, e.channel, e.time, e.eventId, e.provider, e.computer, e.level, e.data, e.values]),
+    JSON.stringify([
+      e.recordId,
+      e.channel,
+      e.time,
+      e.eventId,
+      e.provider,
+      e.computer,
+      e.level,
+      e.data,
+      e.values,
+    ]),
 };
 
 /** Parse one 64 KiB chunk slot; `emit` gets every record that decodes. */
@@ -321,7 +331,9 @@ export function parseEvtx<R = EvtxRecord>(
   const counted = head.length >= 44 ? head.readUInt16LE(42) : slots;
   const nextId = head.length >= 32 ? Number(head.readBigUInt64LE(24)) : 0;
   const isStale = (i: number, b: Buffer) =>
-    i >= counted && b.subarray(0, 8).equals(CHUNK_MAGIC) && !(s.dirty && Number(b.readBigUInt64LE(24)) >= nextId);
+    i >= counted &&
+    b.subarray(0, 8).equals(CHUNK_MAGIC) &&
+    !(s.dirty && Number(b.readBigUInt64LE(24)) >= nextId);
   let slot = first;
   const dedupe = recoveredDedupe<R>(
     () => liveSpans(src, slots, isStale),

@@ -253,7 +253,10 @@ describe("recovered copies of live records", () => {
     assert.equal(got.filter((e) => e.recovered).length, 0);
     assert.equal(s.recovered, 0);
     assert.equal(s.recoveredDuplicates, 40);
-    assert.ok(s.notes.some((n) => /40 duplicates of live records .*recovered-duplicate/.test(n)), s.notes.join());
+    assert.ok(
+      s.notes.some((n) => /40 duplicates of live records .*recovered-duplicate/.test(n)),
+      s.notes.join(),
+    );
   });
 
   it("old copies in one chunk's slack of records another chunk holds live (slack read before the live chunk)", () => {

@@ -1,7 +1,9 @@
 // The library API of the fleet store: `import { openStore } from "exhunt/fleet"`. A separate entry from
 // src/index.ts so that a scan without --store never loads the native SQLite module.
 import { createHash, randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { constants, createReadStream } from "node:fs";
+import { access, readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import { UsageError } from "./model/errors.js";
 import type { ServerResult } from "./model/types.js";
 import { diffRuns, type RunDiff } from "./store/diff.js";
@@ -140,7 +142,18 @@ export async function recordProbeHosts(
 }
 
 export async function importExport(store: FleetStore, file: string): Promise<RestoreCounts> {
-  return restoreExport(store, await readText(file));
+  try {
+    await access(file, constants.R_OK);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  // Line by line (an export of a large fleet is larger than the longest string JavaScript can hold).
+  return restoreExport(store, () =>
+    createInterface({
+      input: createReadStream(file, { encoding: "utf8" }),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    }),
+  );
 }
 
 /** What changed on `server` between its latest run and the previous one of the same kind. */

@@ -51,11 +51,22 @@ async function* records(lines: ExportLines): AsyncGenerator<ExportRecord> {
  * also keeps the server records: small), then the second pass writes: a store of a million findings is
  * never in memory at once (a run at a time).
  */
-export async function restoreExport(store: FleetStore, lines: ExportLines): Promise<RestoreCounts> {
+export async function restoreExport(
+  store: FleetStore,
+  lines: ExportLines,
+  /** Records checked (total unknown), then records written of the total. */
+  onProgress?: (done: number, total: number | null) => void,
+): Promise<RestoreCounts> {
   const counts: RestoreCounts = { servers: 0, runs: 0, runsAlreadyStored: 0, acknowledgements: 0, notes: 0 };
   const servers = new Map<string, Extract<ExportRecord, { type: "server" }>>();
-  for await (const r of records(lines)) if (r.type === "server") servers.set(r.name.toLowerCase(), r);
+  let total = 0;
   for await (const r of records(lines)) {
+    if (r.type === "server") servers.set(r.name.toLowerCase(), r);
+    onProgress?.(++total, null);
+  }
+  let done = 0;
+  for await (const r of records(lines)) {
+    onProgress?.(done++, total);
     if (r.type === "server") counts.servers++;
     else if (r.type === "run") {
       const info = servers.get(r.server.toLowerCase());
@@ -98,5 +109,6 @@ export async function restoreExport(store: FleetStore, lines: ExportLines): Prom
       counts.notes++;
     }
   }
+  onProgress?.(done, total);
   return counts;
 }

@@ -1,5 +1,6 @@
 // `exhunt fleet …`: the fleet store's commands (list, show, diff, ack, unack, status, import, export).
 // Every command takes --store FILE (or $EXHUNT_STORE), and --json / --csv <file|-> for machines.
+
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -7,6 +8,7 @@ import { userInfo } from "node:os";
 import { type Command, Option } from "commander";
 import type { Acknowledgement, FleetStore, ListFilter, ServerStatus } from "../fleet.js";
 import { UsageError } from "../index.js";
+import { count } from "../model/plural.js";
 import { findingsCsv, fleetCsv, renderDiff, renderFleetTable, renderServer } from "../outputs/fleet.js";
 import { csvRow, forTerminal } from "../outputs/safe.js";
 import { type CountProgress, countProgress } from "./progress.js";
@@ -235,7 +237,7 @@ export function registerFleet(program: Command): void {
           n += await s.unacknowledge({ fingerprint: fp, rule, server: o.server, by: o.by ?? whoAmI() });
         await outputs(
           o,
-          `${n} acknowledgement${n === 1 ? "" : "s"} withdrawn\n`,
+          `${count(n, "acknowledgement")} withdrawn\n`,
           { withdrawn: n },
           csvRow(["withdrawn"]) + csvRow([n]),
         );
@@ -358,7 +360,7 @@ async function report(
   c: { servers: number; alreadyStored: number; skipped: string[]; report?: string },
 ) {
   const lines = [
-    `${c.report ? `${c.report}: ` : ""}${c.servers} server result${c.servers === 1 ? "" : "s"} stored, ${c.alreadyStored} already stored`,
+    `${c.report ? `${c.report}: ` : ""}${count(c.servers, "server result")} stored, ${c.alreadyStored} already stored`,
     ...(c.skipped.length
       ? [`${c.skipped.length} skipped:`, ...c.skipped.slice(0, 20).map((s) => `  ${forTerminal(s)}`)]
       : []),

@@ -292,6 +292,45 @@ export function matchRow(
   onMatch: (rule: CompiledRule, view: ReturnType<typeof webView>) => void,
 ): void {
   if (set.web.length === 0) return;
-  const view = webView(row);
-  for (const r of set.web) if (r.match(view)) onMatch(r, view);
+  // Each rule's necessary line literals first (lower-case ASCII, exact-or-looser than the rule): most
+  // rows hold none and then cost one decode of the line and a few searches, not a view and every rule.
+  // The one-pass search gates rows the same way when the literals fit its budget; past it (the bundled
+  // set) this does.
+  const gate = lineGate(set);
+  let line: string | undefined;
+  if (gate) {
+    line = row.text().toLowerCase();
+    if (!gate.some((g) => line?.includes(g.first) && g.lits.some((l) => line?.includes(l)))) return;
+  }
+  let view: ReturnType<typeof webView> | undefined;
+  for (const r of set.web) {
+    const lits = r.lineLiterals;
+    if (lits) {
+      if (line === undefined) line = row.text().toLowerCase();
+      let any = false;
+      for (let i = 0; i < lits.length && !any; i++) any = line.includes(lits[i]);
+      if (!any) continue;
+    }
+    if (view === undefined) view = webView(row);
+    if (r.match(view)) onMatch(r, view);
+  }
+}
+
+/** The union of the web rules' line literals grouped by first character (null: some rule has none). */
+type LineGate = { first: string; lits: string[] }[];
+/** A pure memo by rule set (compiled once per thread), like the hunt's own memo. */
+const gates = new WeakMap<RuleSet, LineGate | null>();
+
+function lineGate(set: RuleSet): LineGate | null {
+  let g = gates.get(set);
+  if (g !== undefined) return g;
+  const lits = webLiterals(set);
+  if (lits === null) g = null;
+  else {
+    const by = new Map<string, string[]>();
+    for (const l of lits) by.set(l[0], [...(by.get(l[0]) ?? []), l]);
+    g = [...by].map(([first, ls]) => ({ first, lits: ls }));
+  }
+  gates.set(set, g);
+  return g;
 }

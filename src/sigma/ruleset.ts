@@ -292,45 +292,49 @@ export function matchRow(
   onMatch: (rule: CompiledRule, view: ReturnType<typeof webView>) => void,
 ): void {
   if (set.web.length === 0) return;
-  // Each rule's necessary line literals first (lower-case ASCII, exact-or-looser than the rule): most
-  // rows hold none and then cost one decode of the line and a few searches, not a view and every rule.
+  // Each rule's necessary line literals first (ASCII, either case, exact-or-looser than the rule): most
+  // rows hold none and then cost one decode of the line and one search, not a view and every rule.
   // The one-pass search gates rows the same way when the literals fit its budget; past it (the bundled
-  // set) this does.
+  // set) this does. One alternation with /i (no u flag: ASCII-only folding, as the byte search) runs
+  // 3-5x faster than lower-casing the line and calling includes per literal.
   const gate = lineGate(set);
   let line: string | undefined;
-  if (gate) {
-    line = row.text().toLowerCase();
-    if (!gate.some((g) => line?.includes(g.first) && g.lits.some((l) => line?.includes(l)))) return;
+  if (gate.any) {
+    line = row.text();
+    if (!gate.any.test(line)) return;
   }
   let view: ReturnType<typeof webView> | undefined;
-  for (const r of set.web) {
-    const lits = r.lineLiterals;
-    if (lits) {
-      if (line === undefined) line = row.text().toLowerCase();
-      let any = false;
-      for (let i = 0; i < lits.length && !any; i++) any = line.includes(lits[i]);
-      if (!any) continue;
+  for (let i = 0; i < set.web.length; i++) {
+    const r = set.web[i];
+    const re = gate.rules[i];
+    if (re) {
+      if (line === undefined) line = row.text();
+      if (!re.test(line)) continue;
     }
     if (view === undefined) view = webView(row);
     if (r.match(view)) onMatch(r, view);
   }
 }
 
-/** The union of the web rules' line literals grouped by first character (null: some rule has none). */
-type LineGate = { first: string; lits: string[] }[];
+/** The union of the web rules' line literals (null: some rule has none), and each rule's own. */
+interface LineGate {
+  any: RegExp | null;
+  rules: (RegExp | null)[];
+}
 /** A pure memo by rule set (compiled once per thread), like the hunt's own memo. */
-const gates = new WeakMap<RuleSet, LineGate | null>();
+const gates = new WeakMap<RuleSet, LineGate>();
 
-function lineGate(set: RuleSet): LineGate | null {
+const anyOfLiterals = (lits: string[]): RegExp =>
+  new RegExp(lits.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "i");
+
+function lineGate(set: RuleSet): LineGate {
   let g = gates.get(set);
-  if (g !== undefined) return g;
+  if (g) return g;
   const lits = webLiterals(set);
-  if (lits === null) g = null;
-  else {
-    const by = new Map<string, string[]>();
-    for (const l of lits) by.set(l[0], [...(by.get(l[0]) ?? []), l]);
-    g = [...by].map(([first, ls]) => ({ first, lits: ls }));
-  }
+  g = {
+    any: lits && lits.length > 0 ? anyOfLiterals(lits) : null,
+    rules: set.web.map((r) => (r.lineLiterals ? anyOfLiterals(r.lineLiterals) : null)),
+  };
   gates.set(set, g);
   return g;
 }

@@ -165,7 +165,11 @@ export function runSigma(evidence: string[], o: SigmaCliOptions): number {
       rules: ruleSummary(set),
       notApplicable: set.notApplicable,
       hits: r.hits,
-      correlations: r.correlations.map((c) => ({ ...c, rule: c.rule.meta, type: c.rule.type })),
+      correlations: r.correlations.map(({ firstMatch: _, ...c }) => ({
+        ...c,
+        rule: c.rule.meta,
+        type: c.rule.type,
+      })),
       omitted: r.omitted,
       files: r.files,
       skipped: r.skipped,

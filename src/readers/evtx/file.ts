@@ -4,10 +4,11 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import * as zlib from "node:zlib";
 import type { EventRecord } from "../../model/records.js";
-import { BinXmlError, ChunkContext, LIMITS, type Node, parseStream } from "./binxml.js";
+import { BinXmlError, ChunkContext, K, LIMITS, type Node, parseStream } from "./binxml.js";
 import { carveRecords } from "./carve.js";
 import { type LiveSpan, recoveredDedupe } from "./dedupe.js";
 import { extractEvent } from "./extract.js";
+import { planEvent } from "./plan.js";
 import { isElement, resolveNodes, type XContent, type XElement } from "./render.js";
 import { fileTime } from "./values.js";
 
@@ -153,7 +154,15 @@ export const treeDecoder: Decoder<EvtxRecord> = {
 };
 
 export const eventDecoder: Decoder<EventRecord> = {
-  decode: (c, nodes, id) => extractEvent(c, nodes, id),
+  decode(c, nodes, id) {
+    // The usual record is one template instance: its template's plan, else the walk.
+    const n = nodes[0];
+    if (nodes.length === 1 && n.k === K.Instance) {
+      const e = planEvent(c, n, id);
+      if (e) return e;
+    }
+    return extractEvent(c, nodes, id);
+  },
   time: (e) => e.time,
   key: (e) =>
     JSON.stringify([

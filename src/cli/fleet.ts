@@ -299,9 +299,11 @@ export function registerFleet(program: Command): void {
       const checking = fleetProgress(o, "checking records", machine);
       const writing = fleetProgress(o, "importing records", machine);
       await withStore(o, async (s) => {
-        const c = await importExport(s, file, (done, total) =>
-          total === null ? checking.update(done, null) : (checking.done(), writing.update(done, total)),
-        ).finally(() => {
+        const c = await importExport(s, file, (done, total) => {
+          if (total === null) return checking.update(done, null);
+          checking.done();
+          writing.update(done, total);
+        }).finally(() => {
           checking.done();
           writing.done();
         });

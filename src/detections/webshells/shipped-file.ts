@@ -1,6 +1,6 @@
 // Exchange's own files in the front-end web folders, judged by hash against the per-build baselines
 // (../shipped-baseline.ts). A file with a known hash is Exchange's: no web-shell rule judges it. A file
-// at a path Exchange ships whose hash no known build has is listed here as context; with the server's
+// at a path Exchange ships whose hash no known build has is listed here as info; with the server's
 // build known and in the baselines, correlation/modified-shipped.ts then calls it a modified shipped
 // file. Without the build the mismatch cannot tell a changed file from a build the data lacks.
 import type { CheckInfo } from "../../model/types.js";
@@ -14,15 +14,15 @@ export const checks = {
     id: "shipped-file-hash-unknown",
     title: "Exchange file with a hash no known build has",
     cves: ["CVE-2021-26858", "CVE-2021-27065"],
-    severity: "low",
-    effect: "context",
+    severity: "info",
+    effect: "info",
     description:
       "A page, handler or script at a path where Exchange installs one (FrontEnd\\HttpProxy: owa\\auth\\logon.aspx, " +
       "the vdirs' global.asax, owa\\auth\\<build>\\scripts, ...) whose SHA-256 matches none of the builds in the " +
       "shipped baselines (Microsoft's CSS-Exchange per-build hash lists). Either the file was changed after setup " +
       "(attackers edit logon.aspx to steal passwords, or hide a shell in a stock page) or the server runs a build " +
-      "the baselines do not hold. With the server's build known and held, modified-shipped-file decides; web.config " +
-      "files are not judged (setup and admins edit them).",
+      "the baselines do not hold (info only: the data holds few builds). With the server's build known and held, " +
+      "modified-shipped-file decides; web.config files are not judged (setup and admins edit them).",
     references: [REFS.compareHashes, REFS.msBlog],
   },
 } satisfies Record<string, CheckInfo>;

@@ -56,6 +56,7 @@ export const evtxReader: Reader = {
       usedInheritedHeader: false,
       damage,
       notes: s.notes,
+      ...(s.recoveredDuplicates ? { recoveredDuplicates: s.recoveredDuplicates } : {}),
     };
   },
 };

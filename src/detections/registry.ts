@@ -4,6 +4,8 @@ import type { FindingDraft } from "../model/finding.js";
 import type { CheckInfo } from "../model/types.js";
 import { buildExposure } from "./correlation/exposure.js";
 import { logCoverage } from "./correlation/log-coverage.js";
+import { modifiedShipped } from "./correlation/modified-shipped.js";
+import { sigmaCorrelations } from "./correlation/sigma.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
 import { logCleared } from "./events/log-cleared.js";
@@ -32,6 +34,7 @@ import { iisUnexpectedScript } from "./webshells/iis-unexpected-script.js";
 import { oabShell } from "./webshells/oab-shell.js";
 import { precompiledShell } from "./webshells/precompiled.js";
 import { pstShell } from "./webshells/pst-shell.js";
+import { shippedFile } from "./webshells/shipped-file.js";
 import { unexpectedScript } from "./webshells/unexpected-script.js";
 import { yaraRules } from "./yara.js";
 
@@ -63,13 +66,16 @@ export const detections: Detection[] = [
   oabShell,
   pstShell,
   unexpectedScript,
+  shippedFile,
   compiledPage,
   precompiledShell,
   yaraRules,
   sigmaEvents,
   sigmaWebRows,
   // Findings detections run once per server, after the record detections, in this order.
+  sigmaCorrelations,
   webshellUsed,
+  modifiedShipped,
   logCoverage,
   buildExposure,
 ];

@@ -18,7 +18,7 @@ import { iocFileHash } from "./iocs/hash.js";
 import { iocClientIp } from "./iocs/ip.js";
 import { iocFilePath } from "./iocs/path.js";
 import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
-import { iisProxyLogonRequest, iisProxyLogonUserAgent } from "./proxylogon/iis-26855.js";
+import { iisProxyLogonCookie, iisProxyLogonRequest, iisProxyLogonUserAgent } from "./proxylogon/iis-26855.js";
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
@@ -51,6 +51,7 @@ export const detections: Detection[] = [
   logCleared,
   iisProxyLogonRequest,
   iisProxyLogonUserAgent,
+  iisProxyLogonCookie,
   iisAutodiscoverSsrf,
   rpsCmdlets,
   iisOwaSsrf,

@@ -23,6 +23,7 @@ import { iisProxyLogonCookie, iisProxyLogonRequest, iisProxyLogonUserAgent } fro
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
+import { httpProxyAutodiscoverSsrf } from "./proxyshell/httpproxy-autodiscover.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
 import { rpsCmdlets } from "./proxyshell/rps-cmdlet.js";
 import { sigmaEvents, sigmaWebRows } from "./sigma.js";
@@ -54,6 +55,7 @@ export const detections: Detection[] = [
   iisProxyLogonUserAgent,
   iisProxyLogonCookie,
   iisAutodiscoverSsrf,
+  httpProxyAutodiscoverSsrf,
   rpsCmdlets,
   iisOwaSsrf,
   iisUnexpectedScript,

@@ -2,8 +2,15 @@
 // every status (probes are attempts, 200 on /powershell or /mapi/ a success stage), X-Rps-CAT and Email=
 // variants; and the traps that look alike.
 import assert from "node:assert/strict";
+import { statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { HTTPPROXY_FIELDS, httpProxyLine, preamble, type Row } from "../../examples/generate.js";
+import { createHuntContext, EMPTY_SETUP } from "../../src/detections/context.js";
 import { autodiscoverSsrf } from "../../src/detections/proxyshell/iis-autodiscover.js";
+import type { FindingDraft } from "../../src/detections/types.js";
+import { runTask } from "../../src/hunt/task.js";
+import { tempDir } from "../helpers.js";
 import { checksOf, scanIis } from "../iis-helpers.js";
 
 const AD = "/autodiscover/autodiscover.json";
@@ -81,5 +88,102 @@ describe("IIS ProxyShell: stages by back end and status", () => {
     ]);
     assert.deepEqual(checksOf(d), []);
     assert.equal(autodiscoverSsrf("/owa/", "email=autodiscover/autodiscover.json?@x/mapi/", ""), null);
+  });
+});
+
+/** HttpProxy rows of one protocol folder, scanned the way a scan reads them. */
+function scanHttpProxy(t: { after(fn: () => void): void }, folder: string, rows: Row[]): FindingDraft[] {
+  const dir = tempDir(t);
+  const abs = join(dir, "HttpProxy_2021081306-1.LOG");
+  writeFileSync(
+    abs,
+    preamble("HttpProxy Logs", "2021-08-13T06:00:00.000Z", HTTPPROXY_FIELDS.join(",")) +
+      rows.map((r) => `${httpProxyLine(r)}\r\n`).join(""),
+  );
+  const rel = `C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/${folder}/HttpProxy_2021081306-1.LOG`;
+  const size = statSync(abs).size;
+  const r = runTask(
+    {
+      id: 0,
+      abs,
+      rel,
+      size,
+      fileKind: null,
+      start: 0,
+      end: size,
+      rangeHeaderFields: null,
+      ctx: { server: "TEST", file: rel, installPath: null },
+      maxDraftsPerCheck: 5000,
+    },
+    createHuntContext({ ...EMPTY_SETUP, sigma: { bundled: false, user: [], minLevel: null } }),
+  );
+  assert.equal(r.error, null);
+  return r.drafts;
+}
+
+function row(protocol: string, stem: string, query: string, status: string, extra: Row = {}): Row {
+  return {
+    DateTime: "2021-08-13T06:10:00.000Z",
+    RequestId: "5a3c1f2e-0000-4000-8000-000000000001",
+    Protocol: protocol,
+    UrlHost: "mail.contoso.local",
+    UrlStem: stem,
+    UrlQuery: query,
+    ClientIpAddress: "203.0.113.78",
+    HttpStatus: status,
+    Method: "POST",
+    TargetServer: "exch01.contoso.local",
+    ...extra,
+  };
+}
+
+describe("HttpProxy ProxyShell: the Autodiscover, PowerShell, Mapi and Ews folders", () => {
+  it("stage by folder or back end; 200 on PowerShell/MAPI success, other stages and statuses attempts", (t) => {
+    const ad = scanHttpProxy(t, "Autodiscover", [
+      row("Autodiscover", AD, `?@evil.corp/mapi/emsmdb/?${email}`, "200"),
+      row("Autodiscover", AD, `?@evil.corp/autodiscover/autodiscover.xml?${email}`, "200"),
+      row("Autodiscover", AD, `?@evil.corp/powershell/?X-Rps-CAT=VgEAVAdXaW5kb3dz${email}`, "401"),
+      row("Autodiscover", "/autodiscover/autodiscover.j%73on", "?%40evil.corp%2Fmapi%2Fnspi%2F", "200"),
+    ]);
+    assert.deepEqual(checksOf(ad), [
+      "httpproxy-proxyshell",
+      "httpproxy-proxyshell",
+      "httpproxy-proxyshell-attempt",
+      "httpproxy-proxyshell-attempt",
+    ]);
+    assert.equal(ad[0].evidence.TargetServer, "exch01.contoso.local");
+    assert.equal(ad[0].evidence.Stage, "mapi");
+    const ps = scanHttpProxy(t, "PowerShell", [
+      row("PowerShell", "/powershell", "?X-Rps-CAT=VgEAVAdXaW5kb3dz&serializationLevel=Full", "200"),
+      row("PowerShell", AD, `?@evil.com/PowerShell/?serializationLevel=Full${email}`, "200", {
+        AuthenticatedUser: "alice@contoso.local",
+      }),
+    ]);
+    assert.deepEqual(checksOf(ps), ["httpproxy-proxynotshell", "httpproxy-proxyshell"]);
+    assert.ok(ps.every((d) => d.evidence.Stage === "powershell"));
+  });
+
+  it("traps: Outlook's autodiscover.json lookups, an admin's Kerberos PowerShell session", (t) => {
+    const d = [
+      ...scanHttpProxy(t, "Autodiscover", [
+        row("Autodiscover", `${AD}/v1.0/alice@contoso.local`, "?Protocol=EWS&RedirectCount=1", "200", {
+          AuthenticatedUser: "alice@contoso.local",
+        }),
+        row("Autodiscover", AD, "?Email=alice%40contoso.local&Protocol=ActiveSync", "200"),
+      ]),
+      ...scanHttpProxy(t, "PowerShell", [
+        row(
+          "PowerShell",
+          "/powershell",
+          "?serializationLevel=Full;clientApplication=ManagementShell",
+          "200",
+          {
+            AuthenticatedUser: "CONTOSO\\admin",
+            ClientIpAddress: "127.0.0.1",
+          },
+        ),
+      ]),
+    ];
+    assert.deepEqual(checksOf(d), []);
   });
 });

@@ -141,14 +141,29 @@ export function autodiscoverShape(target: string, user: string): AutodiscoverSha
   return autodiscoverSsrf(stem, q < 0 ? "" : target.slice(q + 1), user)?.campaign ?? null;
 }
 
+/**
+ * What an autodiscover SSRF's status says: 200 on PowerShell or MAPI (or ProxyNotShell's PowerShell) is
+ * the success stage, 200 on another back end reached it without running anything, anything else refused.
+ */
+export function autodiscoverOutcome(
+  ssrf: AutodiscoverSsrf,
+  status: number | null,
+): "success" | "reached" | "refused" {
+  if (status !== 200) return "refused";
+  if (ssrf.campaign === "proxynotshell") return "success";
+  return ssrf.backEnd === "powershell" || ssrf.backEnd === "mapi" ? "success" : "reached";
+}
+
 /** The check of an autodiscover SSRF by its campaign, back end and status. */
 export function autodiscoverCheck(ssrf: AutodiscoverSsrf, status: number | null): string {
+  const o = autodiscoverOutcome(ssrf, status);
   if (ssrf.campaign === "proxynotshell")
-    return status === 200 ? checks.proxyNotShell.id : checks.proxyNotShellFailed.id;
-  if (status !== 200) return checks.proxyShellFailed.id;
-  return ssrf.backEnd === "powershell" || ssrf.backEnd === "mapi"
+    return o === "success" ? checks.proxyNotShell.id : checks.proxyNotShellFailed.id;
+  return o === "success"
     ? checks.proxyShell.id
-    : checks.proxyShellReached.id;
+    : o === "reached"
+      ? checks.proxyShellReached.id
+      : checks.proxyShellFailed.id;
 }
 
 export const iisAutodiscoverSsrf: RowDetection = {

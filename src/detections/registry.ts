@@ -5,6 +5,7 @@ import type { CheckInfo } from "../model/types.js";
 import { buildExposure } from "./correlation/exposure.js";
 import { logCoverage } from "./correlation/log-coverage.js";
 import { proxyLogonCorrelated } from "./correlation/proxylogon-ssrf.js";
+import { sigmaCorrelations } from "./correlation/sigma.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
 import { logCleared } from "./events/log-cleared.js";
@@ -73,6 +74,7 @@ export const detections: Detection[] = [
   sigmaEvents,
   sigmaWebRows,
   // Findings detections run once per server, after the record detections, in this order.
+  sigmaCorrelations,
   webshellUsed,
   proxyLogonCorrelated,
   logCoverage,

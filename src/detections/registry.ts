@@ -5,6 +5,7 @@ import type { CheckInfo } from "../model/types.js";
 import { buildExposure } from "./correlation/exposure.js";
 import { logCoverage } from "./correlation/log-coverage.js";
 import { modifiedShipped } from "./correlation/modified-shipped.js";
+import { proxyLogonCorrelated } from "./correlation/proxylogon-ssrf.js";
 import { sigmaCorrelations } from "./correlation/sigma.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
@@ -20,10 +21,11 @@ import { iocFileHash } from "./iocs/hash.js";
 import { iocClientIp } from "./iocs/ip.js";
 import { iocFilePath } from "./iocs/path.js";
 import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
-import { iisProxyLogonRequest, iisProxyLogonUserAgent } from "./proxylogon/iis-26855.js";
+import { iisProxyLogonCookie, iisProxyLogonRequest, iisProxyLogonUserAgent } from "./proxylogon/iis-26855.js";
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
+import { httpProxyAutodiscoverSsrf } from "./proxyshell/httpproxy-autodiscover.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
 import { rpsCmdlets } from "./proxyshell/rps-cmdlet.js";
 import { sigmaEvents, sigmaWebRows } from "./sigma.js";
@@ -54,7 +56,9 @@ export const detections: Detection[] = [
   logCleared,
   iisProxyLogonRequest,
   iisProxyLogonUserAgent,
+  iisProxyLogonCookie,
   iisAutodiscoverSsrf,
+  httpProxyAutodiscoverSsrf,
   rpsCmdlets,
   iisOwaSsrf,
   iisUnexpectedScript,
@@ -76,6 +80,7 @@ export const detections: Detection[] = [
   sigmaCorrelations,
   webshellUsed,
   modifiedShipped,
+  proxyLogonCorrelated,
   logCoverage,
   buildExposure,
 ];

@@ -16,7 +16,7 @@ interface Common {
   csv?: string;
 }
 
-const VERDICTS = ["compromised", "attempted", "vulnerable", "clean", "unknown"];
+const VERDICTS = ["compromised", "suspicious", "attempted", "vulnerable", "clean", "unknown"];
 
 function whoAmI(): string {
   try {

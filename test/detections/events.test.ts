@@ -520,8 +520,8 @@ describe("event detections: contract", () => {
     for (const o of sigmaObjects(join(CORPUS, "evtx/sigma-regression"))) {
       const ev = fromEvtxDump(o);
       assert.ok(typeof ev !== "string");
+      // lsass-process-id is bookkeeping for resolving dump targets, not a detection.
       for (const d of events)
-        // lsass-process-id is bookkeeping for resolving dump targets, not a detection.
         for (const f of run(d, ev))
           if (f.check !== "lsass-process-id") fired.push(`${f.check} ${f.evidence.Path ?? ""}`);
     }

@@ -184,6 +184,13 @@ function commandDraft(ev: EventRecord, memory: EventMemory): FindingDraft | null
   evidence.Command = clip(proc.commandLine);
   evidence.Rule = how.method;
   if (how.target === "lsass") return provenDump(ev.time, evidence, `LSASS memory dumped (${how.method})`);
+  if (how.target === "other" && how.name)
+    return {
+      check: checks.notLsass.id,
+      time: ev.time,
+      title: `Process memory dumped (${how.method}): the target is ${how.name}, not LSASS`,
+      evidence: { ...evidence, Target: how.name },
+    };
   if (how.target === "pid" && how.pid !== undefined) {
     evidence.TargetPid = String(how.pid);
     const pids = memory.get("pids") as Map<string, string> | undefined;

@@ -6,9 +6,11 @@
 /** What a command line shows: the method, and the target when the command says it. */
 export interface DumpCommand {
   method: string;
-  /** lsass: the command names lsass or the tool only dumps lsass · pid: a PID to resolve · unknown. */
-  target: "lsass" | "pid" | "unknown";
+  /** lsass: the command names lsass or the tool only dumps lsass · pid: a PID to resolve · other: a named other process · unknown. */
+  target: "lsass" | "pid" | "other" | "unknown";
   pid?: number;
+  /** The process the command names, for target "other". */
+  name?: string;
 }
 
 function pidAfter(c: string, re: RegExp): number | undefined {
@@ -42,6 +44,9 @@ export function dumpCommand(commandLine: string): DumpCommand | null {
   if (/procdump(64)?(\.exe)?\b/.test(c) || (procdumpFlags && /(?:^|\s)[-/]accepteula\b/.test(c))) {
     if (/\blsass/.test(c)) return { method: "procdump of lsass", target: "lsass" };
     const pid = procdumpFlags && /^\d+$/.test(procdumpFlags[2]) ? Number(procdumpFlags[2]) : undefined;
+    const named = procdumpFlags?.[2];
+    if (named && pid === undefined && /^[\w.-]+\.exe$/.test(named))
+      return { method: "procdump", target: "other", name: named };
     if (/(?:^|\s)[-/]m[amp]\b/.test(c)) return targeted("procdump", c, pid);
     return null;
   }

@@ -14,7 +14,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join, resolve } from "node:path";
-import { median, numArg, type Run, runOnce, table, which } from "./lib.js";
+import { median, numArg, type Run, recordLane, runOnce, table, which } from "./lib.js";
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes("--quick");
@@ -138,8 +138,10 @@ async function main(): Promise<void> {
       ref === null ? "" : (b / r.seconds / ref).toFixed(1),
     ]);
   let refRate: number | null = null;
+  let ref: Run | null = null;
   if (which("evtxexport")) {
     const ee = await best("evtxexport", [big]);
+    ref = ee;
     refRate = bytes / ee.seconds;
     if (ee.status !== 0) throw new Error(`evtxexport failed on ${big} (status ${ee.status})`);
     add("evtxexport (libevtx, text out)", ee, bytes, records, refRate);
@@ -150,6 +152,23 @@ async function main(): Promise<void> {
   add("exhunt parser, element tree then EventRecord", tree, bytes, records, refRate);
   const events = await best(node, ["dist/cli/exhunt.js", "events", big]);
   add("exhunt events, 1 thread (JSON lines out)", events, bytes, records, refRate);
+  const lane = (r: Run, what: string, goal: string) => ({
+    input: `${(bytes / 1e6).toFixed(0)} MB EVTX (corpus chunks), ${what}`,
+    exhunt: { figure: bytes / 1e6 / r.seconds, unit: "MB/s", seconds: r.seconds, peakMiB: r.peakMiB },
+    reference: ref
+      ? {
+          tool: "evtxexport (libevtx)",
+          figure: bytes / 1e6 / ref.seconds,
+          unit: "MB/s",
+          seconds: ref.seconds,
+        }
+      : null,
+    timeRatio: ref ? r.seconds / ref.seconds : null,
+    goal,
+    runs: RUNS,
+  });
+  recordLane("evtx-parser", lane(parse, "parser, 1 thread, EventRecords", ">= 200 MB/s on one core"));
+  recordLane("evtx-export", lane(events, "exhunt events (JSON lines)", ">= 80 MB/s"));
   const dir = join(ROOT, "scan");
   mkdirSync(dir, { recursive: true });
   const linked = join(dir, "Security.evtx");
@@ -165,6 +184,8 @@ async function main(): Promise<void> {
       "--json",
       "/dev/null",
     ]);
+    if (w === 0)
+      recordLane("evtx-scan", lane(s, "exhunt scan --workers 0 (detections on)", ">= 200 MB/s on one core"));
     add(
       `exhunt scan, ${w === 0 ? "main thread only" : "main thread + 1 worker (8 MiB ranges)"}`,
       s,

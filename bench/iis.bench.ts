@@ -17,7 +17,7 @@ import { COMPROMISED, rng } from "../examples/generate.js";
 import { benignIisRequest, iisHeader, iisLine, type Req } from "../examples/iis.js";
 import { createHuntContext } from "../src/detections/context.js";
 import { planFor } from "../src/hunt/task.js";
-import { median, numArg, pair, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, type Run, recordLane, runOnce, table, which } from "./lib.js";
 
 const QUICK = process.argv.includes("--quick");
 const GB = numArg("--gb", QUICK ? 0.25 : 1);
@@ -159,6 +159,26 @@ async function main(): Promise<void> {
     console.log(
       `exhunt / rg time ratio (median of pairs): ${p.ratio.toFixed(2)}x; single-threaded: ${single.ratio.toFixed(2)}x`,
     );
+    const lane = (runs: Run[], ref: Run[], ratio: number, how: string) => {
+      const s = median(runs.map((x) => x.seconds));
+      const r = median(ref.map((x) => x.seconds));
+      const rss = runs.map((x) => x.peakMiB).filter((x): x is number => x !== null);
+      return {
+        input: `${mb.toFixed(0)} MB IIS W3C logs, all checks, ${how}`,
+        exhunt: { figure: mb / s, unit: "MB/s", seconds: s, peakMiB: rss.length ? Math.max(...rss) : null },
+        reference: {
+          tool: `rg -c -F (${literals.length} literals)`,
+          figure: mb / r,
+          unit: "MB/s",
+          seconds: r,
+        },
+        timeRatio: ratio,
+        goal: "<= 4x rg's time",
+        runs: runs.length,
+      };
+    };
+    recordLane("iis", lane(p.a, p.b, p.ratio, "default workers"));
+    recordLane("iis-1-thread", lane(single.a, single.b, single.ratio, "--workers 0"));
   } else {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await runOnce(...exhunt));

@@ -1,6 +1,8 @@
 // Benchmark helpers: time whole commands (wall clock, peak RSS from /proc) and print tables.
 import { spawn } from "node:child_process";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname } from "node:path";
 
 export interface Run {
   seconds: number;
@@ -89,4 +91,37 @@ export function which(cmd: string): boolean {
 export function numArg(name: string, def: number, argv: readonly string[] = process.argv.slice(2)): number {
   const i = argv.indexOf(name);
   return i >= 0 && i + 1 < argv.length ? Number(argv[i + 1]) : def;
+}
+
+/** One lane of `npm run bench`: exhunt's figure, the reference tool's from the same run, their ratio. */
+export interface Lane {
+  /** What was measured, e.g. "1 GB W3C logs, all checks". */
+  input: string;
+  exhunt: { figure: number; unit: string; seconds: number; peakMiB: number | null };
+  reference: { tool: string; figure: number; unit: string; seconds: number } | null;
+  /** exhunt's time over the reference's (median of alternated pairs where the bench pairs them). */
+  timeRatio: number | null;
+  goal: string;
+  runs: number;
+}
+
+export const RESULTS = "bench/results/latest.json";
+
+/**
+ * Adds (or replaces) a lane in bench/results/latest.json; each bench runs as its own process, so the
+ * file is read, merged and written. `npm run bench` starts a fresh file and keeps the last as previous.json.
+ */
+export function recordLane(name: string, lane: Lane): void {
+  let all: { date: string; loadAverage?: number; lanes: Record<string, Lane> } = { date: "", lanes: {} };
+  try {
+    all = JSON.parse(readFileSync(RESULTS, "utf8"));
+  } catch {
+    // absent or unreadable: start a new file
+  }
+  all.date = new Date().toISOString();
+  // The machine is shared: the 1-minute load average says how much to trust the seconds.
+  all.loadAverage = loadavg()[0];
+  all.lanes[name] = lane;
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
 }

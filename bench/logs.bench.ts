@@ -21,7 +21,7 @@ import {
   preamble,
   rng,
 } from "../examples/generate.js";
-import { median, numArg, pair, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, type Run, recordLane, runOnce, table, which } from "./lib.js";
 
 const GB = numArg("--gb", 1);
 const RUNS = numArg("--runs", 5);
@@ -172,6 +172,21 @@ async function main(): Promise<void> {
     console.log(
       `exhunt / rg time ratio (median of pairs): ${p.ratio.toFixed(2)}x; single-threaded: ${single.ratio.toFixed(2)}x`,
     );
+    const lane = (runs: Run[], ref: Run[], ratio: number, how: string) => {
+      const s = median(runs.map((x) => x.seconds));
+      const r = median(ref.map((x) => x.seconds));
+      const rss = runs.map((x) => x.peakMiB).filter((x): x is number => x !== null);
+      return {
+        input: `${mb.toFixed(0)} MB Exchange CSV logs (HttpProxy/ECP/OAB), all checks, ${how}`,
+        exhunt: { figure: mb / s, unit: "MB/s", seconds: s, peakMiB: rss.length ? Math.max(...rss) : null },
+        reference: { tool: "rg -c -F (same literals)", figure: mb / r, unit: "MB/s", seconds: r },
+        timeRatio: ratio,
+        goal: "<= 3x rg's time",
+        runs: runs.length,
+      };
+    };
+    recordLane("logs", lane(p.a, p.b, p.ratio, "default workers"));
+    recordLane("logs-1-thread", lane(single.a, single.b, single.ratio, "--workers 0"));
   } else {
     const runs = [];
     for (let i = 0; i < RUNS; i++) runs.push(await runOnce(...exhunt));

@@ -5,7 +5,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { numArg, runOnce, table, which } from "./lib.js";
+import { numArg, recordLane, runOnce, table, which } from "./lib.js";
+import { handshakeLimit } from "./tls-limit.js";
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux), or null. */
 function cpuOf(pid: number | undefined): number | null {
@@ -225,6 +226,29 @@ try {
       .join(" ")}`,
   );
   if (full.status !== 1) console.log(`note: exhunt probe exited ${full.status} (expected 1: findings)`);
+  // The physical limit, same run: TLS handshakes per second, openssl s_time against nginx on loopback.
+  const limit = await handshakeLimit(join(DIR, "nginx"));
+  if (limit)
+    console.log(
+      `TLS handshake limit (openssl s_time -new vs nginx, 1 worker): ${limit.perSecond.toFixed(0)} handshakes/s, ${limit.perClientCpuSecond.toFixed(0)} per client CPU-second; exhunt probe = ${(exhuntHs / limit.perSecond).toFixed(2)} of it`,
+    );
+  else console.log("nginx or openssl not installed: no handshake limit measured");
+  recordLane("probe", {
+    input: `${HOSTS} loopback HTTPS hosts (mock Exchange listeners), concurrency ${CONC}`,
+    exhunt: { figure: exhuntHs, unit: "hosts/s", seconds: full.seconds, peakMiB: full.peakMiB },
+    reference: limit
+      ? {
+          tool: "openssl s_time -new vs nginx (TLS handshakes)",
+          figure: limit.perSecond,
+          unit: "handshakes/s",
+          seconds: limit.seconds,
+        }
+      : null,
+    // Time per host over time per handshake: how far from the handshake limit.
+    timeRatio: limit ? limit.perSecond / exhuntHs : null,
+    goal: ">= 1,000 hosts/s, or a fraction of the handshake limit",
+    runs: 1,
+  });
 } finally {
   servers.stdin?.end();
   servers.kill();

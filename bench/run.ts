@@ -2,8 +2,10 @@
 // name contains a NAME) in turn as its own process; --quick (smaller inputs) goes to every bench. Other
 // flags differ per bench: run that bench directly (npx tsx bench/X.bench.ts --help lists them in its header).
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
+import { lanesTable, readResults } from "./lanes.js";
+import { RESULTS } from "./lib.js";
 
 const args = process.argv.slice(2);
 const flags: string[] = [];
@@ -18,6 +20,10 @@ for (let i = 0; i < args.length; i++) {
 }
 const build = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// Each run starts a fresh results file; the last one stays as previous.json to compare with.
+const PREVIOUS = "bench/results/previous.json";
+mkdirSync("bench/results", { recursive: true });
+if (existsSync(RESULTS)) renameSync(RESULTS, PREVIOUS);
 let failed = 0;
 for (const f of readdirSync("bench")
   .filter((n) => n.endsWith(".bench.ts"))
@@ -28,5 +34,10 @@ for (const f of readdirSync("bench")
     stdio: "inherit",
   });
   if (r.status !== 0) failed++;
+}
+const now = readResults(RESULTS);
+if (now) {
+  console.log(`\n=== lanes (${RESULTS}; scripts/bench-readme.ts writes them into README.md) ===`);
+  console.log(lanesTable(now, readResults(PREVIOUS)));
 }
 process.exit(failed ? 1 : 0);

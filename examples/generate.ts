@@ -604,9 +604,18 @@ export function writeClean(root: string, o: Partial<Options> = {}): void {
   utimesSync(abs, opts.to, opts.to);
 }
 
-export function writeExamples(out: string, scale = 1): void {
-  writeCompromised(join(out, "EXCH01-compromised"), { rowsPerHour: 40 * scale });
-  writeClean(join(out, "EXCH02-clean"), { rowsPerHour: 60 * scale });
+export function writeExamples(out: string, scale = 1, small = false): void {
+  if (small)
+    // One compromised server over the four days around the attack: seconds to write and to scan.
+    writeCompromised(join(out, "EXCH01-compromised"), {
+      rowsPerHour: 2,
+      from: new Date("2021-03-02T00:00:00Z"),
+      to: new Date("2021-03-06T00:00:00Z"),
+    });
+  else {
+    writeCompromised(join(out, "EXCH01-compromised"), { rowsPerHour: 40 * scale });
+    writeClean(join(out, "EXCH02-clean"), { rowsPerHour: 60 * scale });
+  }
   writeFileSync(join(out, "iocs.txt"), exampleIocFeed());
 }
 

@@ -1,7 +1,9 @@
 // The library API of the fleet store: `import { openStore } from "exhunt/fleet"`. A separate entry from
 // src/index.ts so that a scan without --store never loads the native SQLite module.
 import { createHash, randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { constants, createReadStream } from "node:fs";
+import { access, readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import { UsageError } from "./model/errors.js";
 import type { ServerResult } from "./model/types.js";
 import { diffRuns, type RunDiff } from "./store/diff.js";
@@ -60,9 +62,19 @@ export interface ImportCounts {
 }
 
 /** Imports merge on a known server's name or address; the key is the file's own content, so re-importing it is a no-op. */
-async function writeImported(store: FleetStore, meta: RunMeta, inputs: RunInput[]): Promise<ImportCounts> {
+/** Told how far an import or export is: `done` of `total` records (null: not counted yet). */
+export type OnProgress = (done: number, total: number | null) => void;
+
+async function writeImported(
+  store: FleetStore,
+  meta: RunMeta,
+  inputs: RunInput[],
+  onProgress?: OnProgress,
+): Promise<ImportCounts> {
   const counts: ImportCounts = { servers: 0, alreadyStored: 0, skipped: [] };
+  let done = 0;
   for (const input of inputs) {
+    onProgress?.(done++, inputs.length);
     const known =
       (await store.resolveName(input.server.name)) ?? (await firstKnown(store, input.server.addresses ?? []));
     const server = known ? { ...input.server, name: known } : input.server;
@@ -71,6 +83,7 @@ async function writeImported(store: FleetStore, meta: RunMeta, inputs: RunInput[
     if (out.inserted) counts.servers++;
     else counts.alreadyStored++;
   }
+  onProgress?.(done, inputs.length);
   return counts;
 }
 
@@ -98,6 +111,7 @@ function contentKey(kind: string, text: string): string {
 export async function importShadowserver(
   store: FleetStore,
   file: string,
+  onProgress?: OnProgress,
 ): Promise<ImportCounts & { report: ShadowserverReport }> {
   const text = await readText(file);
   let parsed: ReturnType<typeof readShadowserver>;
@@ -107,12 +121,16 @@ export async function importShadowserver(
     throw new UsageError(`${file}: ${(e as Error).message}`);
   }
   const meta = runMeta("shadowserver", { file, report: parsed.report }, contentKey("shadowserver", text));
-  const counts = await writeImported(store, meta, parsed.servers);
+  const counts = await writeImported(store, meta, parsed.servers, onProgress);
   counts.skipped.push(...parsed.skipped.map((s) => `line ${s.line}: ${s.why}`));
   return { ...counts, report: parsed.report };
 }
 
-export async function importProbe(store: FleetStore, file: string): Promise<ImportCounts> {
+export async function importProbe(
+  store: FleetStore,
+  file: string,
+  onProgress?: OnProgress,
+): Promise<ImportCounts> {
   const text = await readText(file);
   const meta = runMeta("probe", { file }, contentKey("probe", text));
   let parsed: ReturnType<typeof readProbeJson>;
@@ -121,7 +139,7 @@ export async function importProbe(store: FleetStore, file: string): Promise<Impo
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const counts = await writeImported(store, meta, parsed.servers);
+  const counts = await writeImported(store, meta, parsed.servers, onProgress);
   counts.skipped.push(...parsed.skipped.map((s) => `host ${s.index}: ${s.why}`));
   return counts;
 }
@@ -139,8 +157,26 @@ export async function recordProbeHosts(
   return counts;
 }
 
-export async function importExport(store: FleetStore, file: string): Promise<RestoreCounts> {
-  return restoreExport(store, await readText(file));
+export async function importExport(
+  store: FleetStore,
+  file: string,
+  onProgress?: OnProgress,
+): Promise<RestoreCounts> {
+  try {
+    await access(file, constants.R_OK);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  // Line by line (an export of a large fleet is larger than the longest string JavaScript can hold).
+  return restoreExport(
+    store,
+    () =>
+      createInterface({
+        input: createReadStream(file, { encoding: "utf8" }),
+        crlfDelay: Number.POSITIVE_INFINITY,
+      }),
+    onProgress,
+  );
 }
 
 /** What changed on `server` between its latest run and the previous one of the same kind. */

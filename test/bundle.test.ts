@@ -33,7 +33,7 @@ test("bundled CLI: version, build table and indicator feeds load from the packag
 }, () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
   assert.equal(run(["--version"]).stdout.trim(), pkg.version);
-  const b = run(["build", "15.1.2176.2", "--json"]);
+  const b = run(["build", "15.1.2176.2", "--json", "-"]);
   assert.equal(b.status, 1, b.stderr); // 1: the build is vulnerable
   const json = JSON.parse(b.stdout) as { builds: { cves: Record<string, { status: string }> }[] };
   assert.equal(json.builds[0].cves["CVE-2021-26855"].status, "vulnerable");

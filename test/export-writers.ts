@@ -263,8 +263,8 @@ export function powershellClixml(evs: Rec[]): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
 }
 
-const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-const csvLine = (cells: string[]) => cells.map(csvCell).join(",");
+const csvCell = (v: string) => (/[",\t\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+const csvLine = (cells: string[], sep = ",") => cells.map(csvCell).join(sep);
 
 export const EVTXECMD_COLUMNS = [
   "RecordNumber",
@@ -297,8 +297,9 @@ export const EVTXECMD_COLUMNS = [
 ];
 
 /** EvtxECmd `--csv`: one row per event, the parameters as Newtonsoft-style JSON in `Payload`. */
-export function evtxecmdCsv(evs: Rec[]): string {
-  const lines = [csvLine(EVTXECMD_COLUMNS)];
+/** EvtxECmd's CSV; with `sep` "\t" as Timeline Explorer copies it out. */
+export function evtxecmdCsv(evs: Rec[], sep = ","): string {
+  const lines = [csvLine(EVTXECMD_COLUMNS, sep)];
   for (const e of evs) {
     const d = named(e);
     const payload = e.userData
@@ -330,7 +331,12 @@ export function evtxecmdCsv(evs: Rec[]): string {
       ExtraDataOffset: "0",
       Payload: JSON.stringify(payload),
     };
-    lines.push(csvLine(EVTXECMD_COLUMNS.map((c) => row[c] ?? "")));
+    lines.push(
+      csvLine(
+        EVTXECMD_COLUMNS.map((c) => row[c] ?? ""),
+        sep,
+      ),
+    );
   }
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -1,11 +1,12 @@
 // The npm package as a user gets it: packed, installed into an empty folder, and run — `--help`
-// (with the exit codes), a scan, and `report` on the scan's JSON. Needs the build (npm run build).
+// (with the exit codes), `example`, a scan of that example, and `report` on the scan's JSON. Needs the
+// build (npm run build). No network: the tarball is unpacked as npm would install it
+// (node_modules/exhunt), and its dependencies are links to this checkout's node_modules.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { join, posix } from "node:path";
 import { describe, it } from "node:test";
-import { writeCompromised } from "../examples/generate.js";
 import { IN_CI, ROOT, tempDir } from "./helpers.js";
 
 const BUILT = existsSync(join(ROOT, "dist/cli/exhunt.js")) && existsSync(join(ROOT, "dist/index.js"));
@@ -15,15 +16,52 @@ function sh(cmd: string, args: string[], cwd: string) {
   return spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
 }
 
+/** Relative links of a Markdown file, resolved against its folder (anchors and URLs left out). */
+function relativeLinks(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), "utf8");
+  return [...text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)]
+    .map((m) => m[1])
+    .filter((l) => !/^[a-z]+:/i.test(l))
+    .map((l) => posix.normalize(posix.join(posix.dirname(file), l)));
+}
+
+/** Installs the tarball into app/node_modules/exhunt, its dependencies linked from this checkout. */
+function install(tgz: string, app: string): void {
+  const pkgDir = join(app, "node_modules", "exhunt");
+  mkdirSync(pkgDir, { recursive: true });
+  const untar = sh("tar", ["-xzf", tgz, "-C", pkgDir, "--strip-components=1"], app);
+  assert.equal(untar.status, 0, untar.stderr);
+  const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
+  const deps = [...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies ?? {})];
+  for (const d of deps) {
+    const from = join(ROOT, "node_modules", d);
+    if (!existsSync(from)) continue; // an optional dependency not installed here
+    mkdirSync(join(app, "node_modules", posix.dirname(d)), { recursive: true });
+    symlinkSync(from, join(app, "node_modules", d), "dir");
+  }
+}
+
 describe("the packed tarball", { skip }, () => {
-  it("installs into an empty folder and runs: --help, scan, report; no source maps, no unbundled CLI", (t) => {
+  it("ships docs the README links, no source maps, no unbundled CLI; installed, it runs --help, example, scan, report", (t) => {
     const dir = tempDir(t, "exhunt-pack-");
     const pack = sh("npm", ["pack", "--ignore-scripts", "--pack-destination", dir, "--silent"], ROOT);
     assert.equal(pack.status, 0, pack.stderr);
     const tgz = readdirSync(dir).find((f) => f.endsWith(".tgz"));
     assert.ok(tgz, "a tarball");
     const list = sh("tar", ["-tzf", join(dir, tgz)], dir).stdout.split("\n");
-    assert.ok(list.includes("package/docs/checks.md"), "docs ship (the README links them)");
+    // Every relative link of the README and of the docs it links resolves inside the package.
+    const docs = readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md"));
+    for (const md of ["README.md", ...docs.map((f) => `docs/${f}`)])
+      for (const l of relativeLinks(md))
+        if (!l.startsWith("..") && !l.startsWith("test/") && !l.startsWith("src/") && !l.startsWith("bench/"))
+          assert.ok(
+            list.includes(`package/${l}`) || list.some((f) => f.startsWith(`package/${l}/`)),
+            `${md} links ${l}, which is not in the package`,
+          );
+    assert.ok(list.includes("package/docs/checks.md"));
     assert.ok(list.includes("package/data/schema/result.schema.json"));
     assert.deepEqual(
       list.filter((f) => f.endsWith(".map")),
@@ -34,32 +72,30 @@ describe("the packed tarball", { skip }, () => {
       "package/dist/cli/probe-worker.js",
       "package/dist/cli/worker.js",
     ]);
+    assert.ok(!list.some((f) => f.startsWith("package/examples/")), "the generator is in the CLI bundle");
+
     const app = join(dir, "app");
-    mkdirSync(app);
-    writeFileSync(join(app, "package.json"), '{"name":"app","private":true}');
-    const inst = sh(
-      "npm",
-      ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", join(dir, tgz)],
-      app,
-    );
-    assert.equal(inst.status, 0, inst.stderr);
-    const bin = join(app, "node_modules/.bin/exhunt");
-    const help = sh(bin, ["--help"], app);
+    install(join(dir, tgz), app);
+    const pkg = JSON.parse(readFileSync(join(app, "node_modules/exhunt/package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
+    const bin = join(app, "node_modules/exhunt", pkg.bin.exhunt);
+    const run = (args: string[]) => sh(process.execPath, [bin, ...args], app);
+    const help = run(["--help"]);
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /Exit codes/);
-    const ev = join(dir, "EXCH01");
-    writeCompromised(ev, {
-      rowsPerHour: 2,
-      from: new Date("2021-03-02T00:00:00Z"),
-      to: new Date("2021-03-04T00:00:00Z"),
-    });
-    const out = join(dir, "r.json");
-    const scan = sh(bin, ["scan", ev, "--no-progress", "--json", out], app);
+    assert.match(help.stdout, /\bexample\b/);
+
+    const example = run(["example", "ev", "--small"]);
+    assert.equal(example.status, 0, example.stderr);
+    assert.match(example.stdout, /exhunt scan --each ev --ioc ev\/iocs\.txt/);
+    const scan = run(["scan", "--each", "ev", "--ioc", "ev/iocs.txt", "--no-progress", "--json", "r.json"]);
     assert.equal(scan.status, 1, scan.stderr);
-    assert.match(scan.stdout, /EXCH01 {2}COMPROMISED/);
-    const report = sh(bin, ["report", out, "--brief"], app);
+    assert.match(scan.stdout, /EXCH01-compromised {2}COMPROMISED/);
+    const report = run(["report", "r.json", "--brief", "--html", "r.html"]);
     assert.equal(report.status, 1, report.stderr);
     assert.match(report.stdout, /COMPROMISED/);
+    assert.match(readFileSync(join(app, "r.html"), "utf8"), /<div class="verdict">Compromised<\/div>/);
     // The library entry loads from the installed package.
     const lib = sh(
       process.execPath,

@@ -1,4 +1,4 @@
-// `exhunt build VERSION... [--json [FILE|-]] [--local] [--data PATH]`: product, CU, update level,
+// `exhunt build VERSION... [--json FILE|-] [--local] [--data PATH]`: product, CU, update level,
 // per-CVE status, support status and the update to install, for build numbers as typed or read
 // from the local ExSetup.exe, against the shipped build table or a newer copy of it.
 import { writeFile } from "node:fs/promises";
@@ -20,7 +20,7 @@ import { useColor } from "./color.js";
 import { EXIT } from "./exit.js";
 
 interface BuildCliOptions {
-  json?: string | boolean;
+  json?: string;
   local?: boolean;
   installPath?: string;
   data?: string;
@@ -28,9 +28,9 @@ interface BuildCliOptions {
 }
 
 /** `--json` once took no value: a build number right after it is a build, not a file name. */
-function jsonTarget(json: string | boolean | undefined, inputs: string[]): string | null {
-  if (json === undefined || json === false) return null;
-  if (json === true || json === "-") return "-";
+function jsonTarget(json: string | undefined, inputs: string[]): string | null {
+  if (json === undefined) return null;
+  if (json === "-") return "-";
   try {
     parseVersion(json);
     inputs.push(json);
@@ -47,7 +47,7 @@ export function registerBuild(program: Command): void {
       "which tracked Exchange CVEs a build leaves open, its support status, and the exact update that closes them",
     )
     .argument("[versions...]", 'builds: 15.1.2176.2, 15.01.2176.002 or "Version 15.1 (Build 2176.2)"')
-    .option("--json [file|-]", "write { builds: [...] } as JSON to FILE (default or -: stdout)")
+    .option("--json <file|->", "write { builds: [...] } as JSON to FILE (-: stdout)")
     .option("--local", "read the local server's ExSetup.exe file version (Windows)")
     .option("--install-path <path>", "with --local: the Exchange install path (default: from the registry)")
     .option(

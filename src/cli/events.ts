@@ -121,13 +121,13 @@ export function runEvents(files: string[], o: EventsOptions): number {
       if (!st.isFile()) throw new Error("not a regular file");
       size = st.size;
     } catch (e) {
-      err(`exhunt events: ${file}: cannot read (${(e as Error).message})`);
+      err(`exhunt: ${file}: cannot read (${(e as Error).message})`);
       unreadable = true;
       continue;
     }
     if (size === 0) {
       // The words `scan` uses for the same file.
-      err(`exhunt events: ${file}: empty — 0 bytes`);
+      err(`exhunt: ${file}: empty — 0 bytes`);
       unreadable = true;
       continue;
     }
@@ -144,7 +144,7 @@ export function runEvents(files: string[], o: EventsOptions): number {
           });
       if (!s.magicOk) {
         if (o.xml) {
-          err(`exhunt events: ${file}: not an EVTX file (no ElfFile signature); --xml needs .evtx`);
+          err(`exhunt: ${file}: not an EVTX file (no ElfFile signature); --xml needs .evtx`);
           unreadable = true;
           continue;
         }
@@ -153,21 +153,19 @@ export function runEvents(files: string[], o: EventsOptions): number {
           if (!out.closed && matchesFilter(e, filter)) out.line(safeJson(eventJson(e, name)));
         });
         if (x.format === null) {
-          err(
-            `exhunt events: ${file}: not an EVTX file (no ElfFile signature), nor an event export exhunt reads`,
-          );
+          err(`exhunt: ${file}: not an EVTX file (no ElfFile signature), nor an event export exhunt reads`);
           unreadable = true;
           continue;
         }
-        for (const d of x.damage) err(`exhunt events: ${file}: ${d}`);
-        if (x.badRows > 0) err(`exhunt events: ${file}: ${x.badRows} line(s) not read as events`);
+        for (const d of x.damage) err(`exhunt: ${file}: ${d}`);
+        if (x.badRows > 0) err(`exhunt: ${file}: ${x.badRows} line(s) not read as events`);
         if (x.damage.length > 0 || x.badRows > 0) partial = true;
         continue;
       }
-      for (const d of s.damage) err(`exhunt events: ${file}: ${d}`);
+      for (const d of s.damage) err(`exhunt: ${file}: ${d}`);
       if (s.recordErrors || s.chunksSkipped || s.truncated) partial = true;
     } catch (e) {
-      err(`exhunt events: ${file}: cannot read (${(e as Error).message})`);
+      err(`exhunt: ${file}: cannot read (${(e as Error).message})`);
       unreadable = true;
     }
   }

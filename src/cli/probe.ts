@@ -1,13 +1,15 @@
 // `exhunt probe TARGET...`: harmless unauthenticated checks of Exchange servers over the network.
 import { createWriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { count } from "../model/plural.js";
 import { CSV_COLUMNS, hostCsvRow, hostJson, hostTableHeader, hostTableLine } from "../outputs/probe.js";
 import { csvRow, forTerminal } from "../outputs/safe.js";
 import type { HostResult } from "../probe.js";
 import { EXIT } from "./exit.js";
 
 interface ProbeCliOptions {
-  json?: boolean;
+  json?: string;
   csv?: string;
   concurrency: string;
   timeout: string;
@@ -36,7 +38,10 @@ export function registerProbe(program: Command): void {
       "<targets...>",
       "host, host:port, [IPv6]:port, https://URL, CIDR (≤ /16), or @file with one per line",
     )
-    .option("--json", "print { hosts: [...] } as JSON on stdout (the table goes to stderr)")
+    .option(
+      "--json <file|->",
+      "write { hosts: [...] } as JSON to FILE (-: stdout; the table then goes to stderr)",
+    )
     .option("--csv <file>", "write the per-host table as CSV")
     .option("--concurrency <n>", "hosts probed at once", "64")
     .option("--timeout <ms>", "header and body timeout per request", "10000")
@@ -61,7 +66,7 @@ export function registerProbe(program: Command): void {
       // Opened before probing, so a foreign or damaged store fails the run up front.
       const fleet = o.store ? await import("../fleet.js") : null;
       const store = o.store && fleet ? fleet.openStore(o.store) : null;
-      const table = o.json ? process.stderr : process.stdout;
+      const table = o.json === "-" ? process.stderr : process.stdout;
       table.write(`${hostTableHeader()}\n`);
       const csv = o.csv ? createWriteStream(o.csv) : null;
       csv?.write(csvRow(CSV_COLUMNS));
@@ -85,22 +90,24 @@ export function registerProbe(program: Command): void {
         },
       });
       if (csv) await new Promise<void>((r, j) => csv.end((e?: Error | null) => (e ? j(e) : r())));
-      if (o.json) process.stdout.write(`${JSON.stringify({ hosts: hosts.map(hostJson) }, null, 2)}\n`);
+      if (o.json) {
+        const text = `${JSON.stringify({ hosts: hosts.map(hostJson) }, null, 2)}\n`;
+        if (o.json === "-") process.stdout.write(text);
+        else await writeFile(o.json, text);
+      }
       if (store && fleet) {
         try {
           const c = await fleet.recordProbeHosts(store, hosts.map(hostJson), {
             command: "probe",
             targets: specs,
           });
-          process.stderr.write(
-            `stored ${c.servers} host${c.servers === 1 ? "" : "s"} in ${forTerminal(o.store ?? "")}\n`,
-          );
+          process.stderr.write(`stored ${count(c.servers, "host")} in ${forTerminal(o.store ?? "")}\n`);
         } finally {
           await store.close();
         }
       }
       process.stderr.write(
-        `${list.count} target${list.count === 1 ? "" : "s"}: ${withFindings} with findings, ${unreachable} unreachable\n`,
+        `${count(list.count, "target")}: ${withFindings} with findings, ${unreachable} unreachable\n`,
       );
       process.exitCode = withFindings ? EXIT.findings : unreachable ? EXIT.incomplete : EXIT.clean;
     });

@@ -30,3 +30,43 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): {
     },
   };
 }
+
+/** A counter for fleet-wide work (imports, exports) on stderr; nothing when stderr is not a terminal. */
+export interface CountProgress {
+  /** Whether anything is shown (callers skip counting a total otherwise). */
+  active: boolean;
+  /** `done` items of `total` (null: not known yet). */
+  update(done: number, total: number | null): void;
+  done(): void;
+}
+
+export function countProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  wanted = true,
+): CountProgress {
+  if (!wanted || !stream.isTTY) return { active: false, update() {}, done() {} };
+  let last = 0;
+  let shown = false;
+  return {
+    active: true,
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 100 && done !== total) return;
+      last = now;
+      const n = done.toLocaleString("en-US");
+      if (total && total > 0) {
+        const width = 28;
+        const frac = Math.min(1, done / total);
+        const bar = "█".repeat(Math.round(frac * width)).padEnd(width, "░");
+        stream.write(
+          `\r\x1b[2K${label} ${bar} ${(frac * 100).toFixed(0).padStart(3)}% ${n}/${total.toLocaleString("en-US")}`,
+        );
+      } else stream.write(`\r\x1b[2K${label} ${n}`);
+      shown = true;
+    },
+    done() {
+      if (shown) stream.write("\r\x1b[2K");
+    },
+  };
+}

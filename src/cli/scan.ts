@@ -1,6 +1,8 @@
 // `exhunt scan [PATH...]`: hunt one server per PATH and report.
+
 import type { Command } from "commander";
 import { assessBuild, scanServers } from "../index.js";
+import { count } from "../model/plural.js";
 import type { ServerResult } from "../model/types.js";
 import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
 import { forTerminal } from "../outputs/safe.js";
@@ -93,7 +95,7 @@ async function openFleetStore(path: string, options: Record<string, unknown>) {
     async close(): Promise<string> {
       await store.close();
       if (failure) throw failure;
-      return `stored ${written} server result${written === 1 ? "" : "s"} in ${forTerminal(path)}`;
+      return `stored ${count(written, "server result")} in ${forTerminal(path)}`;
     },
   };
 }

@@ -2,9 +2,11 @@
 // as a table (default), JSON or CSV. Rules that cannot load are listed with the exact reason; files
 // that are not read are listed. Exit: 0 no match, 1 matches, 2 usage, 3 nothing matched but rules or
 // files were left out.
+
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { huntSigma, loadSigmaRules, type SigmaHuntResult, type SigmaRuleSet } from "../index.js";
+import { count } from "../model/plural.js";
 import { csvRow, forTerminal } from "../outputs/safe.js";
 import { EXIT } from "./exit.js";
 
@@ -49,7 +51,7 @@ export function sigmaTable(set: SigmaRuleSet, r: SigmaHuntResult): string {
       `  not loaded (${p.kind}): ${forTerminal(p.file)}${p.id ? ` [${p.id}]` : ""}: ${forTerminal(p.reason)}`,
     );
   lines.push(
-    `Read ${r.files.length} files, ${r.records} records, ${(r.bytes / 2 ** 20).toFixed(1)} MiB; ${r.hits.length} matches`,
+    `Read ${count(r.files.length, "file")}, ${count(r.records, "record")}, ${(r.bytes / 2 ** 20).toFixed(1)} MiB; ${count(r.hits.length, "match", "matches")}`,
   );
   for (const f of r.files)
     for (const d of f.damage) lines.push(`  damaged: ${forTerminal(f.file)}: ${forTerminal(d)}`);
@@ -61,7 +63,7 @@ export function sigmaTable(set: SigmaRuleSet, r: SigmaHuntResult): string {
     byReason.set(k.reason, list);
   }
   for (const [reason, files] of byReason) {
-    const which = files.length === 1 ? files[0] : `${files.length} files (e.g. ${files[0]})`;
+    const which = files.length === 1 ? files[0] : `${count(files.length, "file")} (e.g. ${files[0]})`;
     lines.push(`  not read: ${forTerminal(which)}: ${forTerminal(reason)}`);
   }
   lines.push("");
@@ -165,7 +167,11 @@ export function runSigma(evidence: string[], o: SigmaCliOptions): number {
       rules: ruleSummary(set),
       notApplicable: set.notApplicable,
       hits: r.hits,
-      correlations: r.correlations.map((c) => ({ ...c, rule: c.rule.meta, type: c.rule.type })),
+      correlations: r.correlations.map(({ firstMatch: _, ...c }) => ({
+        ...c,
+        rule: c.rule.meta,
+        type: c.rule.type,
+      })),
       omitted: r.omitted,
       files: r.files,
       skipped: r.skipped,

@@ -5,6 +5,7 @@ import type { CheckInfo } from "../model/types.js";
 import { buildExposure } from "./correlation/exposure.js";
 import { logCoverage } from "./correlation/log-coverage.js";
 import { lsassTarget } from "./correlation/lsass-target.js";
+import { sigmaCorrelations } from "./correlation/sigma.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
 import { logCleared } from "./events/log-cleared.js";
@@ -70,6 +71,7 @@ export const detections: Detection[] = [
   sigmaEvents,
   sigmaWebRows,
   // Findings detections run once per server, after the record detections, in this order.
+  sigmaCorrelations,
   webshellUsed,
   lsassTarget,
   logCoverage,

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { dataPath } from "../data-path.js";
 import type { CheckInfo } from "../model/types.js";
+import { baseMatch, capturedFields } from "../sigma/correlation.js";
 import { sigmaEffect } from "../sigma/effects.js";
 import { fieldEvidence, levelSeverity, ruleEvidence, ruleMeta } from "../sigma/evidence.js";
 import {
@@ -17,7 +18,7 @@ import {
   readRuleSources,
   webLiterals,
 } from "../sigma/ruleset.js";
-import type { CompiledRule, RecordView, SigmaLevel } from "../sigma/types.js";
+import type { CompiledRule, RecordView, SigmaLevel, SigmaRuleMeta } from "../sigma/types.js";
 import { eventEvidence } from "./events/common.js";
 import type { EventDetection, FindingDraft, MatchContext, RowDetection } from "./types.js";
 
@@ -99,12 +100,41 @@ export function compileSigmaSetup(s: SigmaSetup): RuleSet {
 }
 
 /** The scan's compiled rules, once per hunt context (and thread). */
-function active(ctx: MatchContext): RuleSet {
+export function activeSigma(ctx: { hunt: MatchContext["hunt"] }): RuleSet {
   return ctx.hunt.memo("sigma", () => compileSigmaSetup(ctx.hunt.setup.sigma ?? DEFAULT_SIGMA));
 }
+const active = activeSigma;
 
-function classOf(rule: CompiledRule): CheckInfo {
-  const e = sigmaEffect(rule.meta);
+/** Where base matches of correlation rules travel to the server's correlation step (correlation/sigma.ts). */
+export const SIGMA_BASE_CHANNEL = "sigma:correlation-base";
+
+/**
+ * A match of a rule some correlation counts: its time and the fields the correlations group by and
+ * count, handed on to the server's findings detections (whether or not the rule makes findings itself).
+ */
+function collectBase(
+  ctx: MatchContext,
+  rule: CompiledRule,
+  view: RecordView,
+  time: string | null,
+  at: { record?: number | null; line?: number | null },
+): void {
+  const set = active(ctx);
+  if (set.correlations.length === 0 || !ctx.collect) return;
+  const captures = ctx.hunt.memo("sigma:captures", () => new Map<CompiledRule, string[] | null>());
+  let cap = captures.get(rule);
+  if (cap === undefined) {
+    cap = capturedFields(set.correlations, rule);
+    captures.set(rule, cap);
+  }
+  if (!cap) return;
+  const m = baseMatch(rule, view, time, cap);
+  if (m) ctx.collect(SIGMA_BASE_CHANNEL, { ...m, file: ctx.file, ...at });
+}
+
+/** The check class (and so the verdict effect) of a rule's matches: sigma/effects.ts's table. */
+export function sigmaClassOf(meta: Pick<SigmaRuleMeta, "id" | "level">): CheckInfo {
+  const e = sigmaEffect(meta);
   return e === "compromise"
     ? sigmaChecks.compromise
     : e === "attempt"
@@ -118,7 +148,7 @@ function draft(
   time: string | null,
   base: Record<string, string>,
 ): FindingDraft {
-  const cls = classOf(rule);
+  const cls = sigmaClassOf(rule.meta);
   // One check per rule (`sigma-match:<rule id>`), so that reports group and cap matches by rule; the
   // class before the colon is the registered check that says what the matches mean for the verdict.
   return {
@@ -141,6 +171,7 @@ export const sigmaEvents: EventDetection = {
   match(ev, ctx) {
     const out: FindingDraft[] = [];
     matchEvent(active(ctx), ev, (rule, view) => {
+      collectBase(ctx, rule, view, ev.time, { record: ev.recordId });
       if (rule.generate) out.push(draft(rule, view, ev.time, eventEvidence(ev)));
     });
     return out;
@@ -172,6 +203,8 @@ export const sigmaWebRows: RowDetection = {
   match(row, ctx) {
     const out: FindingDraft[] = [];
     matchRow(active(ctx), row, (rule, view) => {
+      // No line: a range after the first counts lines from its own start (the engine offsets drafts only).
+      collectBase(ctx, rule, view, row.time(), {});
       if (rule.generate) out.push(draft(rule, view, row.time(), {}));
     });
     return out;

@@ -22,6 +22,12 @@ export interface TaskContext {
 /** What a detection sees besides the record: where it was read, and the scan's hunt context. */
 export interface MatchContext extends TaskContext {
   hunt: HuntContext;
+  /**
+   * Hand plain data to the server's findings detections (`FindingsInput.collected[channel]`), for
+   * correlations over more than a finding shows (Sigma correlation rules count matches of rules that
+   * make no finding of their own). Bounded per file by the engine; absent outside a scan.
+   */
+  collect?(channel: string, item: unknown): void;
 }
 
 export type Drafts = FindingDraft | FindingDraft[] | null | undefined;
@@ -158,6 +164,12 @@ export interface FindingsInput {
   coverage: Coverage;
   /** The build assessment, when the build is known. */
   exposure: ExposureFacts | null;
+  /** What record detections handed on through `MatchContext.collect`, by channel, in file order. */
+  collected?: Readonly<Record<string, readonly unknown[]>>;
+  /** Items `collect` could not keep (over the per-file bound), by channel. */
+  collectedDropped?: Readonly<Record<string, number>>;
+  /** The scan's hunt context (rule sets compiled from its set-up); absent when a test runs one alone. */
+  hunt?: HuntContext;
 }
 
 /** The build assessment and where the build came from. */

@@ -11,7 +11,8 @@ import { type ContentType, contentType } from "./content-type.js";
 export const HEAD_BYTES = 16 * 1024;
 
 /** Extensions worth opening to see whether they are logs we read. */
-const LOG_EXT = /\.(log|txt|csv|evtx|json|jsonl|ndjson|xml)$/i;
+// `.clixml`: Export-Clixml files are often named so; `.tsv`: Timeline Explorer copies of EvtxECmd CSV.
+const LOG_EXT = /\.(log|txt|csv|tsv|evtx|json|jsonl|ndjson|xml|clixml)$/i;
 /** Folders whose files are logs whatever their extension. */
 const LOG_DIR = /(^|\/)(logging|logfiles|winevt)\//i;
 /** Files that must be logs: unreadable ones are reported, not ignored. */

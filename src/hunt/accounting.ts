@@ -11,6 +11,8 @@ export interface CandidateOutcome {
   reader: string | null;
   records: number;
   notes: string[];
+  /** Carved .evtx records that were copies of live ones (not in `records`). */
+  recoveredDuplicates?: number;
   /** When no reader took it: what it looked like (classify). */
   type?: ContentType;
 }
@@ -62,6 +64,7 @@ export function accountFiles(
         outcome: "read",
         reader: c.reader,
         records: c.records,
+        ...(c.recoveredDuplicates ? { recoveredDuplicates: c.recoveredDuplicates } : {}),
         ...(c.notes.length ? { detail: c.notes.join("; ") } : {}),
       });
       continue;

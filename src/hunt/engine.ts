@@ -190,12 +190,19 @@ interface FileOutcome {
   hint: string | null;
 }
 
+/** What record detections handed on to the findings detections (MatchContext.collect), per server. */
+interface Collected {
+  items: Record<string, unknown[]>;
+  dropped: Record<string, number>;
+}
+
 /** Fold a file's task results into drafts, skipped entries and its coverage facts. */
 function foldFile(
   plan: FilePlan,
   drafts: FindingDraft[],
   omitted: Record<string, number>,
   skipped: Skipped[],
+  collected: Collected,
 ): FileOutcome | null {
   const rel = plan.entry.path;
   const first = plan.results[0];
@@ -217,6 +224,13 @@ function foldFile(
   const damage: string[] = [];
   let error: string | null = null;
   for (const r of plan.results) {
+    for (const [c, items] of Object.entries(r.collected ?? {})) {
+      const list = collected.items[c] ?? [];
+      collected.items[c] = list;
+      for (const x of items) list.push(x);
+    }
+    for (const [c, n] of Object.entries(r.collectedDropped ?? {}))
+      collected.dropped[c] = (collected.dropped[c] ?? 0) + n;
     for (const d of r.drafts)
       drafts.push(d.line != null && d.file === rel ? { ...d, line: d.line + lineOffset } : d);
     for (const [c, n] of Object.entries(r.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
@@ -348,8 +362,9 @@ export async function scanServer(
   let logFiles = 0;
   let logBytes = 0;
   const headers: HeaderVersion[] = [];
+  const collected: Collected = { items: {}, dropped: {} };
   for (const plan of plans) {
-    const o = foldFile(plan, drafts, omitted, skipped);
+    const o = foldFile(plan, drafts, omitted, skipped, collected);
     if (!o) continue;
     const pre = plan.results[0]?.fileKind?.preamble;
     if (pre?.version && /exchange/i.test(pre.software ?? ""))
@@ -412,7 +427,16 @@ export async function scanServer(
   const findings = drafts.map((d) => toFinding(d, server, checkInfo(d.check)));
   // Findings detections see the record findings and those of the findings detections before them.
   for (const d of hunt.ofType("findings")) {
-    const input = { server, findings, omitted, coverage, exposure: exposure.facts };
+    const input = {
+      server,
+      findings,
+      omitted,
+      coverage,
+      exposure: exposure.facts,
+      collected: collected.items,
+      collectedDropped: collected.dropped,
+      hunt,
+    };
     try {
       for (const draft of draftsOf(d.run(input)))
         findings.push(toFinding(draft, server, checkInfo(draft.check)));
@@ -469,6 +493,7 @@ function candidateOutcome(p: FilePlan): CandidateOutcome {
     reader: notLog ? null : (first?.fileKind?.format ?? null),
     records: p.results.reduce((n, r) => n + (r.stats?.records ?? 0), 0),
     notes: sumCounts(p.results.flatMap((r) => r.stats?.notes ?? [])),
+    recoveredDuplicates: p.results.reduce((n, r) => n + (r.stats?.recoveredDuplicates ?? 0), 0),
     type: notLog?.type,
   };
 }

@@ -60,6 +60,10 @@ export interface TaskResult {
   error: string | null;
   /** Event files: the channels seen, with their record counts and time spans (for coverage). */
   channels: ChannelSpan[];
+  /** What detections handed on to the findings detections (MatchContext.collect), by channel. */
+  collected?: Record<string, unknown[]>;
+  /** Items over MAX_COLLECTED, counted by channel. */
+  collectedDropped?: Record<string, number>;
 }
 
 export interface ChannelSpan {
@@ -71,6 +75,9 @@ export interface ChannelSpan {
 
 /** Failed-detection findings kept per task: one bug on every row must not flood the result. */
 const MAX_FAILURES = 10;
+
+/** Collected items kept per task and channel (small records: memory stays bounded under floods). */
+const MAX_COLLECTED = 100_000;
 
 /** Channels per file are few; a hostile export with thousands is capped, the rest counted under "(other)". */
 const MAX_CHANNELS = 64;
@@ -238,7 +245,22 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
   }
   const fk = result.fileKind;
   const kept = new Map<string, number>();
-  const ctx: MatchContext = { ...task.ctx, hunt };
+  const ctx: MatchContext = {
+    ...task.ctx,
+    hunt,
+    collect(channel, item) {
+      const got = result.collected ?? {};
+      result.collected = got;
+      const list = got[channel] ?? [];
+      got[channel] = list;
+      if (list.length < MAX_COLLECTED) list.push(item);
+      else {
+        const dropped = result.collectedDropped ?? {};
+        result.collectedDropped = dropped;
+        dropped[channel] = (dropped[channel] ?? 0) + 1;
+      }
+    },
+  };
   let failures = 0;
   const keep = (
     drafts: Drafts,

@@ -170,6 +170,8 @@ export interface FileAccount {
   reason?: string;
   /** More about it: a skip detail, the keys an unknown JSON holds, notes on a file read (records recovered). */
   detail?: string;
+  /** read .evtx: carved records that were copies of live ones (recovered-duplicate), not counted in `records`. */
+  recoveredDuplicates?: number;
 }
 
 /** Every file in the evidence, accounted for: nothing is silently dropped. */

@@ -4,6 +4,7 @@
 // all of it goes through term() (control characters shown as text, clipped).
 import type { Writable } from "node:stream";
 import pc from "picocolors";
+import { count } from "../model/plural.js";
 import type {
   FileAccounting,
   Finding,
@@ -15,6 +16,7 @@ import type {
 import { describeRequest, firstMaliciousRequest } from "../verdict/facts.js";
 import { renderExposureBlock } from "./exposure.js";
 import { forTerminal } from "./safe.js";
+import { sameEvents } from "./same-event.js";
 import { openSink, type Sink } from "./sink.js";
 import type { RunSummary, ServerSummary, Writer } from "./writer.js";
 
@@ -128,7 +130,7 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   const st = s.stats;
   out.push(
     c.gray(
-      `  root ${term(s.root)} · ${st.logFiles} log files, ${fmtBytes(st.logBytes)}, ${st.records.toLocaleString("en-US")} records · ${st.files} files in all · ${(st.durationMs / 1000).toFixed(1)} s`,
+      `  root ${term(s.root)} · ${count(st.logFiles, "log file")}, ${fmtBytes(st.logBytes)}, ${count(st.records, "record")} · ${count(st.files, "file")} in all · ${(st.durationMs / 1000).toFixed(1)} s`,
     ),
   );
   if (s.installPath) out.push(c.gray(`  Exchange install path: ${term(s.installPath)}`));
@@ -145,21 +147,26 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
         .map((f) => f.time)
         .filter((t): t is string => !!t)
         .sort();
-      const total = fs.length + (s.omittedFindings[check] ?? 0);
+      // One line per event: findings that differ only in what they link to are one hit.
+      const events = sameEvents(fs, s.findings);
+      const omitted = s.omittedFindings[check] ?? 0;
+      const total = events.length + omitted;
       const first = fs[0];
       const cves = first.cves.length ? ` [${term(first.cves.join(", "))}]` : "";
       out.push(
         `  ${severity(first.severity, term(first.severity).toUpperCase().padEnd(8))} ${c.bold(term(check, 200))}${cves}`,
       );
       out.push(`           ${term(fs.length === 1 ? first.title : (checkTitle(fs) ?? first.title))}`);
+      const merged = fs.length > events.length ? ` (${count(fs.length + omitted, "finding")})` : "";
       out.push(
         c.gray(
-          `           ${total} hit${total === 1 ? "" : "s"}${times.length ? ` · ${fmtTime(times[0])} → ${fmtTime(times[times.length - 1])}` : ""}`,
+          `           ${count(total, "hit")}${merged}${times.length ? ` · ${fmtTime(times[0])} → ${fmtTime(times[times.length - 1])}` : ""}`,
         ),
       );
-      for (const f of fs.slice(0, nSamples)) {
-        out.push(`           ${fmtTime(f.time)}  ${sampleLine(f)}`);
-        const w = where(f);
+      for (const e of events.slice(0, nSamples)) {
+        out.push(`           ${fmtTime(e.first.time)}  ${sampleLine(e.first)}`);
+        if (e.linked.length) out.push(c.gray(`             linked to: ${term(e.linked.join(", "), 600)}`));
+        const w = where(e.first);
         if (w) out.push(c.gray(`             ${w}`));
       }
       if (total > nSamples)
@@ -179,13 +186,18 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
       ),
   );
   if (s.coverage.sources.length === 0) out.push(c.yellow("  no logs read"));
-  for (const src of s.coverage.sources) {
+  // Columns as wide as the longest name and count: a long channel name does not push its row out.
+  const names = s.coverage.sources.map((src) => term(src.source, 60));
+  const counts = s.coverage.sources.map((src) => count(src.files, "file"));
+  const nameW = Math.max(0, ...names.map((n) => n.length));
+  const countW = Math.max(0, ...counts.map((n) => n.length));
+  s.coverage.sources.forEach((src, i) => {
     const early = src.oldest !== null && src.oldest <= s.coverage.window.exploitationFrom;
     const span = `${fmtTime(src.oldest)} → ${fmtTime(src.newest)}`;
     out.push(
-      `  ${term(src.source).padEnd(26)} ${String(src.files).padStart(6)} files ${fmtBytes(src.bytes).padStart(9)}  ${early ? span : c.yellow(span)}`,
+      `  ${names[i].padEnd(nameW)}  ${counts[i].padStart(countW)} ${fmtBytes(src.bytes).padStart(9)}  ${early ? span : c.yellow(span)}`,
     );
-  }
+  });
   if (s.coverage.missing.length)
     out.push(c.yellow(`  missing: ${term(s.coverage.missing.join(", "), 1000)}`));
   for (const n of s.coverage.notes) out.push(c.yellow(`  ${term(n, 1000)}`));
@@ -284,8 +296,7 @@ export function consoleWriter(stream: Writable, o: ConsoleOptions): Writer {
 /** The one console line: "1,204 files read, 37 not read: 30 Apache/nginx access logs, 6 unknown JSON, 1 unreadable". */
 export function accountingLine(a: FileAccounting): string {
   const n = (x: number) => x.toLocaleString("en-US");
-  const plural = (x: number, w: string) => `${n(x)} file${x === 1 ? "" : "s"} ${w}`;
-  let line = plural(a.read, "read");
+  let line = `${count(a.read, "file")} read`;
   const notRead = a.files.filter((f) => f.outcome === "not-read");
   if (notRead.length) {
     const by = new Map<string, number>();

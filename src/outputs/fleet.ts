@@ -1,7 +1,9 @@
 // Fleet views for the terminal and CSV: the server table, a server's history, a diff. Every stored
 // string may come from evidence or a scanned host: terminal text goes through forTerminal, CSV cells
 // through csvCell (formula-neutralised).
+
 import type { Finding } from "../model/finding.js";
+import { count } from "../model/plural.js";
 import type { RunDiff } from "../store/diff.js";
 import type { Acknowledgement, FleetRow, Note, RunDetail, RunRow, ServerRow } from "../store/types.js";
 import { csvRow, forTerminal } from "./safe.js";
@@ -137,7 +139,7 @@ export function renderFleetTable(rows: readonly FleetRow[]): string {
   const by = new Map<string, number>();
   for (const r of rows) by.set(r.verdict, (by.get(r.verdict) ?? 0) + 1);
   const summary = [...by.entries()].map(([v, n]) => `${n} ${v}`).join(", ");
-  return `${out}${rows.length} server${rows.length === 1 ? "" : "s"}: ${summary}\n`;
+  return `${out}${count(rows.length, "server")}: ${summary}\n`;
 }
 
 export interface ServerView {

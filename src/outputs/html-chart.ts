@@ -1,5 +1,12 @@
 // The chart data of one server: findings per hour (per day over longer spans), by effect, compact.
-import type { ServerResult } from "../model/types.js";
+// Only activity is charted: a build result is dated when the build was read, a coverage note when its
+// log starts; neither is something that happened on the server then.
+import type { Effect, ServerResult } from "../model/types.js";
+
+/** Effects drawn on the chart and listed as timeline rows (as the verdict's timeline has them). */
+export function onChart(e: Effect | undefined): boolean {
+  return e === "compromise" || e === "attempt" || e === "context";
+}
 
 export interface ChartSeries {
   name: string;
@@ -7,11 +14,12 @@ export interface ChartSeries {
   t: number[];
   compromise: number[];
   attempt: number[];
+  /** Context findings (listed, not weighed). */
   other: number[];
 }
 
 export function chartSeries(s: ServerResult): ChartSeries {
-  const dated = s.findings.filter((f) => f.time && f.effect !== "coverage");
+  const dated = s.findings.filter((f) => f.time && onChart(f.effect));
   const secs = dated.map((f) => Math.floor(Date.parse(f.time as string) / 1000)).filter(Number.isFinite);
   const empty = { name: s.name, step: 3600, t: [], compromise: [], attempt: [], other: [] };
   if (secs.length === 0) return empty;

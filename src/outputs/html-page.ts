@@ -57,23 +57,28 @@ function uplotAssets(): { js: string; css: string } {
 
 const CSS = `
 :root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--comp:#b3001b;--att:#a85d00;--vul:#7a2a9c;--ok:#1a7f37;--unk:#57606a}
-*{box-sizing:border-box}body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:12px;max-width:1200px;margin:auto}
+*{box-sizing:border-box}body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0;padding:12px;max-width:1200px;margin:auto;overflow-wrap:anywhere}
 h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.25em;border-bottom:2px solid var(--line);padding-bottom:.2em;margin-top:1.6em}h3{font-size:1.1em;margin-top:1.4em}h4{margin:.2em 0}
-.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em;overflow-wrap:anywhere}.small{font-size:.85em;color:var(--muted)}.nowrap{white-space:nowrap}.hint{color:var(--muted);font-size:.85em}
-.banner{border-radius:8px;padding:12px 16px;color:#fff;margin:1em 0}.banner .name{font-size:1.1em;opacity:.9;overflow-wrap:anywhere}.banner .verdict{font-size:1.8em;font-weight:700}.banner .headline{font-size:1.05em;margin:.3em 0 0}
+.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}.small{font-size:.85em;color:var(--muted)}.nowrap{white-space:nowrap;overflow-wrap:normal}.hint{color:var(--muted);font-size:.85em}
+.banner{border-radius:8px;padding:12px 16px;color:#fff;margin:1em 0}.banner .name{font-size:1.1em;opacity:.9}.banner .verdict{font-size:1.8em;font-weight:700}.banner .headline{font-size:1.05em;margin:.3em 0 0}
 .b-compromised{background:var(--comp)}.b-attempted{background:var(--att)}.b-suspicious{background:var(--att)}.b-vulnerable{background:var(--vul)}.b-clean{background:var(--ok)}.b-unknown{background:var(--unk)}
 .badge{display:inline-block;border-radius:4px;padding:1px 6px;color:#fff;font-weight:600;font-size:.9em}
-.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:10px}.fact{border:1px solid var(--line);border-left:4px solid var(--comp);border-radius:6px;padding:8px 12px}.fact ul{margin:.2em 0;padding-left:1.1em}.fact p{margin:.2em 0}
-.plan>li{margin-bottom:.8em}.plan ul{margin:.2em 0}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" \\2195";color:var(--muted)}
-td.ev div{overflow-wrap:anywhere;max-width:60ch}td.rec{min-width:14em;overflow-wrap:anywhere}table.kv th{width:10em}
+.facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,260px),1fr));gap:10px;align-items:start}.fact{min-width:0;border:1px solid var(--line);border-left:4px solid var(--comp);border-radius:6px;padding:8px 12px}.fact.wide{grid-column:1/-1}.fact ul{margin:.2em 0;padding-left:1.1em}.fact p{margin:.2em 0}
+.plan>li{margin-bottom:.8em}.plan ul{margin:.2em 0}.because a{color:inherit}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}th{overflow-wrap:normal}th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" \\2195";color:var(--muted)}
+table.fixed{table-layout:fixed}.w-time{width:13em}.w-sev{width:6.5em}.w-check{width:11em}.w-record{width:11em}.w-ev{width:36%}.w-source{width:11em}.w-incident{width:8em}.w-reason{width:10em}
+td.ev div{margin-bottom:1px}table.kv{table-layout:fixed}table.kv th{width:8em}
+tr:target{background:#fff8c5}
 .sev{display:inline-block;border-radius:3px;padding:0 4px;font-size:.8em;color:#fff}.s-critical{background:var(--comp)}.s-high{background:#d1242f}.s-medium{background:var(--att)}.s-low{background:#0969da}.s-info{background:var(--unk)}
 .ok{color:var(--ok)}.warn{color:var(--att)}.cve-vulnerable td{color:var(--comp);font-weight:600}
-.controls{display:flex;gap:8px;flex-wrap:wrap;margin:.3em 0}.controls input{flex:1;min-width:12em;padding:6px;font-size:1em}.controls select{padding:6px;font-size:1em}
-.count{color:var(--muted);font-weight:400;font-size:.85em}.chart{min-height:20px;margin:.5em 0}
-.u-legend{font-size:.85em}
+.controls{display:flex;gap:8px;flex-wrap:wrap;margin:.3em 0}.controls input{flex:1;min-width:0;width:12em;padding:6px;font-size:1em}.controls select{padding:6px;font-size:1em;max-width:100%}
+.count{color:var(--muted);font-weight:400;font-size:.85em}.chart{min-height:20px;margin:.5em 0;max-width:100%;overflow:hidden}
+.u-legend{font-size:.85em}.u-legend.u-inline tr{display:inline-block}.u-legend .u-series{white-space:nowrap}
 footer{margin-top:2em;color:var(--muted);font-size:.85em}
-@media (max-width:600px){body{padding:6px;font-size:14px}.banner .verdict{font-size:1.4em}td.ev div{max-width:40ch}}
+@media (max-width:600px){body{padding:6px;font-size:14px}.banner .verdict{font-size:1.4em}
+table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}table.stack thead{display:none}
+table.stack tr{border-bottom:1px solid var(--line);padding:4px 0}table.stack td{border:0;padding:1px 4px}
+table.stack td[data-label]:before{content:attr(data-label) ": ";font-weight:600;color:var(--muted);font-family:system-ui,sans-serif}}
 `;
 
 /** The page script: filters, sorting, charts. It reads data with JSON.parse and writes text only. */
@@ -112,15 +117,25 @@ if(typeof uPlot==="function"){
     var raw=[null,c,b,a];
     function gap(xs){return xs.map(function(v){return v>0?v:null;});}
     var bars=uPlot.paths.bars({size:[0.9,60],align:1});
-    function fmt(si){return function(u,v,sidx,i){return i==null?"":String(raw[si][i]);};}
-    var w=Math.max(280,el.clientWidth||600);
+    function sum(xs){var n=0;for(var i=0;i<xs.length;i++)n+=xs[i];return n;}
+    var total=[null,sum(c),sum(b),sum(a)];
+    // Legend: the bucket under the cursor, or the totals when the cursor is elsewhere (never "--").
+    function fmt(si){return function(u,v,sidx,i){return String(i==null?total[si]:raw[si][i]);};}
+    function iso(ts){return new Date(ts*1e3).toISOString();}
+    function day(ts){return iso(ts).slice(0,10);}
+    function when(ts){return s.step<86400?iso(ts).slice(0,16).replace("T"," "):day(ts);}
+    // Axis labels in ISO dates (UTC), as everywhere else in the report: the date at midnight, else the hour.
+    // The labels are kept on the element too: the canvas holds pixels, a reader (or test) the text.
+    function ticks(u,splits){var v=splits.map(function(ts){return ts%86400===0?day(ts):iso(ts).slice(11,16);});el.setAttribute("data-x-labels",v.join("|"));return v;}
+    var span=day(s.t[0])+" \u2192 "+day(s.t[s.t.length-1]);
+    var w=Math.max(240,Math.min(el.clientWidth||600,1200));
     new uPlot({width:w,height:220,tzDate:function(ts){return uPlot.tzDate(new Date(ts*1e3),"Etc/UTC");},
       scales:{x:{time:true}},
-      series:[{label:"UTC"},
-        {label:"listed/other",stroke:"#57606a",fill:"rgba(87,96,106,.45)",paths:bars,points:{show:false},value:fmt(1)},
+      series:[{label:"UTC",value:function(u,v,sidx,i){return i==null?span:when(v);}},
+        {label:"context",stroke:"#57606a",fill:"rgba(87,96,106,.45)",paths:bars,points:{show:false},value:fmt(1)},
         {label:"attempts",stroke:"#a85d00",fill:"rgba(168,93,0,.65)",paths:bars,points:{show:false},value:fmt(2)},
         {label:"compromise",stroke:"#b3001b",fill:"rgba(179,0,27,.85)",paths:bars,points:{show:false},value:fmt(3)}],
-      axes:[{},{label:"findings per "+(s.step===3600?"hour":s.step===86400?"day":(s.step/86400)+" days")}]},[s.t,gap(abc),gap(ab),gap(a)],el);
+      axes:[{values:ticks,space:70},{label:"findings per "+(s.step===3600?"hour":s.step===86400?"day":(s.step/86400)+" days")}]},[s.t,gap(abc),gap(ab),gap(a)],el);
   });
 }
 document.body.setAttribute("data-exhunt-ready","1");

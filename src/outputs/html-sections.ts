@@ -1,10 +1,11 @@
 // The sections of one server in the HTML report (html.ts assembles the page). Every string from the
 // result goes through esc(); class names come only from the fixed tables below; table ids are numbered
 // per server by an ids object passed down (no module state).
+import { count, plural } from "../model/plural.js";
 import type { Finding, ServerResult, Severity, VerdictName } from "../model/types.js";
 import { clientIp, describeRequest, firstMaliciousRequest, userAgent } from "../verdict/facts.js";
 import { namedShells } from "../verdict/plan.js";
-import { chartSeries } from "./html-chart.js";
+import { chartSeries, onChart } from "./html-chart.js";
 import { esc, jsonForScript, link } from "./html-page.js";
 
 /** Rows per table per server; the rest stays in the JSON result. */
@@ -70,7 +71,7 @@ function recordCell(f: { file: string | null; line: number | null }): string {
   if (!full) return `<td class="rec"></td>`;
   const parts = full.split("/");
   const short = parts.length > 3 ? `…/${parts.slice(-3).join("/")}` : full;
-  return `<td class="rec mono small" title="${esc(full)}">${esc(short)}</td>`;
+  return `<td class="rec mono small" data-label="Record" title="${esc(full)}">${esc(short)}</td>`;
 }
 
 /** Table ids of one server section, numbered in order: state passed explicitly, never module-wide. */
@@ -138,7 +139,7 @@ function keyFacts(s: ServerResult): string {
   const shells = namedShells(s.findings);
   if (shells.length)
     items.push(
-      `<div class="fact"><h4>Web shell${shells.length === 1 ? "" : "s"} to remove</h4><ul>${shells
+      `<div class="fact"><h4>${plural(shells.length, "Web shell")} to remove</h4><ul>${shells
         .slice(0, 50)
         .map(
           (x) =>
@@ -149,9 +150,10 @@ function keyFacts(s: ServerResult): string {
         )}</ul>${shells.length > 50 ? `<p class="small">… ${shells.length - 50} more in the plan below</p>` : ""}</div>`,
     );
   const upd = s.plan.find((p) => p.id === "update");
+  const update: string[] = [];
   if (upd && s.verdict !== "clean")
-    items.push(
-      `<div class="fact"><h4>Update to install</h4><ul>${upd.actions.map((a) => `<li>${esc(a)}</li>`).join("")}</ul></div>`,
+    update.push(
+      `<div class="fact wide"><h4>Update to install</h4><ul>${upd.actions.map((a) => `<li>${esc(a)}</li>`).join("")}</ul></div>`,
     );
   const ips = new Set<string>();
   for (const f of s.findings) {
@@ -161,8 +163,10 @@ function keyFacts(s: ServerResult): string {
   }
   if (ips.size)
     items.push(
-      `<div class="fact"><h4>Attacking address${ips.size === 1 ? "" : "es"}</h4><p class="mono">${[...ips].sort().slice(0, 50).map(esc).join(", ")}${ips.size > 50 ? ` … ${ips.size - 50} more` : ""}</p></div>`,
+      `<div class="fact"><h4>${plural(ips.size, "Attacking address", "Attacking addresses")}</h4><p class="mono">${[...ips].sort().slice(0, 50).map(esc).join(", ")}${ips.size > 50 ? ` … ${ips.size - 50} more` : ""}</p></div>`,
     );
+  // The update card spans the row (its lines are long), so it comes last: no half-empty row above it.
+  items.push(...update);
   return items.length ? `<div class="facts">${items.join("")}</div>` : "";
 }
 
@@ -179,24 +183,58 @@ const STEP_IDS = new Set([
   "rescan",
 ]);
 
-function planSection(s: ServerResult): string {
+/** Where each finding is listed: its row in the findings table, or the table when the row is capped. */
+interface Anchors {
+  table: string;
+  row: Map<string, string>;
+}
+
+/**
+ * "Because of" of each step: the checks' titles (once each, with counts), each a link to its first row
+ * in the findings table. A check already named by an earlier step is not named again: the step points
+ * back to that step instead.
+ */
+function planSection(s: ServerResult, anchors: Anchors): string {
   const ids = new Map(s.findings.map((f) => [f.id, f]));
+  const namedIn = new Map<string, number>();
   const steps = s.plan
-    .map((p) => {
-      const byCheck = new Map<string, { n: number; first: string | null }>();
+    .map((p, i) => {
+      const byCheck = new Map<string, { n: number; first: Finding }>();
       for (const id of p.findingIds) {
         const f = ids.get(id);
         if (!f) continue;
-        const c = byCheck.get(f.check) ?? { n: 0, first: null };
-        c.n++;
-        if (f.time && (c.first === null || f.time < c.first)) c.first = f.time;
-        byCheck.set(f.check, c);
+        const c = byCheck.get(f.check);
+        if (!c) byCheck.set(f.check, { n: 1, first: f });
+        else {
+          c.n++;
+          if (f.time && (!c.first.time || f.time < c.first.time)) c.first = f;
+        }
       }
-      const because = [...byCheck].map(
-        ([check, c]) => `${check} ×${c.n}${c.first ? ` (first ${fmtTime(c.first)})` : ""}`,
-      );
+      const earlier = new Set<number>();
+      const fresh: string[] = [];
+      for (const [check, { n, first }] of byCheck) {
+        const before = namedIn.get(check);
+        if (before !== undefined) {
+          earlier.add(before);
+          continue;
+        }
+        namedIn.set(check, i + 1);
+        const href = anchors.row.get(first.id) ?? anchors.table;
+        const title = first.rule?.title || first.title;
+        fresh.push(
+          `<a href="#${href}">${esc(title)}</a>${n > 1 ? ` ×${esc(n)}` : ""}${first.time ? ` <span class="nowrap">(first ${esc(fmtTime(first.time))})</span>` : ""}`,
+        );
+      }
+      const back = [...earlier].sort((a, b) => a - b);
+      const backText = back.length
+        ? `findings named in step${back.length > 1 ? "s" : ""} ${back.join(", ")}`
+        : "";
+      const becauseLine =
+        fresh.length || back.length
+          ? `<p class="small because">Because of: ${fresh.length && back.length ? `${backText}, and ` : backText}${fresh.join("; ")}</p>`
+          : "";
       const cls = STEP_IDS.has(p.id) ? ` step-${p.id}` : "";
-      return `<li class="step${cls}"><h4>${esc(p.title)}</h4><p>${esc(p.why)}</p><ul>${p.actions.map((a) => `<li>${esc(a)}</li>`).join("")}</ul>${because.length ? `<p class="small">Because of: ${because.map(esc).join("; ")}</p>` : ""}<p class="small">See: ${p.references.map(link).join(" · ")}</p></li>`;
+      return `<li class="step${cls}"><h4>${esc(p.title)}</h4><p>${esc(p.why)}</p><ul>${p.actions.map((a) => `<li>${esc(a)}</li>`).join("")}</ul>${becauseLine}<p class="small">See: ${p.references.map(link).join(" · ")}</p></li>`;
     })
     .join("\n");
   return `<h3>What to do now</h3><ol class="plan">${steps}</ol>`;
@@ -212,7 +250,7 @@ function exposureSection(s: ServerResult): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
       ([id, c]) =>
-        `<tr class="cve-${CVE_STATUS.has(c.status) ? c.status : "unknown"}"><td class="mono">${esc(id)}</td><td>${esc(c.status)}</td><td class="mono">${esc(c.fixedIn ?? "")}</td></tr>`,
+        `<tr class="cve-${CVE_STATUS.has(c.status) ? c.status : "unknown"}"><td class="mono nowrap" data-label="CVE">${esc(id)}</td><td data-label="Status">${esc(c.status)}</td><td class="mono" data-label="Fixed in">${esc(c.fixedIn ?? "")}</td></tr>`,
     )
     .join("");
   const r = e.recommendation;
@@ -224,13 +262,16 @@ function exposureSection(s: ServerResult): string {
       }${r.notes.length ? `<ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}`
     : "";
   return `<h3>Exposure</h3><table class="kv"><tr><th>Build</th><td class="mono">${esc(e.build ?? "unknown")}</td></tr><tr><th>From</th><td>${esc(e.buildSource)}${e.asOf ? ` (as of ${esc(fmtTime(e.asOf))})` : ""}</td></tr>${e.product ? `<tr><th>Product</th><td>${esc(e.product)}</td></tr>` : ""}${e.cu ? `<tr><th>CU</th><td>${esc(e.cu)}</td></tr>` : ""}${e.update ? `<tr><th>Update</th><td>${esc(e.update)}</td></tr>` : ""}</table>
-${cves ? `<div class="scroll"><table><thead><tr><th>CVE</th><th>Status</th><th>Fixed in</th></tr></thead><tbody>${cves}</tbody></table></div>` : ""}${rec ? `<h4>Recommendation</h4>${rec}` : ""}`;
+${cves ? `<div class="scroll"><table class="stack"><thead><tr><th>CVE</th><th>Status</th><th>Fixed in</th></tr></thead><tbody>${cves}</tbody></table></div>` : ""}${rec ? `<h4>Recommendation</h4>${rec}` : ""}`;
 }
+
+/** A column: its title and a width class from the fixed table in html-page.ts. */
+type Column = [title: string, width: string];
 
 function filterable(
   id: string,
   title: string,
-  head: string[],
+  head: Column[],
   rows: string[],
   withSeverity: boolean,
   note: string,
@@ -240,7 +281,7 @@ function filterable(
     : "";
   return `<h3>${esc(title)} <span class="count" data-count="${id}">${rows.length}</span></h3>
 <div class="controls"><input type="search" placeholder="filter (IP, path, check…)" data-filter="${id}" aria-label="filter">${sev}</div>
-<div class="scroll"><table id="${id}" class="sortable filterable"><thead><tr>${head.map((h) => `<th data-sort>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table></div>${note}`;
+<div class="scroll"><table id="${id}" class="sortable filterable stack fixed"><thead><tr>${head.map(([h, w]) => `<th data-sort class="${w}">${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("\n")}</tbody></table></div>${note}`;
 }
 
 function evidenceCell(ev: Record<string, string>): string {
@@ -249,19 +290,29 @@ function evidenceCell(ev: Record<string, string>): string {
     .join("");
 }
 
-function timelineSection(s: ServerResult, idx: number, ids: Ids): string {
+/** Severity first (critical at the top), then time: coverage notes (info) never sort above an attack. */
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
+function bySeverityThenTime(a: Finding, b: Finding): number {
+  const r = (SEVERITY_RANK[a.severity] ?? 4) - (SEVERITY_RANK[b.severity] ?? 4);
+  return r || (a.time ?? "~").localeCompare(b.time ?? "~");
+}
+
+function timelineSection(s: ServerResult, idx: number, tableId: string): string {
   const tl = s.timeline;
   const groups = tl.groups
     .slice(0, 200)
     .map(
       (g) =>
-        `<li><b>${esc(g.key)}</b>: ${esc(fmtTime(g.first))} → ${esc(fmtTime(g.last))}, ${esc(g.findingIds.length)} findings (${esc(g.checks.join(", "))})${g.ips.length ? `<br>addresses: <span class="mono">${g.ips.slice(0, 50).map(esc).join(", ")}${g.ips.length > 50 ? " …" : ""}</span>` : ""}${g.paths.length ? `<br>files: <span class="mono">${g.paths.slice(0, 50).map(esc).join(", ")}${g.paths.length > 50 ? " …" : ""}</span>` : ""}<br><span class="small">linked by ${esc(g.links.slice(0, 6).join(", "))}${g.links.length > 6 ? " …" : ""}</span></li>`,
+        `<li><b>${esc(g.key)}</b>: ${esc(fmtTime(g.first))} → ${esc(fmtTime(g.last))}, ${esc(count(g.findingIds.length, "finding"))} (${esc(g.checks.join(", "))})${g.ips.length ? `<br>addresses: <span class="mono">${g.ips.slice(0, 50).map(esc).join(", ")}${g.ips.length > 50 ? " …" : ""}</span>` : ""}${g.paths.length ? `<br>files: <span class="mono">${g.paths.slice(0, 50).map(esc).join(", ")}${g.paths.length > 50 ? " …" : ""}</span>` : ""}<br><span class="small">linked by ${esc(g.links.slice(0, 6).join(", "))}${g.links.length > 6 ? " …" : ""}</span></li>`,
     )
     .join("");
-  const { shown, omitted } = capPerCheck(tl.entries);
+  // Build results are not events: a result file written before they were left out still shows none.
+  const effect = new Map(s.findings.map((f) => [f.id, f.effect]));
+  const activity = tl.entries.filter((e) => !e.findingIds.some((id) => !onChart(effect.get(id))));
+  const { shown, omitted } = capPerCheck(activity);
   const rows = shown.map(
     (e) =>
-      `<tr data-sev="${severityClass(e.severity)}"><td class="mono nowrap">${esc(fmtTime(e.time))}</td><td>${esc(e.source)}</td><td><span class="sev s-${severityClass(e.severity)}">${esc(e.severity)}</span> ${esc(e.summary)}</td><td>${esc(e.groupKey ?? "")}</td>${recordCell(e)}</tr>`,
+      `<tr data-sev="${severityClass(e.severity)}"><td class="mono nowrap">${esc(fmtTime(e.time))}</td><td data-label="Source">${esc(e.source)}</td><td><span class="sev s-${severityClass(e.severity)}">${esc(e.severity)}</span> ${esc(e.summary)}</td><td data-label="Incident">${esc(e.groupKey ?? "")}</td>${recordCell(e)}</tr>`,
   );
   const more =
     tl.groups.length > 200
@@ -269,18 +320,55 @@ function timelineSection(s: ServerResult, idx: number, ids: Ids): string {
       : "";
   return `<h3>Timeline (UTC)</h3><div class="chart" data-idx="${idx}"></div>
 ${groups ? `<h4>Incidents (findings linked by address, request, canary or file)</h4><ul class="groups">${groups}</ul>${more}` : ""}
-${filterable(ids.next(), "Timeline entries", ["Time", "Source", "What", "Incident", "Record"], rows, true, omittedNote(omitted, "Timeline entries"))}`;
+${filterable(
+  tableId,
+  "Timeline entries",
+  [
+    ["Time", "w-time"],
+    ["Source", "w-source"],
+    ["What", "w-auto"],
+    ["Incident", "w-incident"],
+    ["Record", "w-record"],
+  ],
+  rows,
+  true,
+  omittedNote(omitted, "Timeline entries"),
+)}`;
 }
 
-function findingsSection(s: ServerResult, ids: Ids): string {
-  const fs = [...s.findings].sort((a, b) => (a.time ?? "~").localeCompare(b.time ?? "~"));
+/** The findings in table order, capped per check, with an anchor per listed row. */
+function findingsRows(s: ServerResult, idx: number, tableId: string) {
+  const fs = [...s.findings].sort(bySeverityThenTime);
   const { shown, omitted } = capPerCheck(fs);
-  const rows = shown.map(
+  const anchors: Anchors = { table: tableId, row: new Map() };
+  shown.forEach((f, i) => {
+    if (!anchors.row.has(f.id)) anchors.row.set(f.id, `f${idx}-${i + 1}`);
+  });
+  return { shown, omitted, anchors };
+}
+
+function findingsSection(s: ServerResult, rows: ReturnType<typeof findingsRows>): string {
+  const { shown, omitted, anchors } = rows;
+  const html = shown.map(
     (f) =>
-      `<tr data-sev="${severityClass(f.severity)}"><td class="mono nowrap">${esc(fmtTime(f.time))}</td><td><span class="sev s-${severityClass(f.severity)}">${esc(f.severity)}</span></td><td class="mono">${esc(f.check)}${f.cves.length ? `<br><span class="small">${esc(f.cves.join(" "))}</span>` : ""}</td><td>${esc(f.title)}</td><td class="ev">${evidenceCell(f.evidence)}</td>${recordCell(f.source)}</tr>`,
+      `<tr id="${anchors.row.get(f.id)}" data-sev="${severityClass(f.severity)}"><td class="mono nowrap">${esc(fmtTime(f.time))}</td><td><span class="sev s-${severityClass(f.severity)}">${esc(f.severity)}</span></td><td class="mono" data-label="Check">${esc(f.check)}${f.cves.length ? `<br><span class="small">${f.cves.map((c) => `<span class="nowrap">${esc(c)}</span>`).join(" ")}</span>` : ""}</td><td>${esc(f.title)}</td><td class="ev">${evidenceCell(f.evidence)}</td>${recordCell(f.source)}</tr>`,
   );
   const counted = Object.entries(s.omittedFindings);
-  return `${filterable(ids.next(), "Findings", ["Time", "Severity", "Check", "Title", "Evidence", "Record"], rows, true, omittedNote(omitted, "Findings"))}${counted.length ? `<p class="small">Counted but not listed (per-check limit of the scan): ${counted.map(([k, n]) => `${esc(k)} ${esc(n)}`).join(", ")}</p>` : ""}`;
+  return `${filterable(
+    anchors.table,
+    "Findings",
+    [
+      ["Time", "w-time"],
+      ["Severity", "w-sev"],
+      ["Check", "w-check"],
+      ["Title", "w-auto"],
+      ["Evidence", "w-ev"],
+      ["Record", "w-record"],
+    ],
+    html,
+    true,
+    omittedNote(omitted, "Findings"),
+  )}${counted.length ? `<p class="small">Counted but not listed (per-check limit of the scan): ${counted.map(([k, n]) => `${esc(k)} ${esc(n)}`).join(", ")}</p>` : ""}`;
 }
 
 function coverageSection(s: ServerResult): string {
@@ -288,14 +376,14 @@ function coverageSection(s: ServerResult): string {
   const rows = s.coverage.sources
     .map((c) => {
       const ok = c.oldest !== null && c.oldest <= from;
-      return `<tr><td>${esc(c.source)}</td><td data-v="${esc(c.files)}">${esc(c.files)}</td><td data-v="${esc(c.bytes)}">${esc(fmtBytes(c.bytes))}</td><td class="mono">${esc(fmtTime(c.oldest))}</td><td class="mono">${esc(fmtTime(c.newest))}</td><td class="${ok ? "ok" : "warn"}">${ok ? "yes" : "no"}</td></tr>`;
+      return `<tr><td>${esc(c.source)}</td><td data-v="${esc(c.files)}" data-label="Files">${esc(c.files)}</td><td data-v="${esc(c.bytes)}" data-label="Size">${esc(fmtBytes(c.bytes))}</td><td class="mono" data-label="Oldest">${esc(fmtTime(c.oldest))}</td><td class="mono" data-label="Newest">${esc(fmtTime(c.newest))}</td><td class="${ok ? "ok" : "warn"}" data-label="Reaches ${esc(from.slice(0, 10))}?">${ok ? "yes" : "no"}</td></tr>`;
     })
     .join("");
   const st = s.stats;
   return `<h3>Coverage</h3><p>Exploitation began ${esc(from.slice(0, 10))}; patches shipped ${esc(s.coverage.window.patchedOn.slice(0, 10))}. A source that starts later cannot show what happened before.</p>
-${rows ? `<div class="scroll"><table class="sortable"><thead><tr><th data-sort>Source</th><th data-sort>Files</th><th data-sort>Size</th><th data-sort>Oldest</th><th data-sort>Newest</th><th data-sort>Reaches ${esc(from.slice(0, 10))}?</th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p class="warn">No logs were read.</p>'}
+${rows ? `<div class="scroll"><table class="sortable stack"><thead><tr><th data-sort>Source</th><th data-sort>Files</th><th data-sort>Size</th><th data-sort>Oldest</th><th data-sort>Newest</th><th data-sort>Reaches ${esc(from.slice(0, 10))}?</th></tr></thead><tbody>${rows}</tbody></table></div>` : '<p class="warn">No logs were read.</p>'}
 ${s.coverage.missing.length ? `<p class="warn">Missing: ${s.coverage.missing.map(esc).join(", ")}</p>` : ""}${s.coverage.notes.map((n) => `<p class="warn">${esc(n)}</p>`).join("")}
-<p class="small">${esc(st.files)} files (${esc(fmtBytes(st.bytes))}), ${esc(st.logFiles)} log files (${esc(fmtBytes(st.logBytes))}), ${esc(st.records.toLocaleString("en-US"))} records, ${esc(st.badRows)} bad rows, ${esc((st.durationMs / 1000).toFixed(1))} s. Root: <span class="mono">${esc(s.root)}</span>${s.installPath ? `; Exchange at <span class="mono">${esc(s.installPath)}</span>` : ""}</p>`;
+<p class="small">${esc(count(st.files, "file"))} (${esc(fmtBytes(st.bytes))}), ${esc(count(st.logFiles, "log file"))} (${esc(fmtBytes(st.logBytes))}), ${esc(count(st.records, "record"))}, ${esc(count(st.badRows, "bad row"))}, ${esc((st.durationMs / 1000).toFixed(1))} s. Root: <span class="mono">${esc(s.root)}</span>${s.installPath ? `; Exchange at <span class="mono">${esc(s.installPath)}</span>` : ""}</p>`;
 }
 
 function skippedSection(s: ServerResult, ids: Ids): string {
@@ -304,7 +392,7 @@ function skippedSection(s: ServerResult, ids: Ids): string {
     .slice(0, HTML_ROW_LIMIT)
     .map(
       (k) =>
-        `<tr><td class="mono">${esc(k.file)}</td><td>${esc(k.reason)}</td><td>${esc(k.detail)}</td></tr>`,
+        `<tr><td class="mono">${esc(k.file)}</td><td data-label="Reason">${esc(k.reason)}</td><td data-label="Detail">${esc(k.detail)}</td></tr>`,
     );
   const more =
     s.skipped.length > HTML_ROW_LIMIT
@@ -313,7 +401,11 @@ function skippedSection(s: ServerResult, ids: Ids): string {
   return filterable(
     ids.next(),
     "Skipped or partly read evidence",
-    ["File", "Reason", "Detail"],
+    [
+      ["File", "w-auto"],
+      ["Reason", "w-reason"],
+      ["Detail", "w-auto"],
+    ],
     rows,
     false,
     more,
@@ -324,6 +416,10 @@ function skippedSection(s: ServerResult, ids: Ids): string {
 export function serverSection(s: ServerResult, idx: number): string {
   const ids = idsFor(idx);
   const v = verdictClass(s.verdict);
+  // Table ids in page order (timeline, findings, skipped); the findings' anchors are known before the
+  // plan that links to them is written.
+  const timelineId = ids.next();
+  const findings = findingsRows(s, idx, ids.next());
   return `<section class="server" id="srv-${idx}">
 <div class="banner b-${v}"><div class="name">${esc(s.name)}</div><div class="verdict">${esc(verdictText(s.verdict))}</div><p class="headline">${esc(s.reasons[0] ?? "")}</p></div>
 ${keyFacts(s)}
@@ -335,10 +431,10 @@ ${
         .join("")}</ul></details>`
     : ""
 }
-${planSection(s)}
+${planSection(s, findings.anchors)}
 ${exposureSection(s)}
-${timelineSection(s, idx, ids)}
-${findingsSection(s, ids)}
+${timelineSection(s, idx, timelineId)}
+${findingsSection(s, findings)}
 ${coverageSection(s)}
 ${skippedSection(s, ids)}
 <script type="application/json" id="chart-${idx}">${jsonForScript(chartSeries(s))}</script>

@@ -29,7 +29,8 @@ export function fleetSummary(servers: readonly ServerSummary[]): string {
     .map((s, i) => {
       const open = s.openCves ?? [];
       const v = verdictClass(s.verdict);
-      return `<tr class="v-${v}"><td><a href="#srv-${i}">${esc(s.name)}</a></td><td data-v="${VERDICT_RANK[v]}"><span class="badge b-${v}">${esc(verdictText(s.verdict))}</span></td><td>${esc(s.build ?? "unknown")}</td><td data-v="${open.length}">${open.length ? esc(open.join(", ")) : s.openCves ? "none known" : "—"}</td><td data-v="${esc(s.findings)}">${esc(s.findings)}</td><td data-v="${esc(s.firstActivity ?? "~")}">${esc(fmtTime(s.firstActivity))}</td><td>${esc(s.headline ?? "")}</td></tr>`;
+      const cves = open.map((c) => `<span class="nowrap">${esc(c)}</span>`).join(", ");
+      return `<tr class="v-${v}"><td><a href="#srv-${i}">${esc(s.name)}</a></td><td data-v="${VERDICT_RANK[v]}"><span class="badge b-${v}">${esc(verdictText(s.verdict))}</span></td><td class="mono" data-label="Build">${esc(s.build ?? "unknown")}</td><td data-v="${open.length}" data-label="Open CVEs" class="cves">${open.length ? cves : s.openCves ? "none known" : "—"}</td><td data-v="${esc(s.findings)}" data-label="Findings">${esc(s.findings)}</td><td data-v="${esc(s.firstActivity ?? "~")}" data-label="First attack activity">${esc(fmtTime(s.firstActivity))}</td><td>${esc(s.headline ?? "")}</td></tr>`;
     })
     .join("\n");
   const counts = new Map<VerdictName, number>();
@@ -40,8 +41,8 @@ export function fleetSummary(servers: readonly ServerSummary[]): string {
     .map((v) => `<span class="badge b-${v}">${counts.get(v)} ${v}</span>`)
     .join(" ");
   return `<section id="fleet"><h2>Fleet summary: ${servers.length} servers</h2><p>${line}</p>
-<p class="hint">Click a column title to sort.</p>
-<div class="scroll"><table class="sortable" id="fleet-table"><thead><tr><th data-sort>Server</th><th data-sort>Verdict</th><th data-sort>Build</th><th data-sort>Open CVEs</th><th data-sort>Findings</th><th data-sort>First attack activity</th><th>Headline</th></tr></thead>
+<p class="hint">Click a column title to sort. Findings counts what weighs in the verdict (compromise, attempt, exposure); context findings and log-coverage notes are listed in each server's section.</p>
+<div class="scroll"><table class="sortable stack" id="fleet-table"><thead><tr><th data-sort>Server</th><th data-sort>Verdict</th><th data-sort>Build</th><th data-sort>Open CVEs</th><th data-sort>Findings</th><th data-sort>First attack activity</th><th>Headline</th></tr></thead>
 <tbody>${rows}</tbody></table></div></section>`;
 }
 

@@ -18,6 +18,11 @@ export interface ServerSummary {
   name: string;
   verdict: VerdictName;
   headline: string | null;
+  /**
+   * Findings that weigh in the verdict: compromise, attempt and exposure (the ones counted beyond the
+   * per-check cap included). Context findings and log-coverage notes are listed in the server's own
+   * section but not counted here: fourteen "this log starts late" notes are not fourteen findings.
+   */
   findings: number;
   skipped: number;
   build: string | null;
@@ -43,6 +48,21 @@ export interface Writer {
   abort(): Promise<void>;
 }
 
+const WEIGHED = new Set(["compromise", "attempt", "exposure"]);
+
+function weighedFindings(s: ServerResult): number {
+  const effectOf = new Map<string, string>();
+  let n = 0;
+  for (const f of s.findings) {
+    effectOf.set(f.check, f.effect);
+    if (WEIGHED.has(f.effect)) n++;
+  }
+  // Findings over the per-check cap are counted by check; the listed ones of that check give the effect.
+  for (const [check, k] of Object.entries(s.omittedFindings ?? {}))
+    if (WEIGHED.has(effectOf.get(check) ?? "")) n += k;
+  return n;
+}
+
 export function summarizeServer(s: ServerResult): ServerSummary {
   let first: string | null = null;
   for (const f of s.findings)
@@ -52,7 +72,7 @@ export function summarizeServer(s: ServerResult): ServerSummary {
     name: s.name,
     verdict: s.verdict,
     headline: s.reasons[0] ?? null,
-    findings: s.findings.length,
+    findings: weighedFindings(s),
     skipped: s.skipped.length,
     build: s.exposure?.build ?? null,
     openCves: s.exposure

@@ -145,6 +145,9 @@ interface Scan {
   colsFor: Header | null | undefined;
   readonly span: number[];
   readonly bounds: number[];
+  /** Start of the line `bounds` holds the split of (-1: none) and its field count. */
+  splitAt: number;
+  splitCount: number;
   readonly consumers: number[];
   // The chunk being scanned.
   buf: Buffer;
@@ -229,6 +232,8 @@ function newScan(
     colsFor: undefined,
     span: [0, 0],
     bounds: [],
+    splitAt: -1,
+    splitCount: -1,
     consumers: [],
     buf,
     home: buf,
@@ -475,6 +480,8 @@ function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): vo
   let n = -1; // fields of the split row, when it was split
   if (dialect.fallbackHeader || !dialect.fieldAt) {
     n = dialect.split(st.buf, s, e, bounds);
+    st.splitAt = s;
+    st.splitCount = n;
     // Rows may follow another layout than the header (IIS): the field count picks it, as in Row.
     if (dialect.fallbackHeader && (!h || h.fields.length !== n)) {
       h = dialect.fallbackHeader(n) ?? h;
@@ -509,7 +516,12 @@ function emitRow(st: Scan, s: number, e: number, lineNo: number, lastLineOfFile:
   const { stats, consumers } = st;
   const forTime = stats.firstTime === null && stats.dataRows <= TIME_ROWS;
   if (consumers.length === 0 && !lastLineOfFile && !forTime) return;
-  const row = new Row(st.buf, s, e, st.header, st.dialect, stats.kind, lineNo);
+  // The field filters split this line already: the row gets a copy of that split.
+  const split =
+    st.splitAt === s && st.splitCount >= 0
+      ? { bounds: st.bounds.slice(0, 2 * st.splitCount), count: st.splitCount }
+      : undefined;
+  const row = new Row(st.buf, s, e, st.header, st.dialect, stats.kind, lineNo, split);
   if (forTime) {
     stats.firstTime = row.time();
     stats.sourceHint ??= sourceHintOf(row);
@@ -530,6 +542,7 @@ function emitRow(st: Scan, s: number, e: number, lineNo: number, lastLineOfFile:
 function dataRow(st: Scan, s: number, e: number, lineNo: number, lastLineOfFile: boolean): void {
   st.stats.dataRows++;
   st.consumers.length = 0;
+  st.splitAt = -1;
   const nHits =
     st.oneScan && st.multi
       ? hitsOneScan(st, st.multi, s, e)

@@ -55,7 +55,13 @@ function sniffJson(head: Buffer): Sniffed | null {
 export function jsonHeadKeys(head: Buffer): string[] | null {
   const f = firstValue(head);
   if ("notJson" in f) return null;
-  if ("partial" in f) return ["(first value longer than the head)"];
+  if ("partial" in f)
+    // `[]` (an export whose query matched nothing) holds no value at all: say so, not "too long".
+    return [
+      /^\[\s*\]\s*$/.test(f.partial)
+        ? "(an empty JSON array: no records)"
+        : "(first value longer than the head)",
+    ];
   return keysOf(f.value);
 }
 

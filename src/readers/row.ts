@@ -55,7 +55,7 @@ export class Row implements LogRow {
   readonly kind: LogKind;
   readonly family: RecordFamily;
   readonly line: number;
-  private readonly bounds: number[] = [];
+  private bounds: number[] = [];
   private count = -1;
   constructor(
     private readonly buf: Buffer,
@@ -65,10 +65,22 @@ export class Row implements LogRow {
     private readonly dialect: Dialect,
     kind: LogKind,
     line: number,
+    /** The scanner's split of this same line (a copy the row owns), so that it is not split twice. */
+    split?: { bounds: number[]; count: number },
   ) {
     this.kind = kind;
     this.family = familyOf(kind);
     this.line = line;
+    if (split) {
+      this.bounds = split.bounds;
+      this.count = split.count;
+      this.fitHeader();
+    }
+  }
+  private fitHeader(): void {
+    if (this.dialect.fallbackHeader && (!this.header || this.header.fields.length !== this.count)) {
+      this.header = this.dialect.fallbackHeader(this.count) ?? this.header;
+    }
   }
   field(name: HttpField): string | undefined {
     return mappedField(this.kind, name, (c) => this.get(c));
@@ -76,9 +88,7 @@ export class Row implements LogRow {
   private splitOnce(): void {
     if (this.count >= 0) return;
     this.count = this.dialect.split(this.buf, this.start, this.end, this.bounds);
-    if (this.dialect.fallbackHeader && (!this.header || this.header.fields.length !== this.count)) {
-      this.header = this.dialect.fallbackHeader(this.count) ?? this.header;
-    }
+    this.fitHeader();
   }
   get fieldCount(): number {
     this.splitOnce();

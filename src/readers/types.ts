@@ -145,6 +145,8 @@ export interface ReadStats {
   damage: string[];
   /** Facts about a fully read file (records recovered, a live copy), one sentence each; not damage. */
   notes?: string[];
+  /** .evtx: carved records dropped as copies of live (or other carved) records, the event kept once. */
+  recoveredDuplicates?: number;
   /**
    * What the file's own content names as its source, when it does (IIS: the `s-sitename` of its rows,
    * HttpProxy: the `Protocol` column): coverage names sources from it before the folder path.

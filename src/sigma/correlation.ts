@@ -11,6 +11,10 @@ export interface BaseMatch {
   time: number;
   /** The group-by fields and the counted field, as the record had them. */
   fields: Record<string, string>;
+  /** Where the match was read, when the caller knows (a scan: the file, and the record or line). */
+  file?: string;
+  record?: number | null;
+  line?: number | null;
 }
 
 export interface CorrelationHit {
@@ -22,6 +26,8 @@ export interface CorrelationHit {
   last: string;
   /** The base matches in the window. */
   events: number;
+  /** The window's first base match (where a finding points). */
+  firstMatch: BaseMatch;
 }
 
 /** The fields each base rule must capture when it matches (group-by and value fields of every correlation naming it). */
@@ -76,6 +82,7 @@ function hit(c: CorrelationRule, w: BaseMatch[], n: number): CorrelationHit {
     first: new Date(w[0].time).toISOString(),
     last: new Date(w[w.length - 1].time).toISOString(),
     events: w.length,
+    firstMatch: w[0],
   };
 }
 

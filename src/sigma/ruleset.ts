@@ -292,6 +292,49 @@ export function matchRow(
   onMatch: (rule: CompiledRule, view: ReturnType<typeof webView>) => void,
 ): void {
   if (set.web.length === 0) return;
-  const view = webView(row);
-  for (const r of set.web) if (r.match(view)) onMatch(r, view);
+  // Each rule's necessary line literals first (ASCII, either case, exact-or-looser than the rule): most
+  // rows hold none and then cost one decode of the line and one search, not a view and every rule.
+  // The one-pass search gates rows the same way when the literals fit its budget; past it (the bundled
+  // set) this does. One alternation with /i (no u flag: ASCII-only folding, as the byte search) runs
+  // 3-5x faster than lower-casing the line and calling includes per literal.
+  const gate = lineGate(set);
+  let line: string | undefined;
+  if (gate.any) {
+    line = row.text();
+    if (!gate.any.test(line)) return;
+  }
+  let view: ReturnType<typeof webView> | undefined;
+  for (let i = 0; i < set.web.length; i++) {
+    const r = set.web[i];
+    const re = gate.rules[i];
+    if (re) {
+      if (line === undefined) line = row.text();
+      if (!re.test(line)) continue;
+    }
+    if (view === undefined) view = webView(row);
+    if (r.match(view)) onMatch(r, view);
+  }
+}
+
+/** The union of the web rules' line literals (null: some rule has none), and each rule's own. */
+interface LineGate {
+  any: RegExp | null;
+  rules: (RegExp | null)[];
+}
+/** A pure memo by rule set (compiled once per thread), like the hunt's own memo. */
+const gates = new WeakMap<RuleSet, LineGate>();
+
+const anyOfLiterals = (lits: string[]): RegExp =>
+  new RegExp(lits.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "i");
+
+function lineGate(set: RuleSet): LineGate {
+  let g = gates.get(set);
+  if (g) return g;
+  const lits = webLiterals(set);
+  g = {
+    any: lits && lits.length > 0 ? anyOfLiterals(lits) : null,
+    rules: set.web.map((r) => (r.lineLiterals ? anyOfLiterals(r.lineLiterals) : null)),
+  };
+  gates.set(set, g);
+  return g;
 }

@@ -618,12 +618,15 @@ async function* exportAll(db: Db, path: string): AsyncGenerator<ExportRecord> {
         status: (s.status as ServerStatus | null) ?? null,
       };
     }
-    const runs = db
-      .prepare(
-        "SELECT r.*, s.name AS server FROM runs r JOIN servers s ON s.id = r.server_id ORDER BY r.at, r.id",
-      )
-      .all() as Row[];
-    for (const r of runs) {
+    // Run ids first, then one run (its result and findings) at a time: the export streams, whatever the
+    // store's size (a .all() of the runs held every stored result at once: 789 MiB at 1M findings).
+    const ids = db.prepare("SELECT id FROM runs ORDER BY at, id").pluck().all() as number[];
+    const one = db.prepare(
+      "SELECT r.*, s.name AS server FROM runs r JOIN servers s ON s.id = r.server_id WHERE r.id = ?",
+    );
+    for (const id of ids) {
+      const r = one.get(id) as Row | undefined;
+      if (!r) continue;
       const shell = JSON.parse(r.result as string) as Omit<ServerResult, "findings">;
       yield {
         type: "run",

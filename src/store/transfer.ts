@@ -35,17 +35,38 @@ export interface RestoreCounts {
   notes: number;
 }
 
-/** Replay an export into `store`. Every line is checked before anything is written. */
-export async function restoreExport(store: FleetStore, text: string): Promise<RestoreCounts> {
-  const records = text
-    .split(/\r?\n/)
-    .map((l, i) => [l, i + 1] as const)
-    .filter(([l]) => l.trim() !== "")
-    .map(([l, n]) => parseLine(l, n));
+/** The export's lines, from the start each time it is called (a file is read twice, never held whole). */
+export type ExportLines = () => AsyncIterable<string>;
+
+async function* records(lines: ExportLines): AsyncGenerator<ExportRecord> {
+  let n = 0;
+  for await (const l of lines()) {
+    n++;
+    if (l.trim() !== "") yield parseLine(l, n);
+  }
+}
+
+/**
+ * Replay an export into `store`. Every line is checked before anything is written (a first pass, which
+ * also keeps the server records: small), then the second pass writes: a store of a million findings is
+ * never in memory at once (a run at a time).
+ */
+export async function restoreExport(
+  store: FleetStore,
+  lines: ExportLines,
+  /** Records checked (total unknown), then records written of the total. */
+  onProgress?: (done: number, total: number | null) => void,
+): Promise<RestoreCounts> {
   const counts: RestoreCounts = { servers: 0, runs: 0, runsAlreadyStored: 0, acknowledgements: 0, notes: 0 };
   const servers = new Map<string, Extract<ExportRecord, { type: "server" }>>();
-  for (const r of records) if (r.type === "server") servers.set(r.name.toLowerCase(), r);
-  for (const r of records) {
+  let total = 0;
+  for await (const r of records(lines)) {
+    if (r.type === "server") servers.set(r.name.toLowerCase(), r);
+    onProgress?.(++total, null);
+  }
+  let done = 0;
+  for await (const r of records(lines)) {
+    onProgress?.(done++, total);
     if (r.type === "server") counts.servers++;
     else if (r.type === "run") {
       const info = servers.get(r.server.toLowerCase());
@@ -88,5 +109,6 @@ export async function restoreExport(store: FleetStore, text: string): Promise<Re
       counts.notes++;
     }
   }
+  onProgress?.(done, total);
   return counts;
 }

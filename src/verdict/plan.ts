@@ -2,7 +2,9 @@
 // Emergency Directive 21-02 and its supplemental direction (contain, preserve and report, hunt and
 // remove, treat credentials as stolen, patch, harden, check again), written for one server from the
 // findings of that server. Every step names the findings that call for it.
+
 import type { Finding } from "../model/finding.js";
+import { count, plural } from "../model/plural.js";
 import type { PlanStep, ServerResult } from "../model/types.js";
 import { localPath, serverPaths, sha256 } from "./facts.js";
 
@@ -110,7 +112,7 @@ export function remediationPlan(s: PlanInput): PlanStep[] {
     steps.push({
       id: "contain",
       title: "Contain: take the server off the internet now",
-      why: `Exploitation succeeded (${compromise.length || dumps.length} finding${compromise.length === 1 ? "" : "s"}): the attacker may still hold a web shell or credentials.`,
+      why: `Exploitation succeeded (${count(compromise.length || dumps.length, "finding")}): the attacker may still hold a web shell or credentials.`,
       actions: [
         "Block inbound HTTPS (443) from the internet to this server (OWA, ECP, EWS, Autodiscover) at the firewall or load balancer; keep internal mail flow if you must.",
         "Do not power it off or reimage it yet: memory and disks are evidence (next step).",
@@ -153,8 +155,8 @@ export function remediationPlan(s: PlanInput): PlanStep[] {
     if (shells.length > 0) {
       steps.push({
         id: "remove-webshells",
-        title: `Remove the web shell${shells.length === 1 ? "" : "s"} (after the copy)`,
-        why: `The evidence names ${shells.length} file${shells.length === 1 ? "" : "s"} written by the attack.`,
+        title: `Remove the ${plural(shells.length, "web shell")} (after the copy)`,
+        why: `The evidence names ${count(shells.length, "file")} written by the attack.`,
         actions: [
           ...shells.map((x) => `Delete ${x.path}${x.sha256 ? ` (SHA-256 ${x.sha256})` : ""}`),
           "Then look for more: other .aspx files in the same folders that are not part of Exchange, and the OAB/virtual-directory ExternalUrl and InternalUrl values (Get-OabVirtualDirectory | fl *Url*) that must not contain script.",
@@ -184,7 +186,7 @@ export function remediationPlan(s: PlanInput): PlanStep[] {
         ? "Treat every credential on the server as stolen"
         : "Reset the credentials the server holds",
       why: dumped
-        ? `LSASS memory was dumped (${dumps.length} finding${dumps.length === 1 ? "" : "s"}): every account that logged on to the server, and the machine account, must be taken as known to the attacker.`
+        ? `LSASS memory was dumped (${count(dumps.length, "finding")}): every account that logged on to the server, and the machine account, must be taken as known to the attacker.`
         : "Web shells run as SYSTEM on Exchange: the attacker could read any secret on the server.",
       actions: dumped
         ? [
@@ -218,7 +220,7 @@ export function remediationPlan(s: PlanInput): PlanStep[] {
     id: "update",
     title: upd.known ? "Install the update for this build" : "Find the build, then install the update",
     why: vulnerable
-      ? `The server is vulnerable (${exposure.length} finding${exposure.length === 1 ? "" : "s"}).`
+      ? `The server is vulnerable (${count(exposure.length, "finding")}).`
       : compromised || attempted
         ? "Patching does not remove what the attacker left, but stops the next attacker."
         : "Keep the server on a supported, fully updated build.",

@@ -1,5 +1,7 @@
 // From findings and coverage to one verdict per server, with the reasons a person can check.
+
 import type { Finding } from "../model/finding.js";
+import { count } from "../model/plural.js";
 import type { Coverage, Effect, VerdictBasis, VerdictName } from "../model/types.js";
 import { gradeFindings, strongest } from "./ladder.js";
 
@@ -33,7 +35,7 @@ function groups(
 }
 
 function say(g: Group): string {
-  return `${g.title}: ${g.count} hit${g.count === 1 ? "" : "s"}${g.first ? `, first ${g.first}` : ""}`;
+  return `${g.title}: ${count(g.count, "hit")}${g.first ? `, first ${g.first}` : ""}`;
 }
 
 /** The first line of a clean verdict: what was looked at, so "clean" is never read as "cleared". */
@@ -56,7 +58,7 @@ function cleanHeadline(coverage: Coverage, logFiles?: number): string {
     : startsLate
       ? `: they start after exploitation began (${coverage.window.exploitationFrom.slice(0, 10)}), so this does not clear the server for early 2021`
       : ": they do not span the campaign window without a gap, so this does not clear the server for early 2021";
-  return `No sign of exploitation in ${files.toLocaleString("en-US")} log file${files === 1 ? "" : "s"} from ${n} source${n === 1 ? "" : "s"}${span}${late}.`;
+  return `No sign of exploitation in ${count(files, "log file")} from ${count(n, "source")}${span}${late}.`;
 }
 
 export interface VerdictOutcome {
@@ -219,7 +221,7 @@ export function headline(
   if (verdict === "attempted") {
     const n = attempt.reduce((a, g) => a + g.count, 0);
     const span = times.length ? `, ${day(times[0])} to ${day(times[times.length - 1])}` : "";
-    return `Attacked, no sign of success in the evidence read: ${n} exploitation attempt${n === 1 ? "" : "s"}${from}${span}. Patch and look deeper.`;
+    return `Attacked, no sign of success in the evidence read: ${count(n, "exploitation attempt")}${from}${span}. Patch and look deeper.`;
   }
   return `Vulnerable, no sign of attack in the evidence read: ${exposure.map((g) => g.title).join("; ")}. Install the update.`;
 }

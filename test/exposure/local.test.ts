@@ -40,7 +40,7 @@ describe("exhunt build (CLI)", () => {
     const dir = tempDir(t);
     mkdirSync(join(dir, "Bin"));
     writeFileSync(join(dir, "Bin", "ExSetup.exe"), syntheticPe("15.1.2176.9"));
-    const r = runCli(["build", "--local", "--install-path", dir, "--json"]);
+    const r = runCli(["build", "--local", "--install-path", dir, "--json", "-"]);
     assert.equal(r.status, 1, r.stderr);
     const j = JSON.parse(r.stdout);
     assert.equal(j.builds[0].build, "15.1.2176.9");
@@ -50,7 +50,7 @@ describe("exhunt build (CLI)", () => {
 
   it("prints the documented JSON shape; exit 0 when nothing is open, 1 when something is", () => {
     // Exchange SE Aug26SU: nothing open (2016 CU23 Nov23SU, this test's build before the 2024–2026 data, is no longer).
-    const ok = runCli(["build", "15.02.2562.046", "--json"]);
+    const ok = runCli(["build", "15.02.2562.046", "--json", "-"]);
     assert.equal(ok.status, 0, ok.stderr);
     const b = JSON.parse(ok.stdout).builds[0];
     assert.deepEqual(Object.keys(b).sort(), [

@@ -220,6 +220,7 @@ describe("exhunt probe against the mock Exchange", () => {
       `https://${v.host}:${v.port}/`,
       `@${join(out, "targets.txt")}`,
       "--json",
+      "-",
       "--csv",
       csv,
       "--timeout",

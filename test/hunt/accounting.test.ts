@@ -11,7 +11,14 @@ import type { FileAccount } from "../../src/model/types.js";
 import { accountingLine, renderConsole } from "../../src/outputs/console.js";
 import { scenarioRecords } from "../events-scenario.js";
 import { writeEvtx } from "../evtx-writer.js";
-import { ecsNdjson, evtxDumpJsonl, evtxecmdCsv, hayabusaJsonl, sentinelJson } from "../export-writers.js";
+import {
+  ecsNdjson,
+  evtxDumpJsonl,
+  evtxecmdCsv,
+  hayabusaJsonl,
+  powershellClixml,
+  sentinelJson,
+} from "../export-writers.js";
 import { tempDir } from "../helpers.js";
 
 function place(root: string, rel: string, data: string | Buffer): void {
@@ -42,6 +49,45 @@ const HTTPPROXY_FIELDS =
   "DateTime,RequestId,UrlStem,Method,HttpStatus,ClientIpAddress,AuthenticatedUser,UserAgent,RoutingHint";
 
 describe("nothing silently dropped", () => {
+  it("exports of a shape no reader knows are listed as not read with what they looked like, never read as nothing", async (t) => {
+    const root = tempDir(t);
+    const ev = "EXCH01/Events";
+    place(root, `${ev}/columns.csv`, "Time,Host,Thing\n2021-03-03,EXCH01,x\n");
+    place(root, `${ev}/other.xml`, '<?xml version="1.0"?><Root><Item a="1"/></Root>\n');
+    place(
+      root,
+      `${ev}/files.clixml`,
+      '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><Obj RefId="0"><TN RefId="0"><T>System.IO.FileInfo</T></TN><Props><S N="Name">x</S></Props></Obj></Objs>\n',
+    );
+    place(root, `${ev}/nothing.json`, "[]\n");
+    const evs = scenarioRecords().slice(0, 5);
+    place(root, `${ev}/events.clixml`, powershellClixml(evs));
+    place(root, `${ev}/timeline.tsv`, evtxecmdCsv(evs, "\t"));
+    place(root, `${ev}/search.json`, '{"hits":{"hits":[{"_source":{"foo":1}}]}}\n');
+    const s = (await scan([join(root, "EXCH01")], { workers: 0 })).servers[0];
+    const by = new Map((s.files?.files ?? []).map((f) => [f.file.replace(/^Events\//, ""), f]));
+    const expect: Record<string, RegExp> = {
+      "columns.csv": /^CSV/,
+      "other.xml": /^XML/,
+      "files.clixml": /^XML/,
+      "nothing.json": /^unknown JSON/,
+      "search.json": /^unknown JSON/,
+    };
+    for (const [name, reason] of Object.entries(expect)) {
+      const f = by.get(name);
+      assert.equal(f?.outcome, "not-read", name);
+      assert.match(f?.reason ?? "", reason, name);
+    }
+    assert.match(by.get("nothing.json")?.detail ?? "", /empty JSON array/);
+    assert.match(by.get("search.json")?.detail ?? "", /hits/);
+    assert.equal(s.files?.read, 2);
+    // The same extensions with event exports inside are read.
+    assert.equal(by.get("events.clixml")?.reader, "event-clixml");
+    assert.equal(by.get("timeline.tsv")?.reader, "event-csv");
+    assert.equal(by.get("timeline.tsv")?.records, 5);
+    assert.equal(by.get("events.clixml")?.records, 5);
+  });
+
   it("a tree with 20 kinds of files: read ∪ not read ∪ excluded = every file, each once", async (t) => {
     const dir = tempDir(t);
     const root = join(dir, "EXCH01");

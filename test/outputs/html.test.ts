@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
-import type { ScanResult } from "../../src/model/types.js";
+import type { Finding, ScanResult } from "../../src/model/types.js";
 import { esc, jsonForScript, renderHtml } from "../../src/outputs/html.js";
 import { compromisedFindings, finding, result, server, vulnerableExposure } from "./fixtures.js";
 
@@ -219,5 +219,71 @@ describe("chart data", () => {
       2,
     );
     assert.equal(chartSeries(server("S", [])).t.length, 0);
+  });
+});
+
+describe("what the report counts, sorts and charts", () => {
+  const cov = finding(
+    "S",
+    "log-coverage",
+    "2021-02-20T00:00:00.000Z",
+    { Source: "IIS W3SVC1" },
+    { severity: "info" },
+  );
+  const build = finding("S", "exposure-cve-2021-26855", "2021-03-07T23:00:00.000Z", { Build: "15.1.2176.2" });
+  const s = server("S", [...compromisedFindings("S"), cov, build], { exposure: vulnerableExposure() });
+  const exposureCount = s.findings.filter((f) => f.effect === "exposure").length;
+  const html = renderHtml(result([s, server("T", [])]));
+
+  it("sorts critical findings before info notes, whatever their times", () => {
+    const table = /<table id="t0-2"[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
+    const sevs = [...table.matchAll(/<tr id="f0-\d+" data-sev="(\w+)"/g)].map((m) => m[1]);
+    assert.ok(sevs.length > 5);
+    assert.equal(sevs[0], "critical");
+    assert.equal(sevs.at(-1), "info");
+    const rank = ["critical", "high", "medium", "low", "info"];
+    assert.deepEqual(
+      [...sevs].sort((a, b) => rank.indexOf(a) - rank.indexOf(b)),
+      sevs,
+    );
+  });
+
+  it("counts in the fleet table only what weighs: compromise, attempt, exposure", async () => {
+    const { summarizeServer } = await import("../../src/outputs/writer.js");
+    const weighed = s.findings.filter((f) => ["compromise", "attempt", "exposure"].includes(f.effect)).length;
+    assert.ok(weighed < s.findings.length, "the fixture has findings that do not weigh");
+    assert.equal(summarizeServer(s).findings, weighed);
+    assert.match(html, new RegExp(`<td data-v="${weighed}" data-label="Findings">${weighed}</td>`));
+  });
+
+  it("charts and lists activity only: no build result, no coverage note", async () => {
+    const { chartSeries } = await import("../../src/outputs/html.js");
+    assert.ok(exposureCount > 0, "the fixture has exposure findings");
+    const c = chartSeries(s);
+    const charted = [...c.compromise, ...c.attempt, ...c.other].reduce((a, b) => a + b, 0);
+    const activity = s.findings.filter(
+      (f) => f.time && ["compromise", "attempt", "context"].includes(f.effect),
+    );
+    assert.equal(charted, activity.length);
+    // A stored timeline that still has a build result (an older file) shows no row for it.
+    const exp = s.findings.find((f) => f.effect === "exposure") as Finding;
+    const old = { ...s, timeline: { ...s.timeline, entries: [...s.timeline.entries] } };
+    old.timeline.entries.push({
+      ...old.timeline.entries[0],
+      findingIds: [exp.id],
+      summary: "BUILD-ROW",
+      check: exp.check,
+    });
+    assert.ok(!renderHtml(result([old])).includes("BUILD-ROW"));
+  });
+
+  it("'Because of' names each check's title once, linked to its row, never a check id", () => {
+    const plan = /<ol class="plan">[\s\S]*?<\/ol>/.exec(html)?.[0] ?? "";
+    const links = [...plan.matchAll(/<a href="#(f0-\d+|t0-2)">([^<]+)<\/a>/g)];
+    assert.ok(links.length > 3);
+    const titles = links.map((m) => m[2]);
+    assert.equal(new Set(titles).size, titles.length, "each title once in the whole plan");
+    for (const m of links) assert.ok(html.includes(`id="${m[1]}"`), m[1]);
+    assert.doesNotMatch(plan, /Because of:[^<]*cve-2021-26855-ssrf/);
   });
 });

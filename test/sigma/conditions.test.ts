@@ -238,4 +238,34 @@ describe("sigma webserver line literals (the IIS prefilter)", () => {
     const line = Object.values(values).join(" ").toLowerCase();
     assert.ok(set.web[0].lineLiterals?.some((l) => line.includes(l)));
   });
+
+  test("the line gate finds literals in either case and never hides a rule without literals", () => {
+    const yaml = [
+      ruleYaml(
+        "    s:\n      cs-method: POST\n      cs-uri-query|contains|all:\n        - '/autodiscover.json'\n        - 'Email=autodiscover'\n    condition: s",
+        "    category: webserver",
+      ),
+      ruleYaml("    s:\n      sc-status: 599\n    condition: s", "    category: webserver").replace(
+        /^id: .*$/m,
+        "id: 5b1e3f0e-7c1a-4d7e-9a51-3a2b1c0d9e8f",
+      ),
+    ].join("\n---\n");
+    const set = buildRuleSet(loadRuleText(yaml, "w.yml"));
+    assert.equal(set.web.length, 2);
+    const hits = (values: Record<string, string>) => {
+      const ids: string[] = [];
+      matchRow(set, fakeRow("iis-w3c", values), (r) => ids.push(r.meta.id));
+      return ids.length;
+    };
+    const upper = {
+      "cs-method": "POST",
+      "cs-uri-stem": "/AutoDiscover/AUTODISCOVER.JSON",
+      "cs-uri-query": "@x.com/mapi/nspi/?&EMAIL=AutoDiscover/AutoDiscover.Json%3F@x.com",
+      "sc-status": "200",
+    };
+    assert.equal(hits(upper), 1);
+    // No literal of the first rule: the gate may drop that rule, never the literal-free one.
+    assert.equal(hits({ "cs-method": "GET", "cs-uri-stem": "/owa/", "sc-status": "599" }), 1);
+    assert.equal(hits({ "cs-method": "GET", "cs-uri-stem": "/owa/", "sc-status": "200" }), 0);
+  });
 });

@@ -207,3 +207,143 @@ describe("sigma webserver rules in scan", () => {
     assert.equal(f[0].rule.author, "W");
   });
 });
+
+describe("MSExchange Management event 8 through the bundled rules", () => {
+  test("a message-only 'Task Get-App throwing unhandled exception: InvalidCastException' is the CVE-2021-42321 attempt; another exception is not", async (t) => {
+    const root = tempDir(t);
+    const dir = join(root, "EXCH01", "Events");
+    mkdirSync(dir, { recursive: true });
+    const line = (id: number, message: string) =>
+      JSON.stringify({
+        EventID: 8,
+        SourceName: "MSExchange CmdletLogs",
+        Channel: "MSExchange Management",
+        Hostname: "EXCH01",
+        EventTime: "2021-11-20T10:00:00Z",
+        RecordNumber: id,
+        Message: message,
+      });
+    writeFileSync(
+      join(dir, "mgmt.json"),
+      `${line(1, "Task Get-App throwing unhandled exception: System.InvalidCastException: Unable to cast object")}\n${line(2, "Task Get-App throwing unhandled exception: System.ArgumentException: bad identity")}\n`,
+    );
+    const s = (await scan([join(root, "EXCH01")], { workers: 0 })).servers[0];
+    assert.equal(s.stats.records, 2);
+    const hits = s.findings.filter((f) => f.rule.id === "c92f1896-d1d2-43c3-92d5-7a5b35c217bb");
+    assert.equal(hits.length, 1);
+    assert.equal(hits[0].effect, "attempt");
+    assert.equal(hits[0].evidence.RecordId, "1");
+    assert.match(hits[0].rule.author ?? "", /Florian Roth/);
+  });
+});
+
+const CORRELATION_RULES = `title: Failed logon
+id: 10000000-0000-0000-0000-000000000001
+name: failed_logon
+author: T
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID: 4625
+    condition: selection
+---
+title: Many failed logons from one address
+id: 10000000-0000-0000-0000-000000000002
+author: Corr Author
+level: high
+correlation:
+    type: event_count
+    rules:
+        - failed_logon
+    group-by:
+        - IpAddress
+    timespan: 5m
+    condition:
+        gte: 3
+---
+title: Password spraying
+id: 10000000-0000-0000-0000-000000000003
+author: Spray Author
+level: medium
+correlation:
+    type: value_count
+    rules:
+        - 10000000-0000-0000-0000-000000000001
+    group-by:
+        - IpAddress
+    timespan: 10m
+    condition:
+        field: TargetUserName
+        gte: 3
+`;
+
+describe("Sigma correlation rules in a scan", () => {
+  function failedLogon(id: number, ip: string, user: string, minute: number): string {
+    return `${JSON.stringify({
+      Event: {
+        System: {
+          Provider: { "#attributes": { Name: "Microsoft-Windows-Security-Auditing" } },
+          EventID: 4625,
+          TimeCreated: {
+            "#attributes": { SystemTime: new Date(Date.UTC(2021, 2, 3, 6, minute)).toISOString() },
+          },
+          EventRecordID: id,
+          Channel: "Security",
+          Computer: "EXCH01.contoso.local",
+        },
+        EventData: { IpAddress: ip, TargetUserName: user, LogonType: "3" },
+      },
+    })}\n`;
+  }
+
+  test("counted over every file of the server (and across worker threads): findings with the correlation's author; base rules make none", async (t) => {
+    const root = tempDir(t);
+    const rules = join(root, "rules");
+    mkdirSync(rules);
+    writeFileSync(join(rules, "corr.yml"), CORRELATION_RULES);
+    const dir = join(root, "EXCH01", "Events");
+    mkdirSync(dir, { recursive: true });
+    // 10.0.0.1: three failures within 5 minutes, split over two files, three users → both rules.
+    // Traps: 10.0.0.2 fails twice, then once 20 minutes later (never 3 in 5 minutes, one user).
+    writeFileSync(
+      join(dir, "a.jsonl"),
+      failedLogon(1, "10.0.0.1", "alice", 0) +
+        failedLogon(2, "10.0.0.2", "bob", 0) +
+        failedLogon(3, "10.0.0.2", "bob", 1),
+    );
+    writeFileSync(
+      join(dir, "b.jsonl"),
+      failedLogon(4, "10.0.0.1", "carol", 2) +
+        failedLogon(5, "10.0.0.1", "dave", 4) +
+        failedLogon(6, "10.0.0.2", "bob", 25),
+    );
+    for (const workers of [0, 2]) {
+      const s = (await scan([join(root, "EXCH01")], { sigma: [rules], sigmaBundled: false, workers }))
+        .servers[0];
+      const sigma = s.findings.filter((f) => f.check.startsWith("sigma"));
+      assert.deepEqual(
+        sigma.map((f) => f.rule.id).sort(),
+        ["10000000-0000-0000-0000-000000000002", "10000000-0000-0000-0000-000000000003"],
+        `workers ${workers}`,
+      );
+      const count = sigma.find((f) => f.rule.id.endsWith("2"));
+      assert.ok(count);
+      assert.equal(count.rule.author, "Corr Author");
+      assert.match(count.title, /by Corr Author/);
+      assert.equal(count.evidence.Count, "3");
+      assert.equal(count.evidence.GroupBy, "IpAddress=10.0.0.1");
+      assert.equal(count.evidence.First, "2021-03-03T06:00:00.000Z");
+      assert.equal(count.subject.kind, "correlation");
+      assert.equal(count.source.file, "Events/a.jsonl");
+      assert.equal(count.source.record, 1);
+      assert.equal(count.effect, "context", "not in the documented effect table");
+      const spray = sigma.find((f) => f.rule.id.endsWith("3"));
+      assert.equal(spray?.rule.author, "Spray Author");
+      assert.equal(spray?.evidence.Count, "3");
+      // Context findings: listed, they do not raise the verdict.
+      assert.ok(!["compromised", "attempted"].includes(s.verdict), s.verdict);
+    }
+  });
+});

@@ -321,7 +321,7 @@ describe("exhunt probe --store and fleet import probe", () => {
   it("a live probe and an import of its JSON give the same fleet", async () => {
     const targets = mocks.map((m) => `${m.host}:${m.port}`);
     const live = join(dir, "live.db");
-    const r = await runCliAsync(["probe", ...targets, "--json", "--timeout", "3000", "--store", live]);
+    const r = await runCliAsync(["probe", ...targets, "--json", "-", "--timeout", "3000", "--store", live]);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /stored 2 hosts in /);
     const file = join(dir, "probe.json");

@@ -7,10 +7,9 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type BetterSqlite3 from "better-sqlite3";
-import { openStore, recordServer, runMeta, StoreError, serverDiff } from "../../src/fleet.js";
+import { importExport, openStore, recordServer, runMeta, StoreError, serverDiff } from "../../src/fleet.js";
 import { LATEST_VERSION } from "../../src/store/migrations.js";
 import { openSqliteStore } from "../../src/store/sqlite.js";
-import { restoreExport } from "../../src/store/transfer.js";
 import { ROOT, tempDir } from "../helpers.js";
 import {
   attemptedFindings,
@@ -364,16 +363,28 @@ describe("fleet store: export round trip", () => {
     await s.close();
 
     const text = await exportText(a);
+    const file = join(dir, "export.ndjson");
+    writeFileSync(file, text);
     const b = join(dir, "b.db");
     const sb = openStore(b);
-    const counts = await restoreExport(sb, text);
+    // Read from the file line by line (twice: checked, then written), never as one string.
+    const counts = await importExport(sb, file);
     assert.deepEqual(counts, { servers: 2, runs: 2, runsAlreadyStored: 0, acknowledgements: 2, notes: 1 });
-    const again = await restoreExport(sb, text);
+    const again = await importExport(sb, file);
     assert.equal(again.runs, 0);
     assert.equal(again.runsAlreadyStored, 2);
     assert.deepEqual(await sb.list(), before);
     await sb.close();
     assert.equal(await exportText(b), text);
-    await assert.rejects(restoreExport(openStore(join(dir, "c.db")), '{"type":"song"}\n'), /line 1/);
+    const bad = join(dir, "bad.ndjson");
+    writeFileSync(bad, '{"type":"song"}\n');
+    const sc = openStore(join(dir, "c.db"));
+    await assert.rejects(importExport(sc, bad), /line 1/);
+    // A bad last line: nothing of the file is written (every line is checked first).
+    writeFileSync(bad, `${text}{"type":"run"}\n`);
+    await assert.rejects(importExport(sc, bad), new RegExp(`line ${text.split("\n").length}`));
+    assert.deepEqual(await sc.list(), []);
+    await assert.rejects(importExport(sc, join(dir, "missing.ndjson")), /cannot read .*ENOENT/);
+    await sc.close();
   });
 });

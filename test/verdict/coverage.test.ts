@@ -127,4 +127,16 @@ describe("coverage of the campaign window", () => {
     const head = s.reasons[0];
     assert.match(head, /1 log file from 2 sources/);
   });
+
+  it("with nothing read (an empty folder), the missing list names every source, IIS logs too", () => {
+    const c = buildCoverage([]);
+    assert.deepEqual(c.missing, [
+      "HttpProxy logs",
+      "ECP Server logs",
+      "OABGeneratorLog",
+      "Event log: Application",
+      "Event log: MSExchange Management",
+      "IIS logs",
+    ]);
+  });
 });

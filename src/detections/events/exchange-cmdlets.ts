@@ -43,7 +43,7 @@ export const checks = {
     severity: "high",
     effect: "attempt",
     description:
-      "MSExchange Management log, event 6 (cmdlet failed): the same Set-<X>VirtualDirectory with script in " +
+      "MSExchange Management log, event 6 (cmdlet failed) or 8 (cmdlet threw an unhandled exception): the same Set-<X>VirtualDirectory with script in " +
       "-ExternalUrl/-InternalUrl as cve-2021-27065-vdir-cmdlet, but the cmdlet did not succeed, so the " +
       "configuration holding the shell was not saved by this call. Someone with the access to run it tried.",
     references: [REF.cve27065, REF.msBlog, REF.sigmaOabVdir],
@@ -55,7 +55,7 @@ export const checks = {
     severity: "high",
     effect: "attempt",
     description:
-      "MSExchange Management log, event 6 (cmdlet failed): New-MailboxExportRequest to a web-shell path, as in " +
+      "MSExchange Management log, event 6 (cmdlet failed) or 8 (unhandled exception): New-MailboxExportRequest to a web-shell path, as in " +
       "proxyshell-mailbox-export-webshell, that did not succeed: no export was queued by this call.",
     references: [REF.cve31207, REF.proxyShellZdi, REF.sigmaProxyShellExport],
   },
@@ -93,9 +93,12 @@ export interface Cmdlet {
   params: string;
   /** Who ran it (the cmdlet log's caller), when logged. */
   user: string;
+  /** Event 8: the "Task <cmdlet> throwing unhandled exception: …" text, when a value holds it. */
+  exception?: string;
 }
 
 const CMDLET = /^[A-Za-z]+-[A-Za-z]+$/;
+const TASK_EXCEPTION = /^\s*Task\s+([A-Za-z]+-[A-Za-z0-9]+)\s+throwing\s+unhandled\s+exception\s*:/i;
 
 /**
  * The cmdlet of a cmdlet-log event. Its parameters have no names in the manifest: the first value is
@@ -104,9 +107,17 @@ const CMDLET = /^[A-Za-z]+-[A-Za-z]+$/;
  */
 export function cmdletOf(ev: EventRecord): Cmdlet | null {
   const v = ev.values;
-  const i = v.slice(0, 8).findIndex((x) => CMDLET.test(x.trim()));
-  if (i < 0) return null;
-  return { name: v[i].trim(), params: v[i + 1] ?? "", user: v[i + 2] ?? "" };
+  const head = v.slice(0, 8);
+  const exception = head.find((x) => TASK_EXCEPTION.test(x));
+  const i = head.findIndex((x) => CMDLET.test(x.trim()));
+  if (i < 0) {
+    // Event 8 whose only text is the exception sentence: it still names the cmdlet.
+    const m = exception ? TASK_EXCEPTION.exec(exception) : null;
+    return m && exception ? { name: m[1], params: "", user: "", exception } : null;
+  }
+  const c: Cmdlet = { name: v[i].trim(), params: v[i + 1] ?? "", user: v[i + 2] ?? "" };
+  if (exception) c.exception = exception;
+  return c;
 }
 
 /** The value of `-Name` in a logged parameter string: quoted ("…", '…') or up to the next space. */
@@ -173,8 +184,12 @@ function remember<T>(memory: EventMemory, key: string, item: T): T[] {
 }
 
 function evidenceOf(ev: EventRecord, c: Cmdlet): Record<string, string> {
-  const out: Record<string, string> = { ...eventEvidence(ev), Command: clip(`${c.name} ${c.params}`) };
+  const out: Record<string, string> = {
+    ...eventEvidence(ev),
+    Command: clip(`${c.name} ${c.params}`.trim()),
+  };
   if (c.user) out.User = c.user;
+  if (c.exception) out.Exception = clip(c.exception);
   return out;
 }
 
@@ -236,8 +251,9 @@ export const exchangeCmdlets: EventDetection = {
   match(ev, _ctx, memory) {
     const c = cmdletOf(ev);
     if (!c) return null;
-    // Event 6 is "Cmdlet failed": what it tried is an attempt, and it changed nothing to clean up after.
-    const failed = ev.eventId === 6;
+    // Event 6 is "Cmdlet failed", 8 "Task <cmdlet> throwing unhandled exception": what it tried is an
+    // attempt, and it changed nothing to clean up after.
+    const failed = ev.eventId === 6 || ev.eventId === 8;
     const out: FindingDraft[] = [];
     const marker = vdirScriptMarker(c);
     if (marker) {

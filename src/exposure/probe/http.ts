@@ -2,7 +2,12 @@
 // often has a self-signed certificate) but the certificate recorded; connect, header and body
 // timeouts; capped bodies; redirects never followed; no retries.
 import { createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
-import { buildConnector, Client } from "undici";
+import type * as Undici from "undici";
+import type { buildConnector, Client } from "undici";
+
+/** The HTTP client library, loaded when the first host is probed (not by every command: ~1 MB of code). */
+export type HttpLib = Pick<typeof Undici, "buildConnector" | "Client">;
+export const loadHttp = (): Promise<HttpLib> => import("undici");
 
 export interface CertificateInfo {
   subject: string | null;
@@ -65,12 +70,12 @@ const ABORT_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
 let shared: { connectMs: number; connector: buildConnector.connector } | null = null;
 let context: SecureContext | null = null;
 
-function connectorFor(connectMs: number): buildConnector.connector {
+function connectorFor(lib: HttpLib, connectMs: number): buildConnector.connector {
   if (shared?.connectMs !== connectMs) {
     context ??= createSecureContext();
     shared = {
       connectMs,
-      connector: buildConnector({
+      connector: lib.buildConnector({
         rejectUnauthorized: false,
         timeout: connectMs,
         secureContext: context,
@@ -87,9 +92,9 @@ export class HostSession {
   /** Whether any TCP/TLS connection to the host succeeded. */
   connected = false;
 
-  constructor(origin: string, t: HttpTimeouts) {
-    const connector = connectorFor(t.connectMs);
-    this.client = new Client(origin, {
+  constructor(lib: HttpLib, origin: string, t: HttpTimeouts) {
+    const connector = connectorFor(lib, t.connectMs);
+    this.client = new lib.Client(origin, {
       connect: (opts, cb) =>
         connector(opts, (err, socket) => {
           if (socket) {

@@ -7,7 +7,7 @@ import type { CveExposure } from "../../model/types.js";
 import { type Assessment, assessBuild, cveJson } from "../assess.js";
 import { exposureCheckInfo, PROBE_CHECKS } from "../checks.js";
 import { exposureDrafts } from "../findings.js";
-import { type CertificateInfo, HostSession, type HttpTimeouts, type Outcome } from "./http.js";
+import { type CertificateInfo, HostSession, type HttpTimeouts, loadHttp, type Outcome } from "./http.js";
 import type { ProbeTarget } from "./targets.js";
 
 export const REQUESTS = {
@@ -166,9 +166,11 @@ export async function probeHost(
   t: ProbeTarget,
   o: { timeouts: HttpTimeouts; take: () => Promise<void>; now: Date },
 ): Promise<HostResult> {
+  // Loaded (once per thread) before the clock starts: a host's timing is its own.
+  const lib = await loadHttp();
   const t0 = performance.now();
   const origin = `${t.protocol}//${t.host.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
-  const session = new HostSession(origin, o.timeouts);
+  const session = new HostSession(lib, origin, o.timeouts);
   const overall = o.timeouts.connectMs + o.timeouts.headersMs + o.timeouts.bodyMs;
   const notes: string[] = [];
   const send = async (r: { path: string; headers: Record<string, string> }) => {

@@ -12,7 +12,16 @@ import type { EventRecord } from "../../model/records.js";
 const CMDLET_MESSAGE =
   /^\s*Cmdlet\s+(?:suc+e+ded|succeeded|failed|[A-Za-z ]{1,40})\.\s*Cmdlet\s+([A-Za-z]+-[A-Za-z0-9]+)\s*,\s*parameters\s*([\s\S]*?)\s*$/i;
 
+/**
+ * Event 8: "Task <cmdlet> throwing unhandled exception: <exception>" (the cmdlet failed with an exception;
+ * CVE-2021-42321's Get-App leaves one). The message names the cmdlet, not its parameters: values are the
+ * cmdlet, empty parameters and caller, then the message itself (what SigmaHQ's rules search).
+ */
+const TASK_EXCEPTION = /^\s*Task\s+([A-Za-z]+-[A-Za-z0-9]+)\s+throwing\s+unhandled\s+exception\s*:/i;
+
 function cmdletValues(message: string): string[] | null {
+  const t = TASK_EXCEPTION.exec(message);
+  if (t) return [t[1], "", "", message.trim()];
   const m = CMDLET_MESSAGE.exec(message);
   if (!m) return null;
   let params = m[2];
@@ -114,7 +123,10 @@ export function fillFromMessage(rec: EventRecord): boolean {
     rec.data = data;
     if (rec.values.length === 0) rec.values = Object.values(data);
   };
-  if (rec.values.length === 0 && (provider === "msexchange cmdletlogs" || /^\s*cmdlet\s/i.test(message))) {
+  if (
+    rec.values.length === 0 &&
+    (provider === "msexchange cmdletlogs" || /^\s*(?:cmdlet|task\s+\S+\s+throwing)\s/i.test(message))
+  ) {
     const values = cmdletValues(message);
     if (values) {
       rec.values = values;

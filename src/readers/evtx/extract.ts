@@ -259,25 +259,56 @@ class Extractor {
   }
 
   result(headerId: number): EventRecord {
-    const num = (s: string): number | null => {
-      if (s === "") return null;
-      const n = Number(s);
-      return Number.isFinite(n) ? n : null;
-    };
-    const eid = this.hasEventId ? num(this.eventId) : null;
-    const m = this.time ? ISO.exec(this.time) : null;
-    return {
-      eventId: eid === null ? -1 : eid & 0xffff,
-      provider: this.provider ?? this.sourceName ?? "",
-      channel: this.channel ?? "",
-      computer: this.computer ?? "",
-      recordId: (this.hasRecordId ? num(this.recordId) : null) ?? headerId,
-      time: m ? `${m[1]}.${(m[2] ?? "").slice(0, 6).padEnd(6, "0")}Z` : null,
-      level: this.hasLevel ? num(this.level) : null,
-      data: this.data,
-      values: this.values,
-    };
+    return finishEvent(this, headerId);
   }
+}
+
+/** What the walk (or a template plan) collected for one record. */
+export interface Fields {
+  eventId: string;
+  hasEventId: boolean;
+  provider: string | undefined;
+  sourceName: string | undefined;
+  channel: string | undefined;
+  computer: string | undefined;
+  recordId: string;
+  hasRecordId: boolean;
+  time: string | undefined;
+  level: string;
+  hasLevel: boolean;
+  data: Record<string, string>;
+  values: string[];
+}
+
+function num(s: string): number | null {
+  if (s === "") return null;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Microseconds, as `exhunt events` prints them; FILETIME values already come so (no regex then). */
+function micros(t: string | undefined): string | null {
+  if (!t) return null;
+  if (t.length === 27 && t[10] === "T" && t[19] === "." && t[26] === "Z" && FT_SHAPE.test(t)) return t;
+  const m = ISO.exec(t);
+  return m ? `${m[1]}.${(m[2] ?? "").slice(0, 6).padEnd(6, "0")}Z` : null;
+}
+
+const FT_SHAPE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+export function finishEvent(s: Fields, headerId: number): EventRecord {
+  const eid = s.hasEventId ? num(s.eventId) : null;
+  return {
+    eventId: eid === null ? -1 : eid & 0xffff,
+    provider: s.provider ?? s.sourceName ?? "",
+    channel: s.channel ?? "",
+    computer: s.computer ?? "",
+    recordId: (s.hasRecordId ? num(s.recordId) : null) ?? headerId,
+    time: micros(s.time),
+    level: s.hasLevel ? num(s.level) : null,
+    data: s.data,
+    values: s.values,
+  };
 }
 
 /** The EventRecord of a record's parsed stream. Throws BinXmlError/ValueError on malformed input. */

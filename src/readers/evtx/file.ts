@@ -4,9 +4,11 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import * as zlib from "node:zlib";
 import type { EventRecord } from "../../model/records.js";
-import { BinXmlError, ChunkContext, LIMITS, type Node, parseStream } from "./binxml.js";
+import { BinXmlError, ChunkContext, K, LIMITS, type Node, parseStream } from "./binxml.js";
 import { carveRecords } from "./carve.js";
+import { type LiveSpan, recoveredDedupe } from "./dedupe.js";
 import { extractEvent } from "./extract.js";
+import { planEvent } from "./plan.js";
 import { isElement, resolveNodes, type XContent, type XElement } from "./render.js";
 import { fileTime } from "./values.js";
 
@@ -45,6 +47,8 @@ export interface EvtxSummary {
   recordErrors: number;
   /** Records carved from slack, damaged chunks and chunks past the header's count (see carve.ts). */
   recovered: number;
+  /** Carved records that were copies of a live record or of another carved one: emitted once (dedupe.ts). */
+  recoveredDuplicates: number;
   /** Chunk slots past the chunk count in the file header (left over from before a clear, or not yet counted in a live file). */
   chunksPastHeader: number;
   /** Header flag 0x1: the file was not closed cleanly (a live copy). */
@@ -95,6 +99,7 @@ export function newSummary(): EvtxSummary {
     tornRecords: 0,
     recordErrors: 0,
     recovered: 0,
+    recoveredDuplicates: 0,
     chunksPastHeader: 0,
     dirty: false,
     trailingBytes: 0,
@@ -132,6 +137,8 @@ function isZero(b: Buffer): boolean {
 export interface Decoder<R> {
   decode(c: ChunkContext, nodes: Node[], id: number, pos: number, chunk: number, torn: boolean): R;
   time(r: R): string | null;
+  /** The record's content (id, channel, time, values) as a comparable string: a carved copy's equals it. */
+  key(r: R): string;
 }
 
 export const treeDecoder: Decoder<EvtxRecord> = {
@@ -143,11 +150,32 @@ export const treeDecoder: Decoder<EvtxRecord> = {
     return { id, written: fileTime(c.b, pos + 16), chunk, root, torn };
   },
   time: (r) => timeOf(r.root),
+  key: (r) => JSON.stringify(r.root),
 };
 
 export const eventDecoder: Decoder<EventRecord> = {
-  decode: (c, nodes, id) => extractEvent(c, nodes, id),
+  decode(c, nodes, id) {
+    // The usual record is one template instance: its template's plan, else the walk.
+    const n = nodes[0];
+    if (nodes.length === 1 && n.k === K.Instance) {
+      const e = planEvent(c, n, id);
+      if (e) return e;
+    }
+    return extractEvent(c, nodes, id);
+  },
   time: (e) => e.time,
+  key: (e) =>
+    JSON.stringify([
+      e.recordId,
+      e.channel,
+      e.time,
+      e.eventId,
+      e.provider,
+      e.computer,
+      e.level,
+      e.data,
+      e.values,
+    ]),
 };
 
 /** Parse one 64 KiB chunk slot; `emit` gets every record that decodes. */
@@ -157,7 +185,8 @@ export function parseChunk<R>(
   fileOffset: number,
   s: EvtxSummary,
   decoder: Decoder<R>,
-  emit: (r: R) => void,
+  /** Gets every decoded record with the id from its record header. */
+  emit: (r: R, id: number) => void,
   /** The slot is past the header's chunk count and holds no newer records: all its records are recovered. */
   stale = false,
 ): void {
@@ -170,7 +199,7 @@ export function parseChunk<R>(
         const r = decoder.decode(c, nodes, h.id, h.pos, index, false);
         (r as { recovered?: boolean }).recovered = true;
         track(s, decoder.time(r));
-        emit(r);
+        emit(r, h.id);
         return true;
       } catch {
         return false;
@@ -202,6 +231,7 @@ export function parseChunk<R>(
   const c = new ChunkContext(chunk);
   const live = new Set<number>();
   let decoded: R | undefined;
+  let decodedId = 0;
   let pos = 512;
   while (pos < free && pos + 24 <= CHUNK_SIZE) {
     const magic = chunk.readUInt32LE(pos);
@@ -229,6 +259,7 @@ export function parseChunk<R>(
       const { nodes } = parseStream(c, pos + 24, pos + size - 4, false, 0);
       const torn = chunk.readUInt32LE(pos + size - 4) !== size;
       decoded = decoder.decode(c, nodes, id, pos, index, torn);
+      decodedId = id;
       if (stale) {
         (decoded as { recovered?: boolean }).recovered = true;
         s.recovered++;
@@ -242,7 +273,7 @@ export function parseChunk<R>(
     }
     if (decoded !== undefined) {
       track(s, decoder.time(decoded));
-      emit(decoded);
+      emit(decoded, decodedId);
       decoded = undefined;
     }
     pos += size;
@@ -250,6 +281,18 @@ export function parseChunk<R>(
   }
   // Whatever follows the last record the chunk points at (or the record it could not read) is slack.
   recover(c, pos, live);
+}
+
+/** The id span of every chunk slot the file counts (from the chunk headers alone). */
+function liveSpans(src: ByteSource, slots: number, isStale: (i: number, b: Buffer) => boolean): LiveSpan[] {
+  const out: LiveSpan[] = [];
+  const h = Buffer.alloc(40);
+  for (let i = 0; i < slots; i++) {
+    if (src.read(h, 40, HEADER_BLOCK + i * CHUNK_SIZE) < 40) break;
+    if (!h.subarray(0, 8).equals(CHUNK_MAGIC) || isStale(i, h)) continue;
+    out.push({ slot: i, first: Number(h.readBigUInt64LE(24)), last: Number(h.readBigUInt64LE(32)) });
+  }
+  return out;
 }
 
 function track(s: EvtxSummary, t: string | null): void {
@@ -296,8 +339,21 @@ export function parseEvtx<R = EvtxRecord>(
   // file is a live copy whose header lags behind its newest chunks (dirty, and newer record ids).
   const counted = head.length >= 44 ? head.readUInt16LE(42) : slots;
   const nextId = head.length >= 32 ? Number(head.readBigUInt64LE(24)) : 0;
+  const isStale = (i: number, b: Buffer) =>
+    i >= counted &&
+    b.subarray(0, 8).equals(CHUNK_MAGIC) &&
+    !(s.dirty && Number(b.readBigUInt64LE(24)) >= nextId);
+  let slot = first;
+  const dedupe = recoveredDedupe<R>(
+    () => liveSpans(src, slots, isStale),
+    decoder.key,
+    (r) => emit(r),
+  );
+  const route = (r: R, id: number) =>
+    (r as { recovered?: boolean }).recovered ? dedupe.offer(r, id, slot) : emit(r);
   const buf = Buffer.allocUnsafe(CHUNK_SIZE);
   for (let i = first; i < slots; i++) {
+    slot = i;
     const off = HEADER_BLOCK + i * CHUNK_SIZE;
     if (off >= range.end) break;
     const n = src.read(buf, CHUNK_SIZE, off);
@@ -315,14 +371,22 @@ export function parseEvtx<R = EvtxRecord>(
         break;
       }
     }
-    let stale = false;
-    if (i >= counted && buf.subarray(0, 8).equals(CHUNK_MAGIC)) {
-      const firstId = Number(buf.readBigUInt64LE(24));
-      stale = !(s.dirty && firstId >= nextId);
-      if (stale) s.chunksPastHeader++;
-    }
-    parseChunk(buf, i, off, s, decoder, emit, stale);
+    const stale = isStale(i, buf);
+    if (stale) s.chunksPastHeader++;
+    parseChunk(buf, i, off, s, decoder, route, stale);
   }
+  // Carved records that may be copies of live ones, compared with the live chunk read again.
+  const dups = dedupe.finish((i, ids) => {
+    const keys = new Set<string>();
+    const n = src.read(buf, CHUNK_SIZE, HEADER_BLOCK + i * CHUNK_SIZE);
+    buf.fill(0, n);
+    parseChunk(buf, i, HEADER_BLOCK + i * CHUNK_SIZE, newSummary(), decoder, (r, id) => {
+      if (!(r as { recovered?: boolean }).recovered && ids.has(id)) keys.add(decoder.key(r));
+    });
+    return keys;
+  });
+  s.recovered -= dups;
+  s.recoveredDuplicates = dups;
   // A live copy (header flagged dirty) has a last chunk still being written: a half-written record and
   // a checksum that lags are what such a copy looks like, not damage.
   const soft = (line: string) => (s.dirty ? s.notes.push(line) : note(s, line));
@@ -339,6 +403,10 @@ export function parseEvtx<R = EvtxRecord>(
   if (s.recovered)
     s.notes.push(
       `${s.recovered} record${s.recovered === 1 ? "" : "s"} recovered from slack space${s.chunksPastHeader ? ` and ${s.chunksPastHeader} chunk${s.chunksPastHeader === 1 ? "" : "s"} past the header's count` : ""} (marked recovered)`,
+    );
+  if (dups)
+    s.notes.push(
+      `${dups} duplicate${dups === 1 ? "" : "s"} of live records among the carved ones, counted once (recovered-duplicate)`,
     );
   return s;
 }

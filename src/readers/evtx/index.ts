@@ -20,11 +20,16 @@ export { toDumpJson, toEventRecord, toXml } from "./views.js";
 /** `2021-03-03T07:00:00.123456Z` → `2021-03-03T07:00:00.123Z` (truncated, like isoTime does for exports). */
 function toMillis(t: string | null): string | null {
   if (!t) return t;
+  // The parser's own shape (27 characters, six fraction digits): cut, no regex (a few % of a scan).
+  if (t.length === 27 && t.charCodeAt(19) === 46 && t.charCodeAt(26) === 90 && SIX.test(t))
+    return `${t.slice(0, 23)}Z`;
   return t.replace(
     /^(.{19})(?:\.(\d{1,3})\d*)?Z$/,
     (_, s: string, f?: string) => `${s}.${(f ?? "").padEnd(3, "0")}Z`,
   );
 }
+
+const SIX = /^.{20}\d{6}Z$/;
 
 export const evtxReader: Reader = {
   format: "evtx",
@@ -38,7 +43,16 @@ export const evtxReader: Reader = {
   read(abs, size, _sniffed, range, h): ReadStats {
     // Scans see every format's times alike (ISO UTC, milliseconds, as exports and Exchange logs give
     // them): the same event from an .evtx and from an export then makes the same finding.
-    const s = readEvtxEvents(abs, size, (e) => h.onEvent({ ...e, time: toMillis(e.time) }, null), range);
+    // Each record is a fresh object the reader owns: its time is set in place (no copy per record).
+    const s = readEvtxEvents(
+      abs,
+      size,
+      (e) => {
+        e.time = toMillis(e.time);
+        h.onEvent(e, null);
+      },
+      range,
+    );
     const damage = [...s.damage];
     if (s.recordErrors)
       damage.unshift(`${s.recordErrors} record${s.recordErrors === 1 ? "" : "s"} not decoded`);
@@ -56,6 +70,7 @@ export const evtxReader: Reader = {
       usedInheritedHeader: false,
       damage,
       notes: s.notes,
+      ...(s.recoveredDuplicates ? { recoveredDuplicates: s.recoveredDuplicates } : {}),
     };
   },
 };

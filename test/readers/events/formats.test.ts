@@ -182,6 +182,57 @@ describe("rendered messages: parsed into the parameters the detections read", ()
     );
   });
 
+  it("event 8 (unhandled exception) is a failed cmdlet: the cmdlet named, the exception kept", () => {
+    const r = mgmt(
+      "Task Get-App throwing unhandled exception: System.InvalidCastException: Unable to cast object of type 'System.Windows.Data.ObjectDataProvider'.",
+      8,
+    );
+    assert.equal(r.values[0], "Get-App");
+    assert.match(r.values[3], /^Task Get-App throwing unhandled exception: System\.InvalidCastException/);
+    // Values as an .evtx could give them: the cmdlet with its parameters, then the exception text.
+    const exportTry = event({
+      provider: "MSExchange CmdletLogs",
+      channel: "MSExchange Management",
+      eventId: 8,
+      values: [
+        "New-MailboxExportRequest",
+        '-Mailbox "a@b.c" -FilePath "\\\\localhost\\c$\\inetpub\\wwwroot\\aspnet_client\\s.aspx"',
+        "CONTOSO\\svc",
+        "Task New-MailboxExportRequest throwing unhandled exception: System.UnauthorizedAccessException: denied",
+      ],
+    });
+    const d = run(exchangeCmdlets, exportTry);
+    assert.deepEqual(
+      d.map((x) => x.check),
+      ["proxyshell-mailbox-export-failed"],
+    );
+    assert.match(d[0].evidence.Exception, /UnauthorizedAccessException/);
+  });
+
+  it("trap: an event 8 removal after an export is no clean-up (nothing was removed)", () => {
+    const memory = new Map();
+    const at = (eventId: number, cmd: string, params: string, time: string) =>
+      exchangeCmdlets.match(
+        event({
+          provider: "MSExchange CmdletLogs",
+          channel: "MSExchange Management",
+          eventId,
+          time,
+          values: [cmd, params, "u"],
+        }),
+        C,
+        memory,
+      );
+    at(1, "New-MailboxExportRequest", '-FilePath "\\\\fs\\pst$\\a.pst"', "2021-08-20T10:00:00.000Z");
+    const removal = draftsOf(at(8, "Remove-MailboxExportRequest", "-Identity x", "2021-08-20T10:05:00.000Z"));
+    assert.deepEqual(removal, []);
+    const real = draftsOf(at(1, "Remove-MailboxExportRequest", "-Identity x", "2021-08-20T10:06:00.000Z"));
+    assert.deepEqual(
+      real.map((x) => x.check),
+      ["proxyshell-export-cleanup"],
+    );
+  });
+
   it("traps: an ordinary URL, an export to a share, prose that mentions a cmdlet", () => {
     assert.deepEqual(
       run(

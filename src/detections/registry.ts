@@ -5,6 +5,7 @@ import type { CheckInfo } from "../model/types.js";
 import { buildExposure } from "./correlation/exposure.js";
 import { logCoverage } from "./correlation/log-coverage.js";
 import { lsassTarget } from "./correlation/lsass-target.js";
+import { modifiedShipped } from "./correlation/modified-shipped.js";
 import { sigmaCorrelations } from "./correlation/sigma.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
@@ -34,6 +35,7 @@ import { iisUnexpectedScript } from "./webshells/iis-unexpected-script.js";
 import { oabShell } from "./webshells/oab-shell.js";
 import { precompiledShell } from "./webshells/precompiled.js";
 import { pstShell } from "./webshells/pst-shell.js";
+import { shippedFile } from "./webshells/shipped-file.js";
 import { unexpectedScript } from "./webshells/unexpected-script.js";
 import { yaraRules } from "./yara.js";
 
@@ -65,6 +67,7 @@ export const detections: Detection[] = [
   oabShell,
   pstShell,
   unexpectedScript,
+  shippedFile,
   compiledPage,
   precompiledShell,
   yaraRules,
@@ -74,6 +77,7 @@ export const detections: Detection[] = [
   sigmaCorrelations,
   webshellUsed,
   lsassTarget,
+  modifiedShipped,
   logCoverage,
   buildExposure,
 ];

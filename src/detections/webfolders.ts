@@ -1,6 +1,7 @@
 // The web folders of an Exchange server where ProxyLogon/ProxyShell web shells were dropped, recognised
 // from a file's Windows path wherever Exchange and IIS were installed, and the files Exchange itself
 // ships in the folders whose content is fixed.
+import { baselineKey, shippedBaseline } from "./shipped-baseline.js";
 import type { WebFolder } from "./types.js";
 
 /** Extensions IIS/ASP.NET executes (or compiles) on request. */
@@ -61,8 +62,10 @@ export function insideFolder(winPath: string, folder: WebFolder): string {
 /**
  * Files Exchange ships directly in `FrontEnd\HttpProxy\owa\auth` and `ecp\auth` (lower case). Source:
  * microsoft/CSS-Exchange `Security/src/Baselines/baseline_15.1.2176.2.csv` (Exchange 2016 CU19, the
- * per-build hash lists of CompareExchangeHashes.ps1, MIT). Subfolders `<build>\` and `Current\` hold
- * only scripts/themes (.js, .css, images, fonts): no page.
+ * per-build hash lists of CompareExchangeHashes.ps1, MIT); `svmfeedback.aspx` from
+ * `baseline_15.0.1497.12.csv` (Exchange 2013 CU23 ships it there). The hash baselines in
+ * data/baselines add whatever other page a build ships. Subfolders `<build>\` and `Current\` hold only
+ * scripts/themes (.js, .css, images, fonts): no page.
  */
 export const SHIPPED: Record<"owa-auth" | "ecp-auth", ReadonlySet<string>> = {
   "owa-auth": new Set([
@@ -75,6 +78,7 @@ export const SHIPPED: Record<"owa-auth" | "ecp-auth", ReadonlySet<string>> = {
     "outlookcn.aspx",
     "redirsuiteserviceproxy.aspx",
     "signout.aspx",
+    "svmfeedback.aspx",
     "web.config",
   ]),
   "ecp-auth": new Set(["timeoutlogout.aspx", "web.config"]),
@@ -88,13 +92,22 @@ export const SHIPPED: Record<"owa-auth" | "ecp-auth", ReadonlySet<string>> = {
 export function isShippedScript(folder: WebFolder, inside: string): boolean | null {
   if (folder === "aspnet_client") return false;
   if (folder === "owa-auth" || folder === "ecp-auth") {
-    if (inside.includes("\\")) return false; // no page below auth\ (Current\, <build>\ hold no scripts)
-    return SHIPPED[folder].has(inside);
+    if (SHIPPED[folder].has(inside)) return true;
+    if (inBaseline(folder, inside)) return true;
+    return false; // no page below auth\ (Current\, <build>\ hold no scripts) but what a baseline lists
   }
   if (folder === "httpproxy") {
     // Each front-end vdir has only global.asax and web.config (same baseline); pages live in the back end.
     const parts = inside.split("\\");
-    return parts.length === 2 && (parts[1] === "global.asax" || parts[1] === "web.config");
+    if (parts.length === 2 && (parts[1] === "global.asax" || parts[1] === "web.config")) return true;
+    return inBaseline(folder, inside);
   }
   return null;
+}
+
+/** Whether some build in the hash baselines ships a file at this place (any hash). */
+function inBaseline(folder: "owa-auth" | "ecp-auth" | "httpproxy", inside: string): boolean {
+  const dir = { "owa-auth": "owa\\auth\\", "ecp-auth": "ecp\\auth\\", httpproxy: "" }[folder];
+  const key = baselineKey(`\\frontend\\httpproxy\\${dir}${inside}`);
+  return key !== null && shippedBaseline().byPath.has(key);
 }

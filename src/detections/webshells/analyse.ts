@@ -25,6 +25,7 @@ export type SinkKind =
   | "write"
   | "read"
   | "sql"
+  | "dbconnect"
   | "socket"
   | "registry";
 
@@ -50,6 +51,8 @@ interface Sink {
   needs?: RegExp;
   /** Literals one of which the sink's pattern contains: a cheap test before the regex runs. */
   lits: string[];
+  /** Only the first argument carries what the sink does (SqlCommand(text, connection)). */
+  firstArg?: boolean;
 }
 
 const SINKS: Sink[] = [
@@ -198,9 +201,22 @@ const SINKS: Sink[] = [
     lits: ["command", "adodb"],
     kind: "sql",
     re: /(?:sql|oledb|odbc)command\s*\(|\.\s*commandtext\s*=(?!=)|adodb\.connection/g,
+    firstArg: true,
     flow: 2,
     bare: 0,
     what: "SQL command",
+  },
+  {
+    // Applications read their connection string from configuration; a page that takes it from the
+    // request lets the caller pick the database server and credentials.
+    id: "db-connect",
+    lits: ["connection"],
+    kind: "dbconnect",
+    re: /new\s+(?:[\w.]*\.)?(?:sql|oledb|odbc|mysql|oracle|npgsql)connection\s*\(|\.\s*connectionstring\s*=(?!=)/g,
+    flow: 4,
+    bare: 0,
+    what: "database connection string",
+    firstArg: true,
   },
   {
     id: "socket",
@@ -346,6 +362,20 @@ function taintOf(t: string): RegExp | null {
 }
 
 /** The rest of the statement from a sink: up to `;`, a line end or 400 characters. */
+/** A call's first argument (to the first comma outside brackets), or the whole text after `=`. */
+function firstArgument(rest: string): string {
+  let depth = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") {
+      if (depth === 0) return rest.slice(0, i);
+      depth--;
+    } else if (c === "," && depth === 0) return rest.slice(0, i);
+  }
+  return rest;
+}
+
 function statementFrom(t: string, at: number): string {
   const end = Math.min(t.length, at + 400);
   let i = at;
@@ -469,8 +499,9 @@ export function analyse(
     if (!s.lits.some((l) => t.includes(l))) continue;
     if (s.needs && !s.needs.test(t)) continue;
     for (const m of t.matchAll(s.re)) {
-      const arg = statementFrom(t, m.index);
-      const flow = tainted.test(arg.slice(m[0].length - 1));
+      const stmt = statementFrom(t, m.index);
+      const arg = s.firstArg ? firstArgument(stmt.slice(m[0].length)) : stmt.slice(m[0].length - 1);
+      const flow = tainted.test(arg);
       const points = flow ? s.flow : s.bare;
       sinks.add(s.kind);
       if (flow) flows.add(s.kind);
@@ -557,6 +588,17 @@ export function analyse(
       6,
       "server script hidden with the Script Encoder (#@~^)",
     );
+  // The caller names the database and the SQL it runs: a database client, not an application page
+  // (an installer takes connection details but runs its own scripts).
+  if (flows.has("dbconnect") && flows.has("sql")) {
+    const line = signals.find((x) => x.kind === "sql")?.line ?? null;
+    cue(
+      "request-sql-client",
+      line,
+      6,
+      "request data chooses both the database connection and the SQL command",
+    );
+  }
   const pageOnly = !HTML.test(t) && (PAGE_EXT.test(name) || HANDLER_EXT.test(name));
   if (sinkScore >= 3 && PAGE_EXT.test(name) && content.length <= 3000 && !HTML.test(t))
     cue("tiny-code-page", 1, 2, `a ${content.length}-byte page that is only server code (no HTML)`);

@@ -5,6 +5,7 @@
 
 import type { CheckInfo } from "../../model/types.js";
 import { clip } from "../evidence.js";
+import { isStockFile } from "../shipped-baseline.js";
 import type { ContentDetection, FindingDraft, SweptFile } from "../types.js";
 import { type Analysis, analyse, mayScore, type Signal } from "./analyse.js";
 import { hasScriptExt, isServerScript, REFS, sweptDraft } from "./common.js";
@@ -92,6 +93,8 @@ function confidence(strong: boolean, placement: Placement): "high" | "medium" | 
 export function judged(file: SweptFile): boolean {
   if (file.folder === "temp-aspnet") return false;
   if (file.folder === null && !file.extraRoot && !hasScriptExt(file)) return false;
+  // A file Exchange ships, byte for byte (path and SHA-256 in a build's baseline), is never a shell.
+  if (isStockFile(file.winPath, file.sha256)) return false;
   return isServerScript(file);
 }
 
@@ -192,6 +195,9 @@ export function judge(file: SweptFile): FindingDraft[] {
   if (families.length)
     return families.map((m) => draftFor(file, a, m.family.check.id, m.rule.id, m.line, true));
   if (a.score < WEAK) return [];
+  // Exchange's back-end apps (ClientAccess: ecp, owa, ...) hold thousands of pages of their own that
+  // post forms and call into Exchange code; only a strong score is worth a finding there.
+  if (a.score < STRONG && placementOf(file) === "exchange-app") return [];
   const top = [...a.signals].sort((x, y) => y.points - x.points)[0];
   const strong = a.score >= STRONG;
   return [draftFor(file, a, strong ? checks.behaviour.id : checks.suspicious.id, top.rule, top.line, strong)];

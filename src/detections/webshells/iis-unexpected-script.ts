@@ -60,6 +60,7 @@ const SHIPPED: Record<string, Set<string>> = {
     "outlookcn.aspx",
     "redirsuiteserviceproxy.aspx",
     "signout.aspx",
+    "svmfeedback.aspx", // Exchange 2013 (CSS-Exchange baseline_15.0.1497.12.csv)
     "timeoutlogout.aspx",
   ]),
   "ecp/auth": new Set(["timeoutlogout.aspx"]),

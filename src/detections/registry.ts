@@ -4,6 +4,7 @@ import type { FindingDraft } from "../model/finding.js";
 import type { CheckInfo } from "../model/types.js";
 import { buildExposure } from "./correlation/exposure.js";
 import { logCoverage } from "./correlation/log-coverage.js";
+import { lsassTarget } from "./correlation/lsass-target.js";
 import { modifiedShipped } from "./correlation/modified-shipped.js";
 import { proxyLogonCorrelated } from "./correlation/proxylogon-ssrf.js";
 import { sigmaCorrelations } from "./correlation/sigma.js";
@@ -79,6 +80,7 @@ export const detections: Detection[] = [
   // Findings detections run once per server, after the record detections, in this order.
   sigmaCorrelations,
   webshellUsed,
+  lsassTarget,
   modifiedShipped,
   proxyLogonCorrelated,
   logCoverage,

@@ -9,7 +9,7 @@ const EFFECT: Record<CheckInfo["effect"], string> = {
   compromise: "compromised",
   attempt: "attempted",
   exposure: "vulnerable",
-  context: "listed; raises the verdict only with other hits",
+  context: "listed; raises the verdict as docs/verdict.md says (strong context: suspicious)",
   coverage: "coverage gap",
   info: "recorded, never weighed",
 };

@@ -12,7 +12,11 @@ export function exitCodeFor(result: {
   servers: readonly { verdict: VerdictName; skipped: number | readonly unknown[] }[];
 }): number {
   const bad = result.servers.some(
-    (s) => s.verdict === "compromised" || s.verdict === "attempted" || s.verdict === "vulnerable",
+    (s) =>
+      s.verdict === "compromised" ||
+      s.verdict === "attempted" ||
+      s.verdict === "suspicious" ||
+      s.verdict === "vulnerable",
   );
   if (bad) return EXIT.findings;
   const incomplete = result.servers.some(

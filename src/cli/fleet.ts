@@ -29,7 +29,7 @@ function fleetProgress(o: Common, label: string, machine: boolean): CountProgres
   return countProgress(label, process.stderr, o.progress !== false && !machine);
 }
 
-const VERDICTS = ["compromised", "attempted", "vulnerable", "clean", "unknown"];
+const VERDICTS = ["compromised", "suspicious", "attempted", "vulnerable", "clean", "unknown"];
 
 function whoAmI(): string {
   try {

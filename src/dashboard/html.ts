@@ -19,6 +19,7 @@ export function qs(params: Record<string, string | undefined>): string {
 export const VERDICT_COLOURS: Record<string, string> = {
   compromised: "#b3261e",
   attempted: "#d9822b",
+  suspicious: "#d9822b",
   vulnerable: "#c9a400",
   clean: "#2e7d32",
   unknown: "#757575",

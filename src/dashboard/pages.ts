@@ -5,7 +5,7 @@ import type { Finding } from "../model/finding.js";
 import { type FleetRow, type FleetStore, type ListFilter, STATUSES } from "../store/types.js";
 import { esc, page, qs, stackedBar, VERDICT_COLOURS, verdictBadge, verdictStrip } from "./html.js";
 
-const VERDICTS = ["compromised", "attempted", "vulnerable", "clean", "unknown"] as const;
+const VERDICTS = ["compromised", "suspicious", "attempted", "vulnerable", "clean", "unknown"] as const;
 const COLUMNS: { key: keyof FleetRow; label: string }[] = [
   { key: "name", label: "Server" },
   { key: "verdict", label: "Verdict" },
@@ -18,7 +18,14 @@ const COLUMNS: { key: keyof FleetRow; label: string }[] = [
   { key: "acknowledged", label: "Acked" },
   { key: "status", label: "Status" },
 ];
-const RANK: Record<string, number> = { compromised: 0, attempted: 1, vulnerable: 2, unknown: 3, clean: 4 };
+const RANK: Record<string, number> = {
+  compromised: 0,
+  suspicious: 0.5,
+  attempted: 1,
+  vulnerable: 2,
+  unknown: 3,
+  clean: 4,
+};
 
 function sortKey(r: FleetRow, key: keyof FleetRow): string | number {
   if (key === "verdict") return RANK[r.verdict] ?? 9;

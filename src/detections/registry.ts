@@ -4,7 +4,9 @@ import type { FindingDraft } from "../model/finding.js";
 import type { CheckInfo } from "../model/types.js";
 import { buildExposure } from "./correlation/exposure.js";
 import { logCoverage } from "./correlation/log-coverage.js";
+import { lsassTarget } from "./correlation/lsass-target.js";
 import { modifiedShipped } from "./correlation/modified-shipped.js";
+import { proxyLogonCorrelated } from "./correlation/proxylogon-ssrf.js";
 import { sigmaCorrelations } from "./correlation/sigma.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
@@ -20,10 +22,11 @@ import { iocFileHash } from "./iocs/hash.js";
 import { iocClientIp } from "./iocs/ip.js";
 import { iocFilePath } from "./iocs/path.js";
 import { ecpSetVdir27065, resetVdir27065 } from "./proxylogon/ecp-27065.js";
-import { iisProxyLogonRequest, iisProxyLogonUserAgent } from "./proxylogon/iis-26855.js";
+import { iisProxyLogonCookie, iisProxyLogonRequest, iisProxyLogonUserAgent } from "./proxylogon/iis-26855.js";
 import { oabWrite26858 } from "./proxylogon/oab-26858.js";
 import { backEndCookie26855, ssrf26855 } from "./proxylogon/ssrf-26855.js";
 import { iisOwaSsrf } from "./proxynotshell/iis-owassrf.js";
+import { httpProxyAutodiscoverSsrf } from "./proxyshell/httpproxy-autodiscover.js";
 import { iisAutodiscoverSsrf } from "./proxyshell/iis-autodiscover.js";
 import { rpsCmdlets } from "./proxyshell/rps-cmdlet.js";
 import { sigmaEvents, sigmaWebRows } from "./sigma.js";
@@ -54,7 +57,9 @@ export const detections: Detection[] = [
   logCleared,
   iisProxyLogonRequest,
   iisProxyLogonUserAgent,
+  iisProxyLogonCookie,
   iisAutodiscoverSsrf,
+  httpProxyAutodiscoverSsrf,
   rpsCmdlets,
   iisOwaSsrf,
   iisUnexpectedScript,
@@ -75,7 +80,9 @@ export const detections: Detection[] = [
   // Findings detections run once per server, after the record detections, in this order.
   sigmaCorrelations,
   webshellUsed,
+  lsassTarget,
   modifiedShipped,
+  proxyLogonCorrelated,
   logCoverage,
   buildExposure,
 ];

@@ -2,7 +2,14 @@
 // window. Every gap becomes a `log-coverage` finding too, so that no consumer can miss it.
 
 import type { LogKind, RecordFamily } from "../model/records.js";
-import { CAMPAIGN_WINDOW, type Coverage, type SourceCoverage, type WindowCoverage } from "../model/types.js";
+import {
+  CAMPAIGN_WINDOW,
+  CAMPAIGNS,
+  type CampaignCoverage,
+  type Coverage,
+  type SourceCoverage,
+  type WindowCoverage,
+} from "../model/types.js";
 import { familyOf } from "../readers/fields.js";
 
 /** The record family a source's records were read as. */
@@ -158,6 +165,38 @@ export function windowCoverage(spans: Span[], from: string, to: string): WindowC
   return merged.some((m) => m.to >= f && m.from <= t + MASS_EXPLOITATION_MS) ? "partial" : "none";
 }
 
+/**
+ * Coverage of a later wave (ProxyShell, ProxyNotShell): unpatched servers were attacked for years
+ * after it began, so logs from any time after its start show it; full when they span its first
+ * month of mass exploitation, partial when they only start later.
+ */
+export function laterWaveCoverage(spans: Span[], from: string): WindowCoverage {
+  const f = Date.parse(from);
+  const merged = mergeSpans(spans);
+  if (merged.some((m) => m.from <= f + 86_400_000 && m.to >= f + MASS_EXPLOITATION_MS)) return "full";
+  return merged.some((m) => m.to >= f) ? "partial" : "none";
+}
+
+const RANK: Record<WindowCoverage, number> = { none: 0, partial: 1, full: 2 };
+
+/** Per wave, the best coverage of any judged source (ProxyLogon as `windowCoverage` judges it). */
+export function campaignCoverage(
+  present: readonly SourceCoverage[],
+  spans: ReadonlyMap<string, Span[]>,
+): CampaignCoverage[] {
+  return CAMPAIGNS.map((c) => {
+    let best: WindowCoverage = "none";
+    for (const s of present) {
+      const own =
+        spans.get(s.source) ?? (s.oldest && s.newest ? [{ oldest: s.oldest, newest: s.newest }] : []);
+      const w =
+        c.name === "ProxyLogon" ? windowCoverage(own, c.from, c.patchedOn) : laterWaveCoverage(own, c.from);
+      if (RANK[w] > RANK[best]) best = w;
+    }
+    return { campaign: c.name, from: c.from, patchedOn: c.patchedOn, coverage: best };
+  });
+}
+
 function day(t: string | null): string {
   return t ? t.slice(0, 10) : "undated";
 }
@@ -217,6 +256,7 @@ export function buildCoverage(
     window: { ...CAMPAIGN_WINDOW },
     coversWindow,
     windowCoverage: best,
+    campaigns: campaignCoverage(present, spans),
     notes,
   };
 }

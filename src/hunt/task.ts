@@ -21,7 +21,8 @@ import type { Skipped } from "../model/types.js";
 import { type LiteralPlan, makeHeader, type Preamble } from "../readers/delimited.js";
 import { FIELD_MAPS, httpRequestSubject } from "../readers/fields.js";
 import { readerFor } from "../readers/index.js";
-import type { ReadStats, Sniffed } from "../readers/types.js";
+import { ENCODED_LITERAL, encodedVariant } from "../readers/prefilter.js";
+import type { ReadStats, RowPrefilter, Sniffed } from "../readers/types.js";
 import { type LiteralGuard, MAX_LITERALS } from "../readers/wasm/multi.js";
 
 /** What sniffing found, in a form that crosses thread boundaries. */
@@ -106,12 +107,21 @@ export function planFor(kind: LogKind, hunt: HuntContext): LiteralPlan {
   return hunt.memo(`literal-plan:${kind}`, () => makePlan(kind, hunt));
 }
 
+/** The plan entry of ENCODED_LITERAL (its own key: no detection's plain literal shares its prefilters). */
+const ENCODED_KEY = "\u0001encoded";
+
 function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
   const rowDetections = hunt.ofType("row");
   // One entry per literal and guard: detections sharing a literal share its search.
   const byLiteral = new Map<
     string,
-    { literal: string; fold: boolean; guard?: LiteralGuard; consumers: number[] }
+    {
+      literal: string;
+      fold: boolean;
+      guard?: LiteralGuard;
+      consumers: number[];
+      prefilter: (RowPrefilter | undefined)[];
+    }
   >();
   const everyRow: number[] = [];
   rowDetections.forEach((d, i) => {
@@ -128,18 +138,31 @@ function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
     for (const l0 of d.literals) {
       const l = fold ? l0.toLowerCase() : l0;
       const key = `${l}\u0000${fold ? "i" : ""}${g ? `\u0000${g.need}\u0000${g.stops}` : ""}`;
-      const e = byLiteral.get(key) ?? { literal: l, fold, guard, consumers: [] };
+      const e = byLiteral.get(key) ?? { literal: l, fold, guard, consumers: [], prefilter: [] };
       e.consumers.push(i);
+      e.prefilter.push(d.prefilter);
       byLiteral.set(key, e);
+    }
+    // Encoded forms of the literals: one shared `%` entry, each consumer with its decoded prefilter.
+    if (d.prefilter?.encoded && d.literals.length > 0) {
+      const e = byLiteral.get(ENCODED_KEY) ?? {
+        literal: ENCODED_LITERAL,
+        fold: false,
+        consumers: [],
+        prefilter: [],
+      };
+      e.consumers.push(i);
+      e.prefilter.push(encodedVariant(d.literals, d.prefilter));
+      byLiteral.set(ENCODED_KEY, e);
     }
   });
   const plan: LiteralPlan = {
-    literals: [...byLiteral.values()].map(({ literal, fold, guard, consumers }) => ({
+    literals: [...byLiteral.values()].map(({ literal, fold, guard, consumers, prefilter }) => ({
       bytes: Buffer.from(literal, "utf8"),
       fold,
       guard,
       consumers,
-      prefilter: consumers.map((c) => rowDetections[c].prefilter),
+      prefilter,
     })),
     fields: [],
     everyRow,

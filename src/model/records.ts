@@ -34,7 +34,8 @@ export type HttpField =
   | "timeTaken"
   | "forwardedFor"
   | "host" // the Host header the client sent
-  | "referer";
+  | "referer"
+  | "cookie"; // the Cookie header the client sent (IIS `cs(Cookie)`, when the site logs it)
 
 /** One data row of a delimited log. Fields are decoded only when asked for. */
 export interface LogRow {

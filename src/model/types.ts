@@ -24,7 +24,21 @@ export type Effect = "compromise" | "attempt" | "exposure" | "context" | "covera
 /** @deprecated v1 name of {@link Effect}. */
 export type VerdictEffect = Effect;
 
-export type VerdictName = "compromised" | "attempted" | "vulnerable" | "clean" | "unknown";
+/**
+ * suspicious: evidence an attacker may have been on the server that does not prove it (docs/verdict.md):
+ * a proven LSASS dump outside every campaign window, a low-confidence compromise sign.
+ */
+export type VerdictName = "compromised" | "attempted" | "suspicious" | "vulnerable" | "clean" | "unknown";
+
+/** Which rows of the evidence ladder (docs/verdict.md, src/verdict/ladder.ts) decided a verdict. */
+export interface VerdictBasis {
+  /** Ladder rule ids that applied, strongest first. */
+  rules: string[];
+  /** What decided it, one line each (the findings' checks, or the coverage). */
+  decidedBy: string[];
+  /** What evidence would change it, one line each. */
+  wouldChange: string[];
+}
 
 /** What a check is, independent of any single finding. Detections declare it next to their match. */
 export interface CheckInfo {
@@ -68,7 +82,62 @@ export interface Coverage {
   coversWindow: boolean;
   /** The best window coverage of any log source that judges the campaign. */
   windowCoverage?: WindowCoverage;
+  /** Per exploitation wave (ProxyLogon, ProxyShell, ProxyNotShell): how much of its window the logs span. */
+  campaigns?: CampaignCoverage[];
   notes: string[];
+}
+
+/** How much of one campaign's window the logs span (absent in results written before it existed). */
+export interface CampaignCoverage {
+  campaign: CampaignName;
+  from: string;
+  /** When the wave's patches shipped. */
+  patchedOn: string;
+  coverage: WindowCoverage;
+}
+
+export type CampaignName = "ProxyLogon" | "ProxyShell" | "ProxyNotShell";
+
+/**
+ * The exploitation waves, with the day exploitation was first seen, the patches, and the end of the mass
+ * exploitation that followed (a judgement from the public reporting, used to grade post-exploitation
+ * evidence such as an LSASS dump: inside a wave it is compromise-grade). A server left unpatched stays
+ * exposed after `activeUntil`; coverage counts logs from `from` on as showing the wave.
+ */
+export const CAMPAIGNS: readonly {
+  name: CampaignName;
+  from: string;
+  patchedOn: string;
+  activeUntil: string;
+}[] = [
+  // MSTIC/Volexity: first exploitation 2021-01-03; out-of-band patches 2021-03-02.
+  {
+    name: "ProxyLogon",
+    from: "2021-01-03T00:00:00.000Z",
+    patchedOn: "2021-03-02T00:00:00.000Z",
+    activeUntil: "2021-06-30T23:59:59.999Z",
+  },
+  // Patched April/May 2021; Orange Tsai's talk 2021-08-05, mass scanning from 2021-08-06.
+  {
+    name: "ProxyShell",
+    from: "2021-08-05T00:00:00.000Z",
+    patchedOn: "2021-05-11T00:00:00.000Z",
+    activeUntil: "2022-06-30T23:59:59.999Z",
+  },
+  // GTSC's report 2022-09-28 (exploited since August 2022); patched 2022-11-08.
+  {
+    name: "ProxyNotShell",
+    from: "2022-08-01T00:00:00.000Z",
+    patchedOn: "2022-11-08T00:00:00.000Z",
+    activeUntil: "2023-12-31T23:59:59.999Z",
+  },
+];
+
+/** The campaign whose active exploitation window holds `time`, or null. */
+export function campaignAt(time: string | null): CampaignName | null {
+  if (!time) return null;
+  for (const c of CAMPAIGNS) if (time >= c.from && time <= c.activeUntil) return c.name;
+  return null;
 }
 
 export type SkipReason =
@@ -140,6 +209,8 @@ export interface ServerResult {
   verdict: VerdictName;
   /** How sure the verdict is, given the evidence read and its coverage. */
   confidence: Confidence;
+  /** The ladder rows that decided the verdict, what decided it and what would change it. */
+  basis?: VerdictBasis;
   /** Why the verdict is what it is, one short sentence each, most important first. */
   reasons: string[];
   /** What to do, in order, as computed at scan time (renderers never recompute it). */

@@ -41,6 +41,7 @@ function palette(color: boolean) {
   const verdict: Record<VerdictName, Paint> = {
     compromised: (s) => c.bold(c.red(s)),
     attempted: (s) => c.bold(c.yellow(s)),
+    suspicious: (s) => c.bold(c.yellow(s)),
     vulnerable: (s) => c.bold(c.magenta(s)),
     clean: (s) => c.bold(c.green(s)),
     unknown: (s) => c.bold(c.gray(s)),
@@ -239,7 +240,7 @@ function checkTitle(fs: Finding[]): string | undefined {
   return titles.size === 1 ? fs[0].title : undefined;
 }
 
-const ORDER: VerdictName[] = ["compromised", "attempted", "vulnerable", "unknown", "clean"];
+const ORDER: VerdictName[] = ["compromised", "suspicious", "attempted", "vulnerable", "unknown", "clean"];
 
 /** The last line of a fleet run: how many servers have each verdict. */
 function fleetLine(servers: readonly Pick<ServerSummary, "verdict">[], color: boolean): string {

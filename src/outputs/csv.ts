@@ -126,7 +126,7 @@ export function serverCsvFiles(s: ServerResult, now: string, live: boolean): Map
     ]);
   const reset = of(f, "cve-2021-27065-reset-vdir");
   if (reset.length) out.set(`${name}-Cve-2021-27065-ResetVDir.csv`, table(PROXY_COLUMNS, proxyRows(reset)));
-  const raised = s.verdict === "compromised" || s.verdict === "attempted";
+  const raised = s.verdict === "compromised" || s.verdict === "attempted" || s.verdict === "suspicious";
   const other = of(f, "lsass-dump", "suspicious-archive");
   if (other.length && raised) {
     out.set(

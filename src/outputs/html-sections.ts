@@ -16,6 +16,7 @@ export const HTML_ROWS_PER_CHECK = 250;
 export const VERDICT_TEXT: Record<VerdictName, string> = {
   compromised: "Compromised",
   attempted: "Attacked (no sign of success)",
+  suspicious: "Suspicious (not proven)",
   vulnerable: "Vulnerable",
   clean: "No sign of exploitation",
   unknown: "Unknown",
@@ -23,6 +24,7 @@ export const VERDICT_TEXT: Record<VerdictName, string> = {
 
 export const VERDICT_RANK: Record<VerdictName, number> = {
   compromised: 0,
+  suspicious: 0.5,
   attempted: 1,
   vulnerable: 2,
   unknown: 3,

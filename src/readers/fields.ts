@@ -23,6 +23,7 @@ const IIS_W3C: FieldMap = {
   forwardedFor: ["x-forwarded-for", "X-Forwarded-For"],
   host: ["cs-host"],
   referer: ["cs(Referer)"],
+  cookie: ["cs(Cookie)"],
 };
 
 /** Exchange HttpProxy logs (every protocol folder; CSS-Exchange Test-ProxyLogon's column names). */
@@ -42,6 +43,8 @@ const HTTPPROXY: FieldMap = {
   forwardedFor: [],
   host: ["UrlHost"],
   referer: [],
+  // The request's own cookies are not logged; BackEndCookie is the routing cookie Exchange keeps.
+  cookie: [],
 };
 
 export const FIELD_MAPS: Partial<Record<LogKind, FieldMap>> = {

@@ -3,6 +3,7 @@
 // declares (more literals the line must contain, tests on the token a literal occurs in). Detections
 // declare what they want; only this file and the scanner look at bytes and offsets.
 import type { LiteralGuard, RowPrefilter } from "./types.js";
+import { canonicalUri } from "./uri.js";
 
 const LF = 10;
 const CR = 13;
@@ -16,15 +17,54 @@ export interface CompiledPrefilter {
   accept: ((token: string) => boolean) | null;
   /** Whether there is a token part at all. */
   token: boolean;
+  /** The token is tested decoded (canonicalUri): `decodedEndsWith` and `accept` see that form. */
+  decodedToken: boolean;
+  decodedEndsWith: string[] | null;
+  /** Lower-case literals one of which the decoded line contains, or null. */
+  decodedAnyOf: string[] | null;
+}
+
+/**
+ * The literal that wakes the encoded forms of a detection's literals: every percent-escape has it.
+ * One literal for all detections, so the one-pass search holds one more entry whatever their number.
+ */
+export const ENCODED_LITERAL = "%";
+
+/**
+ * The prefilter of a detection's encoded forms, for rows containing ENCODED_LITERAL: the decoded line
+ * contains one of its literals (any case), the `allOf` groups as declared (they name unencoded parts such
+ * as the method), and the token part tested on the decoded token. Looser than the detection's own
+ * prefilter applied to the decoded row, hence exact-or-looser than a `match` that decodes the same way.
+ */
+export function encodedVariant(literals: readonly string[], p: RowPrefilter | undefined): RowPrefilter {
+  return {
+    allOf: p?.allOf,
+    decodedAnyOf: literals.map((l) => l.toLowerCase()),
+    token: p?.token ? { ...p.token, decoded: true } : undefined,
+  };
 }
 
 export function compilePrefilter(p: RowPrefilter): CompiledPrefilter {
+  const decodedToken = p.token?.decoded === true;
   return {
     allOf: (p.allOf ?? []).map((g) => g.map((l) => Buffer.from(l, "utf8"))),
-    endsWith: p.token?.endsWith ? p.token.endsWith.map((x) => Buffer.from(x.toLowerCase(), "latin1")) : null,
+    endsWith:
+      p.token?.endsWith && !decodedToken
+        ? p.token.endsWith.map((x) => Buffer.from(x.toLowerCase(), "latin1"))
+        : null,
     accept: p.token?.accept ?? null,
     token: p.token !== undefined && (p.token.endsWith !== undefined || p.token.accept !== undefined),
+    decodedToken,
+    decodedEndsWith: decodedToken && p.token?.endsWith ? p.token.endsWith.map((x) => x.toLowerCase()) : null,
+    decodedAnyOf: p.decodedAnyOf ? p.decodedAnyOf.map((x) => x.toLowerCase()) : null,
   };
+}
+
+/** The token part on the decoded token (encoded forms). */
+function decodedTokenPasses(pf: CompiledPrefilter, raw: string): boolean {
+  const t = canonicalUri(raw);
+  if (pf.decodedEndsWith && !pf.decodedEndsWith.some((x) => t.endsWith(x))) return false;
+  return !pf.accept || pf.accept(t);
 }
 
 /** Whether `lit` (lower-cased when `fold`) occurs at `p`, entirely before `end`. */
@@ -112,9 +152,13 @@ export function prefilterPasses(
   guard: LiteralGuard | undefined,
   stops: readonly number[] | undefined,
 ): boolean {
-  if (pf.allOf.length === 0 && !pf.token) return true;
+  if (pf.allOf.length === 0 && !pf.token && !pf.decodedAnyOf) return true;
   // Searches run on a view of the line: on the whole buffer an absent literal would scan the rest of the chunk.
   const line = buf.subarray(s, e);
+  if (pf.decodedAnyOf) {
+    const decoded = canonicalUri(line.toString("latin1"));
+    if (!pf.decodedAnyOf.some((l) => decoded.includes(l))) return false;
+  }
   for (const group of pf.allOf) {
     let any = false;
     for (const l of group) {
@@ -133,9 +177,10 @@ export function prefilterPasses(
     while (ts > 0 && stop[line[ts - 1]] === 0) ts--;
     let te = p;
     while (te < n && stop[line[te]] === 0) te++;
-    const ok =
-      (!pf.endsWith || endsWithAny(line, ts, te, pf.endsWith)) &&
-      (!pf.accept || pf.accept(line.toString("latin1", ts, te).toLowerCase()));
+    const ok = pf.decodedToken
+      ? decodedTokenPasses(pf, line.toString("latin1", ts, te))
+      : (!pf.endsWith || endsWithAny(line, ts, te, pf.endsWith)) &&
+        (!pf.accept || pf.accept(line.toString("latin1", ts, te).toLowerCase()));
     if (ok) return true;
     // The next occurrence in another token: each token is looked at once.
     p = nextOccurrence(line, lit, fold, guard, Math.max(p + 1, te));

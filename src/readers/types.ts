@@ -67,6 +67,15 @@ export interface RowPrefilter {
    * in the line passes these tests. Dialects without `tokenStops` skip this part (they let the row through).
    */
   token?: TokenFilter;
+  /**
+   * The detection's literals may also be written percent-encoded (`autodiscover.j%73on`, `%252f`,
+   * `%u0073`, in any case): the plan then also wakes it on rows containing `%` whose decoded form
+   * (readers/uri.ts canonicalUri) contains a literal and passes the other parts, tested on the decoded
+   * token (see encodedVariant in prefilter.ts). `match` must decode through the same helper.
+   */
+  encoded?: boolean;
+  /** The line, percent-decoded and lower-cased (canonicalUri), contains one of these (lower-case). */
+  decodedAnyOf?: readonly string[];
 }
 
 export interface TokenFilter {
@@ -74,6 +83,8 @@ export interface TokenFilter {
   endsWith?: readonly string[];
   /** The token as logged (Latin-1, lower-cased) is a candidate value: typically the detection's own test. */
   accept?: (token: string) => boolean;
+  /** Test the token after canonicalUri (decoded, lower-cased): `endsWith` and `accept` see the decoded form. */
+  decoded?: boolean;
 }
 
 /** Which literal wakes which consumers. A consumer is an index chosen by the caller. */

@@ -32,11 +32,16 @@ export function verdictConfidence(
     }
     case "attempted":
       return best(of("attempt"));
+    case "suspicious":
+      // Not proven by definition: never more than medium.
+      return best([...of("compromise"), ...of("context")]) === "low" ? "low" : "medium";
     case "vulnerable":
       return best(of("exposure"));
     case "clean": {
       const failed = findings.some((f) => f.check === "detection-failed");
-      if (!coverage.coversWindow || failed) return "low";
+      // A cleared log or another gap finding (not the coverage summary itself) is doubt too.
+      const gap = findings.some((f) => f.effect === "coverage" && f.check !== "log-coverage");
+      if (!coverage.coversWindow || failed || gap) return "low";
       return coverage.missing.length === 0 ? "high" : "medium";
     }
     default:
@@ -45,7 +50,12 @@ export function verdictConfidence(
 }
 
 export function judgeServer(e: ServerEvidence): ServerResult {
-  const { verdict, reasons } = decideVerdict(e.findings, e.coverage, e.omittedFindings, e.stats.logFiles);
+  const { verdict, reasons, basis } = decideVerdict(
+    e.findings,
+    e.coverage,
+    e.omittedFindings,
+    e.stats.logFiles,
+  );
   const judged = { ...e, verdict, reasons };
   return {
     name: e.name,
@@ -53,6 +63,7 @@ export function judgeServer(e: ServerEvidence): ServerResult {
     verdict,
     confidence: verdictConfidence(verdict, e.findings, e.coverage),
     reasons,
+    basis,
     plan: remediationPlan(judged),
     timeline: serverTimeline(e),
     coverage: e.coverage,

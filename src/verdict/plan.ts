@@ -102,11 +102,13 @@ export function remediationPlan(s: PlanInput): PlanStep[] {
   const compromise = fs.filter((f) => f.effect === "compromise");
   const attempts = fs.filter((f) => f.effect === "attempt");
   const context = fs.filter((f) => f.effect === "context");
-  const dumps = fs.filter((f) => f.check === "lsass-dump" || /lsass/i.test(f.check));
+  // Bookkeeping (lsass-process-id) and dumps of other processes (info) call for no credential reset.
+  const dumps = fs.filter((f) => f.effect !== "info" && (f.check === "lsass-dump" || /lsass/i.test(f.check)));
   const exposure = fs.filter((f) => f.effect === "exposure");
   const steps: PlanStep[] = [];
   const compromised = s.verdict === "compromised";
-  const attempted = s.verdict === "attempted";
+  // Suspicious (not proven) evidence is kept like an attempt's: a later look may prove it.
+  const attempted = s.verdict === "attempted" || s.verdict === "suspicious";
 
   if (compromised) {
     steps.push({

@@ -2,7 +2,8 @@
 
 import type { Finding } from "../model/finding.js";
 import { count } from "../model/plural.js";
-import type { Coverage, Effect, VerdictName } from "../model/types.js";
+import type { Coverage, Effect, VerdictBasis, VerdictName } from "../model/types.js";
+import { gradeFindings, strongest } from "./ladder.js";
 
 interface Group {
   check: string;
@@ -13,12 +14,12 @@ interface Group {
 
 function groups(
   findings: readonly Finding[],
-  effect: Effect,
+  effect: Effect | null,
   counts: Readonly<Record<string, number>>,
 ): Group[] {
   const by = new Map<string, Group>();
   for (const f of findings) {
-    if (f.effect !== effect) continue;
+    if (effect !== null && f.effect !== effect) continue;
     const g = by.get(f.check) ?? {
       check: f.check,
       title: f.rule.title || f.title,
@@ -63,13 +64,43 @@ function cleanHeadline(coverage: Coverage, logFiles?: number): string {
 export interface VerdictOutcome {
   verdict: VerdictName;
   reasons: string[];
+  basis: VerdictBasis;
 }
 
+/** Campaign waves whose window the logs reach, with how much of it. */
+function coveredWaves(coverage: Coverage): string[] {
+  return (coverage.campaigns ?? [])
+    .filter((c) => c.coverage !== "none")
+    .map((c) => `${c.campaign} (${c.coverage})`);
+}
+
+/** What evidence would move each verdict (docs/verdict.md, "What would change it"). */
+const WOULD_CHANGE: Record<VerdictName, string[]> = {
+  compromised: [
+    "Only showing each deciding finding false (e.g. the file is the build's own by hash) would lower it; nothing found later clears a compromise.",
+  ],
+  suspicious: [
+    "Exploitation requests or any proof of compromise would make it compromised.",
+    "Showing the deciding finding benign (a documented administrator action) would lower it.",
+  ],
+  attempted: [
+    "A web shell, a file write, a mailbox export, a proven LSASS dump or a process tree from w3wp/UMWorkerProcess would make it compromised.",
+  ],
+  vulnerable: [
+    "Any exploitation request would make it attempted; installing the update removes the exposure.",
+  ],
+  clean: [
+    "Any attempt or compromise finding would raise it; logs of the missing sources or windows would make it surer.",
+  ],
+  unknown: [
+    "Logs that reach a campaign window (ProxyLogon 2021-01, ProxyShell 2021-08, ProxyNotShell 2022-08 on).",
+  ],
+};
+
 /**
- * compromised: a compromise finding, or a credential dump on a server that also saw an attempt;
- * attempted: attempts only; vulnerable: exposure only; clean: nothing within the coverage;
- * unknown: no evidence that could show anything.
- * `omitted` counts findings beyond the per-check cap, so counts stay true.
+ * The verdict the evidence ladder (ladder.ts, docs/verdict.md) gives: the strongest verdict any finding
+ * raises to; without one, clean within the coverage, or unknown when no log reaches any campaign
+ * window. `omitted` counts findings beyond the per-check cap, so counts stay true.
  */
 export function decideVerdict(
   findings: readonly Finding[],
@@ -77,47 +108,56 @@ export function decideVerdict(
   omitted: Readonly<Record<string, number>> = {},
   logFiles?: number,
 ): VerdictOutcome {
+  const graded = gradeFindings(findings);
+  const raised = strongest(graded);
+  const deciding = raised ? graded.filter((g) => g.raises === raised) : [];
+  const decidingFindings = deciding.map((g) => g.finding);
+  const decidingChecks = new Set(decidingFindings.map((f) => f.check));
   const compromise = groups(findings, "compromise", omitted);
   const attempt = groups(findings, "attempt", omitted);
   const exposure = groups(findings, "exposure", omitted);
   const context = groups(findings, "context", omitted);
+  const doubts = groups(findings, "coverage", omitted).filter((g) => g.check !== "log-coverage");
+  const decidingGroups = groups(decidingFindings, null, omitted);
   const reasons: string[] = [];
   let verdict: VerdictName;
-  const dump = context.find((g) => g.check === "lsass-dump" || g.check === "event-lsass-dump");
-  if (compromise.length > 0) {
-    verdict = "compromised";
-    reasons.push(...compromise.map(say));
-  } else if (attempt.length > 0 && dump) {
-    verdict = "compromised";
-    reasons.push(`${say(dump)}: on a server that saw exploitation attempts, treat it as credential theft`);
-  } else if (attempt.length > 0) {
-    verdict = "attempted";
-  } else if (exposure.length > 0) {
-    verdict = "vulnerable";
+  const waves = coveredWaves(coverage);
+  if (raised) {
+    verdict = raised;
+    if (raised === "compromised" || raised === "suspicious") reasons.push(...decidingGroups.map(say));
   } else if (coverage.sources.length === 0 && !findings.some((f) => f.effect === "context")) {
     verdict = "unknown";
     reasons.push("No log this tool reads was found in the evidence.");
-  } else if (coverage.sources.length > 0 && coverage.windowCoverage === "none") {
-    // Logs that end before the campaign, start after it or have a gap across it show nothing about it.
+  } else if (coverage.sources.length > 0 && coverage.windowCoverage === "none" && waves.length === 0) {
+    // Logs that end before the campaigns, or have gaps across every window, show nothing about them.
     verdict = "unknown";
     reasons.push(
-      `Unknown: the logs do not cover the campaign window (${coverage.window.exploitationFrom.slice(0, 10)} to ${coverage.window.patchedOn.slice(0, 10)}), so finding nothing in them says nothing.`,
+      `Unknown: the logs do not cover the campaign window (${coverage.window.exploitationFrom.slice(0, 10)} to ${coverage.window.patchedOn.slice(0, 10)}) nor a later wave, so finding nothing in them says nothing.`,
       ...coverage.notes,
     );
   } else {
     verdict = "clean";
     reasons.push(cleanHeadline(coverage, logFiles));
+    if (coverage.windowCoverage === "none" && waves.length > 0)
+      reasons.push(
+        `Clean within coverage for ${waves.join(", ")} only: the logs do not reach the ProxyLogon window, so they say nothing about it.`,
+      );
   }
-  reasons.push(...attempt.map(say), ...exposure.map(say));
-  const raised = verdict === "compromised" || verdict === "attempted";
+  const listed = (gs: Group[]) => gs.filter((g) => !(decidingChecks.has(g.check) && verdict !== "attempted"));
+  reasons.push(...listed(attempt).map(say), ...exposure.map(say));
+  const weighed = verdict === "compromised" || verdict === "attempted" || verdict === "suspicious";
   for (const g of context) {
-    if (g === dump && verdict === "compromised" && compromise.length === 0) continue;
+    if (decidingChecks.has(g.check)) continue;
     reasons.push(
-      raised
+      weighed
         ? `${say(g)} (listed, and weighed because other checks hit)`
-        : `${say(g)} (listed only: alone it does not change the verdict; backup and antivirus tools leave such files)`,
+        : `${say(g)} (listed only: a single weak signal does not decide the verdict alone)`,
     );
   }
+  for (const g of doubts)
+    reasons.push(
+      `${say(g)}: a gap in the evidence, so what it held is not fully known (carved records are checked)`,
+    );
   if (verdict === "clean" || verdict === "vulnerable") {
     if (!coverage.coversWindow) reasons.push(...coverage.notes);
     if (coverage.missing.length > 0) reasons.push(`Not in the evidence: ${coverage.missing.join(", ")}.`);
@@ -125,7 +165,20 @@ export function decideVerdict(
   // Clean and unknown verdicts already start with their one-line summary.
   if (verdict === "compromised" || verdict === "attempted" || verdict === "vulnerable")
     reasons.unshift(headline(verdict, findings, compromise, attempt, exposure));
-  return { verdict, reasons };
+  else if (verdict === "suspicious")
+    reasons.unshift(
+      `Suspicious, not proven: ${decidingGroups.map((g) => `${g.title}${g.first ? ` on ${day(g.first)}` : ""}`).join("; ")}. Investigate before calling the server clean.`,
+    );
+  const basis: VerdictBasis = {
+    rules: [...new Set(deciding.map((g) => g.row.id))],
+    decidedBy: raised
+      ? decidingGroups.map(say)
+      : verdict === "clean"
+        ? [`coverage: ${waves.length ? waves.join(", ") : "the logs read"}, no finding raises the verdict`]
+        : ["coverage: no log reaches a campaign window"],
+    wouldChange: WOULD_CHANGE[verdict],
+  };
+  return { verdict, reasons, basis };
 }
 
 function day(t: string | null): string {

@@ -8,6 +8,7 @@ import {
   paramValue,
 } from "../../src/detections/events/exchange-cmdlets.js";
 import { dumpsLsass, lsassDump } from "../../src/detections/events/lsass-dump.js";
+import { dumpCommand } from "../../src/detections/events/lsass-methods.js";
 import { exchangeProcessSpawn } from "../../src/detections/events/process-spawn.js";
 import { umDeserialization26857 } from "../../src/detections/events/um-26857.js";
 import { webshellDrop } from "../../src/detections/events/webshell-drop.js";
@@ -415,16 +416,22 @@ describe("LSASS dumps", () => {
       dumpsLsass("procdump64.exe -accepteula -ma lsass.exe C:\\Windows\\Temp\\l.dmp"),
       "procdump of lsass",
     );
-    assert.equal(
-      dumpsLsass("rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\l.dmp full"),
-      "comsvcs.dll MiniDump",
+    // A MiniDump of a PID is a dump of a PID: the target is resolved from process events.
+    assert.deepEqual(
+      dumpCommand("rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\l.dmp full"),
+      {
+        method: "comsvcs.dll MiniDump",
+        target: "pid",
+        pid: 624,
+      },
     );
-    assert.equal(dumpsLsass("rundll32 comsvcs.dll #24 700 out.bin full"), "comsvcs.dll MiniDump");
+    assert.equal(dumpCommand("rundll32 comsvcs.dll #24 700 out.bin full")?.pid, 700);
+    assert.equal(dumpsLsass("rundll32 comsvcs.dll #24 700 out.bin full"), null);
     assert.equal(dumpsLsass("procdump.exe -ma w3wp.exe"), null);
     assert.equal(dumpsLsass("rundll32.exe comsvcs.dll,DllRegisterServer"), null);
     assert.equal(dumpsLsass("findstr lsass"), null);
   });
-  it("flags dump commands (Sysmon 1, 4688) and lsass*.dmp files as context", () => {
+  it("a MiniDump of an unresolved PID is possible only; lsass*.dmp files are proven dumps", () => {
     const cmdEv = event({
       provider: "Microsoft-Windows-Security-Auditing",
       eventId: 4688,
@@ -434,7 +441,7 @@ describe("LSASS dumps", () => {
           "rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump 624 C:\\windows\\temp\\lsass.dmp full",
       },
     });
-    assert.deepEqual(checks(run(lsassDump, cmdEv)), ["event-lsass-dump"]);
+    assert.deepEqual(checks(run(lsassDump, cmdEv)), ["event-lsass-dump-possible"]);
     assert.deepEqual(
       checks(
         run(
@@ -501,7 +508,7 @@ describe("event detections: contract", () => {
       for (const c of d.checks) {
         assert.ok(c.description.length > 80, c.id);
         assert.ok(c.references.length > 0 && c.references.every((r) => r.startsWith("https://")), c.id);
-        assert.ok(["compromise", "attempt", "context"].includes(c.effect), c.id);
+        assert.ok(["compromise", "attempt", "context", "coverage", "info"].includes(c.effect), c.id);
         for (const cve of c.cves) assert.match(cve, /^CVE-\d{4}-\d{4,}$/);
       }
     }
@@ -513,10 +520,15 @@ describe("event detections: contract", () => {
     for (const o of sigmaObjects(join(CORPUS, "evtx/sigma-regression"))) {
       const ev = fromEvtxDump(o);
       assert.ok(typeof ev !== "string");
-      for (const d of events) for (const f of run(d, ev)) fired.push(`${f.check} ${f.evidence.Path ?? ""}`);
+      // lsass-process-id is bookkeeping for resolving dump targets, not a detection.
+      for (const d of events)
+        for (const f of run(d, ev))
+          if (f.check !== "lsass-process-id") fired.push(`${f.check} ${f.evidence.Path ?? ""}`);
     }
     assert.deepEqual(fired.sort(), [
       "event-lsass-dump C:\\Users\\ADMINI~1\\AppData\\Local\\Temp\\lsass.DMP",
+      // A copied WerFaultSecure.exe dumping lsass through dbgcore (Sysmon 10 call trace).
+      "event-lsass-dump C:\\WINDOWS\\system32\\lsass.exe",
       "event-lsass-dump C:\\lsass.dmp",
     ]);
   });

@@ -165,7 +165,7 @@ describe("IIS ProxyLogon attacker user agents", () => {
 
 describe("IIS ProxyShell / ProxyNotShell autodiscover SSRF", () => {
   const psQuery = "@evil.corp/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@evil.corp";
-  it("ProxyShell: anonymous @ + /mapi/nspi or /powershell with X-Rps-CAT; 200/302 served, 401 refused", (t) => {
+  it("ProxyShell: anonymous @ + /mapi/nspi or /powershell with X-Rps-CAT; 200 served, 302/401 probes", (t) => {
     const d = scan(t, [
       { method: "POST", stem: "/autodiscover/autodiscover.json", query: psQuery, status: 200 },
       {
@@ -177,7 +177,7 @@ describe("IIS ProxyShell / ProxyNotShell autodiscover SSRF", () => {
       },
       { method: "GET", stem: "/AutoDiscover/AutoDiscover.json", query: psQuery, status: 401 },
     ]);
-    assert.deepEqual(checks(d), ["iis-proxyshell", "iis-proxyshell", "iis-proxyshell-failed"]);
+    assert.deepEqual(checks(d), ["iis-proxyshell", "iis-proxyshell-failed", "iis-proxyshell-failed"]);
   });
 
   it("ProxyNotShell: authenticated autodiscover + PowerShell; 200 served, 401/444 refused", (t) => {

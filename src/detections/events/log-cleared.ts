@@ -12,7 +12,8 @@ export const checks = {
     title: "An event log was cleared",
     cves: [],
     severity: "high",
-    effect: "context",
+    // A gap in the evidence: what the log held is not fully known, so a clean verdict is less sure.
+    effect: "coverage",
     description:
       "Security event 1102 or System event 104 (provider Microsoft-Windows-Eventlog): a log was cleared, by the " +
       "account named in the event. After a compromise this hides what was done; administrators clear logs " +

@@ -1,6 +1,7 @@
 // What the IIS detections share: the evidence of one HTTP request, status classes, and URL decoding
 // that cannot throw. Everything is read through canonical http-request fields (readers/fields.ts).
 import type { HttpField, LogRow } from "../../model/records.js";
+import { canonicalUri } from "../../readers/uri.js";
 import { clip } from "../evidence.js";
 
 /** Canonical field → evidence key (the shared contract: ClientIp, Method, UriStem, ...). */
@@ -51,14 +52,12 @@ export function is2xx(status: number | null): boolean {
   return status !== null && status >= 200 && status < 300;
 }
 
-const HEX = /%([0-9a-fA-F]{2})/g;
-
-/** Percent-decoding byte by byte into Latin-1 (never throws on bad sequences); then lower-cased. */
+/**
+ * A URL value as the server finally acted on it: percent-decoded (double-encoded and `%uXXXX` forms too)
+ * and lower-cased, through the one helper the reader's prefilter uses (readers/uri.ts).
+ */
 export function decodedLower(value: string): string {
-  const v = value.includes("%")
-    ? value.replace(HEX, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
-    : value;
-  return v.toLowerCase();
+  return canonicalUri(value);
 }
 
 /** Stem and query of a request, percent-decoded and lower-cased, joined with `?`. */

@@ -13,7 +13,10 @@ export const checks = {
     title: "File at a path where ProxyLogon web shells were found",
     cves: [],
     severity: "high",
-    effect: "compromise",
+    // A path alone is a weak signal (feeds list ordinary names, some that Exchange ships): at most
+    // suspicious, never compromise, unless a hash or content check on the same file agrees.
+    effect: "context",
+    confidence: "low",
     description:
       "A file exists at a path listed by MSTIC (104 web-shell locations in owa\\auth, ecp\\auth, OAB, EWS and " +
       "aspnet_client) or by a --ioc feed. Where Exchange itself ships a file of that name (ecp\\auth\\" +

@@ -51,6 +51,7 @@ export const iisOwaSsrf: RowDetection = {
   kinds: ["iis-w3c"],
   literals: ["powershell"],
   ignoreCase: true,
+  prefilter: { encoded: true }, // `/owa/x@y/powers%68ell`
   match(row) {
     if ((row.field("method") ?? "").toUpperCase() !== "POST") return null;
     const stem = decodedLower(row.field("uri") ?? "");

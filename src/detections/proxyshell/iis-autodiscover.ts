@@ -8,7 +8,7 @@
 // mean success, 401 failure) and expl_cve_2022_41040_proxynoshell.yar (ProxyNotShell: 200 is success;
 // 401/404/444 are what patched or mitigated servers answer).
 import type { CheckInfo } from "../../model/types.js";
-import { decodedLower, requestEvidence, requestTarget, statusOf } from "../iis/request.js";
+import { decodedLower, requestEvidence, statusOf } from "../iis/request.js";
 import { REF } from "../proxylogon/refs.js";
 import type { RowDetection } from "../types.js";
 
@@ -29,25 +29,38 @@ const PNS_REFS = [
 export const checks = {
   proxyShell: {
     id: "iis-proxyshell",
-    title: "ProxyShell autodiscover SSRF answered by the server (IIS)",
+    title: "ProxyShell autodiscover SSRF reached PowerShell or MAPI (IIS, success stage)",
     cves: PS_CVES,
     severity: "critical",
     effect: "compromise",
     description:
-      "A request to /autodiscover/autodiscover.json with `@` or `Email=autodiscover/autodiscover.json` that routes to " +
-      "/powershell, /mapi/nspi, /EWS or carries X-Rps-CAT, answered 200, 301 or 302 (the statuses Sigma's ProxyShell " +
-      "rules take as success): the front end forwarded the anonymous request to the back end.",
+      "A request to /autodiscover/autodiscover.json with `@` in its path or query (or `Email=autodiscover/" +
+      "autodiscover.json`) that routes to the back-end /powershell (also X-Rps-CAT) or /mapi/, answered 200: the " +
+      "anonymous request ran on the back end. /mapi/ gives the attacker the mailbox SID, /powershell the Remote " +
+      "PowerShell session of CVE-2021-34523. Microsoft's own hunt is `autodiscover\\.json.*\\@.*200`.",
     references: PS_REFS,
   },
-  proxyShellFailed: {
-    id: "iis-proxyshell-failed",
-    title: "ProxyShell autodiscover SSRF refused (IIS)",
+  proxyShellReached: {
+    id: "iis-proxyshell-reached",
+    title: "ProxyShell autodiscover SSRF answered 200 by another back end (IIS, recon stage)",
     cves: PS_CVES,
     severity: "high",
     effect: "attempt",
     description:
-      "The ProxyShell request shape, answered with another status (401 on patched servers, 404, 5xx): attempted, " +
-      "no sign that it worked.",
+      "The ProxyShell request shape routed to /ews, /owa or /autodiscover.xml and answered 200: the path confusion " +
+      "of CVE-2021-34473 worked (the server is vulnerable and answered, e.g. with the LegacyDN), but this stage runs " +
+      "nothing. Success shows in a later /mapi/ or /powershell stage, or in what follows (mailbox exports, web shells).",
+    references: PS_REFS,
+  },
+  proxyShellFailed: {
+    id: "iis-proxyshell-failed",
+    title: "ProxyShell autodiscover SSRF probe (IIS)",
+    cves: PS_CVES,
+    severity: "high",
+    effect: "attempt",
+    description:
+      "The ProxyShell request shape answered with another status: 302 (the probe of Beaumont's NSE and nuclei), 401 " +
+      "(patched), 400, 404 or 5xx. Attempted, no sign that it worked.",
     references: PS_REFS,
   },
   proxyNotShell: {
@@ -76,41 +89,108 @@ export const checks = {
   },
 } satisfies Record<string, CheckInfo>;
 
-const PS_TARGETS = ["/powershell", "/mapi/nspi", "/ews", "x-rps-cat"];
+/** The back end an autodiscover SSRF routes to (after the `@`), in the order the ProxyShell chain uses them. */
+export type BackEnd = "powershell" | "mapi" | "ews" | "owa" | "autodiscover.xml";
+
+const BACK_ENDS: [BackEnd, RegExp][] = [
+  ["powershell", /\/powershell/],
+  ["mapi", /\/mapi\//],
+  ["ews", /\/ews(?:\/|$|\?)/],
+  ["owa", /\/owa(?:\/|$|\?|&)/],
+  ["autodiscover.xml", /\/autodiscover\.xml/],
+];
+
+export interface AutodiscoverSsrf {
+  campaign: "proxyshell" | "proxynotshell";
+  /** The back end named after the `@` (X-Rps-CAT counts as PowerShell), or null when none is named. */
+  backEnd: BackEnd | null;
+}
+
+/**
+ * Whether a request is the autodiscover SSRF, given its decoded, lower-case stem and query and its user.
+ * The stem must be the autodiscover.json handler (an `Email=autodiscover/autodiscover.json` in another
+ * path is not the path confusion); then an `@` anywhere in stem or query, with a back end after it, an
+ * `Email=autodiscover/autodiscover.json` marker, or X-Rps-CAT. PowerShell with credentials (or without
+ * the ProxyShell markers) is ProxyNotShell.
+ */
+export function autodiscoverSsrf(stem: string, query: string, user: string): AutodiscoverSsrf | null {
+  const at = stem.indexOf("autodiscover.json");
+  if (at < 0) return null;
+  const target = query ? `${stem}?${query}` : stem;
+  const afterAt = target.indexOf("@", at) >= 0 ? target.slice(target.indexOf("@", at)) : "";
+  const rps = target.includes("x-rps-cat");
+  const email = target.includes("email=autodiscover/autodiscover.json");
+  // The SSRF shape itself: an `@` after the handler's name, or the Email= marker. Outlook's own lookups
+  // (`autodiscover.json/v1.0/alice@contoso.com?Protocol=EWS`) name no back-end path after their `@`.
+  if (!afterAt && !email) return null;
+  let backEnd: BackEnd | null = rps ? "powershell" : null;
+  if (!backEnd && afterAt) backEnd = BACK_ENDS.find(([, re]) => re.test(afterAt))?.[0] ?? null;
+  if (!backEnd && !email) return null;
+  const powershell = target.includes("powershell");
+  if (powershell && (user !== "" || backEnd !== "powershell"))
+    return { campaign: "proxynotshell", backEnd: "powershell" };
+  return { campaign: "proxyshell", backEnd };
+}
 
 export type AutodiscoverShape = "proxyshell" | "proxynotshell" | null;
 
-/** Which campaign a request's decoded, lower-case target and its user name point at. */
+/** Which campaign a request's decoded, lower-case target (`stem?query`) and its user name point at. */
 export function autodiscoverShape(target: string, user: string): AutodiscoverShape {
-  if (!target.includes("autodiscover.json")) return null;
-  const powershell = target.includes("powershell");
-  if (powershell && user !== "") return "proxynotshell";
-  const marker = target.includes("@") || target.includes("email=autodiscover/autodiscover.json");
-  if (marker && PS_TARGETS.some((t) => target.includes(t))) return "proxyshell";
-  return powershell ? "proxynotshell" : null;
+  const q = target.indexOf("?");
+  const stem = q < 0 ? target : target.slice(0, q);
+  return autodiscoverSsrf(stem, q < 0 ? "" : target.slice(q + 1), user)?.campaign ?? null;
+}
+
+/**
+ * What an autodiscover SSRF's status says: 200 on PowerShell or MAPI (or ProxyNotShell's PowerShell) is
+ * the success stage, 200 on another back end reached it without running anything, anything else refused.
+ */
+export function autodiscoverOutcome(
+  ssrf: AutodiscoverSsrf,
+  status: number | null,
+): "success" | "reached" | "refused" {
+  if (status !== 200) return "refused";
+  if (ssrf.campaign === "proxynotshell") return "success";
+  return ssrf.backEnd === "powershell" || ssrf.backEnd === "mapi" ? "success" : "reached";
+}
+
+/** The check of an autodiscover SSRF by its campaign, back end and status. */
+export function autodiscoverCheck(ssrf: AutodiscoverSsrf, status: number | null): string {
+  const o = autodiscoverOutcome(ssrf, status);
+  if (ssrf.campaign === "proxynotshell")
+    return o === "success" ? checks.proxyNotShell.id : checks.proxyNotShellFailed.id;
+  return o === "success"
+    ? checks.proxyShell.id
+    : o === "reached"
+      ? checks.proxyShellReached.id
+      : checks.proxyShellFailed.id;
 }
 
 export const iisAutodiscoverSsrf: RowDetection = {
   type: "row",
   id: "iis-autodiscover-ssrf",
-  checks: [checks.proxyShell, checks.proxyShellFailed, checks.proxyNotShell, checks.proxyNotShellFailed],
+  checks: [
+    checks.proxyShell,
+    checks.proxyShellReached,
+    checks.proxyShellFailed,
+    checks.proxyNotShell,
+    checks.proxyNotShellFailed,
+  ],
   kinds: ["iis-w3c"],
-  // In any case: autodiscover.json, AutoDiscover.JSON, ... (a percent-encoded name is not seen).
+  // In any case (autodiscover.json, AutoDiscover.JSON), and percent-encoded (autodiscover.j%73on).
   literals: ["iscover.json"],
   ignoreCase: true,
+  prefilter: { encoded: true },
   match(row) {
-    const target = requestTarget(row);
-    const shape = autodiscoverShape(target, decodedLower(row.field("user") ?? ""));
-    if (!shape) return null;
-    const status = statusOf(row);
-    const check =
-      shape === "proxyshell"
-        ? status === 200 || status === 301 || status === 302
-          ? checks.proxyShell.id
-          : checks.proxyShellFailed.id
-        : status === 200
-          ? checks.proxyNotShell.id
-          : checks.proxyNotShellFailed.id;
-    return { check, time: row.time(), evidence: requestEvidence(row) };
+    const ssrf = autodiscoverSsrf(
+      decodedLower(row.field("uri") ?? ""),
+      decodedLower(row.field("query") ?? ""),
+      decodedLower(row.field("user") ?? "").replace(/^-$/, ""),
+    );
+    if (!ssrf) return null;
+    const evidence = requestEvidence(row);
+    evidence.Campaign = ssrf.campaign === "proxyshell" ? "ProxyShell" : "ProxyNotShell";
+    if (ssrf.backEnd) evidence.BackEnd = ssrf.backEnd;
+    return { check: autodiscoverCheck(ssrf, statusOf(row)), time: row.time(), evidence };
   },
 };

@@ -101,7 +101,8 @@ export const iisUnexpectedScript: RowDetection = {
   ignoreCase: true, // `.Aspx`, `.ASHX`, `.Cer`: the prefilter and match compare in lower case too
   // Before the split: a token ends in a script extension and may be an unexpected script. Only those
   // tokens cost a string (user agents are full of dots).
-  prefilter: { token: { endsWith: SCRIPT_SUFFIXES, accept: maybeUnexpectedScript } },
+  // Encoded forms (`/aspnet_client/x.a%73px`) through the decoded token.
+  prefilter: { token: { endsWith: SCRIPT_SUFFIXES, accept: maybeUnexpectedScript }, encoded: true },
   match(row) {
     const stem = decodedLower(row.field("uri") ?? "");
     if (!isUnexpectedScript(stem)) return null;

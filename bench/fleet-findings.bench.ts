@@ -29,7 +29,7 @@ const name = (i: number) => `EXCH${String(i).padStart(4, "0")}`;
 async function build(): Promise<number> {
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
-  const s = openStore(STORE);
+  const s = await openStore(STORE);
   const t0 = performance.now();
   for (let run = 0; run < RUNS; run++) {
     const meta = runMeta("scan", { bench: true });

@@ -29,7 +29,7 @@ const SOURCES = ["HttpProxy/Ecp", "ECP Server", "OABGeneratorLog"];
 async function build(): Promise<number> {
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(DIR, { recursive: true });
-  const s = openStore(STORE);
+  const s = await openStore(STORE);
   const meta = runMeta("scan", { bench: true });
   const t0 = performance.now();
   for (let i = 0; i < SERVERS; i++) {
@@ -107,7 +107,7 @@ for (let r = 0; r < RUNS; r++) {
   floor.push(performance.now() - t);
 }
 db.close();
-const s = openStore(STORE);
+const s = await openStore(STORE);
 const api: number[] = [];
 for (let r = 0; r < RUNS; r++) {
   const t = performance.now();

@@ -9,10 +9,11 @@ const common = {
   platform: "node",
   format: "esm",
   target: "node20",
-  // Native add-on: loaded at run time from node_modules, never bundled. undici (HTTP client of the
+  // Native add-on, and the PostgreSQL client (its optional native binding is required at run time):
+  // loaded at run time from node_modules, never bundled. undici (HTTP client of the
   // probe, ~1 MB, 40 % of the CLI bundle) likewise: imported on the first probed host, so every other
   // command starts without parsing it (a dependency, installed with the package).
-  external: ["@litko/yara-x", "@litko/yara-x-linux-x64-gnu", "better-sqlite3", "undici"],
+  external: ["@litko/yara-x", "@litko/yara-x-linux-x64-gnu", "better-sqlite3", "undici", "pg", "pg-boss"],
   // CommonJS dependencies call require(); give the ES module bundle one.
   banner: {
     js: "import { createRequire as __exhuntRequire } from 'node:module'; const require = __exhuntRequire(import.meta.url);",

@@ -7,14 +7,15 @@ import { createInterface } from "node:readline";
 import { UsageError } from "./model/errors.js";
 import type { ServerResult } from "./model/types.js";
 import { diffRuns, type RunDiff } from "./store/diff.js";
+import { openStoreAt, type StoreOpenOptions } from "./store/open.js";
 import { readProbeJson } from "./store/probe-import.js";
 import { readShadowserver, type ShadowserverReport } from "./store/shadowserver.js";
-import { openSqliteStore } from "./store/sqlite.js";
 import { type RestoreCounts, restoreExport } from "./store/transfer.js";
 import type { FleetStore, RunInput, RunKind, RunMeta } from "./store/types.js";
 import { VERSION } from "./version.js";
 
 export type { FindingChange, RunDiff } from "./store/diff.js";
+export { isPostgresUrl, type StoreOpenOptions } from "./store/open.js";
 export type {
   Acknowledgement,
   ExportRecord,
@@ -31,13 +32,9 @@ export type {
 } from "./store/types.js";
 export { STATUSES, StoreError } from "./store/types.js";
 
-/** Open the store at `location` (a file path: the embedded SQLite store). */
-export function openStore(location: string): FleetStore {
-  if (/^postgres(ql)?:\/\//i.test(location))
-    throw new UsageError(
-      "PostgreSQL stores are not supported yet: give a file path (the embedded SQLite store)",
-    );
-  return openSqliteStore(location);
+/** Open the store at `location`: a postgres:// URL (the shared store) or a file path (embedded SQLite). */
+export function openStore(location: string, opts: StoreOpenOptions = {}): Promise<FleetStore> {
+  return openStoreAt(location, opts);
 }
 
 /** A run's metadata; `key` defaults to a fresh id (a new run every time). */
@@ -149,8 +146,9 @@ export async function recordProbeHosts(
   store: FleetStore,
   hosts: Record<string, unknown>[],
   options: Record<string, unknown>,
+  key?: string,
 ): Promise<ImportCounts> {
-  const meta = runMeta("probe", options);
+  const meta = runMeta("probe", options, key);
   const parsed = readProbeJson(JSON.stringify({ hosts }), "probe", meta.at);
   const counts = await writeImported(store, meta, parsed.servers);
   counts.skipped.push(...parsed.skipped.map((s) => `host ${s.index}: ${s.why}`));

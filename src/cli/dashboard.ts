@@ -29,7 +29,7 @@ export function registerDashboard(program: Command): void {
       const { host, port } = listenAddress(o.listen);
       const { openStore } = await import("../fleet.js");
       const { startDashboard } = await import("../dashboard/server.js");
-      const store = openStore(path);
+      const store = await openStore(path);
       let user = "dashboard";
       try {
         user = userInfo().username || user;

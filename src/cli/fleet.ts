@@ -44,7 +44,7 @@ async function withStore<T>(o: Common, fn: (s: FleetStore) => Promise<T>): Promi
   if (!path) throw new UsageError("name the store: --store FILE (or set EXHUNT_STORE)");
   // Loaded here: the native SQLite module costs nothing to commands that do not use it.
   const { openStore } = await import("../fleet.js");
-  const store = openStore(path);
+  const store = await openStore(path);
   try {
     return await fn(store);
   } finally {

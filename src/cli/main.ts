@@ -9,6 +9,7 @@ import { EXIT } from "./exit.js";
 import { registerFleet } from "./fleet.js";
 import { registerMitigate } from "./mitigate.js";
 import { registerProbe } from "./probe.js";
+import { registerQueue } from "./queue.js";
 import { registerReport } from "./report.js";
 import { registerScan } from "./scan.js";
 import { registerSigma } from "./sigma.js";
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
   registerSigma(program);
   registerFleet(program);
   registerDashboard(program);
+  registerQueue(program);
   registerExample(program);
   for (const c of everyCommand(program)) c.addHelpText("after", EXIT_CODES_HELP);
   return program;

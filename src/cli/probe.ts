@@ -65,7 +65,7 @@ export function registerProbe(program: Command): void {
       });
       // Opened before probing, so a foreign or damaged store fails the run up front.
       const fleet = o.store ? await import("../fleet.js") : null;
-      const store = o.store && fleet ? fleet.openStore(o.store) : null;
+      const store = o.store && fleet ? await fleet.openStore(o.store) : null;
       const table = o.json === "-" ? process.stderr : process.stdout;
       table.write(`${hostTableHeader()}\n`);
       const csv = o.csv ? createWriteStream(o.csv) : null;

@@ -74,7 +74,7 @@ function scanOptionsForStore(paths: string[], o: ScanCliOptions): Record<string,
  */
 async function openFleetStore(path: string, options: Record<string, unknown>) {
   const { openStore, recordServer, runMeta } = await import("../fleet.js");
-  const store = openStore(path);
+  const store = await openStore(path);
   const meta = runMeta("scan", options);
   let failure: unknown = null;
   let written = 0;

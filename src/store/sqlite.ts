@@ -6,8 +6,9 @@ import { chmodSync, closeSync, existsSync, openSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import type { Finding } from "../model/finding.js";
-import type { Confidence, ServerResult, VerdictName } from "../model/types.js";
+import type { ServerResult } from "../model/types.js";
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from "./migrations.js";
+import { ackRow, fleetRow, json, LIST_COLUMNS, type Row, runRow, str } from "./row-map.js";
 import {
   coverageWindow,
   evidenceDigest,
@@ -28,7 +29,6 @@ import {
   type RunInput,
   type RunKind,
   type RunMeta,
-  type RunRow,
   type ServerInfo,
   type ServerStatus,
   StoreError,
@@ -41,21 +41,9 @@ type Db = Database.Database;
 function sqlite(): typeof Database {
   return createRequire(import.meta.url)("better-sqlite3") as typeof Database;
 }
-type Row = Record<string, unknown>;
 
 const SQLITE_MAGIC = "SQLite format 3\u0000";
 const BUSY_TIMEOUT_MS = 30_000;
-
-function str(v: unknown): string | null {
-  return v === null || v === undefined ? null : String(v);
-}
-
-function json<T>(v: unknown, fallback: T): T {
-  if (typeof v !== "string") return fallback;
-  // Most list cells are empty arrays: no parse for them (fleet list reads three per server).
-  if (v === "[]") return [] as T;
-  return JSON.parse(v) as T;
-}
 
 /** SQLite's own words for a damaged or foreign file, turned into one clear sentence. */
 function translate(path: string, e: unknown): never {
@@ -254,91 +242,6 @@ function refreshServer(db: Db, id: number): void {
     count,
     id,
   );
-}
-
-/** Every column `fleet list` shows, and no more: the reasons stay for the server page. */
-const LIST_COLUMNS = [
-  "name",
-  "addresses",
-  "owner",
-  "contact",
-  "asn",
-  "tags",
-  "verdict",
-  "confidence",
-  "scanned_verdict",
-  "verdict_at",
-  "last_scan_at",
-  "last_kind",
-  "build",
-  "open_cves",
-  "update_action",
-  "logs_from",
-  "logs_to",
-  "covers_window",
-  "open_findings",
-  "acknowledged",
-  "status",
-  "status_at",
-  "run_count",
-].join(", ");
-
-function fleetRow(r: Row): FleetRow {
-  return {
-    name: r.name as string,
-    addresses: json<string[]>(r.addresses, []),
-    owner: str(r.owner),
-    contact: str(r.contact),
-    asn: str(r.asn),
-    tags: json<string[]>(r.tags, []),
-    verdict: r.verdict as VerdictName,
-    confidence: r.confidence as Confidence,
-    scannedVerdict: r.scanned_verdict as VerdictName,
-    verdictAt: str(r.verdict_at),
-    lastScan: str(r.last_scan_at),
-    lastKind: (r.last_kind as RunKind | null) ?? null,
-    build: str(r.build),
-    openCves: json<string[]>(r.open_cves, []),
-    updateAction: str(r.update_action),
-    logsFrom: str(r.logs_from),
-    logsTo: str(r.logs_to),
-    coversWindow: r.covers_window === null || r.covers_window === undefined ? null : r.covers_window === 1,
-    openFindings: r.open_findings as number,
-    acknowledged: r.acknowledged as number,
-    status: (r.status as ServerStatus | null) ?? null,
-    statusAt: str(r.status_at),
-    runs: r.run_count as number,
-  };
-}
-
-function runRow(r: Row): RunRow {
-  return {
-    id: r.id as number,
-    kind: r.kind as RunKind,
-    key: r.run_key as string,
-    digest: r.digest as string,
-    at: r.at as string,
-    version: r.version as string,
-    options: json<Record<string, unknown>>(r.options, {}),
-    verdict: r.verdict as VerdictName,
-    confidence: r.confidence as Confidence,
-    findings: r.finding_count as number,
-    build: str(r.build),
-  };
-}
-
-function ackRow(r: Row): Acknowledgement {
-  return {
-    id: r.id as number,
-    server: r.server as string,
-    fingerprint: str(r.fingerprint),
-    rule: str(r.rule),
-    reason: r.reason as string,
-    by: r.by as string,
-    at: r.at as string,
-    revokedAt: str(r.revoked_at),
-    revokedBy: str(r.revoked_by),
-  };
 }
 
 function sqliteStore(db: Db, path: string, version: number): FleetStore {

@@ -23,7 +23,7 @@ const HOSTILE_NAME = `EVIL<img src=x onerror="document.body.dataset.pwned=1">`;
 const SCRIPT = `<script>document.title='PWNED';document.body.dataset.pwned='1'</script>`;
 
 async function fleet(path: string): Promise<FleetStore> {
-  const s = openStore(path);
+  const s = await openStore(path);
   await recordServer(s, runMeta("scan", {}), server("EXCH01", compromisedFindings()));
   // One exploitation attempt, with a script and an attribute-breaking payload in its evidence.
   const attempt = finding(HOSTILE_NAME, "cve-2021-26855-ssrf-failed", "2021-03-04T02:11:09.004Z", {

@@ -139,7 +139,7 @@ describe("exhunt fleet import and export", () => {
     const dir = tempDir(t);
     const store = join(dir, "fleet.db");
     // Known servers: one by name (case differs), one by address.
-    const s = openStore(store);
+    const s = await openStore(store);
     await s.recordRun(runMeta("scan", {}), {
       server: { name: "MAIL1.example.net" },
       result: server("MAIL1.example.net", []),

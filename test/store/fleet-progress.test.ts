@@ -29,7 +29,7 @@ const NO_PTY = HAVE_SCRIPT
 
 async function storeWith(dir: string, n: number): Promise<string> {
   const path = join(dir, "fleet.db");
-  const s = openStore(path);
+  const s = await openStore(path);
   for (let i = 0; i < n; i++) await recordServer(s, runMeta("scan", {}), server(`EXCH${i}`, []));
   await s.close();
   return path;

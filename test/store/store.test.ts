@@ -22,7 +22,7 @@ import {
 const Database = createRequire(import.meta.url)("better-sqlite3") as typeof BetterSqlite3;
 
 async function exportText(path: string): Promise<string> {
-  const s = openStore(path);
+  const s = await openStore(path);
   let out = "";
   for await (const r of s.exportAll()) out += `${JSON.stringify(r)}\n`;
   await s.close();
@@ -33,7 +33,7 @@ describe("fleet store: files and migrations", () => {
   it("creates a new store mode 0600, in WAL mode, at the latest version", async (t) => {
     const dir = tempDir(t);
     const path = join(dir, "fleet.db");
-    const s = openStore(path);
+    const s = await openStore(path);
     assert.equal(s.version, LATEST_VERSION);
     await recordServer(s, runMeta("scan", {}), server("EXCH01", compromisedFindings()));
     assert.equal(statSync(path).mode & 0o777, 0o600);
@@ -70,7 +70,7 @@ describe("fleet store: files and migrations", () => {
     });
     db.close();
 
-    const s = openStore(path);
+    const s = await openStore(path);
     assert.equal(s.version, LATEST_VERSION);
     const [row] = await s.list();
     assert.equal(row.name, "EXCH01");
@@ -84,7 +84,7 @@ describe("fleet store: files and migrations", () => {
     const dir = tempDir(t);
     const text = join(dir, "notes.txt");
     writeFileSync(text, "hello, this is not a database at all\n");
-    assert.throws(
+    await assert.rejects(
       () => openStore(text),
       (e: Error) => e instanceof StoreError && /not an SQLite database/.test(e.message),
     );
@@ -94,30 +94,30 @@ describe("fleet store: files and migrations", () => {
     const db = new Database(foreign);
     db.exec("CREATE TABLE songs (title TEXT)");
     db.close();
-    assert.throws(
+    await assert.rejects(
       () => openStore(foreign),
       (e: Error) => e instanceof StoreError && /not an exhunt store/.test(e.message),
     );
 
     const newer = join(dir, "newer.db");
-    await openStore(newer).close();
+    await (await openStore(newer)).close();
     const n = new Database(newer);
     n.pragma(`user_version = ${LATEST_VERSION + 5}`);
     n.close();
-    assert.throws(
+    await assert.rejects(
       () => openStore(newer),
       (e: Error) => e instanceof StoreError && /newer exhunt/.test(e.message),
     );
 
     const damaged = join(dir, "damaged.db");
-    const s = openStore(damaged);
+    const s = await openStore(damaged);
     await recordServer(s, runMeta("scan", {}), server("EXCH01", compromisedFindings()));
     await s.close();
     // Overwrite the schema page after the 100-byte header: SQLite can no longer read its own tables.
     const fd = openSync(damaged, "r+");
     writeSync(fd, Buffer.alloc(3000, 0x5a), 0, 3000, 100);
     closeSync(fd);
-    assert.throws(
+    await assert.rejects(
       () => openStore(damaged),
       (e: Error) => e instanceof StoreError && /damaged/.test(e.message) && e.message.includes(damaged),
     );
@@ -126,7 +126,7 @@ describe("fleet store: files and migrations", () => {
 
 describe("fleet store: writes", () => {
   it("stores a retried write once (same run key and evidence), a rescan as a new run", async (t) => {
-    const s = openStore(join(tempDir(t), "f.db"));
+    const s = await openStore(join(tempDir(t), "f.db"));
     const r = server("EXCH01", compromisedFindings());
     const meta = runMeta("scan", {});
     const a = await s.recordRun(meta, { server: { name: r.name }, result: r });
@@ -147,7 +147,7 @@ describe("fleet store: writes", () => {
 
   it("two processes writing at once lose nothing", async (t) => {
     const path = join(tempDir(t), "shared.db");
-    await openStore(path).close(); // created once, so both writers race on writes, not on creation
+    await (await openStore(path)).close(); // created once, so both writers race on writes, not on creation
     const N = 60;
     const child = (prefix: string) =>
       new Promise<string>((res, rej) => {
@@ -168,7 +168,7 @@ describe("fleet store: writes", () => {
       });
     const outs = await Promise.all([child("A"), child("B")]);
     assert.deepEqual(outs.sort(), [`A wrote ${N}\n`, `B wrote ${N}\n`]);
-    const s = openStore(path);
+    const s = await openStore(path);
     const rows = await s.list();
     assert.equal(rows.length, 1 + N, "SHARED plus N/2 servers of each writer");
     assert.equal((await s.runs("SHARED")).length, N, "both writers' runs of the shared server");
@@ -183,7 +183,7 @@ describe("fleet store: writes", () => {
 
 describe("fleet store: acknowledgements, status, diff", () => {
   it("an acknowledged finding stays listed, stops raising the verdict, and stays acknowledged across a rescan", async (t) => {
-    const s = openStore(join(tempDir(t), "f.db"));
+    const s = await openStore(join(tempDir(t), "f.db"));
     // A server whose only raising finding is one exploitation attempt.
     const r = server("EXCH03", attemptedFindings());
     await recordServer(s, runMeta("scan", {}), r);
@@ -242,7 +242,7 @@ describe("fleet store: acknowledgements, status, diff", () => {
   });
 
   it("status notes keep the workflow history; list filters by verdict, patch state, logs and tag", async (t) => {
-    const s = openStore(join(tempDir(t), "f.db"));
+    const s = await openStore(join(tempDir(t), "f.db"));
     await s.recordRun(runMeta("scan", {}), {
       server: { name: "EXCH01", tags: ["dmz"], owner: "Team A", addresses: ["192.0.2.10"] },
       result: server("EXCH01", compromisedFindings(), { exposure: vulnerableExposure() }),
@@ -291,7 +291,7 @@ describe("fleet store: acknowledgements, status, diff", () => {
   });
 
   it("diff: new, gone and changed findings between a server's last two runs", async (t) => {
-    const s = openStore(join(tempDir(t), "f.db"));
+    const s = await openStore(join(tempDir(t), "f.db"));
     const first = compromisedFindings("EXCH01", false);
     await recordServer(s, runMeta("scan", {}), server("EXCH01", first));
     // The next run: one finding gone, one new, one judged differently (severity) on the same subject.
@@ -326,7 +326,7 @@ describe("fleet store: export round trip", () => {
   it("export, import into an empty store, export again: the same records; a second import adds nothing", async (t) => {
     const dir = tempDir(t);
     const a = join(dir, "a.db");
-    const s = openStore(a);
+    const s = await openStore(a);
     await s.recordRun(runMeta("scan", { paths: ["/e"] }), {
       server: {
         name: "EXCH01",
@@ -366,7 +366,7 @@ describe("fleet store: export round trip", () => {
     const file = join(dir, "export.ndjson");
     writeFileSync(file, text);
     const b = join(dir, "b.db");
-    const sb = openStore(b);
+    const sb = await openStore(b);
     // Read from the file line by line (twice: checked, then written), never as one string.
     const counts = await importExport(sb, file);
     assert.deepEqual(counts, { servers: 2, runs: 2, runsAlreadyStored: 0, acknowledgements: 2, notes: 1 });
@@ -378,7 +378,7 @@ describe("fleet store: export round trip", () => {
     assert.equal(await exportText(b), text);
     const bad = join(dir, "bad.ndjson");
     writeFileSync(bad, '{"type":"song"}\n');
-    const sc = openStore(join(dir, "c.db"));
+    const sc = await openStore(join(dir, "c.db"));
     await assert.rejects(importExport(sc, bad), /line 1/);
     // A bad last line: nothing of the file is written (every line is checked first).
     writeFileSync(bad, `${text}{"type":"run"}\n`);

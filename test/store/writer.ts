@@ -4,7 +4,7 @@ import { openStore, recordServer, runMeta } from "../../src/fleet.js";
 import { compromisedFindings, server } from "../outputs/fixtures.js";
 
 const [path, prefix, count] = process.argv.slice(2);
-const store = openStore(path);
+const store = await openStore(path);
 const n = Number(count);
 for (let i = 0; i < n; i++) {
   // Every other write goes to one server both processes share, so they contend on the same rows.

@@ -40,9 +40,10 @@ function contentChecks(d: typeof shippedFile, f: SweptFile): FindingDraft[] {
 // A page whose only code is inside a server comment: the content rules key on the text, IIS never runs it.
 const SHELLISH = inertPage('eval(Request.Item["z"],"unsafe");');
 
-test("shipped baselines: 2013 and 2019 March 2021 SU builds, valid hashes, stock names in sync", () => {
+test("shipped baselines: the March 2021 builds of 2013, 2016 and 2019, valid hashes, stock names in sync", () => {
   const b = shippedBaseline();
-  assert.ok(b.builds.includes("15.0.1497.12") && b.builds.includes("15.2.792.10"));
+  for (const build of ["15.0.1497.12", "15.1.2176.2", "15.2.792.10"])
+    assert.ok(b.builds.includes(build), build);
   for (const files of b.byBuild.values()) for (const h of files.values()) assert.match(h, /^[0-9a-f]{64}$/);
   // Every page a baseline lists directly in owa\auth / ecp\auth is a stock name for the folder checks.
   for (const files of b.byBuild.values())
@@ -52,6 +53,7 @@ test("shipped baselines: 2013 and 2019 March 2021 SU builds, valid hashes, stock
     }
   assert.deepEqual(stockBuilds(b, "frontend\\httpproxy\\owa\\global.asax", GLOBAL_ASAX.toUpperCase()), [
     "15.0.1497.12",
+    "15.1.2176.2",
     "15.2.792.10",
   ]);
 });
@@ -115,8 +117,13 @@ test("changed logon.aspx: context without the build; modified shipped file with 
   assert.match(ctxFinding.evidence.ExpectedSHA256, new RegExp(LOGON_2019));
 
   assert.deepEqual(draftsOf(modifiedShipped.run(input([ctxFinding], null))), []);
-  // A build the baselines do not hold (2016 CU19): a mismatch may be that build's own file.
-  assert.deepEqual(draftsOf(modifiedShipped.run(input([ctxFinding], "15.1.2176.2"))), []);
+  // A build the baselines do not hold (2016 CU18 March 2021 SU): a mismatch may be that build's own file.
+  assert.deepEqual(draftsOf(modifiedShipped.run(input([ctxFinding], "15.1.2106.13"))), []);
+  // 2016 CU19 is held: the same page is a modified shipped file there too.
+  assert.equal(
+    draftsOf(modifiedShipped.run(input([ctxFinding], "15.1.2176.2")))[0]?.check,
+    "modified-shipped-file",
+  );
   const [m] = draftsOf(modifiedShipped.run(input([ctxFinding], "15.02.0792.010")));
   assert.equal(m.check, "modified-shipped-file");
   assert.equal(m.effect, "compromise");

@@ -1,6 +1,8 @@
 // `exhunt queue add|status` and `exhunt worker`: the job queue on a PostgreSQL store.
+import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { UsageError } from "../index.js";
+import { count } from "../model/plural.js";
 import { forTerminal } from "../outputs/safe.js";
 import type { JobPolicy, JobRow, QueueStatus, WorkerEvent } from "../worker.js";
 
@@ -9,6 +11,13 @@ function storeUrl(o: { store?: string }): string {
   if (!url || !/^postgres(ql)?:\/\//i.test(url))
     throw new UsageError("the job queue lives on a PostgreSQL store: --store postgres://… (or EXHUNT_STORE)");
   return url;
+}
+
+/** `--json FILE|-`, as on every command: "-" is stdout, anything else a file. */
+async function writeJson(target: string, value: unknown): Promise<void> {
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  if (target === "-") process.stdout.write(text);
+  else await writeFile(target, text);
 }
 
 function int(v: string | undefined, name: string, min: number): number | undefined {
@@ -100,8 +109,8 @@ export function registerQueue(program: Command): void {
     .option("--retries <n>", "attempts after the first (default 3), with exponential backoff")
     .option("--retry-delay <s>", "seconds before the first retry (default 10)")
     .option("--job-timeout <s>", "seconds a job may run before it counts as failed (default 3600)")
-    .option("--json", "print the job ids as JSON")
-    .action(async (items: string[], o: AddOptions & { json?: boolean }) => {
+    .option("--json <file|->", "write the job ids as JSON (-: stdout)")
+    .action(async (items: string[], o: AddOptions & { json?: string }) => {
       const url = storeUrl(o);
       const w = await import("../worker.js");
       const p = policy(o, w.DEFAULT_POLICY);
@@ -117,18 +126,19 @@ export function registerQueue(program: Command): void {
             options: { build: o.build ?? null, iocFiles: o.ioc.map((f) => w.absolute(f)) },
             policy: p,
           });
-      if (o.json) process.stdout.write(`${JSON.stringify({ jobs: ids })}\n`);
-      else process.stdout.write(`queued ${ids.length} job${ids.length === 1 ? "" : "s"}\n`);
+      if (o.json !== undefined) await writeJson(o.json, { jobs: ids });
+      if (o.json !== "-") process.stdout.write(`queued ${count(ids.length, "job")}\n`);
     });
   queue
     .command("status")
     .description("jobs by state, the running ones with their progress, the failed ones with their error")
     .option("--store <url>", "postgres://… (default: $EXHUNT_STORE)")
-    .option("--json", "print the status as JSON")
-    .action(async (o: { store?: string; json?: boolean }) => {
+    .option("--json <file|->", "write the status as JSON (-: stdout)")
+    .action(async (o: { store?: string; json?: string }) => {
       const { queueStatusAt } = await import("../worker.js");
       const s = await queueStatusAt(storeUrl(o));
-      process.stdout.write(o.json ? `${JSON.stringify(s, null, 2)}\n` : renderQueueStatus(s));
+      if (o.json !== undefined) await writeJson(o.json, s);
+      if (o.json !== "-") process.stdout.write(renderQueueStatus(s));
     });
 
   program

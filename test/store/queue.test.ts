@@ -123,7 +123,7 @@ describe("PostgreSQL store and job queue", { skip: NO_PG }, () => {
       "0",
     ]);
     assert.ok([0, 1, 3].includes(scan.status ?? -1), scan.stderr);
-    const queued = JSON.parse(cli(["queue", "add", pkgs, "--each", "--store", pg.url, "--json"])) as {
+    const queued = JSON.parse(cli(["queue", "add", pkgs, "--each", "--store", pg.url, "--json", "-"])) as {
       jobs: string[];
     };
     assert.equal(queued.jobs.length, 200);

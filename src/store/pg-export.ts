@@ -2,11 +2,10 @@
 // export of either store reads back into the other). Runs are read a page at a time: a large fleet is
 // never held whole.
 import type { Finding } from "../model/finding.js";
-import type { ServerResult } from "../model/types.js";
 import type { Pg } from "./pg-pool.js";
 import { translatePg } from "./pg-pool.js";
-import { ackRow, json, type Row, str } from "./row-map.js";
-import type { ExportRecord, Note, RunKind, ServerStatus } from "./types.js";
+import { ackRow, json, type Row, runExport, str } from "./row-map.js";
+import type { ExportRecord, Note, ServerStatus } from "./types.js";
 
 const PAGE = 200;
 
@@ -43,20 +42,7 @@ export async function* exportAllPg(
       if (page.length === 0) break;
       const findings = await findingsOf(page.map((r) => r.id as number));
       for (const r of page) {
-        const shell = JSON.parse(r.result as string) as Omit<ServerResult, "findings">;
-        yield {
-          type: "run",
-          server: r.server as string,
-          run: {
-            kind: r.kind as RunKind,
-            key: r.run_key as string,
-            digest: r.digest as string,
-            at: r.at as string,
-            version: r.version as string,
-            options: json<Record<string, unknown>>(r.options, {}),
-          },
-          result: { ...shell, findings: findings.get(r.id as number) ?? [] },
-        };
+        yield runExport(r, findings.get(r.id as number) ?? []);
       }
       const last = page[page.length - 1];
       after = { at: last.at as string, id: last.id as number };

@@ -16,6 +16,7 @@ import {
   resultShell,
   type StoredRun,
   summarize,
+  summaryColumns,
 } from "./rows.js";
 import {
   type AckInput,
@@ -188,24 +189,7 @@ async function refreshServer(c: PgClient, id: number): Promise<void> {
        last_scan_at = $6, last_kind = $7, build = $8, open_cves = $9, update_action = $10, logs_from = $11,
        logs_to = $12, covers_window = $13, open_findings = $14, acknowledged = $15,
        run_count = (SELECT count(*)::int FROM exhunt.runs WHERE server_id = $16) WHERE id = $16`,
-    [
-      s.verdict,
-      s.confidence,
-      JSON.stringify(s.reasons),
-      s.scannedVerdict,
-      s.verdictAt,
-      s.lastScanAt,
-      s.lastKind,
-      s.build,
-      JSON.stringify(s.openCves),
-      s.updateAction,
-      s.logsFrom,
-      s.logsTo,
-      s.coversWindow === null ? null : s.coversWindow ? 1 : 0,
-      s.open,
-      s.acknowledged,
-      id,
-    ],
+    [...summaryColumns(s), id],
   );
 }
 

@@ -1,7 +1,8 @@
 // Driver-independent mapping of stored rows to the store's types. Both drivers keep the same columns
 // (JSON lists as text, flags as 0/1 integers), so one set of converters serves both.
-import type { Confidence, VerdictName } from "../model/types.js";
-import type { Acknowledgement, FleetRow, RunKind, RunRow, ServerStatus } from "./types.js";
+import type { Finding } from "../model/finding.js";
+import type { Confidence, ServerResult, VerdictName } from "../model/types.js";
+import type { Acknowledgement, ExportRecord, FleetRow, RunKind, RunRow, ServerStatus } from "./types.js";
 
 export type Row = Record<string, unknown>;
 
@@ -98,5 +99,23 @@ export function ackRow(r: Row): Acknowledgement {
     at: r.at as string,
     revokedAt: str(r.revoked_at),
     revokedBy: str(r.revoked_by),
+  };
+}
+
+/** A stored run (a runs row joined with its server's name as `server`) as an export record. */
+export function runExport(r: Row, findings: Finding[]): ExportRecord {
+  const shell = JSON.parse(r.result as string) as Omit<ServerResult, "findings">;
+  return {
+    type: "run",
+    server: r.server as string,
+    run: {
+      kind: r.kind as RunKind,
+      key: r.run_key as string,
+      digest: r.digest as string,
+      at: r.at as string,
+      version: r.version as string,
+      options: json<Record<string, unknown>>(r.options, {}),
+    },
+    result: { ...shell, findings },
   };
 }

@@ -110,6 +110,31 @@ export function summarize(latestPerKind: StoredRun[], acks: AckMatcher): ServerS
   };
 }
 
+/**
+ * The server columns a summary sets, in the order both drivers' UPDATE statements name them
+ * (verdict, confidence, reasons, scanned_verdict, verdict_at, last_scan_at, last_kind, build,
+ * open_cves, update_action, logs_from, logs_to, covers_window, open_findings, acknowledged).
+ */
+export function summaryColumns(s: ServerSummary): (string | number | null)[] {
+  return [
+    s.verdict,
+    s.confidence,
+    JSON.stringify(s.reasons),
+    s.scannedVerdict,
+    s.verdictAt,
+    s.lastScanAt,
+    s.lastKind,
+    s.build,
+    JSON.stringify(s.openCves),
+    s.updateAction,
+    s.logsFrom,
+    s.logsTo,
+    s.coversWindow === null ? null : s.coversWindow ? 1 : 0,
+    s.open,
+    s.acknowledged,
+  ];
+}
+
 /** Text a LIKE pattern matches literally. */
 export function likeLiteral(s: string): string {
   return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

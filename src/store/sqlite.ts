@@ -8,7 +8,7 @@ import type Database from "better-sqlite3";
 import type { Finding } from "../model/finding.js";
 import type { ServerResult } from "../model/types.js";
 import { APPLICATION_ID, LATEST_VERSION, MIGRATIONS } from "./migrations.js";
-import { ackRow, fleetRow, json, LIST_COLUMNS, type Row, runRow, str } from "./row-map.js";
+import { ackRow, fleetRow, json, LIST_COLUMNS, type Row, runExport, runRow, str } from "./row-map.js";
 import {
   coverageWindow,
   evidenceDigest,
@@ -16,6 +16,7 @@ import {
   resultShell,
   type StoredRun,
   summarize,
+  summaryColumns,
 } from "./rows.js";
 import {
   type AckInput,
@@ -223,25 +224,7 @@ function refreshServer(db: Db, id: number): void {
     `UPDATE servers SET verdict = ?, confidence = ?, reasons = ?, scanned_verdict = ?, verdict_at = ?, last_scan_at = ?,
        last_kind = ?, build = ?, open_cves = ?, update_action = ?, logs_from = ?, logs_to = ?, covers_window = ?,
        open_findings = ?, acknowledged = ?, run_count = ? WHERE id = ?`,
-  ).run(
-    s.verdict,
-    s.confidence,
-    JSON.stringify(s.reasons),
-    s.scannedVerdict,
-    s.verdictAt,
-    s.lastScanAt,
-    s.lastKind,
-    s.build,
-    JSON.stringify(s.openCves),
-    s.updateAction,
-    s.logsFrom,
-    s.logsTo,
-    s.coversWindow === null ? null : s.coversWindow ? 1 : 0,
-    s.open,
-    s.acknowledged,
-    count,
-    id,
-  );
+  ).run(...summaryColumns(s), count, id);
 }
 
 function sqliteStore(db: Db, path: string, version: number): FleetStore {
@@ -530,20 +513,7 @@ async function* exportAll(db: Db, path: string): AsyncGenerator<ExportRecord> {
     for (const id of ids) {
       const r = one.get(id) as Row | undefined;
       if (!r) continue;
-      const shell = JSON.parse(r.result as string) as Omit<ServerResult, "findings">;
-      yield {
-        type: "run",
-        server: r.server as string,
-        run: {
-          kind: r.kind as RunKind,
-          key: r.run_key as string,
-          digest: r.digest as string,
-          at: r.at as string,
-          version: r.version as string,
-          options: json<Record<string, unknown>>(r.options, {}),
-        },
-        result: { ...shell, findings: loadFindings(db, r.id as number) },
-      };
+      yield runExport(r, loadFindings(db, r.id as number));
     }
     const acks = db
       .prepare(

@@ -55,12 +55,11 @@ export function iisLog(reqs: IisReq[]): string {
   );
 }
 
-/** Write the requests as an IIS log, scan it, return the drafts (no detection may fail). */
-export function scanIis(t: { after(fn: () => void): void }, reqs: IisReq[]): FindingDraft[] {
-  const dir = tempDir(t);
-  const abs = join(dir, "u_ex210303.log");
-  writeFileSync(abs, iisLog(reqs));
-  const rel = "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log";
+/**
+ * Read one log file the way a scan reads it (reader, literal plan, prefilters, detections), with
+ * exhunt's own checks only; `rel` is the path the evidence tree would give it. The task must not fail.
+ */
+export function runOwnChecks(abs: string, rel: string): ReturnType<typeof runTask> {
   const size = statSync(abs).size;
   const r = runTask(
     {
@@ -78,6 +77,15 @@ export function scanIis(t: { after(fn: () => void): void }, reqs: IisReq[]): Fin
     createHuntContext({ ...EMPTY_SETUP, sigma: { bundled: false, user: [], minLevel: null } }),
   );
   assert.equal(r.error, null);
+  return r;
+}
+
+/** Write the requests as an IIS log, scan it, return the drafts (no detection may fail). */
+export function scanIis(t: { after(fn: () => void): void }, reqs: IisReq[]): FindingDraft[] {
+  const dir = tempDir(t);
+  const abs = join(dir, "u_ex210303.log");
+  writeFileSync(abs, iisLog(reqs));
+  const r = runOwnChecks(abs, "inetpub/logs/LogFiles/W3SVC1/u_ex210303.log");
   assert.deepEqual(
     r.drafts.filter((d) => d.check === "detection-failed"),
     [],

@@ -1,16 +1,15 @@
 // IIS detections, run the way a scan runs them: rows written to a W3C file, read by the reader, routed by
 // the literal plan (and each detection's byte refine) to `match`. Every check has positives and traps.
 import assert from "node:assert/strict";
-import { statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { createHuntContext, EMPTY_SETUP } from "../../src/detections/context.js";
 import { isProxyLogonStem } from "../../src/detections/proxylogon/iis-26855.js";
 import { autodiscoverShape } from "../../src/detections/proxyshell/iis-autodiscover.js";
 import type { FindingDraft } from "../../src/detections/types.js";
 import { isUnexpectedScript } from "../../src/detections/webshells/iis-unexpected-script.js";
-import { runTask } from "../../src/hunt/task.js";
 import { CORPUS, NO_CORPUS, tempDir } from "../helpers.js";
+import { runOwnChecks } from "../iis-helpers.js";
 
 const HEADER =
   "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n#Date: 2021-03-03 00:00:00\r\n" +
@@ -59,24 +58,8 @@ function scan(t: { after(fn: () => void): void }, reqs: Req[]): FindingDraft[] {
 }
 
 function scanFile(abs: string, rel: string): FindingDraft[] {
-  const size = statSync(abs).size;
-  const r = runTask(
-    {
-      id: 0,
-      abs,
-      rel,
-      size,
-      fileKind: null,
-      start: 0,
-      end: size,
-      rangeHeaderFields: null,
-      ctx: { server: "TEST", file: rel, installPath: null },
-      maxDraftsPerCheck: 5000,
-    },
-    // exhunt's own IIS checks only: Sigma's webserver rules have their tests in test/sigma.
-    createHuntContext({ ...EMPTY_SETUP, sigma: { bundled: false, user: [], minLevel: null } }),
-  );
-  assert.equal(r.error, null);
+  // exhunt's own IIS checks only: Sigma's webserver rules have their tests in test/sigma.
+  const r = runOwnChecks(abs, rel);
   assert.deepEqual(
     r.drafts.filter((d) => d.check === "detection-failed"),
     [],

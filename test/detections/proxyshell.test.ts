@@ -2,16 +2,14 @@
 // every status (probes are attempts, 200 on /powershell or /mapi/ a success stage), X-Rps-CAT and Email=
 // variants; and the traps that look alike.
 import assert from "node:assert/strict";
-import { statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { HTTPPROXY_FIELDS, httpProxyLine, preamble, type Row } from "../../examples/generate.js";
-import { createHuntContext, EMPTY_SETUP } from "../../src/detections/context.js";
 import { autodiscoverSsrf } from "../../src/detections/proxyshell/iis-autodiscover.js";
 import type { FindingDraft } from "../../src/detections/types.js";
-import { runTask } from "../../src/hunt/task.js";
 import { tempDir } from "../helpers.js";
-import { checksOf, scanIis } from "../iis-helpers.js";
+import { checksOf, runOwnChecks, scanIis } from "../iis-helpers.js";
 
 const AD = "/autodiscover/autodiscover.json";
 const email = "&Email=autodiscover/autodiscover.json%3F@evil.corp";
@@ -101,24 +99,7 @@ function scanHttpProxy(t: { after(fn: () => void): void }, folder: string, rows:
       rows.map((r) => `${httpProxyLine(r)}\r\n`).join(""),
   );
   const rel = `C/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/${folder}/HttpProxy_2021081306-1.LOG`;
-  const size = statSync(abs).size;
-  const r = runTask(
-    {
-      id: 0,
-      abs,
-      rel,
-      size,
-      fileKind: null,
-      start: 0,
-      end: size,
-      rangeHeaderFields: null,
-      ctx: { server: "TEST", file: rel, installPath: null },
-      maxDraftsPerCheck: 5000,
-    },
-    createHuntContext({ ...EMPTY_SETUP, sigma: { bundled: false, user: [], minLevel: null } }),
-  );
-  assert.equal(r.error, null);
-  return r.drafts;
+  return runOwnChecks(abs, rel).drafts;
 }
 
 function row(protocol: string, stem: string, query: string, status: string, extra: Row = {}): Row {

@@ -5,7 +5,14 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import type { LogKind, LogRow } from "../model/records.js";
 import { sourceHintOf } from "./fields.js";
-import { type CompiledPrefilter, compilePrefilter, guardHolds, prefilterPasses } from "./prefilter.js";
+import {
+  type CompiledPrefilter,
+  compilePrefilter,
+  type DecodedRow,
+  guardHolds,
+  newDecodedRow,
+  prefilterPasses,
+} from "./prefilter.js";
 import { columnOf, headerFromText, Row } from "./row.js";
 import type { BadRow, Dialect, Header, LiteralGuard, LiteralPlan, Preamble, ReadStats } from "./types.js";
 import { type MultiLiteral, type MultiSearch, multiSearch } from "./wasm/multi.js";
@@ -149,6 +156,8 @@ interface Scan {
   splitAt: number;
   splitCount: number;
   readonly consumers: number[];
+  /** The current row's decoded form, shared by its encoded prefilters (reset for every row). */
+  readonly decoded: DecodedRow;
   // The chunk being scanned.
   buf: Buffer;
   readonly home: Buffer;
@@ -235,6 +244,7 @@ function newScan(
     splitAt: -1,
     splitCount: -1,
     consumers: [],
+    decoded: newDecodedRow(),
     buf,
     home: buf,
     view: buf,
@@ -439,6 +449,7 @@ function firstGuarded(
 function wakeLiteralConsumers(st: Scan, s: number, e: number, nHits: number): void {
   const { rowHit, hitList, consumers, lit, plan } = st;
   const stops = st.dialect.tokenStops;
+  st.decoded.s = -1; // a new row (offsets repeat when the chunk moves)
   for (let k = 0; k < nHits; k++) {
     const i = hitList[k];
     const h = rowHit[i];
@@ -450,7 +461,7 @@ function wakeLiteralConsumers(st: Scan, s: number, e: number, nHits: number): vo
       const c = cs[j];
       if (consumers.includes(c)) continue;
       const pf = pfs[j];
-      if (!pf || prefilterPasses(pf, st.buf, s, e, h, bytes, lit.fold[i], lit.guard[i], stops))
+      if (!pf || prefilterPasses(pf, st.buf, s, e, h, bytes, lit.fold[i], lit.guard[i], stops, st.decoded))
         consumers.push(c);
     }
   }

@@ -60,6 +60,29 @@ export function compilePrefilter(p: RowPrefilter): CompiledPrefilter {
   };
 }
 
+/**
+ * The decoded form of the row being looked at, shared by every encoded prefilter of that row: a row
+ * with a percent-escape wakes one encoded variant per detection, and each would decode the line again.
+ * Owned by one scan (no shared state); `s` and `e` say which row `text` belongs to (-1: none yet).
+ */
+export interface DecodedRow {
+  s: number;
+  e: number;
+  text: string;
+}
+
+export const newDecodedRow = (): DecodedRow => ({ s: -1, e: -1, text: "" });
+
+function decodedLine(memo: DecodedRow | undefined, line: Buffer, s: number, e: number): string {
+  if (!memo) return canonicalUri(line.toString("latin1"));
+  if (memo.s !== s || memo.e !== e) {
+    memo.text = canonicalUri(line.toString("latin1"));
+    memo.s = s;
+    memo.e = e;
+  }
+  return memo.text;
+}
+
 /** The token part on the decoded token (encoded forms). */
 function decodedTokenPasses(pf: CompiledPrefilter, raw: string): boolean {
   const t = canonicalUri(raw);
@@ -140,6 +163,7 @@ function endsWithAny(buf: Buffer, ts: number, te: number, suffixes: Buffer[]): b
 /**
  * Whether a line [s, e) of `buf`, in which literal `lit` first occurs at `hit`, passes the prefilter.
  * `stops` are the dialect's field separators; without them the token part lets the row through.
+ * `memo` holds the row's decoded form for the next prefilter of the same row (same buffer, same s/e).
  */
 export function prefilterPasses(
   pf: CompiledPrefilter,
@@ -151,12 +175,13 @@ export function prefilterPasses(
   fold: boolean,
   guard: LiteralGuard | undefined,
   stops: readonly number[] | undefined,
+  memo?: DecodedRow,
 ): boolean {
   if (pf.allOf.length === 0 && !pf.token && !pf.decodedAnyOf) return true;
   // Searches run on a view of the line: on the whole buffer an absent literal would scan the rest of the chunk.
   const line = buf.subarray(s, e);
   if (pf.decodedAnyOf) {
-    const decoded = canonicalUri(line.toString("latin1"));
+    const decoded = decodedLine(memo, line, s, e);
     if (!pf.decodedAnyOf.some((l) => decoded.includes(l))) return false;
   }
   for (const group of pf.allOf) {

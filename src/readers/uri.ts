@@ -7,12 +7,54 @@
 /** Rounds of decoding: a once-, twice- or thrice-encoded form reaches the same text; more is left as is. */
 const MAX_ROUNDS = 3;
 
-const ESCAPE = /%(?:([0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4}))/g;
+/** Value of a hex digit's char code, or -1. */
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
 
+/** The value of `n` hex digits at `at`, or -1 when one is not a hex digit (or the text ends). */
+function hexAt(v: string, at: number, n: number): number {
+  if (at + n > v.length) return -1;
+  let x = 0;
+  for (let k = 0; k < n; k++) {
+    const d = hexValue(v.charCodeAt(at + k));
+    if (d < 0) return -1;
+    x = x * 16 + d;
+  }
+  return x;
+}
+
+/**
+ * One round: every `%XX` and `%uXXXX` replaced by its character; anything else kept. A loop over char
+ * codes, not a regex with a callback: this runs on every percent-escaped log row.
+ */
 function decodeRound(v: string): string {
-  return v.replace(ESCAPE, (_, hex: string | undefined, wide: string | undefined) =>
-    String.fromCharCode(Number.parseInt(hex ?? wide ?? "0", 16)),
-  );
+  let p = v.indexOf("%");
+  if (p < 0) return v;
+  let out = "";
+  let from = 0;
+  while (p >= 0) {
+    const c = v.charCodeAt(p + 1);
+    let code = -1;
+    let len = 0;
+    if (c === 117 || c === 85) {
+      code = hexAt(v, p + 2, 4);
+      len = 6;
+    } else {
+      code = hexAt(v, p + 1, 2);
+      len = 3;
+    }
+    if (code >= 0) {
+      out += v.slice(from, p) + String.fromCharCode(code);
+      from = p + len;
+      p = v.indexOf("%", from);
+    } else {
+      p = v.indexOf("%", p + 1);
+    }
+  }
+  return from === 0 ? v : out + v.slice(from);
 }
 
 /** Percent-decoded (up to three rounds, `%XX` and `%uXXXX`) and lower-cased. */

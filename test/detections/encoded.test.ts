@@ -32,6 +32,52 @@ describe("canonicalUri", () => {
     // Bounded: a fourth layer stays encoded (no loop on attacker-sized nesting).
     assert.equal(canonicalUri("%25252540"), "%40");
   });
+
+  it("agrees with a regex reference decoder on random escapes, broken ones included", () => {
+    // The decoder is a hand loop for speed; this reference is the plain definition it must equal.
+    const esc = /%(?:([0-9a-fA-F]{2})|[uU]([0-9a-fA-F]{4}))/g;
+    const round = (v: string) =>
+      v.replace(esc, (_, h: string | undefined, w: string | undefined) =>
+        String.fromCharCode(Number.parseInt(h ?? w ?? "0", 16)),
+      );
+    const reference = (value: string) => {
+      let v = value;
+      for (let i = 0; i < 3 && v.includes("%"); i++) {
+        const next = round(v);
+        if (next === v) break;
+        v = next;
+      }
+      return v.toLowerCase();
+    };
+    const parts = [
+      "%",
+      "%2",
+      "%25",
+      "%41",
+      "%u",
+      "%U00",
+      "%u0073",
+      "%zz",
+      "a",
+      "F",
+      "7",
+      "u",
+      "/",
+      "@",
+      "%%",
+      "%g1",
+    ];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let n = 0; n < 5000; n++) {
+      let v = "";
+      for (let k = next() % 9; k >= 0; k--) v += parts[next() % parts.length];
+      assert.equal(canonicalUri(v), reference(v), JSON.stringify(v));
+    }
+  });
 });
 
 describe("encoded forms reach the IIS detections (scan)", () => {

@@ -1,5 +1,6 @@
-// Bundles the command line and its worker thread into one file each (dist/cli/exhunt.js and
-// dist/cli/worker.js, side by side: the pool finds its worker next to itself). Loading ~150 compiled
+// Bundles the command line and its worker threads into one file each (dist/cli/exhunt.js,
+// dist/cli/worker.js, probe-worker.js and job-process.js, side by side: each finds its thread's or process's module
+// next to itself). Loading ~150 compiled
 // modules one by one cost every command about 0.25 s of start-up, and every worker thread as much.
 // The library entry (dist/index.js) stays as tsc wrote it.
 import { build } from "esbuild";
@@ -28,6 +29,8 @@ await build({
     exhunt: "src/cli/bin.ts",
     worker: "src/hunt/worker.ts",
     "probe-worker": "src/exposure/probe/probe-worker.ts",
+    // The process of each `exhunt worker` slot (src/worker.ts finds it next to the CLI bundle).
+    "job-process": "src/job-process.ts",
   },
   outdir: "dist/cli",
 });

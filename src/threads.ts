@@ -1,5 +1,7 @@
-// Starting worker threads, shared by the hunt pool and the probe: the one place that knows how a
-// worker module is found when compiled, bundled or run from TypeScript sources.
+// Starting worker threads (the hunt pool, the probe) and job processes (`exhunt worker`): the one
+// place that knows how a worker module is found when compiled, bundled or run from TypeScript sources.
+import { type ChildProcess, fork, type StdioOptions } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 /**
@@ -13,4 +15,17 @@ export function startWorker(from: string, name: string, workerData: unknown): Wo
   const url = new URL(`./${name}.ts`, from).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`;
   return new Worker(boot, { eval: true, workerData });
+}
+
+/**
+ * A child process running the module `name` next to the module at `from`, with an IPC channel:
+ * `name.js` when compiled or bundled, `name.ts` through tsx's loader under tsx. `args` go to its argv.
+ */
+export function startProcess(from: string, name: string, args: string[]): ChildProcess {
+  const opts = { stdio: ["ignore", "inherit", "inherit", "ipc"] as StdioOptions };
+  if (!from.endsWith(".ts")) return fork(fileURLToPath(new URL(`./${name}.js`, from)), args, opts);
+  return fork(fileURLToPath(new URL(`./${name}.ts`, from)), args, {
+    ...opts,
+    execArgv: ["--import", import.meta.resolve("tsx/esm")],
+  });
 }

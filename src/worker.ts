@@ -1,19 +1,23 @@
 // `exhunt worker`: takes jobs from the queue on the PostgreSQL store and runs them with the library's
-// own code (scanServers, the probe), writing every result into the store. Jobs are at-least-once
-// (a worker may die after writing and before completing); results are exactly-once, because every
+// own code (src/jobs.ts), writing every result into the store. Each slot (--concurrency) runs its
+// jobs in a child process of its own (src/job-process.ts), so a job past its timeout is really
+// stopped: the slot kills the process, fails the job with the reason (retried per the queue's
+// policy, dead letter after the last retry) and starts a fresh process for its next job. Jobs are at-least-once (a
+// worker may die after writing and before completing); results are exactly-once, because every
 // write is keyed by the job id and the evidence digest, so a job run twice stores its results once.
+
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ProbeTarget } from "./exposure/probe/targets.js";
-import { recordProbeHosts, runMeta } from "./fleet.js";
-import { resolveTargets, scanServers } from "./index.js";
+import { resolveTargets } from "./index.js";
+import type { FromJobProcess, JobProcessInit, ToJobProcess } from "./job-process.js";
+import { message, persist, sleep } from "./jobs.js";
 import { UsageError } from "./model/errors.js";
-import { hostJson } from "./outputs/probe.js";
-import { probeHosts, resolveProbeTargets } from "./probe.js";
-import { isConnectionError } from "./store/pg-pool.js";
-import { openPostgresStore } from "./store/postgres.js";
+import { resolveProbeTargets } from "./probe.js";
 import {
   addJobs,
+  DEFAULT_POLICY,
   type JobData,
   type JobPolicy,
   markJob,
@@ -23,9 +27,11 @@ import {
   type Queue,
   type QueueStatus,
   queueStatus,
+  returnJob,
   type ScanJob,
   workerName,
 } from "./store/queue.js";
+import { startProcess } from "./threads.js";
 
 export {
   DEFAULT_POLICY,
@@ -35,13 +41,11 @@ export {
   readQueueStatus,
 } from "./store/queue.js";
 
-import type { FleetStore } from "./store/types.js";
-
 export interface WorkerOptions {
   url: string;
-  /** Jobs run at once by this process (default 1). */
+  /** Jobs run at once by this process (default 1), each in its slot's process. */
   concurrency?: number;
-  /** Scan worker threads per job (default 0: each job reads in its own slot's thread). */
+  /** Scan worker threads per job (default 0: each job reads in its slot process's main thread). */
   threads?: number;
   /** Seconds between polls of an empty queue (default 2). */
   pollSeconds?: number;
@@ -74,98 +78,84 @@ interface Fetched {
   data: JobData;
   retryCount: number;
   retryLimit: number;
-  expireInSeconds: number;
+  /** pg-boss 10 returns the interval's seconds as text. */
+  expireInSeconds: number | string;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
+/** How a job's run in its process ended. */
+type Outcome =
+  | { type: "done"; servers: number }
+  | { type: "failed"; error: string }
+  | { type: "timeout"; seconds: number }
+  | { type: "stopped" };
 
-/**
- * Run `fn` again while the database is unreachable (a restart, a failover), for up to `patienceMs`:
- * a write that cannot be made now is made when the database is back, not lost or counted as a failure.
- */
-async function persist<T>(fn: () => Promise<T>, patienceMs = 120_000): Promise<T> {
-  const until = Date.now() + patienceMs;
-  for (let wait = 250; ; wait = Math.min(wait * 2, 5_000)) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (!isConnectionError(e) || Date.now() > until) throw e;
-      await sleep(wait);
-    }
+/** One slot's process: started on first use, and again after it was killed (or died). */
+class SlotProcess {
+  private p: ChildProcess | null = null;
+  private listener: ((m: FromJobProcess) => void) | null = null;
+  private ended: ((code: number | null, signal: string | null) => void) | null = null;
+
+  constructor(private readonly init: JobProcessInit) {}
+
+  private process(): ChildProcess {
+    if (this.p && this.p.exitCode === null && this.p.signalCode === null) return this.p;
+    const p = startProcess(import.meta.url, "job-process", [JSON.stringify(this.init)]);
+    p.on("message", (m: FromJobProcess) => this.listener?.(m));
+    p.on("error", () => {}); // a failed start or send ends in "exit" too
+    p.on("exit", (code, signal) => {
+      if (this.p === p) this.p = null;
+      this.ended?.(code, signal);
+    });
+    this.p = p;
+    return p;
   }
-}
 
-async function scanJob(
-  store: FleetStore,
-  q: Queue,
-  job: Fetched & { data: Extract<JobData, { kind: "scan" }> },
-  threads: number,
-): Promise<number> {
-  const meta = runMeta(
-    "scan",
-    { command: "worker", job: job.id, path: job.data.path, ...job.data.options },
-    `job:${job.id}`,
-  );
-  let last = 0;
-  let n = 0;
-  for await (const s of scanServers([job.data.path], {
-    ...job.data.options,
-    workers: threads,
-    onProgress: (p) => {
-      // Progress is best effort and at most once a second: it must never slow or fail the scan.
-      const now = Date.now();
-      if (now - last < 1000) return;
-      last = now;
-      markJob(q.pool, job.id, {
-        state: "progress",
-        done: p.filesDone,
-        total: p.filesTotal,
-        unit: "files",
-      }).catch(() => {});
-    },
-  })) {
-    await persist(() => store.recordRun(meta, { server: { name: s.name }, result: s }));
-    n++;
+  /** Run a job; `kill` (timeout or shutdown) kills the process and ends the run with that outcome. */
+  run(
+    id: string,
+    data: JobData,
+    onProgress: (m: Extract<FromJobProcess, { type: "progress" }>) => void,
+  ): { outcome: Promise<Outcome>; kill: (why: Outcome) => void } {
+    const p = this.process();
+    let killed: Outcome | null = null;
+    const outcome = new Promise<Outcome>((resolve) => {
+      this.listener = (m) => {
+        if (m.id !== id) return;
+        if (m.type === "progress") onProgress(m);
+        else resolve(m.type === "done" ? { type: "done", servers: m.servers } : m);
+      };
+      this.ended = (code, signal) =>
+        resolve(
+          killed ?? { type: "failed", error: `the job's process exited (${signal ?? `code ${code}`})` },
+        );
+    }).finally(() => {
+      this.listener = null;
+      this.ended = null;
+    });
+    p.send({ type: "job", id, data } satisfies ToJobProcess);
+    return {
+      outcome,
+      kill: (why) => {
+        killed = why;
+        // SIGKILL ends the job's reads, writes and connections where they are; "exit" resolves the outcome.
+        p.kill("SIGKILL");
+      },
+    };
   }
-  return n;
-}
 
-async function probeJob(
-  store: FleetStore,
-  job: Fetched & { data: Extract<JobData, { kind: "probe" }> },
-): Promise<number> {
-  const o = job.data.options;
-  const t = o.timeoutMs ?? 10_000;
-  const hosts = await probeHosts(job.data.targets, {
-    threads: 1,
-    concurrency: o.concurrency ?? 64,
-    rate: o.rate,
-    timeouts: { connectMs: Math.min(5000, t), headersMs: t, bodyMs: t },
-    collect: true,
-  });
-  const c = await persist(() =>
-    recordProbeHosts(
-      store,
-      hosts.map(hostJson),
-      { command: "worker", job: job.id, chunk: job.data.chunk, chunks: job.data.chunks },
-      `job:${job.id}`,
-    ),
-  );
-  return c.servers + c.alreadyStored;
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  /** The end: the process closes its store connection and exits. */
+  async close(): Promise<void> {
+    const p = this.p;
+    if (!p) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => p.kill("SIGKILL"), 10_000);
+      p.once("exit", () => {
+        clearTimeout(t);
+        resolve();
+      });
+      p.send({ type: "close" } satisfies ToJobProcess);
+    });
+  }
 }
 
 /** Take and run jobs until stopped (or idle, when asked). */
@@ -173,22 +163,32 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
   const concurrency = Math.max(1, Math.floor(o.concurrency ?? 1));
   const emit = o.onEvent ?? (() => {});
   const me = workerName();
-  // One connection per running job for the store, the queue's pool for pg-boss and the job rows.
-  const store = await openPostgresStore(o.url, { poolSize: concurrency + 1 });
-  const q = await openQueue(o.url, {
+  // The queue's pool for pg-boss and the job rows; each slot's process has one store connection.
+  const q: Queue = await openQueue(o.url, {
     supervise: true,
     maintenanceSeconds: o.maintenanceSeconds,
     poolSize: 3,
   });
   const summary: WorkerSummary = { completed: 0, failed: 0, returned: 0 };
-  const running = new Map<string, Promise<void>>();
+  const running = new Map<string, (why: Outcome) => void>();
   const stop = new AbortController();
   o.signal?.addEventListener("abort", () => stop.abort(), { once: true });
   if (o.signal?.aborted) stop.abort();
   let idleSince = Date.now();
   emit({ type: "start", worker: me, concurrency });
 
-  const runOne = async (job: Fetched): Promise<void> => {
+  const fail = async (job: Fetched, error: string) => {
+    const dead = job.retryCount >= job.retryLimit;
+    // The row first, then the job: if this process dies in between, the job expires and runs again.
+    await persist(() => markJob(q.pool, job.id, { state: dead ? "dead" : "retrying", error })).catch(
+      () => {},
+    );
+    await persist(() => q.boss.fail(QUEUE, job.id, { message: error })).catch(() => {});
+    summary.failed++;
+    emit({ type: "failed", id: job.id, error, dead });
+  };
+
+  const runOne = async (slotProcess: SlotProcess, job: Fetched): Promise<void> => {
     const attempt = job.retryCount + 1;
     const started = Date.now();
     emit({
@@ -199,57 +199,72 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
       attempt,
     });
     await markJob(q.pool, job.id, { state: "running", attempt, worker: me }).catch(() => {});
-    let servers: number;
-    try {
-      const work =
-        job.data.kind === "scan"
-          ? scanJob(store, q, job as Fetched & { data: Extract<JobData, { kind: "scan" }> }, o.threads ?? 0)
-          : probeJob(store, job as Fetched & { data: Extract<JobData, { kind: "probe" }> });
-      servers = await work;
-    } catch (e) {
-      const error = message(e);
-      const dead = job.retryCount >= job.retryLimit;
-      // The row first, then the job: if this process dies in between, the job expires and runs again.
-      await persist(() => markJob(q.pool, job.id, { state: dead ? "dead" : "retrying", error })).catch(
+    const { outcome, kill } = slotProcess.run(job.id, job.data, (p) => {
+      markJob(q.pool, job.id, { state: "progress", done: p.done, total: p.total, unit: p.unit }).catch(
         () => {},
       );
-      await persist(() => q.boss.fail(QUEUE, job.id, { message: error })).catch(() => {});
-      summary.failed++;
-      emit({ type: "failed", id: job.id, error, dead });
-      return;
+    });
+    // The job's timeout, enforced here: pg-boss's expiry only fails a job whose worker is gone.
+    // pg-boss 10 gives expireInSeconds as text ("3600.000000"): read as a number.
+    const given = Number(job.expireInSeconds);
+    const seconds = Number.isFinite(given) && given > 0 ? given : DEFAULT_POLICY.timeout;
+    const timer = setTimeout(() => kill({ type: "timeout", seconds }), Math.min(seconds * 1000, 2 ** 31 - 1));
+    running.set(job.id, kill);
+    const end = await outcome;
+    clearTimeout(timer);
+    running.delete(job.id);
+    switch (end.type) {
+      case "done":
+        await persist(() => markJob(q.pool, job.id, { state: "done", servers: end.servers })).catch(() => {});
+        await persist(() => q.boss.complete(QUEUE, job.id, { servers: end.servers })).catch(() => {});
+        summary.completed++;
+        emit({ type: "done", id: job.id, servers: end.servers, ms: Date.now() - started });
+        return;
+      case "failed":
+        return fail(job, end.error);
+      case "timeout":
+        return fail(
+          job,
+          `timed out: still running after the job timeout of ${end.seconds} s (queue add --job-timeout); its process was killed`,
+        );
+      case "stopped": {
+        const note = `returned to the queue: worker ${me} stopped before the job finished`;
+        await persist(() => markJob(q.pool, job.id, { state: "queued", note })).catch(() => {});
+        await persist(() => returnJob(q, job.id)).catch(() => {});
+        summary.returned++;
+        emit({ type: "returned", id: job.id });
+      }
     }
-    await persist(() => markJob(q.pool, job.id, { state: "done", servers })).catch(() => {});
-    await persist(() => q.boss.complete(QUEUE, job.id, { servers })).catch(() => {});
-    summary.completed++;
-    emit({ type: "done", id: job.id, servers, ms: Date.now() - started });
   };
 
   const slot = async (): Promise<void> => {
-    while (!stop.signal.aborted) {
-      let jobs: Fetched[];
-      try {
-        jobs = (await q.boss.fetch<JobData>(QUEUE, { batchSize: 1, includeMetadata: true })) as Fetched[];
-      } catch (e) {
-        emit({ type: "error", error: message(e) });
-        await sleep((o.pollSeconds ?? 2) * 1000, stop.signal);
-        continue;
+    const proc = new SlotProcess({ url: o.url, threads: o.threads ?? 0 });
+    try {
+      while (!stop.signal.aborted) {
+        let jobs: Fetched[];
+        try {
+          jobs = (await q.boss.fetch<JobData>(QUEUE, { batchSize: 1, includeMetadata: true })) as Fetched[];
+        } catch (e) {
+          emit({ type: "error", error: message(e) });
+          await sleep((o.pollSeconds ?? 2) * 1000, stop.signal);
+          continue;
+        }
+        const job = jobs[0];
+        if (!job) {
+          if (
+            o.idleExitSeconds !== undefined &&
+            running.size === 0 &&
+            Date.now() - idleSince > o.idleExitSeconds * 1000
+          )
+            stop.abort();
+          await sleep((o.pollSeconds ?? 2) * 1000, stop.signal);
+          continue;
+        }
+        await runOne(proc, job);
+        idleSince = Date.now();
       }
-      const job = jobs[0];
-      if (!job) {
-        if (
-          o.idleExitSeconds !== undefined &&
-          running.size === 0 &&
-          Date.now() - idleSince > o.idleExitSeconds * 1000
-        )
-          stop.abort();
-        await sleep((o.pollSeconds ?? 2) * 1000, stop.signal);
-        continue;
-      }
-      const p = runOne(job);
-      running.set(job.id, p);
-      await p;
-      running.delete(job.id);
-      idleSince = Date.now();
+    } finally {
+      await proc.close();
     }
   };
 
@@ -258,22 +273,15 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
     if (stop.signal.aborted) resolve();
     stop.signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  // Stopping: no new jobs; the current ones get the grace period, then go back to the queue.
-  const grace = sleep((o.graceSeconds ?? 30) * 1000).then(() => "timeout" as const);
+  // Stopping: no new jobs; the current ones get the grace period, then their processes are killed
+  // and the jobs go back to the queue for another worker, their interrupted attempt not counted.
   const finished = Promise.all(slots).then(() => "done" as const);
+  const grace = sleep((o.graceSeconds ?? 30) * 1000).then(() => "timeout" as const);
   if ((await Promise.race([finished, grace])) === "timeout") {
-    for (const id of running.keys()) {
-      // Failing a job with retries left puts it back (state retry) for another worker.
-      await markJob(q.pool, id, { state: "retrying", error: "worker stopped before the job finished" }).catch(
-        () => {},
-      );
-      await q.boss.fail(QUEUE, id, { message: "worker stopped before the job finished" }).catch(() => {});
-      summary.returned++;
-      emit({ type: "returned", id });
-    }
+    for (const kill of running.values()) kill({ type: "stopped" });
+    await finished;
   }
   await q.close();
-  await store.close();
   return summary;
 }
 

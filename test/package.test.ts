@@ -69,6 +69,7 @@ describe("the packed tarball", { skip }, () => {
     );
     assert.deepEqual(list.filter((f) => f.startsWith("package/dist/cli/") && f.endsWith(".js")).sort(), [
       "package/dist/cli/exhunt.js",
+      "package/dist/cli/job-process.js",
       "package/dist/cli/probe-worker.js",
       "package/dist/cli/worker.js",
     ]);

@@ -146,7 +146,7 @@ export function registerQueue(program: Command): void {
     .description("take jobs from the queue and write their results into the store, until SIGTERM or SIGINT")
     .option("--store <url>", "postgres://… (default: $EXHUNT_STORE)")
     .option("--concurrency <n>", "jobs at once (default 1)")
-    .option("--threads <n>", "scan worker threads per job (default 0: the job's own thread)")
+    .option("--threads <n>", "scan worker threads per job (default 0: the job process's own thread)")
     .option("--poll <s>", "seconds between polls of an empty queue (default 2)")
     .option(
       "--grace <s>",
@@ -198,7 +198,7 @@ export function registerQueue(program: Command): void {
       process.stderr.write(
         `worker stopped: ${s.completed} done, ${s.failed} failed, ${s.returned} returned\n`,
       );
-      // A job returned after the grace period may still be scanning in this process: end it here.
+      // Every job process has ended (finished, or killed and its job returned): nothing is left to wait for.
       process.exit(0);
     });
 }

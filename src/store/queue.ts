@@ -289,9 +289,18 @@ export async function markJob(
     | { state: "running"; attempt: number; worker: string }
     | { state: "progress"; done: number; total: number | null; unit: string }
     | { state: "done"; servers: number }
-    | { state: "retrying" | "dead"; error: string },
+    | { state: "retrying" | "dead"; error: string }
+    | { state: "queued"; note: string },
 ): Promise<void> {
   switch (change.state) {
+    case "queued":
+      // Back in the queue, its interrupted attempt not counted (see returnJob).
+      await pool.query(
+        `UPDATE exhunt_queue.jobs SET state = 'queued', attempts = GREATEST(attempts - 1, 0), worker = NULL,
+           error = $2, done = NULL, total = NULL, updated_at = now() WHERE job_id = $1`,
+        [id, change.note.slice(0, 4000)],
+      );
+      return;
     case "running":
       await pool.query(
         `UPDATE exhunt_queue.jobs SET state = 'running', attempts = $2, worker = $3, started_at = now(), updated_at = now(),
@@ -318,4 +327,20 @@ export async function markJob(
         [id, change.state, change.error.slice(0, 4000)],
       );
   }
+}
+
+/**
+ * Put an active job back in the queue for any worker, now, without counting the interrupted attempt
+ * as a failure (a worker stopping past its grace period). pg-boss 10 has no call for this: its fail()
+ * would spend a retry, or dead-letter a job that has none left. The job goes back to `created` with no
+ * start time, so the next fetch neither counts a retry nor waits for a backoff. Only an active job
+ * is touched: one already expired by maintenance and taken by another worker is left alone.
+ */
+export async function returnJob(q: Pick<Queue, "pool">, id: string): Promise<boolean> {
+  const r = await q.pool.query(
+    `UPDATE ${BOSS_SCHEMA}.job SET state = 'created', started_on = NULL, start_after = now()
+       WHERE name = $1 AND id = $2 AND state = 'active'`,
+    [QUEUE, id],
+  );
+  return (r.rowCount ?? 0) > 0;
 }

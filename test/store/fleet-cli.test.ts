@@ -2,7 +2,6 @@
 // surviving a rescan, diff, status, the imports (Shadowserver samples, probe output from the mock
 // Exchange) and the export round trip.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +11,7 @@ import { openStore, runMeta } from "../../src/fleet.js";
 import { assessBuild } from "../../src/index.js";
 import type { FleetRow } from "../../src/store/types.js";
 import { type MockServer, selfSigned, startMock } from "../exposure/mock-exchange.js";
-import { ROOT, runCli, tempDir } from "../helpers.js";
+import { ROOT, runCli, runCliAsync, tempDir } from "../helpers.js";
 import { server } from "../outputs/fixtures.js";
 
 const SMALL_ATTACK = {
@@ -290,19 +289,6 @@ describe("exhunt fleet import and export", () => {
     );
   });
 });
-
-function runCliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), ...args], {
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe("exhunt probe --store and fleet import probe", () => {
   const mocks: MockServer[] = [];

@@ -4,16 +4,16 @@
 // with SIGKILL mid-job loses nothing; a job that always fails ends in the dead-letter queue with its
 // error; the database restarting under running workers loses nothing either.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { writeClean, writeCompromised } from "../../examples/generate.js";
 import { type ExportRecord, openStore, recordServer, runMeta } from "../../src/fleet.js";
 import { readQueueStatus } from "../../src/worker.js";
-import { ROOT, runCli, tempDir } from "../helpers.js";
+import { runCli, tempDir } from "../helpers.js";
 import { server } from "../outputs/fixtures.js";
 import { NO_PG, type PgServer, startPg } from "./pg-server.js";
+import { until, worker } from "./queue-helpers.js";
 
 const DAY = { from: new Date("2021-03-02T00:00:00Z"), to: new Date("2021-03-03T00:00:00Z") };
 
@@ -36,18 +36,6 @@ function cli(args: string[]) {
   return r.stdout;
 }
 
-function worker(url: string, extra: string[] = []): ChildProcess & { out: Promise<string> } {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), "worker", "--store", url, "--poll", "1", ...extra],
-    { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let err = "";
-  child.stderr?.on("data", (d) => (err += d));
-  const out = new Promise<string>((resolve) => child.on("close", () => resolve(err)));
-  return Object.assign(child, { out });
-}
-
 /** Each server's verdict and its sorted finding ids, from a store's export (the latest run of each). */
 async function findingsOf(
   location: string,
@@ -68,14 +56,6 @@ async function findingsOf(
     await s.close();
   }
   return out;
-}
-
-async function until(what: string, fn: () => Promise<boolean>, seconds = 240): Promise<void> {
-  const end = Date.now() + seconds * 1000;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 describe("PostgreSQL store and job queue", { skip: NO_PG }, () => {

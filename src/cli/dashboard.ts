@@ -18,7 +18,7 @@ export function registerDashboard(program: Command): void {
     .description(
       "a local web dashboard over a fleet store (127.0.0.1, random access token in the printed URL)",
     )
-    .option("--store <file>", "the fleet store (default: $EXHUNT_STORE)")
+    .option("--store <file|url>", "the fleet store: a SQLite file or postgres://… (default: $EXHUNT_STORE)")
     .option(
       "--listen <host:port>",
       "bind address (default 127.0.0.1 on a free port); anything but loopback exposes evidence to that network",
@@ -34,7 +34,8 @@ export function registerDashboard(program: Command): void {
       try {
         user = userInfo().username || user;
       } catch {}
-      const d = await startDashboard({ store, host, port, user });
+      const queueUrl = /^postgres(ql)?:\/\//i.test(path) ? path : undefined;
+      const d = await startDashboard({ store, host, port, user, queueUrl });
       process.stdout.write(`exhunt dashboard on ${d.url}\n(Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

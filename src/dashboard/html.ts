@@ -38,8 +38,9 @@ form.inline{display:inline}fieldset{border:1px solid #ddd;background:#fff;margin
 .muted{color:#666}.acked{opacity:.6}
 `;
 
-export function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head><body><header><a href="/">exhunt fleet</a></header><main>${body}</main></body></html>`;
+/** The page frame; `head`: extra trusted markup for <head> (never stored text). */
+export function page(title: string, body: string, head = ""): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${head}<title>${esc(title)}</title><style>${STYLE}</style></head><body><header><a href="/">exhunt fleet</a> &nbsp; <a href="/queue" id="nav-queue">queue</a></header><main>${body}</main></body></html>`;
 }
 
 export function verdictBadge(v: string): string {

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { type FleetStore, type ServerStatus, STATUSES } from "../store/types.js";
 import { esc, page, qs } from "./html.js";
 import { fleetPage, listFilter, serverPage } from "./pages.js";
+import { noQueuePage, queuePage } from "./queue-page.js";
 
 export interface DashboardOptions {
   store: FleetStore;
@@ -18,6 +19,8 @@ export interface DashboardOptions {
   token?: string;
   /** Who the acknowledgements and notes made through the UI are recorded as. */
   user: string;
+  /** The store's postgres:// URL, for the /queue page (the job queue lives in that database). */
+  queueUrl?: string;
 }
 
 export interface Dashboard {
@@ -157,6 +160,17 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       const html = await serverPage(o.store, url.searchParams.get("name") ?? "", csrf);
       if (html) send(res, 200, html);
       else send(res, 404, page("exhunt", "<p>No such server in the store.</p>"));
+      return;
+    }
+    if (url.pathname === "/queue") {
+      if (!o.queueUrl) {
+        send(res, 200, noQueuePage("sqlite", o.store.path));
+        return;
+      }
+      // Loaded on the first visit: a SQLite dashboard never loads the PostgreSQL client or pg-boss.
+      const { readQueueStatus } = await import("../store/queue.js");
+      const s = await readQueueStatus(o.queueUrl);
+      send(res, 200, s ? queuePage(s, o.store.path) : noQueuePage("empty", o.store.path));
       return;
     }
     send(res, 404, page("exhunt", "<p>Not found.</p>"));

@@ -86,8 +86,10 @@ export const SHIPPED: Record<"owa-auth" | "ecp-auth", ReadonlySet<string>> = {
 
 /**
  * Whether a script is one Exchange ships in that folder. `aspnet_client`: none (Exchange and IIS put
- * only empty `system_web\<version>` folders there). Other HttpProxy and ClientAccess folders hold
- * many of their own pages, so only the two `auth` folders are judged by name.
+ * only empty `system_web\<version>` folders there). `owa-auth`, `ecp-auth`, `httpproxy`: the names
+ * above and whatever a hash baseline lists. `clientaccess`: only the files directly in a back-end app
+ * root for which the baselines hold that root's pages (ecp, Autodiscover); its subfolders hold
+ * hundreds of pages the data does not list, so they are not judged by name (null).
  */
 export function isShippedScript(folder: WebFolder, inside: string): boolean | null {
   if (folder === "aspnet_client") return false;
@@ -102,7 +104,22 @@ export function isShippedScript(folder: WebFolder, inside: string): boolean | nu
     if (parts.length === 2 && (parts[1] === "global.asax" || parts[1] === "web.config")) return true;
     return inBaseline(folder, inside);
   }
+  if (folder === "clientaccess") {
+    const parts = inside.split("\\");
+    if (parts.length !== 2 || !rootsHeld().has(parts[0])) return null;
+    return shippedBaseline().byPath.has(`clientaccess\\${inside}`);
+  }
   return null;
+}
+
+/** The ClientAccess app roots (`ecp`, `autodiscover`) whose own files some baseline lists. */
+function rootsHeld(): ReadonlySet<string> {
+  const roots = new Set<string>();
+  for (const key of shippedBaseline().byPath.keys()) {
+    const m = /^clientaccess\\([^\\]+)\\[^\\]+$/.exec(key);
+    if (m) roots.add(m[1]);
+  }
+  return roots;
 }
 
 /** Whether some build in the hash baselines ships a file at this place (any hash). */

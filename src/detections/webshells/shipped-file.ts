@@ -1,4 +1,4 @@
-// Exchange's own files in the front-end web folders, judged by hash against the per-build baselines
+// Exchange's own files in the front-end web folders and the back-end roots, judged by hash against the per-build baselines
 // (../shipped-baseline.ts). A file with a known hash is Exchange's: no web-shell rule judges it. A file
 // at a path Exchange ships whose hash no known build has is listed here as info; with the server's
 // build known and in the baselines, correlation/modified-shipped.ts then calls it a modified shipped
@@ -18,7 +18,8 @@ export const checks = {
     effect: "info",
     description:
       "A page, handler or script at a path where Exchange installs one (FrontEnd\\HttpProxy: owa\\auth\\logon.aspx, " +
-      "the vdirs' global.asax, owa\\auth\\<build>\\scripts, ...) whose SHA-256 matches none of the builds in the " +
+      "the vdirs' global.asax, owa\\auth\\<build>\\scripts, ...; ClientAccess\\ecp and \\Autodiscover: the pages " +
+      "directly in them) whose SHA-256 matches none of the builds in the " +
       "shipped baselines (Microsoft's CSS-Exchange per-build hash lists). Either the file was changed after setup " +
       "(attackers edit logon.aspx to steal passwords, or hide a shell in a stock page) or the server runs a build " +
       "the baselines do not hold (info only: the data holds few builds). With the server's build known and held, " +

@@ -1,6 +1,6 @@
 // Scripts where Exchange ships none (aspnet_client), or that are not among the pages Exchange ships in
-// FrontEnd\HttpProxy\owa\auth, ecp\auth and the other front-end folders (list and source in
-// ../webfolders.ts). A web shell need not match any content rule to be found this way.
+// FrontEnd\HttpProxy\owa\auth, ecp\auth, the other front-end folders and directly in the back-end
+// roots ClientAccess\ecp and \Autodiscover (list and source in ../webfolders.ts). A web shell need not match any content rule to be found this way.
 import type { CheckInfo } from "../../model/types.js";
 import type { ContentDetection } from "../types.js";
 import { insideFolder, isShippedScript, SCRIPT_EXT } from "../webfolders.js";
@@ -30,7 +30,9 @@ export const checks = {
       "An ASP.NET page or handler in FrontEnd\\HttpProxy (owa\\auth incl. Current\\themes\\resources and " +
       "<build>\\, ecp\\auth, OAB, EWS, ...) that is not among the files Exchange ships there (per " +
       "Microsoft's CompareExchangeHashes baselines: logon.aspx, errorFE.aspx, ... in owa\\auth; " +
-      "TimeoutLogout.aspx in ecp\\auth; only global.asax and web.config in each other front-end folder).",
+      "TimeoutLogout.aspx in ecp\\auth; only global.asax and web.config in each other front-end folder; " +
+      "About.aspx, default.aspx, ... directly in ClientAccess\\ecp and Autodiscover.svc, Global.asax directly in " +
+      "ClientAccess\\Autodiscover).",
     references: [REFS.compareHashes, REFS.msert, REFS.msBlog],
   },
 } satisfies Record<string, CheckInfo>;
@@ -44,7 +46,8 @@ export const unexpectedScript: ContentDetection = {
     (file.folder === "aspnet_client" ||
       file.folder === "owa-auth" ||
       file.folder === "ecp-auth" ||
-      file.folder === "httpproxy") &&
+      file.folder === "httpproxy" ||
+      file.folder === "clientaccess") &&
     SCRIPT_EXT.test(file.winPath),
   match(file) {
     const folder = file.folder!;

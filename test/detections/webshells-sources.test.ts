@@ -1,5 +1,6 @@
 // Request data that reaches a sink without a `Request.*` in sight: parameters of web-service methods,
-// values carried through collections and builders, and a file browser over the whole disk. Found
+// values carried through collections and builders, a file browser over the whole disk, and code hidden
+// with the Script Encoder. Found
 // missing on a fresh evaluation set (public shells the rules had not seen); each technique has its
 // false-positive traps. Fixtures are inert: the code sits in server comments and never runs.
 import assert from "node:assert/strict";
@@ -7,6 +8,7 @@ import { test } from "node:test";
 import { draftsOf, type FindingDraft, type SweptFile } from "../../src/detections/types.js";
 import { analyse } from "../../src/detections/webshells/analyse.js";
 import { webshellContent } from "../../src/detections/webshells/content.js";
+import { decodeScriptBlocks, decodeScriptBody } from "../../src/detections/webshells/script-encoder.js";
 import { ctx } from "../helpers.js";
 import { swept } from "../sweep-helpers.js";
 
@@ -162,4 +164,51 @@ test("file-browser traps: a gallery under the site's own root, a drive-space rep
   const r = `<%@ Language="VBScript" %>\n<html><body>\n<%--\n${report}\n--%>\n</body></html>`;
   assert.ok(!score(r, "space.asp").signals.some((s) => s.rule === "request-browses-disk"));
   assert.deepEqual(checks(swept(`${DIR}space.asp`, r)), []);
+});
+
+/** Script-Encodes plain text by searching, per position, the byte the decoder turns into it. */
+function screnc(plain: string): string {
+  const esc: Record<string, string> = { "\n": "@&", "\r": "@#", ">": "@*", "<": "@!", "@": "@$" };
+  let body = "";
+  for (const ch of plain) {
+    if (esc[ch]) {
+      body += esc[ch];
+      continue;
+    }
+    const cands = [9, ...Array.from({ length: 96 }, (_, i) => 32 + i)].filter(
+      (b) => ![60, 62, 64].includes(b),
+    );
+    const hit = cands.find((b) => decodeScriptBody(body + String.fromCharCode(b)).endsWith(ch));
+    assert.ok(hit !== undefined, `no encoding for ${ch}`);
+    body += String.fromCharCode(hit);
+  }
+  return `#@~^AAAAAA==${body}AAAAAA==^#~@`;
+}
+
+test("Script Encoder: a known published sample's prefix decodes, and encoded blocks are analysed as plain code", () => {
+  // The first characters of the classic `MsgBox "Hello"` example from the Script Encoder's documentation.
+  assert.equal(decodeScriptBody("\\ko$K6,J").slice(0, 8), 'MsgBox "');
+  assert.equal(
+    decodeScriptBlocks(screnc('x = Request.Form("c")\r\nExecute x'))[0]?.text,
+    'x = Request.Form("c")\r\nExecute x',
+  );
+  const shell = `<%@ LANGUAGE = VBScript.Encode %>\n<%${screnc('Execute Request.Form("c")')}%>\n`;
+  assert.deepEqual(
+    decodeScriptBlocks(shell).map((b) => b.text),
+    ['Execute Request.Form("c")'],
+  );
+  const a = score(shell, "e.asp");
+  assert.ok(a.flows.has("code"), "the decoded Execute sees the request");
+  assert.ok(
+    checks(swept(`${DIR}e.asp`, shell)).some((c) => c !== "webshell-suspicious-code"),
+    "strong",
+  );
+});
+
+test("Script Encoder traps: an encoded ordinary page stays context, broken blocks decode to nothing", () => {
+  const page = `<%@ LANGUAGE = VBScript.Encode %>\n<html><body>\n<%${screnc('Response.Write "Welcome, " & Server.HTMLEncode(Request("name"))')}%>\n</body></html>\n`;
+  const a = score(page, "welcome.asp");
+  assert.ok(a.score < 10, `scored ${a.score}`);
+  assert.ok(!checks(swept(`${DIR}welcome.asp`, page)).some((c) => c !== "webshell-suspicious-code"));
+  assert.deepEqual(decodeScriptBlocks("#@~^AAAAAA==no end marker here"), []);
 });

@@ -605,7 +605,9 @@ export function analyse(
   const encodedRun = t.includes("eval") || t.includes("execute") ? CODE_OF_ENCODED.exec(t) : null;
   if (encodedRun)
     cue("run-decoded-literal", norm.lineAt(encodedRun.index), 8, "eval/Execute of a decoded literal");
-  const hidden = norm.layers.find((l) => REQUEST.test(l.text));
+  // Script-Encoded code is decoded as a whole (its own cue says it was hidden); a request access inside it
+  // is ordinary code, not a literal that hides one.
+  const hidden = norm.layers.find((l) => l.how !== "script-encoder" && REQUEST.test(l.text));
   if (hidden)
     cue("hidden-request-access", hidden.line, 6, `request access hidden in a ${hidden.how} literal`);
   if (flows.has("write")) {

@@ -189,9 +189,9 @@ const SINKS: Sink[] = [
   },
   {
     id: "file-read",
-    lits: ["file", "streamreader", "directory"],
+    lits: ["file", "streamreader", "directory", "getfolder"],
     kind: "read",
-    re: /file\s*\.\s*(?:readall\w*|openread)\s*\(|streamreader\s*\(|response\s*\.\s*(?:writefile|transmitfile)\s*\(|directory\s*\.\s*get(?:files|directories)\s*\(|new\s+directoryinfo\s*\(/g,
+    re: /file\s*\.\s*(?:readall\w*|openread)\s*\(|streamreader\s*\(|response\s*\.\s*(?:writefile|transmitfile)\s*\(|directory\s*\.\s*get(?:files|directories)\s*\(|new\s+directoryinfo\s*\(|\.\s*getfolder\s*\(/g,
     flow: 2,
     bare: 0,
     what: "file read/listing",
@@ -294,6 +294,44 @@ const SOCKET_VAR = /([a-z_]\w*)\s*=\s*new\s+(?:system\.net\.sockets\.)?(?:socket
 /** Function definitions (C#, JScript, VB) with their parameter lists. */
 const FUNCTION_DEF =
   /\b(?:function|sub|void|string|object|byte\s*\[\s*\]|bool|int|public|private|protected|static)\s+([a-z_]\w*)\s*\(([^()\n]{0,200})\)/g;
+/**
+ * A web-service method (`[WebMethod]`, VB `<WebMethod()>`): ASP.NET fills its parameters from the
+ * SOAP/JSON request, so they are request data like `Request.Form`. The attribute, any further
+ * attributes, then modifiers, type and name up to the parameter list.
+ */
+const WEB_METHOD =
+  /(?:\[\s*(?:system\.web\.services\.)?webmethod(?:attribute)?\s*(?:\([^)\]\n]*\))?\s*\]|<\s*(?:system\.web\.services\.)?webmethod(?:attribute)?\s*(?:\([^)>\n]*\))?\s*>)(?:\s|_|\[[^\]\n]{0,200}\]|<[^>\n]{0,200}>)*[\w.<>,[\] \t]{1,200}?\(([^()]{0,300})\)/g;
+/**
+ * A value put into a collection or builder (`dict.Add "k", v`, `list.Add(v)`, `sb.Append(v)`): the
+ * container then carries what was put in (read back with `dict("k")`, `sb.ToString()`).
+ */
+const CONTAINER_PUT =
+  /(?<![.\w])([a-z_]\w*)\s*\.\s*(?:add|append(?:line|format)?|push|insert|setitem|enqueue)\b[ \t]*\(?([^;\n]{1,300})/g;
+const NOT_CONTAINERS = new Set([
+  "response",
+  "request",
+  "session",
+  "application",
+  "server",
+  "context",
+  "page",
+  "this",
+  "me",
+]);
+
+/** The names of a parameter list: the last word of each C# or JScript parameter, the first of VB's `x As T`. */
+function paramNames(list: string): string[] {
+  return list
+    .split(",")
+    .map(
+      (p) =>
+        /([a-z_]\w*)\s*(?:as\s+[\w.]+\s*)?(?:=[^,]*)?$/.exec(
+          p.trim().replace(/^(?:byval|byref|optional)\s+/, ""),
+        )?.[1],
+    )
+    .filter((p): p is string => !!p && !KEYWORDS.has(p));
+}
+
 const KEYWORDS = new Set([
   "if",
   "while",
@@ -327,35 +365,43 @@ function taintOf(t: string): RegExp | null {
   const parts = [REQUEST.source];
   if (controls.length) parts.push(`\\b(?:${controls.map(escapeRe).join("|")})\\s*\\.\\s*${CONTROL_PROPS}\\b`);
   let re = new RegExp(parts.join("|"));
-  if (!re.test(t)) return null;
+  if (!re.test(t) && !t.includes("webmethod")) return null;
   const names = new Set<string>();
   for (const m of t.matchAll(READ_INTO)) names.add(m[1]);
+  if (t.includes("webmethod"))
+    for (const m of t.matchAll(WEB_METHOD)) for (const p of paramNames(m[1])) names.add(p);
   // Collected once; each round only re-tests what is not yet known to carry request data.
   const assigns = assignments(t).filter((a) => !KEYWORDS.has(a.name) && a.name !== "request");
   const stores = [...t.matchAll(SESSION_STORE)].map((m) => m[1]);
+  const puts = [...t.matchAll(CONTAINER_PUT)]
+    .filter((m) => !NOT_CONTAINERS.has(m[1]) && !KEYWORDS.has(m[1]))
+    .map((m) => ({ name: m[1], args: m[2] }));
   const defs = new Map<string, string[]>();
   for (const m of t.includes("(") ? t.matchAll(FUNCTION_DEF) : []) {
-    const params = m[2]
-      .split(",")
-      .map((p) => /([a-z_]\w*)\s*(?:as\s+[\w.]+\s*)?$/.exec(p.trim())?.[1])
-      .filter((p): p is string => !!p && !KEYWORDS.has(p));
+    const params = paramNames(m[2]);
     if (params.length) defs.set(m[1], params);
   }
   const calls = defs.size
     ? [...t.matchAll(CALL)].filter((c) => defs.has(c[1])).map((c) => ({ name: c[1], args: c[2] }))
     : [];
   let sessionTainted = false;
+  const build = () => {
+    const p = [...parts];
+    if (names.size) p.push(`\\b(?:${[...names].map(escapeRe).join("|")})\\b`);
+    if (sessionTainted) p.push(String.raw`\b(?:session|application)\s*[[(]`);
+    return new RegExp(p.join("|"));
+  };
+  // Names known before the rounds (buffers read from the body, web-method parameters) count in the first.
+  if (names.size) re = build();
   for (let round = 0; round < 4; round++) {
     const before = names.size + (sessionTainted ? 1 : 0);
     for (const c of calls)
       if (!names.has(defs.get(c.name)?.[0] ?? "") && re.test(c.args))
         for (const p of defs.get(c.name) ?? []) names.add(p);
     for (const a of assigns) if (!names.has(a.name) && re.test(a.rhs)) names.add(a.name);
+    for (const c of puts) if (!names.has(c.name) && re.test(c.args)) names.add(c.name);
     if (!sessionTainted) sessionTainted = stores.some((x) => re.test(x));
-    const p = [...parts];
-    if (names.size) p.push(`\\b(?:${[...names].map(escapeRe).join("|")})\\b`);
-    if (sessionTainted) p.push(String.raw`\b(?:session|application)\s*[[(]`);
-    re = new RegExp(p.join("|"));
+    re = build();
     if (names.size + (sessionTainted ? 1 : 0) === before) break;
   }
   return re;
@@ -388,6 +434,11 @@ const CODE_OF_ENCODED =
 /** What a writer object writes (not Response.Write), and the content argument of File.WriteAll*. */
 const WRITE_CONTENT =
   /(?<!response)\s*\.\s*write(?:line)?\s*\(([^;\n]{0,300})|writeall\w*\s*\([^,\n]{1,200},([^;\n]{0,300})/g;
+/** Listing a folder: .NET Directory/DirectoryInfo, the FileSystemObject's GetFolder. */
+const FOLDER_LISTING =
+  /directory\s*\.\s*(?:get|enumerate)(?:files|directories|filesystementries)\s*\(|new\s+directoryinfo\s*\(|\.\s*getfolder\s*\(/g;
+/** The whole disk: drive enumeration, or a drive root as a literal ("c:\\", "d:/"). */
+const WHOLE_DISK = /getlogicaldrives|driveinfo\s*\.\s*getdrives|\.\s*drives\b|["'][a-z]:[\\/]{0,2}["']/;
 const ENCODED_SCRIPT = /language\s*=\s*["']?\s*(?:vb|j)script\.encode|<%\s*#@~\^/;
 const HANDLER_EXT = /\.(?:ashx|asmx)$/i;
 const HTML = /<(?:html|body|div|form|table|head|p|span|asp:\w+|ul|h[1-6])\b/;
@@ -439,6 +490,7 @@ const GATE_WORDS = [
   "file.",
   "directory.",
   "deletefile",
+  "getfolder",
   "socket",
   "tcpclient",
   "registry",
@@ -553,7 +605,9 @@ export function analyse(
   const encodedRun = t.includes("eval") || t.includes("execute") ? CODE_OF_ENCODED.exec(t) : null;
   if (encodedRun)
     cue("run-decoded-literal", norm.lineAt(encodedRun.index), 8, "eval/Execute of a decoded literal");
-  const hidden = norm.layers.find((l) => REQUEST.test(l.text));
+  // Script-Encoded code is decoded as a whole (its own cue says it was hidden); a request access inside it
+  // is ordinary code, not a literal that hides one.
+  const hidden = norm.layers.find((l) => l.how !== "script-encoder" && REQUEST.test(l.text));
   if (hidden)
     cue("hidden-request-access", hidden.line, 6, `request access hidden in a ${hidden.how} literal`);
   if (flows.has("write")) {
@@ -564,6 +618,19 @@ export function analyse(
         norm.lineAt(content.index),
         6,
         "the request chooses a file and what is written to it",
+      );
+  }
+  // A file browser over the whole disk: the request picks the folder to list, and the code offers
+  // drives or a drive root. Applications list folders under their own root (Server.MapPath), not C:\.
+  if (flows.has("read") || flows.has("write")) {
+    const listing = [...t.matchAll(FOLDER_LISTING)].find((m) => tainted.test(statementFrom(t, m.index)));
+    const disk = listing ? WHOLE_DISK.exec(t) : null;
+    if (listing && disk)
+      cue(
+        "request-browses-disk",
+        norm.lineAt(listing.index),
+        6,
+        "the request chooses which folder to list, and the code offers drives or a drive root",
       );
   }
   const sockets =

@@ -5,6 +5,8 @@
 // keeps the file's lines, so every rule can name the line it matched; text decoded out of a literal is
 // kept as an extra layer that points back at the literal's line.
 
+import { decodeScriptBlocks } from "./script-encoder.js";
+
 /** Lower-case normalised code. `lines[i]` is line i+1 of the file. */
 export interface Normalised {
   lines: string[];
@@ -22,7 +24,7 @@ export interface Normalised {
 
 export interface Layer {
   line: number;
-  how: "base64" | "hex" | "reversed";
+  how: "base64" | "hex" | "reversed" | "script-encoder";
   text: string;
 }
 
@@ -310,6 +312,15 @@ export function normalise(source: string, depth = 2): Normalised {
       }
     }
   }
+  // Script-Encoded blocks (#@~^…^#~@): their plain text, normalised, one layer per line at the block's line.
+  if (depth > 0)
+    for (const block of decodeScriptBlocks(source)) {
+      const line = lineOf(block.at);
+      const inner = normalise(block.text, depth - 1);
+      for (const l of inner.lines) if (l.trim()) layers.push({ line, how: "script-encoder", text: l });
+      for (const l of inner.layers) layers.push({ ...l, line });
+      if (inner.embeddedPe !== null) embeddedPe ??= line;
+    }
   const low = lines.join("\n");
   if (REVERSED_WORDS.some((w) => low.includes(w))) {
     for (const m of low.matchAll(/"([^"\n]{4,200})"/g)) {

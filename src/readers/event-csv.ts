@@ -6,7 +6,8 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { splitCsvLine } from "./csv-line.js";
 import { mapFor, readDocument } from "./events/apply.js";
-import { bad, CHUNK, emit, encodingOf, MAX_EVENT_BYTES, newStats } from "./events/common.js";
+import { ClockNotes } from "./events/clock.js";
+import { addNotes, bad, CHUNK, emit, encodingOf, MAX_EVENT_BYTES, newStats } from "./events/common.js";
 import type { EventFieldMap } from "./events/maps.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
 
@@ -125,6 +126,7 @@ function csvRows(
 
 function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
   const stats = newStats();
+  const clock = new ClockNotes();
   let header: string[] | null = null;
   let hint: EventFieldMap | null = null;
   let delimiter: Delimiter = ",";
@@ -153,7 +155,7 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
             header.forEach((k, i) => {
               if (cells[i] !== undefined) row[k] = cells[i];
             });
-            const { rec } = readDocument(row, hint);
+            const { rec, time } = readDocument(row, hint);
             // A row of the wrong width is reported once; what it still holds is read when it is an event.
             const width =
               cells.length === header.length
@@ -162,6 +164,7 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
             if (typeof rec === "string") bad(stats, line, width || rec);
             else {
               if (width) bad(stats, line, width);
+              clock.add(time);
               emit(stats, h, rec, line);
             }
           },
@@ -179,6 +182,7 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
   } finally {
     closeSync(fd);
   }
+  addNotes(stats, clock.notes());
   return stats;
 }
 

@@ -5,7 +5,17 @@
 // classify lists it as unread with the keys it holds (jsonHeadKeys).
 import { closeSync, openSync, readSync } from "node:fs";
 import { keysOf, mapFor, readDocument } from "./events/apply.js";
-import { bad, CHUNK, emit, encodingOf, errorText, MAX_EVENT_BYTES, newStats } from "./events/common.js";
+import { ClockNotes } from "./events/clock.js";
+import {
+  addNotes,
+  bad,
+  CHUNK,
+  emit,
+  encodingOf,
+  errorText,
+  MAX_EVENT_BYTES,
+  newStats,
+} from "./events/common.js";
 import { jsonSplitter } from "./events/json-stream.js";
 import type { EventFieldMap } from "./events/maps.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
@@ -67,20 +77,28 @@ export function jsonHeadKeys(head: Buffer): string[] | null {
 
 type OnDoc = (obj: unknown, line: number) => void;
 
-function documentHandler(stats: ReadStats, h: ReadHandlers): OnDoc {
+/** Each document to an event; `finish` adds what the times said (clock.ts) to the file's notes. */
+function documentHandler(stats: ReadStats, h: ReadHandlers): { onDoc: OnDoc; finish: () => void } {
   let hint: EventFieldMap | null = null;
-  return (obj, line) => {
-    const { rec, map } = readDocument(obj, hint);
-    if (map) hint = map;
-    if (typeof rec === "string") bad(stats, line, rec);
-    else emit(stats, h, rec, line);
+  const clock = new ClockNotes();
+  return {
+    onDoc: (obj, line) => {
+      const { rec, map, time } = readDocument(obj, hint);
+      if (map) hint = map;
+      if (typeof rec === "string") bad(stats, line, rec);
+      else {
+        clock.add(time);
+        emit(stats, h, rec, line);
+      }
+    },
+    finish: () => addNotes(stats, clock.notes()),
   };
 }
 
 /** One object per line (UTF-8): lines cut on byte 0x0A, parsed one by one (the fast path). */
 function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
   const stats = newStats();
-  const onDoc = documentHandler(stats, h);
+  const { onDoc, finish } = documentHandler(stats, h);
   const fd = openSync(abs, "r");
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
@@ -141,13 +159,14 @@ function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
   } finally {
     closeSync(fd);
   }
+  finish();
   return stats;
 }
 
 /** Any other layout (array, pretty objects, UTF-16): values split from the decoded stream. */
 function readJsonStream(abs: string, size: number, h: ReadHandlers): ReadStats {
   const stats = newStats();
-  const onDoc = documentHandler(stats, h);
+  const { onDoc, finish } = documentHandler(stats, h);
   const split = jsonSplitter(MAX_EVENT_BYTES, {
     value(text, line) {
       let obj: unknown;
@@ -183,6 +202,7 @@ function readJsonStream(abs: string, size: number, h: ReadHandlers): ReadStats {
   } finally {
     closeSync(fd);
   }
+  finish();
   return stats;
 }
 

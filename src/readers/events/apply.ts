@@ -4,11 +4,13 @@
 // export carried nothing else.
 import type { EventRecord } from "../../model/records.js";
 import { canonicalChannel, impliedProvider } from "./channels.js";
+import { clockOffset, type TimeInfo } from "./clock.js";
 import {
   type CompiledPath,
   compilePath,
   field,
   firstOf,
+  hasZone,
   intOf,
   isObj,
   isoTime,
@@ -131,6 +133,7 @@ for (const m of EVENT_MAPS) {
     ...m.time,
     ...m.level,
     ...m.message,
+    ...(m.localClock ? [...m.localClock.local, ...m.localClock.utc] : []),
     ...m.data.flatMap((d) => ("path" in d ? [d.path] : [])),
   ];
   for (const p of all) if (!PATHS.has(p)) PATHS.set(p, compilePath(p));
@@ -139,7 +142,17 @@ const P = (p: string): CompiledPath => PATHS.get(p) ?? compilePath(p);
 const PS = new Map<readonly string[], CompiledPath[]>();
 const ps = (paths: readonly string[]): CompiledPath[] => PS.get(paths) ?? paths.map(P);
 for (const m of EVENT_MAPS)
-  for (const list of [m.eventId, m.provider, m.channel, m.computer, m.recordId, m.time, m.level, m.message])
+  for (const list of [
+    m.eventId,
+    m.provider,
+    m.channel,
+    m.computer,
+    m.recordId,
+    m.time,
+    m.level,
+    m.message,
+    ...(m.localClock ? [m.localClock.local, m.localClock.utc] : []),
+  ])
     PS.set(list, list.map(P));
 
 /** Collector metadata keys per map, normalised once (the maps are constant data). */
@@ -240,8 +253,60 @@ export function keysOf(obj: unknown): string[] {
   return out;
 }
 
-/** Apply one map to a document; a reason string when the result is not an event. */
-export function applyMap(map: EventFieldMap, doc: Obj, L: Lookup = makeLookup()): EventRecord | string {
+const ms = (iso: string | null) => (iso === null ? Number.NaN : Date.parse(iso));
+
+/**
+ * An event's time in UTC, and how it was read (into `info`): a zoned value as it says; a zone-less one
+ * as UTC where the format documents UTC, converted with the collector's offset where the document
+ * tells it (`localClock`), else taken as UTC and marked so.
+ */
+function timeOf(map: EventFieldMap, obj: Obj, L: Lookup, used: Set<string>, info: TimeInfo): string | null {
+  const hit = firstOf(L, obj, ps(map.time));
+  if (!hit) {
+    info.basis = "none";
+    return null;
+  }
+  used.add(hit.top);
+  const time = isoTime(hit.value);
+  info.field = hit.top;
+  if (time === null || map.zonelessTimes === "utc" || hasZone(hit.value)) {
+    info.basis = time === null ? "none" : "zoned";
+    return time;
+  }
+  const lc = map.localClock;
+  const local = lc ? firstOf(L, obj, ps(lc.local)) : undefined;
+  const utc = lc ? firstOf(L, obj, ps(lc.utc)) : undefined;
+  if (local && utc && !hasZone(local.value) && hasZone(utc.value)) {
+    const offset = clockOffset(ms(isoTime(local.value)), ms(isoTime(utc.value)));
+    if (offset !== null) {
+      info.basis = "local";
+      info.offsetMin = offset;
+      return new Date(ms(time) - offset * 60000).toISOString();
+    }
+  }
+  info.basis = "assumed-utc";
+  return time;
+}
+
+/** Sysmon writes the UTC time into the event (`UtcTime`): how far the exported time is from it. */
+function sysmonSkew(rec: EventRecord): number | undefined {
+  const own = rec.data.UtcTime;
+  if (!own || !rec.time || !/sysmon/i.test(rec.provider)) return undefined;
+  const d = ms(rec.time) - ms(isoTime(own));
+  if (!Number.isFinite(d) || Math.abs(d) < 15 * 60000) return undefined;
+  return Math.round(d / (15 * 60000)) * 15;
+}
+
+/**
+ * Apply one map to a document; a reason string when the result is not an event. `info`, when given,
+ * receives how the time was read.
+ */
+export function applyMap(
+  map: EventFieldMap,
+  doc: Obj,
+  L: Lookup = makeLookup(),
+  info: TimeInfo = { basis: "none" },
+): EventRecord | string {
   const top = map.root ? field(L, doc, P(map.root)) : doc;
   if (!isObj(top)) return `no "${map.root}" object`;
   // Chainsaw wraps evtx_dump documents: the paths of the inner format apply from the root.
@@ -258,7 +323,7 @@ export function applyMap(map: EventFieldMap, doc: Obj, L: Lookup = makeLookup())
   let provider = str(get(map.provider)).trim();
   const computer = str(get(map.computer));
   const recordId = intOf(get(map.recordId));
-  const time = isoTime(get(map.time));
+  const time = timeOf(map, obj, L, used, info);
   const level = levelOf(get(map.level));
   const message = get(map.message);
   // Exports that repeat the parameters (Sentinel's EventData and ParameterXml, flat columns next to an
@@ -287,6 +352,8 @@ export function applyMap(map: EventFieldMap, doc: Obj, L: Lookup = makeLookup())
   if (typeof message === "string" && message) rec.message = message;
   if (!Number.isFinite(rec.eventId) || rec.eventId < 0) return `no EventID (${map.title})`;
   fillFromMessage(rec);
+  const skew = sysmonSkew(rec);
+  if (skew !== undefined) info.skewMin = skew;
   return rec;
 }
 
@@ -299,9 +366,11 @@ export function fromDocument(obj: unknown, hint?: EventFieldMap | null): EventRe
 export function readDocument(
   obj: unknown,
   hint?: EventFieldMap | null,
-): { rec: EventRecord | string; map: EventFieldMap | null } {
+): { rec: EventRecord | string; map: EventFieldMap | null; time: TimeInfo } {
   const L = makeLookup();
   const map = mapFor(obj, hint, L);
-  if (!map) return { rec: `no field map knows this object (keys: ${keysOf(obj).join(", ")})`, map: null };
-  return { rec: applyMap(map, obj as Obj, L), map };
+  const time: TimeInfo = { basis: "none" };
+  if (!map)
+    return { rec: `no field map knows this object (keys: ${keysOf(obj).join(", ")})`, map: null, time };
+  return { rec: applyMap(map, obj as Obj, L, time), map, time };
 }

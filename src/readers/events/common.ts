@@ -39,6 +39,11 @@ export function emit(stats: ReadStats, h: ReadHandlers, rec: EventRecord, line: 
   h.onEvent(rec, line);
 }
 
+/** Facts about a read file (not damage), after what is there. */
+export function addNotes(stats: ReadStats, notes: string[]): void {
+  if (notes.length) stats.notes = [...(stats.notes ?? []), ...notes];
+}
+
 export function errorText(e: unknown): string {
   return (e as Error).message.split("\n")[0].slice(0, 200);
 }

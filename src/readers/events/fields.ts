@@ -177,12 +177,49 @@ export function isoTime(v: unknown): string | null {
   const ps = /^\/?Date\((-?\d+)(?:[+-]\d{4})?\)\/?$/.exec(s.replace(/\\\//g, "/"));
   if (ps) return isoTime(Number(ps[1]));
   if (/^\d+(\.\d+)?$/.test(s)) return isoTime(Number(s));
-  // Windows writes 7 fractional digits; Date reads at most 3 reliably. A time without a zone is taken
-  // as UTC (collectors write UTC; a local time cannot be told from the value alone).
+  // Log Analytics / Sentinel portal exports: "3/31/2022, 10:51:35.857 AM" (month first, in UTC; some
+  // exports write a 24-hour clock with the AM/PM mark too: "14:51:35.857 PM").
+  const us = US_TIME.exec(s);
+  if (us) {
+    let hour = +us[4];
+    const mark = us[8]?.toUpperCase();
+    if (mark === "PM" && hour < 12) hour += 12;
+    else if (mark === "AM" && hour === 12) hour = 0;
+    const ms = Date.UTC(
+      +us[3],
+      +us[1] - 1,
+      +us[2],
+      hour,
+      +us[5],
+      +us[6],
+      us[7] ? +us[7].slice(1, 4).padEnd(3, "0") : 0,
+    );
+    return Number.isNaN(ms) || +us[1] > 12 || +us[2] > 31 || hour > 23 ? null : new Date(ms).toISOString();
+  }
+  // Windows writes 7 fractional digits; Date reads at most 3 reliably. A time without a zone is read as
+  // UTC, never in this machine's zone (apply.ts decides, per format, what such a time really is).
   let t = s.replace(/(\.\d{3})\d+/, "$1");
   if (/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(t)) t = `${t.replace(" ", "T")}Z`;
+  else if (!hasZone(t)) t = `${t} UTC`;
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+const US_TIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}),?\s+(\d{1,2}):(\d\d):(\d\d)(\.\d+)?\s*(AM|PM)?$/i;
+const ZONE_AT_END = /(?:[zZ]|[+-]\d\d:?\d\d|\b(?:UTC|GMT)(?:[+-]\d{1,4})?|\([A-Za-z ]+\))\s*$/;
+
+/**
+ * Whether a time value says which zone it is in: an ISO `Z` or offset, `UTC`/`GMT`, an epoch number, a
+ * PowerShell `/Date(ms)/`, an evtx_dump `SystemTime` object. NXLog's `EventTime`, EvtxECmd's
+ * `TimeCreated` and Sentinel's portal exports say nothing: false.
+ */
+export function hasZone(v: unknown): boolean {
+  if (isObj(v)) return hasZone(v.SystemTime ?? v["#text"] ?? v.Value);
+  if (typeof v === "number") return Number.isFinite(v);
+  if (typeof v !== "string") return false;
+  const s = v.trim();
+  if (/^\/?Date\(/.test(s.replace(/\\\//g, "/")) || /^\d+(\.\d+)?$/.test(s)) return true;
+  return s.length > 10 && ZONE_AT_END.test(s.slice(10));
 }
 
 const LEVEL_NAMES: Record<string, number> = {

@@ -43,6 +43,18 @@ export interface EventFieldMap {
   firstDataOnly?: boolean;
   /** Parameter names the tool renamed, back to the manifest's (Hayabusa `Details`). */
   aliases?: Record<string, string>;
+  /**
+   * What a time without a zone is in this format: "utc" where the format documents it (Log Analytics,
+   * EvtxECmd). Otherwise it is unknown: converted with `localClock` when the document allows it, else
+   * taken as UTC and said in the file's notes.
+   */
+  zonelessTimes?: "utc";
+  /**
+   * A pair of fields that tell the collector's clock: the same moment in its local, zone-less clock and
+   * in UTC (NXLog's `EventReceivedTime` and the forwarder's `@timestamp`). Their difference, to the
+   * nearest quarter hour, is the local clock's UTC offset.
+   */
+  localClock?: { local: string[]; utc: string[] };
 }
 
 const EVTX_DUMP_SYSTEM = {
@@ -218,8 +230,11 @@ export const EVENT_MAPS: EventFieldMap[] = [
     provider: ["EventSourceName"],
     channel: ["Channel"],
     computer: ["Computer"],
-    recordId: ["EventRecordId"],
-    time: ["TimeGenerated", "TimeGenerated [UTC]"],
+    recordId: ["EventRecordId", "EventRecordID"],
+    // An export that kept the event's own TimeCreated next to TimeGenerated (the time Log Analytics
+    // stamped it) is read by the event's.
+    time: ["TimeCreated", "TimeGenerated", "TimeGenerated [UTC]"],
+    zonelessTimes: "utc",
     level: ["Level"],
     message: ["RenderedDescription"],
     data: [
@@ -257,6 +272,7 @@ export const EVENT_MAPS: EventFieldMap[] = [
     computer: ["Computer"],
     recordId: ["EventRecordId"],
     time: ["TimeGenerated", "TimeGenerated [UTC]"],
+    zonelessTimes: "utc",
     level: ["EventLevel", "EventLevelName"],
     message: ["RenderedDescription"],
     data: [
@@ -274,6 +290,7 @@ export const EVENT_MAPS: EventFieldMap[] = [
     computer: ["Computer"],
     recordId: ["EventRecordId", "RecordNumber"],
     time: ["TimeCreated"],
+    zonelessTimes: "utc",
     level: ["Level"],
     message: [],
     data: [{ from: "json-string", path: "Payload" }],
@@ -301,6 +318,7 @@ export const EVENT_MAPS: EventFieldMap[] = [
       "_time",
       "Timestamp",
     ],
+    localClock: { local: ["EventReceivedTime"], utc: ["@timestamp"] },
     level: ["Level", "Severity"],
     message: ["Message", "RenderedDescription", "message"],
     data: [

@@ -8,6 +8,7 @@ import {
   type CompiledRule,
   type CompileOptions,
   type CorrelationRule,
+  type CorrelationType,
   invalid,
   type LoadProblem,
   type LogSource,
@@ -87,32 +88,67 @@ function logsourceOf(v: unknown): LogSource {
 }
 
 const CONDITION_OPS = ["gt", "gte", "lt", "lte", "eq"] as const;
+const CORRELATION_TYPES: readonly CorrelationType[] = [
+  "event_count",
+  "value_count",
+  "temporal",
+  "temporal_ordered",
+];
+
+function aliasesOf(v: unknown): CorrelationRule["aliases"] {
+  if (v === undefined || v === null) return {};
+  if (!isObj(v)) throw invalid("correlation aliases: not a map of alias → {rule: field}");
+  const out: CorrelationRule["aliases"] = {};
+  for (const [alias, per] of Object.entries(v)) {
+    if (!isObj(per)) throw invalid(`correlation alias ${alias}: not a map of rule name → field`);
+    const m: Record<string, string> = {};
+    for (const [rule, field] of Object.entries(per)) {
+      const f = str(field);
+      if (!f) throw invalid(`correlation alias ${alias}: the field for ${rule} is not a name`);
+      m[rule] = f;
+    }
+    out[alias] = m;
+  }
+  return out;
+}
 
 function correlationOf(doc: Obj, meta: SigmaRuleMeta): CorrelationRule {
   const c = doc.correlation;
   if (!isObj(c)) throw invalid("correlation: not a map");
   const type = str(c.type);
-  if (type !== "event_count" && type !== "value_count")
-    throw unsupported(`correlation type '${type}' (event_count and value_count are supported)`);
+  if (!CORRELATION_TYPES.includes(type as CorrelationType))
+    throw unsupported(`correlation type '${type}' (${CORRELATION_TYPES.join(", ")} are supported)`);
+  const temporal = type === "temporal" || type === "temporal_ordered";
   const rules = strList(c.rules);
   if (rules.length === 0) throw invalid("correlation: no rules");
   const cond = c.condition;
-  if (!isObj(cond)) throw invalid("correlation: condition must be a map like {gte: 10}");
+  if (!isObj(cond) && !(temporal && cond === undefined))
+    throw invalid("correlation: condition must be a map like {gte: 10}");
   const condition: CorrelationRule["condition"] = {};
-  for (const [k, v] of Object.entries(cond)) {
+  for (const [k, v] of Object.entries(isObj(cond) ? cond : {})) {
     if (type === "value_count" && k === "field") continue;
     if (!(CONDITION_OPS as readonly string[]).includes(k)) throw unsupported(`correlation condition '${k}'`);
     if (typeof v !== "number") throw invalid(`correlation condition ${k}: not a number`);
+    if (temporal && k !== "gt" && k !== "gte")
+      throw unsupported(
+        `correlation condition '${k}' for ${type} (gt and gte are supported: a lower bound of rules seen)`,
+      );
     condition[k as (typeof CONDITION_OPS)[number]] = v;
   }
+  // temporal without a condition: every referenced rule must be seen in the timespan.
+  if (temporal && Object.keys(condition).length === 0) condition.gte = rules.length;
   if (Object.keys(condition).length === 0) throw invalid("correlation: empty condition");
   const field = str(isObj(cond) ? cond.field : null) ?? str(c.field);
   if (type === "value_count" && !field) throw invalid("value_count: no field");
+  // Whether an alias names one of the referenced rules is checked with the whole set (ruleset.ts).
+  const aliases = aliasesOf(c.aliases);
   return {
     meta,
-    type,
+    type: type as CorrelationType,
+    name: str(doc.name),
     rules,
     groupBy: strList(c["group-by"]),
+    aliases,
     timespanMs: parseTimespan(c.timespan ?? c.timeframe),
     field: type === "value_count" ? field : null,
     condition,

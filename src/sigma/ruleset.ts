@@ -138,7 +138,10 @@ export function buildRuleSet(
     web: [],
   };
   const min = SIGMA_LEVELS.indexOf(o.minLevel ?? "informational");
-  const referenced = new Set(loaded.correlations.flatMap((c) => c.rules));
+  const checked = checkCorrelations(loaded.rules, loaded.correlations);
+  set.correlations = checked.correlations;
+  set.problems = [...loaded.problems, ...checked.problems];
+  const referenced = new Set(set.correlations.flatMap((c) => c.rules));
   for (const rule of loaded.rules) {
     const counted = referenced.has(rule.meta.id) || (rule.name !== null && referenced.has(rule.name));
     if (SIGMA_LEVELS.indexOf(rule.meta.level) < min && !counted) {
@@ -147,7 +150,7 @@ export function buildRuleSet(
     }
     // Sigma 2: rules a correlation counts do not report on their own unless it says `generate: true`.
     if (counted) {
-      rule.generate = loaded.correlations.some(
+      rule.generate = set.correlations.some(
         (c) =>
           c.generate &&
           (c.rules.includes(rule.meta.id) || (rule.name !== null && c.rules.includes(rule.name))),
@@ -168,6 +171,85 @@ export function buildRuleSet(
     else for (const t of p.targets) addEventRule(set.channels, t, rule);
   }
   return set;
+}
+
+/**
+ * Correlations whose references all resolve (to a rule or another correlation, by id or name), whose
+ * aliases name referenced rules, and that are not part of a cycle; the others are problems with the reason.
+ */
+function checkCorrelations(
+  rules: CompiledRule[],
+  correlations: CorrelationRule[],
+): { correlations: CorrelationRule[]; problems: LoadProblem[] } {
+  const known = new Set<string>();
+  for (const r of rules) {
+    known.add(r.meta.id);
+    if (r.name) known.add(r.name);
+  }
+  for (const c of correlations) {
+    known.add(c.meta.id);
+    if (c.name) known.add(c.name);
+  }
+  const problems: LoadProblem[] = [];
+  const bad = (c: CorrelationRule, reason: string) =>
+    problems.push({ file: c.meta.file, id: c.meta.id, title: c.meta.title, kind: "invalid", reason });
+  const ok = new Set<CorrelationRule>();
+  for (const c of correlations) {
+    const missing = c.rules.filter((r) => !known.has(r));
+    if (missing.length) {
+      bad(c, `correlation: no rule or correlation with the id or name ${missing.join(", ")}`);
+      continue;
+    }
+    // An alias is keyed by a counted rule's name (or id), whichever of the two `rules` lists.
+    const counted = new Set(c.rules);
+    for (const x of [
+      ...rules.map((r) => ({ id: r.meta.id, name: r.name })),
+      ...correlations.map((d) => ({ id: d.meta.id, name: d.name })),
+    ])
+      if (counted.has(x.id) || (x.name !== null && counted.has(x.name))) {
+        counted.add(x.id);
+        if (x.name) counted.add(x.name);
+      }
+    const stray = Object.entries(c.aliases).flatMap(([alias, per]) =>
+      Object.keys(per)
+        .filter((k) => !counted.has(k))
+        .map((k) => `${alias}: ${k}`),
+    );
+    if (stray.length) {
+      bad(c, `correlation aliases name rules the correlation does not count (${stray.join("; ")})`);
+      continue;
+    }
+    ok.add(c);
+  }
+  // A chain must end: follow references between correlations; one that reaches itself is refused.
+  const refs = (c: CorrelationRule): CorrelationRule[] =>
+    correlations.filter((d) => c.rules.includes(d.meta.id) || (d.name !== null && c.rules.includes(d.name)));
+  const reaches = (from: CorrelationRule, target: CorrelationRule, seen: Set<CorrelationRule>): boolean =>
+    refs(from).some((d) => {
+      if (d === target) return true;
+      if (seen.has(d)) return false;
+      seen.add(d);
+      return reaches(d, target, seen);
+    });
+  for (const c of [...ok])
+    if (reaches(c, c, new Set())) {
+      ok.delete(c);
+      bad(c, "correlation: a cycle of correlations counting each other");
+    }
+  // One that counts a refused correlation can never fire: refused too, with the reason.
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const c of [...ok]) {
+      const gone = refs(c).find((d) => !ok.has(d));
+      if (gone) {
+        ok.delete(c);
+        bad(c, `correlation: it counts ${gone.meta.id}, which did not load`);
+        changed = true;
+      }
+    }
+  }
+  return { correlations: correlations.filter((c) => ok.has(c)), problems };
 }
 
 /** The rule files under each path (a file or a folder, recursively), sorted. */

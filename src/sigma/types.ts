@@ -64,15 +64,23 @@ export interface CompiledRule {
   generate: boolean;
 }
 
+export type CorrelationType = "event_count" | "value_count" | "temporal" | "temporal_ordered";
+
 export interface CorrelationRule {
   meta: SigmaRuleMeta;
-  type: "event_count" | "value_count";
-  /** Ids or names of the rules counted. */
+  type: CorrelationType;
+  /** The correlation's `name` (another correlation may count its hits, by id or name). */
+  name: string | null;
+  /** Ids or names of the rules (or correlations) counted, in order (temporal_ordered). */
   rules: string[];
+  /** Group-by fields; an alias names a different field per referenced rule (`aliases`). */
   groupBy: string[];
+  /** Sigma 2 `aliases`: alias → (rule name or id → the field of that rule's events). */
+  aliases: Record<string, Record<string, string>>;
   timespanMs: number;
   /** For value_count: the field whose distinct values are counted. */
   field: string | null;
+  /** For temporal types the count is of distinct referenced rules; without a condition: all of them. */
   condition: { gt?: number; gte?: number; lt?: number; lte?: number; eq?: number };
   /** Sigma 2 `generate`: the referenced rules also report their own matches (default: they do not). */
   generate: boolean;

@@ -1,4 +1,4 @@
-// Sigma correlation rules (event_count, value_count) inside a scan: the record detections hand on
+// Sigma correlation rules (event_count, value_count, temporal, temporal_ordered) inside a scan: the record detections hand on
 // every match of a rule some correlation counts (detections/sigma.ts, through MatchContext.collect),
 // and once the server's files are all read the correlations run over them, sorted by time, exactly as
 // `exhunt sigma` runs them (sigma/correlation.ts). A hit is a finding with the correlation rule's

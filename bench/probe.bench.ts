@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { numArg, recordLane, runOnce, table, which } from "./lib.js";
+import { startNginx } from "./probe-nginx.js";
 import { handshakeLimit } from "./tls-limit.js";
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux), or null. */
@@ -39,9 +40,9 @@ function hwm(pid: number): number | null {
 }
 
 /** Run a command (no shell): wall time, peak RSS and CPU time from /proc, and the servers' CPU. */
-function measured(cmd: string, args: string[], servers: ChildProcess): Promise<Measured> {
+function measured(cmd: string, args: string[], servers: { pid?: number | null }): Promise<Measured> {
   return new Promise((ok, fail) => {
-    const s0 = cpuOf(servers.pid);
+    const s0 = cpuOf(servers.pid ?? undefined);
     const t0 = performance.now();
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "ignore"] });
     let out = "";
@@ -58,7 +59,7 @@ function measured(cmd: string, args: string[], servers: ChildProcess): Promise<M
     child.on("error", fail);
     child.on("close", (status) => {
       clearInterval(poll);
-      const s1 = cpuOf(servers.pid);
+      const s1 = cpuOf(servers.pid ?? undefined);
       ok({
         seconds: (performance.now() - t0) / 1000,
         peakMiB: peak,
@@ -249,6 +250,70 @@ try {
     goal: ">= 1,000 hosts/s, or a fraction of the handshake limit",
     runs: 1,
   });
+  // The same targets served by nginx (one worker, canned answers): the prober's rate when the server
+  // side is cheap, against the same handshake limit. The mock servers hold the addresses: stop them first.
+  servers.stdin?.end();
+  servers.kill();
+  await new Promise<void>((ok) => (servers.exitCode !== null ? ok() : servers.once("exit", () => ok())));
+  const nginx = await startNginx(
+    join(DIR, "nginx-targets"),
+    Array.from({ length: HOSTS }, (_, i) => addressOf(i)),
+  );
+  if (nginx) {
+    try {
+      await exhunt(small); // warm-up
+      const worker = { pid: nginx.workerPid() };
+      const csv = join(DIR, "nginx-probe.csv");
+      const viaNginx = await measured(
+        process.execPath,
+        [
+          "dist/cli/exhunt.js",
+          "probe",
+          `@${file}`,
+          "--concurrency",
+          String(CONC),
+          "--threads",
+          "1",
+          "--csv",
+          csv,
+        ],
+        worker,
+      );
+      const hs = HOSTS / viaNginx.seconds;
+      console.log(
+        table([
+          [
+            "run (targets served by nginx, 1 worker)",
+            "hosts",
+            "seconds",
+            "hosts/s",
+            "peak RSS MiB",
+            "client CPU ms/host",
+            "nginx CPU ms/host",
+          ],
+          row("exhunt probe", HOSTS, viaNginx, "").slice(0, 7),
+        ]),
+      );
+      console.log(`exhunt probe exit status against nginx: ${viaNginx.status} (1 = findings); CSV in ${csv}`);
+      recordLane("probe-nginx", {
+        input: `${HOSTS} loopback HTTPS hosts served by nginx (1 worker, canned Exchange answers), concurrency ${CONC}`,
+        exhunt: { figure: hs, unit: "hosts/s", seconds: viaNginx.seconds, peakMiB: viaNginx.peakMiB },
+        reference: limit
+          ? {
+              tool: "openssl s_time -new vs nginx (TLS handshakes)",
+              figure: limit.perSecond,
+              unit: "handshakes/s",
+              seconds: limit.seconds,
+            }
+          : null,
+        timeRatio: limit ? limit.perSecond / hs : null,
+        goal: ">= 1,000 hosts/s, or a fraction of the handshake limit",
+        runs: 1,
+      });
+    } finally {
+      nginx.stop();
+    }
+  }
 } finally {
   servers.stdin?.end();
   servers.kill();

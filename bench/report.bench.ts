@@ -14,7 +14,7 @@ import { jsonWriter } from "../src/outputs/json.js";
 import { writeRun } from "../src/outputs/outputs.js";
 import { judgeServer } from "../src/verdict/judge.js";
 import { serverTimeline } from "../src/verdict/timeline.js";
-import { median, runOnce, table, which } from "./lib.js";
+import { median, type Run, recordLane, runOnce, table, which } from "./lib.js";
 
 const QUICK = process.argv.includes("--quick");
 const argAt = (name: string) => {
@@ -23,6 +23,8 @@ const argAt = (name: string) => {
 };
 const RUNS = Number(argAt("--runs") ?? (QUICK ? 1 : 3));
 const SIZES = (argAt("--sizes") ?? "10000,50000,200000").split(",").map(Number);
+/** The lane of `npm run bench`: the HTML report of this many findings, against jq over the same JSON. */
+const LANE_FINDINGS = 50_000;
 /** Findings per server: a fleet of 10k-finding servers (the scan's default cap is 5000 per check). */
 const PER_SERVER = 10_000;
 const CLI = join(process.cwd(), "dist/cli/exhunt.js");
@@ -156,8 +158,9 @@ async function main(): Promise<void> {
     const dir = join(process.cwd(), ".bench", "report", `out-${n}`);
     mkdirSync(dir, { recursive: true });
     const mb = statSync(file).size / 2 ** 20;
+    const measured = new Map<string, Run[]>();
     const measure = async (label: string, cmd: string, args: string[]) => {
-      const runs = [];
+      const runs: Run[] = [];
       for (let k = 0; k < RUNS; k++) runs.push(await runOnce(cmd, args, { NO_COLOR: "1" }));
       if (runs.some((r) => r.status !== 0 && r.status !== 1))
         throw new Error(`${label}: exit ${runs[0].status}`);
@@ -170,6 +173,7 @@ async function main(): Promise<void> {
         ((sec / n) * 1e6).toFixed(1),
         median(runs.map((x) => x.peakMiB ?? 0)).toFixed(0),
       ]);
+      measured.set(label, runs);
     };
     for (const [label, args] of outputs)
       await measure(`exhunt report ${label}`, process.execPath, [
@@ -181,6 +185,34 @@ async function main(): Promise<void> {
       ]);
     if (which("jq"))
       await measure("jq -c .servers[].findings[]", "jq", ["-c", ".servers[].findings[]", file]);
+    const html = measured.get("exhunt report --html FILE");
+    const jq = measured.get("jq -c .servers[].findings[]");
+    if (n === LANE_FINDINGS && html) {
+      const s = median(html.map((x) => x.seconds));
+      const rss = html.map((x) => x.peakMiB).filter((x): x is number => x !== null);
+      const r = jq ? median(jq.map((x) => x.seconds)) : null;
+      recordLane("report-html", {
+        input: `${n} findings (${mb.toFixed(0)} MiB JSON) to one HTML report`,
+        exhunt: {
+          figure: n / s,
+          unit: "findings/s",
+          seconds: s,
+          peakMiB: rss.length ? Math.max(...rss) : null,
+        },
+        reference:
+          jq && r !== null
+            ? {
+                tool: "jq -c .servers[].findings[] (same JSON)",
+                figure: n / r,
+                unit: "findings/s",
+                seconds: r,
+              }
+            : null,
+        timeRatio: r === null ? null : s / r,
+        goal: "<= 256 MiB peak, time linear in findings",
+        runs: html.length,
+      });
+    }
     if (existsSync(join(dir, "report.html")))
       console.log(
         `${n} findings: HTML ${(statSync(join(dir, "report.html")).size / 2 ** 20).toFixed(1)} MiB`,

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { rng } from "../examples/generate.js";
-import { median, numArg, pair, type Run, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, type Run, recordLane, runOnce, table, which } from "./lib.js";
 
 const quick = process.argv.includes("--quick");
 const FILES = numArg("--files", quick ? 5_000 : 50_000);
@@ -300,6 +300,26 @@ async function main(): Promise<void> {
       (b ? `, with YARA ${b.ratio.toFixed(2)}x` : ", YARA unavailable in exhunt here") +
       ` (below 1 = exhunt faster). Warm page cache; default threads (the main thread and cores - 1 workers).`,
   );
+  const lane = (runs: Run[], ref: Run[], ratio: number, how: string) => {
+    const s = median(runs.map((x) => x.seconds));
+    const r = median(ref.map((x) => x.seconds));
+    const rss = runs.map((x) => x.peakMiB).filter((x): x is number => x !== null);
+    return {
+      input: `${files} web files (${mb.toFixed(0)} MB) in one tree, ${how}`,
+      exhunt: {
+        figure: files / s,
+        unit: "files/s",
+        seconds: s,
+        peakMiB: rss.length ? Math.max(...rss) : null,
+      },
+      reference: { tool: "yara -r (same rules, same tree)", figure: files / r, unit: "files/s", seconds: r },
+      timeRatio: ratio,
+      goal: "<= 1x yara's time, <= 256 MiB",
+      runs: runs.length,
+    };
+  };
+  recordLane("sweep", lane(a.a, a.b, a.ratio, "built-in content rules"));
+  if (b) recordLane("sweep-yara", lane(b.a, b.b, b.ratio, "built-in rules + --yara rules.yar"));
 }
 
 main().catch((e) => {

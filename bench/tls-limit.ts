@@ -19,15 +19,15 @@ export interface HandshakeLimit {
 
 const NGINX = ["/usr/sbin/nginx", "nginx"];
 
-function nginxBin(): string | null {
+export function nginxBin(): string | null {
   for (const n of NGINX) if (n.startsWith("/") ? spawnSync(n, ["-v"]).status === 0 : which(n)) return n;
   return null;
 }
 
-function listening(port: number, tries = 50): Promise<boolean> {
+export function listening(port: number, tries = 50, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((ok) => {
     const attempt = (left: number) => {
-      const s = connect(port, "127.0.0.1");
+      const s = connect(port, host);
       s.once("connect", () => {
         s.destroy();
         ok(true);

@@ -7,7 +7,17 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { splitCsvLine } from "./csv-line.js";
 import { mapFor, readDocument } from "./events/apply.js";
 import { ClockNotes } from "./events/clock.js";
-import { addNotes, bad, CHUNK, emit, encodingOf, MAX_EVENT_BYTES, newStats } from "./events/common.js";
+import {
+  addInvalidText,
+  addNotes,
+  bad,
+  CHUNK,
+  emit,
+  encodingOf,
+  MAX_EVENT_BYTES,
+  newStats,
+  TextIn,
+} from "./events/common.js";
 import type { EventFieldMap } from "./events/maps.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
 
@@ -135,14 +145,14 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = 0;
     let push: ((t: string, final: boolean) => void) | null = null;
-    let decoder: InstanceType<typeof TextDecoder> | null = null;
+    let decoder: TextIn | null = null;
     let open = false;
     while (pos < size || !open) {
       const n = pos < size ? readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos) : 0;
       if (!push) {
         const hd = headerOf(buf.subarray(0, n));
         delimiter = hd?.delimiter ?? ",";
-        decoder = new TextDecoder(encodingOf(buf.subarray(0, n)));
+        decoder = new TextIn(encodingOf(buf.subarray(0, n)));
         push = csvRows(
           delimiter,
           (cells, line) => {
@@ -175,10 +185,11 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
       if (n <= 0) break;
       pos += n;
       stats.bytes += n;
-      push(decoder!.decode(buf.subarray(0, n), { stream: true }), false);
+      push(decoder!.decode(buf.subarray(0, n)), false);
     }
     push?.(decoder?.decode() ?? "", true);
     if (pos < size) stats.damage.push(`the file ended after ${pos} of ${size} bytes`);
+    if (decoder) addInvalidText(stats, decoder.invalid, decoder.enc);
   } finally {
     closeSync(fd);
   }

@@ -23,6 +23,8 @@ import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
 
 type Delimiter = "," | "\t";
 
+const TYPE_LINE = /^#TYPE [^\r\n]*\r?\n/;
+
 /** Split one header line (no quoted line breaks in headers). */
 function splitHeader(line: string, d: Delimiter): string[] {
   return splitCsvLine(line, d).map((c) => c.trim());
@@ -33,6 +35,8 @@ function headerOf(head: Buffer): { fields: string[]; delimiter: Delimiter } | nu
   if (enc === "utf-8" && head.includes(0)) return null;
   let text = new TextDecoder(enc).decode(head);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // PowerShell 5's Export-Csv writes the object type first: `#TYPE System.Diagnostics.Eventing…`.
+  if (TYPE_LINE.test(text)) text = text.slice(text.indexOf("\n") + 1);
   const nl = text.indexOf("\n");
   if (nl < 0) return null;
   const line = text.slice(0, nl).replace(/\r$/, "");
@@ -156,6 +160,7 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
         push = csvRows(
           delimiter,
           (cells, line) => {
+            if (!header && line === 1 && cells.length === 1 && cells[0].startsWith("#TYPE ")) return;
             if (!header) {
               header = cells.map((c, i) => (i === 0 ? c.replace(/^\ufeff/, "") : c).trim());
               hint = mapOfHeader(header);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { readEvtxEvents } from "../src/readers/evtx/index.js";
 import { chunkBytes, chunksOf, evtxFile, type WEvent } from "../test/evtx-writer.js";
 import { CORPUS } from "../test/helpers.js";
+import { recordLane } from "./lib.js";
 
 const quick = process.argv.includes("--quick");
 
@@ -121,6 +122,19 @@ function main(): void {
     console.log(
       `${sum.ours}\t${sum.ref}\t${sum.both}\t${sum.onlyOurs}\t${sum.onlyRef}\t${sum.ms.toFixed(0)}\t${sum.refMs.toFixed(0)}\tall ${files.length} files`,
     );
+    recordLane("evtx-carve", {
+      input: `${files.length} EVTX files (corpus samples, logs cleared here): records carved (recovered)`,
+      exhunt: { figure: sum.ours, unit: "records", seconds: sum.ms / 1000, peakMiB: null },
+      reference: {
+        tool: "evtxexport -m recovered",
+        figure: sum.ref,
+        unit: "records",
+        seconds: sum.refMs / 1000,
+      },
+      timeRatio: sum.refMs > 0 ? sum.ms / sum.refMs : null,
+      goal: `every record evtxexport recovers but copies of live records (both ${sum.both}, only ours ${sum.onlyOurs}, only evtxexport ${sum.onlyRef})`,
+      runs: 1,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -198,8 +198,6 @@ function fileTime(iso: string): bigint {
   return (BigInt(Date.parse(iso)) + 11644473600000n) * 10000n;
 }
 
-let templateIds = 1;
-
 /** One record as it sits at `chunkOffset` in its chunk (inline names and templates bind it there). */
 export function recordBytes(ev: WEvent, recordId: number, chunkOffset: number): Buffer {
   const w = new Writer(chunkOffset + 24);
@@ -207,9 +205,11 @@ export function recordBytes(ev: WEvent, recordId: number, chunkOffset: number): 
   const { tree, values } = eventTemplate(ev, ev.recordId ?? recordId);
   // Template instance with its definition inline (each record defines its own: records stay
   // self-contained, so a record carved out of slack space still decodes).
+  // The template id is the first 4 bytes of the definition's GUID, as Windows writes it (the carver
+  // checks it: a slack record whose offset now points at another template is not decoded with it).
   w.u8(0x0c);
   w.u8(0x01);
-  w.u32(templateIds++);
+  w.u32(recordId);
   w.u32(w.pos + 4);
   const def = new Writer(w.pos + 24);
   def.put(Buffer.from([0x0f, 0x01, 0x01, 0x00]));

@@ -6,7 +6,16 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { SaxesParser } from "saxes";
 import { fromDocument } from "./events/apply.js";
-import { bad, CHUNK, emit, encodingOf, errorText, newStats } from "./events/common.js";
+import {
+  addInvalidText,
+  bad,
+  CHUNK,
+  emit,
+  encodingOf,
+  errorText,
+  newStats,
+  TextIn,
+} from "./events/common.js";
 import type { Json } from "./events/fields.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
 
@@ -97,17 +106,18 @@ function readClixml(abs: string, size: number, h: ReadHandlers): ReadStats {
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = 0;
-    let decoder: InstanceType<typeof TextDecoder> | null = null;
+    let decoder: TextIn | null = null;
     while (pos < size) {
       const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
       if (n <= 0) break;
-      decoder ??= new TextDecoder(encodingOf(buf.subarray(0, n)));
+      decoder ??= new TextIn(encodingOf(buf.subarray(0, n)));
       pos += n;
       stats.bytes += n;
-      parser.write(decoder.decode(buf.subarray(0, n), { stream: true }).replace(/^\ufeff/, ""));
+      parser.write(decoder.decode(buf.subarray(0, n)).replace(/^\ufeff/, ""));
     }
     parser.write(decoder?.decode() ?? "");
     parser.close();
+    if (decoder) addInvalidText(stats, decoder.invalid, decoder.enc);
   } catch (e) {
     stats.damage.push(`not well-formed CLIXML near line ${parser.line}: ${errorText(e)}; reading stopped`);
   } finally {

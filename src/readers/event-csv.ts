@@ -7,11 +7,23 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { splitCsvLine } from "./csv-line.js";
 import { mapFor, readDocument } from "./events/apply.js";
 import { ClockNotes } from "./events/clock.js";
-import { addNotes, bad, CHUNK, emit, encodingOf, MAX_EVENT_BYTES, newStats } from "./events/common.js";
+import {
+  addInvalidText,
+  addNotes,
+  bad,
+  CHUNK,
+  emit,
+  encodingOf,
+  MAX_EVENT_BYTES,
+  newStats,
+  TextIn,
+} from "./events/common.js";
 import type { EventFieldMap } from "./events/maps.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
 
 type Delimiter = "," | "\t";
+
+const TYPE_LINE = /^#TYPE [^\r\n]*\r?\n/;
 
 /** Split one header line (no quoted line breaks in headers). */
 function splitHeader(line: string, d: Delimiter): string[] {
@@ -23,6 +35,8 @@ function headerOf(head: Buffer): { fields: string[]; delimiter: Delimiter } | nu
   if (enc === "utf-8" && head.includes(0)) return null;
   let text = new TextDecoder(enc).decode(head);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // PowerShell 5's Export-Csv writes the object type first: `#TYPE System.Diagnostics.Eventing…`.
+  if (TYPE_LINE.test(text)) text = text.slice(text.indexOf("\n") + 1);
   const nl = text.indexOf("\n");
   if (nl < 0) return null;
   const line = text.slice(0, nl).replace(/\r$/, "");
@@ -135,17 +149,18 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = 0;
     let push: ((t: string, final: boolean) => void) | null = null;
-    let decoder: InstanceType<typeof TextDecoder> | null = null;
+    let decoder: TextIn | null = null;
     let open = false;
     while (pos < size || !open) {
       const n = pos < size ? readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos) : 0;
       if (!push) {
         const hd = headerOf(buf.subarray(0, n));
         delimiter = hd?.delimiter ?? ",";
-        decoder = new TextDecoder(encodingOf(buf.subarray(0, n)));
+        decoder = new TextIn(encodingOf(buf.subarray(0, n)));
         push = csvRows(
           delimiter,
           (cells, line) => {
+            if (!header && line === 1 && cells.length === 1 && cells[0].startsWith("#TYPE ")) return;
             if (!header) {
               header = cells.map((c, i) => (i === 0 ? c.replace(/^\ufeff/, "") : c).trim());
               hint = mapOfHeader(header);
@@ -175,10 +190,11 @@ function readCsv(abs: string, size: number, h: ReadHandlers): ReadStats {
       if (n <= 0) break;
       pos += n;
       stats.bytes += n;
-      push(decoder!.decode(buf.subarray(0, n), { stream: true }), false);
+      push(decoder!.decode(buf.subarray(0, n)), false);
     }
     push?.(decoder?.decode() ?? "", true);
     if (pos < size) stats.damage.push(`the file ended after ${pos} of ${size} bytes`);
+    if (decoder) addInvalidText(stats, decoder.invalid, decoder.enc);
   } finally {
     closeSync(fd);
   }

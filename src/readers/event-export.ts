@@ -3,7 +3,16 @@
 // exports in event-csv.ts. Recognised by content, never by extension. A bad event is counted with a
 // sample, never fatal.
 import { closeSync, openSync, readSync } from "node:fs";
-import { bad, CHUNK, emit, encodingOf, errorText, newStats } from "./events/common.js";
+import {
+  addInvalidText,
+  bad,
+  CHUNK,
+  emit,
+  encodingOf,
+  errorText,
+  newStats,
+  TextIn,
+} from "./events/common.js";
 import { fromEventXml, type XmlElement } from "./events/map.js";
 import { parseEventXml, scrubXml } from "./events/xml.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
@@ -46,7 +55,7 @@ function readXmlEvents(abs: string, size: number, h: ReadHandlers): ReadStats {
     const buf = Buffer.allocUnsafe(CHUNK);
     let n = readSync(fd, buf, 0, Math.min(CHUNK, size), 0);
     const enc = encodingOf(buf.subarray(0, n));
-    const decoder = new TextDecoder(enc);
+    const decoder = new TextIn(enc);
     let pos = 0;
     let text = "";
     /** Physical lines before `text[0]`. */
@@ -102,7 +111,7 @@ function readXmlEvents(abs: string, size: number, h: ReadHandlers): ReadStats {
     while (n > 0) {
       pos += n;
       stats.bytes += n;
-      text += decoder.decode(buf.subarray(0, n), { stream: true });
+      text += decoder.decode(buf.subarray(0, n));
       take(false);
       n = pos < size ? readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos) : 0;
     }
@@ -110,6 +119,7 @@ function readXmlEvents(abs: string, size: number, h: ReadHandlers): ReadStats {
     take(true);
     stats.lines = lineBase + (text.length ? 1 : 0);
     if (pos < size) stats.damage.push(`the file ended after ${pos} of ${size} bytes`);
+    addInvalidText(stats, decoder.invalid, enc);
   } finally {
     closeSync(fd);
   }

@@ -7,14 +7,17 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { keysOf, mapFor, readDocument } from "./events/apply.js";
 import { ClockNotes } from "./events/clock.js";
 import {
+  addInvalidText,
   addNotes,
   bad,
   CHUNK,
   emit,
   encodingOf,
   errorText,
+  invalidSequences,
   MAX_EVENT_BYTES,
   newStats,
+  TextIn,
 } from "./events/common.js";
 import { jsonSplitter } from "./events/json-stream.js";
 import type { EventFieldMap } from "./events/maps.js";
@@ -106,6 +109,7 @@ function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
     let carryLen = 0;
     let overlong = false;
     let pos = 0;
+    let invalid = 0;
     const handle = (bytes: Buffer, last: boolean) => {
       const line = ++stats.lines;
       if (overlong) {
@@ -114,6 +118,7 @@ function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
         return;
       }
       let text = bytes.toString("utf8");
+      invalid += invalidSequences(bytes, text, "utf-8");
       if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       if (!text.trim()) return;
       let obj: unknown;
@@ -156,6 +161,7 @@ function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
     }
     if (carryLen > 0 || overlong) handle(Buffer.concat(carry), true);
     if (pos < size) stats.damage.push(`the file ended after ${pos} of ${size} bytes`);
+    addInvalidText(stats, invalid, "utf-8");
   } finally {
     closeSync(fd);
   }
@@ -188,17 +194,18 @@ function readJsonStream(abs: string, size: number, h: ReadHandlers): ReadStats {
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = 0;
-    let decoder: InstanceType<typeof TextDecoder> | null = null;
+    let decoder: TextIn | null = null;
     while (pos < size) {
       const n = readSync(fd, buf, 0, Math.min(CHUNK, size - pos), pos);
       if (n <= 0) break;
-      decoder ??= new TextDecoder(encodingOf(buf.subarray(0, n)));
+      decoder ??= new TextIn(encodingOf(buf.subarray(0, n)));
       pos += n;
       stats.bytes += n;
-      split.push(decoder.decode(buf.subarray(0, n), { stream: true }), false);
+      split.push(decoder.decode(buf.subarray(0, n)), false);
     }
     split.push(decoder?.decode() ?? "", true);
     if (pos < size) stats.damage.push(`the file ended after ${pos} of ${size} bytes`);
+    if (decoder) addInvalidText(stats, decoder.invalid, decoder.enc);
   } finally {
     closeSync(fd);
   }

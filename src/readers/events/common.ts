@@ -57,3 +57,47 @@ export function encodingOf(head: Buffer): TextEncoding {
   if (head.length >= 2 && head[0] === 0 && head[1] !== 0) return "utf-16be";
   return "utf-8";
 }
+
+const REPLACEMENT = {
+  "utf-8": Buffer.from("\ufffd", "utf8"),
+  "utf-16le": Buffer.from([0xfd, 0xff]),
+  "utf-16be": Buffer.from([0xff, 0xfd]),
+};
+
+function occurrences(hay: Buffer, needle: Buffer): number {
+  let n = 0;
+  for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + needle.length)) n++;
+  return n;
+}
+
+/** U+FFFD characters in `text` that `bytes` did not hold literally: sequences invalid in `enc`. */
+export function invalidSequences(bytes: Buffer, text: string, enc: TextEncoding): number {
+  if (!text.includes("\ufffd")) return 0;
+  let n = 0;
+  for (let p = text.indexOf("\ufffd"); p >= 0; p = text.indexOf("\ufffd", p + 1)) n++;
+  return Math.max(0, n - occurrences(bytes, REPLACEMENT[enc]));
+}
+
+/** A streaming decoder that counts what was not valid in the file's encoding (replaced by U+FFFD). */
+export class TextIn {
+  readonly enc: TextEncoding;
+  invalid = 0;
+  private readonly d: InstanceType<typeof TextDecoder>;
+  constructor(enc: TextEncoding) {
+    this.enc = enc;
+    this.d = new TextDecoder(enc);
+  }
+  decode(bytes?: Buffer): string {
+    const t = bytes ? this.d.decode(bytes, { stream: true }) : this.d.decode();
+    this.invalid += invalidSequences(bytes ?? Buffer.alloc(0), t, this.enc);
+    return t;
+  }
+}
+
+/** Text that was not valid in its encoding alters the values holding it: the file is partly read. */
+export function addInvalidText(stats: ReadStats, invalid: number, enc: TextEncoding): void {
+  if (invalid > 0)
+    stats.damage.push(
+      `${invalid} byte sequence${invalid === 1 ? "" : "s"} not valid ${enc.toUpperCase()} (a file in a legacy code page such as Windows-1252?): read as U+FFFD, the values holding ${invalid === 1 ? "it" : "them"} are altered`,
+    );
+}

@@ -56,6 +56,12 @@ export interface InstanceNode {
   k: K.Instance;
   template: Template;
   values: ValueRef[];
+  /**
+   * Whether the instance's template id (4 bytes after the token) is the first 4 bytes of the GUID of
+   * the definition it points at, as in every record a chunk still counts (18,398 of 18,398 in the
+   * corpus). A carved record in slack whose offset now points at another template fails it.
+   */
+  idMatches: boolean;
 }
 export interface PINode {
   k: K.PI;
@@ -205,6 +211,7 @@ function parseInstance(
     p += 24 + b.readUInt32LE(p + 20);
   }
   const template = c.template(defOff, depth);
+  const idMatches = defOff + 8 <= b.length && b.readUInt32LE(pos + 2) === b.readUInt32LE(defOff + 4);
   need(c, p, 4, end);
   const n = b.readUInt32LE(p);
   p += 4;
@@ -222,7 +229,7 @@ function parseInstance(
     throw new BinXmlError(
       `template values run past their stream (0x${v.toString(16)} > 0x${end.toString(16)})`,
     );
-  return { node: { k: K.Instance, template, values }, pos: v };
+  return { node: { k: K.Instance, template, values, idMatches }, pos: v };
 }
 
 /** A text node whose 16-bit character count sits `at` bytes after the token. */

@@ -137,7 +137,12 @@ function isZero(b: Buffer): boolean {
 export interface Decoder<R> {
   decode(c: ChunkContext, nodes: Node[], id: number, pos: number, chunk: number, torn: boolean): R;
   time(r: R): string | null;
-  /** The record's content (id, channel, time, values) as a comparable string: a carved copy's equals it. */
+  /**
+   * The record's identity: its record id and time. A carved record with the id and time of another
+   * record of the file is a copy of it, whatever its content decoded to (a copy in slack often decodes
+   * against the wrong chunk's templates: empty or garbled parameters); a log cleared and refilled reuses
+   * ids, but with other times.
+   */
   key(r: R): string;
 }
 
@@ -150,7 +155,7 @@ export const treeDecoder: Decoder<EvtxRecord> = {
     return { id, written: fileTime(c.b, pos + 16), chunk, root, torn };
   },
   time: (r) => timeOf(r.root),
-  key: (r) => JSON.stringify(r.root),
+  key: (r) => JSON.stringify([r.id, timeOf(r.root)]),
 };
 
 export const eventDecoder: Decoder<EventRecord> = {
@@ -164,18 +169,7 @@ export const eventDecoder: Decoder<EventRecord> = {
     return extractEvent(c, nodes, id);
   },
   time: (e) => e.time,
-  key: (e) =>
-    JSON.stringify([
-      e.recordId,
-      e.channel,
-      e.time,
-      e.eventId,
-      e.provider,
-      e.computer,
-      e.level,
-      e.data,
-      e.values,
-    ]),
+  key: (e) => JSON.stringify([e.recordId, e.time]),
 };
 
 /** Parse one 64 KiB chunk slot; `emit` gets every record that decodes. */
@@ -196,6 +190,8 @@ export function parseChunk<R>(
       try {
         c.budget = LIMITS.nodesPerRecord;
         const { nodes } = parseStream(c, h.pos + 24, h.pos + h.size - 4, false, 0);
+        // A template offset that now points at another template decodes to the wrong event.
+        if (nodes.some((n) => n.k === K.Instance && !n.idMatches)) return false;
         const r = decoder.decode(c, nodes, h.id, h.pos, index, false);
         (r as { recovered?: boolean }).recovered = true;
         track(s, decoder.time(r));

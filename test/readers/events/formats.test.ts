@@ -501,3 +501,31 @@ describe("generators against real samples", () => {
     assert.ok(r.stdout.includes("Set-OabVirtualDirectory"));
   });
 });
+
+describe("PowerShell 5 Get-WinEvent | Export-Csv (no real sample found; the cmdlet's documented layout)", () => {
+  it("the #TYPE line is skipped, the row read by the PowerShell map, the cmdlet from the message, the local time flagged", (t) => {
+    const path = join(tempDir(t), "mgmt.csv");
+    const cols =
+      '"Message","Id","Version","Qualifiers","Level","Task","Opcode","Keywords","RecordId","ProviderName","ProviderId","LogName","ProcessId","ThreadId","MachineName","UserId","TimeCreated","ActivityId","RelatedActivityId","ContainerLog","MatchedQueryIds","Bookmark","LevelDisplayName","OpcodeDisplayName","TaskDisplayName","KeywordsDisplayNames","Properties"';
+    const row =
+      '"Cmdlet suceeded. Cmdlet Set-OabVirtualDirectory, parameters -ExternalUrl ""http://f/<script>"" -Identity ""OAB (Default Web Site)"".","1","0","","4","1","","36028797018963968","4821","MSExchange CmdletLogs","","MSExchange Management","0","0","EXCH01.contoso.local","","3/3/2021 7:05:12 AM","","","msexchange management","System.UInt32[]","System.Diagnostics.Eventing.Reader.EventBookmark","Information","","","System.Collections.ObjectModel.ReadOnlyCollection`1[System.String]","System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]"';
+    writeFileSync(path, `#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n${cols}\r\n${row}\r\n`);
+    const { events, stats } = readFile(path, eventCsvReader);
+    assert.equal(events.length, 1);
+    const e = events[0];
+    assert.equal(e.channel, "MSExchange Management");
+    assert.equal(e.eventId, 1);
+    assert.equal(e.recordId, 4821);
+    assert.equal(e.time, "2021-03-03T07:05:12.000Z");
+    assert.deepEqual(e.values.slice(0, 2), [
+      "Set-OabVirtualDirectory",
+      '-ExternalUrl "http://f/<script>" -Identity "OAB (Default Web Site)"',
+    ]);
+    assert.ok(run(exchangeCmdlets, e).length > 0, "the cmdlet detection sees it");
+    // Export-Csv writes the exporting machine's local time, without a zone: said in the notes.
+    assert.ok(
+      stats.notes?.some((n) => /TimeCreated has no zone .* taken as UTC/.test(n)),
+      String(stats.notes),
+    );
+  });
+});

@@ -105,7 +105,12 @@ describe("carving against libevtx", () => {
     }
     assert.ok(theirs > 400, `${theirs}`);
     assert.ok(missing <= 2, `${missing} of libevtx's recovered records not found`);
-    assert.ok(copies <= duplicates, `${copies} copies of live records, ${duplicates} counted as duplicates`);
+    // Each copy is either counted as a duplicate (same id and time as the live record) or refused: its
+    // template offset now points at another template (the instance's template id no longer matches).
+    assert.ok(
+      duplicates > 0 && copies > 0,
+      `${copies} copies of live records, ${duplicates} counted as duplicates`,
+    );
   });
 
   it("a log cleared here: every record left in slack and in chunks past the header, as libevtx finds them", {
@@ -238,6 +243,8 @@ describe("the EVTX writer", () => {
   });
 });
 
+const SIG = Buffer.from([0x2a, 0x2a, 0, 0]);
+
 describe("recovered copies of live records", () => {
   const evs = Array.from({ length: 40 }, (_, i) => (i === 25 ? shell : logon(i)));
   const read = (b: Buffer) => {
@@ -287,6 +294,47 @@ describe("recovered copies of live records", () => {
     assert.equal(s.recoveredDuplicates, 0);
     // The shell command only the old copy holds is among them.
     assert.ok(got.some((e) => e.recovered && /cmd\.exe/.test(JSON.stringify(e.data))));
+  });
+
+  it("a slack record whose template id does not match the definition it points at is not decoded with it", () => {
+    const [full] = chunksOf(evs);
+    const slot0 = chunkBytes(evs.slice(0, 20), 1, full);
+    const slot1 = chunkBytes(
+      evs.slice(20).map((_, i) => logon(500 + i)),
+      21,
+    );
+    // Record 26 (the shell command) in slot 0's slack: its instance's template id, 6 bytes into the
+    // BinXML after the fragment header, is the first 4 bytes of its definition's GUID.
+    let at = -1;
+    for (let p = slot0.indexOf(SIG); p >= 0; p = slot0.indexOf(SIG, p + 1))
+      if (slot0.readUInt32LE(p + 8) === 26) at = p;
+    assert.ok(at > 0);
+    assert.equal(slot0[at + 28], 0x0c);
+    const intact = read(evtxFile([slot0, slot1])).got.filter((e) => e.recovered);
+    assert.equal(intact.length, 20);
+    const other = Buffer.from(slot0);
+    other.writeUInt32LE(other.readUInt32LE(at + 30) ^ 0x5a5a5a5a, at + 30);
+    const { got, s } = read(evtxFile([other, slot1]));
+    const rec = got.filter((e) => e.recovered);
+    assert.equal(rec.length, 19);
+    assert.equal(s.recovered, 19);
+    assert.ok(!rec.some((e) => e.recordId === 26));
+  });
+
+  it("a carved copy with the live record's id and time is that record even where it decodes otherwise", () => {
+    const [c0] = chunksOf(evs);
+    const copy = Buffer.from(c0);
+    // Garble one parameter value of every record in the copy: same ids and times, other content.
+    for (
+      let p = copy.indexOf(Buffer.from("user1", "utf16le"));
+      p >= 0;
+      p = copy.indexOf(Buffer.from("user1", "utf16le"), p + 1)
+    )
+      copy.write("x", p, "utf16le");
+    const { got, s } = read(evtxFile([c0, copy], { headerChunks: 1 }));
+    assert.equal(got.length, 40);
+    assert.equal(s.recovered, 0);
+    assert.equal(s.recoveredDuplicates, 40);
   });
 
   it("in a scan: one finding for the event, the copies counted as recovered-duplicate in the file accounting", async (t) => {

@@ -1,9 +1,13 @@
 // Benchmark: the web-shell file sweep over >= 50,000 files / >= 2 GB of web folders (mostly benign
 // Exchange-like pages, scripts, styles, images and DLLs, a few planted inert shells), with the built-in
 // rules and with a YARA rule set, against Debian's `yara -r` on the same folder with the same rules.
-// Usage: npx tsx bench/sweep.bench.ts [--quick] [--files N] [--mb N] [--runs N]
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+// With --pages DIR the tree is instead real pages: the files of DIR (e.g. the pages of real ASP.NET
+// applications, kept outside the repository) copied round-robin into IIS site folders until --files,
+// and yara -r also carries the shipped signature-base rules; that run is recorded as the lane
+// `sweep-real-pages`. --out DIR puts the generated tree elsewhere than .bench/.
+// Usage: npx tsx bench/sweep.bench.ts [--quick] [--files N] [--mb N] [--runs N] [--pages DIR] [--out DIR]
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { rng } from "../examples/generate.js";
 import { median, numArg, pair, type Run, recordLane, runOnce, table, which } from "./lib.js";
 
@@ -12,7 +16,16 @@ const FILES = numArg("--files", quick ? 5_000 : 50_000);
 const TARGET_MB = numArg("--mb", quick ? 200 : 2_100);
 const RUNS = numArg("--runs", quick ? 3 : 3);
 const VERSION = "sweep-v2";
-const BASE = join(process.cwd(), ".bench", `sweep-${FILES}-${TARGET_MB}`);
+const strArg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const PAGES = strArg("--pages");
+const OUT = strArg("--out") ?? join(process.cwd(), ".bench");
+const BASE = join(OUT, PAGES ? `sweep-pages-${FILES}` : `sweep-${FILES}-${TARGET_MB}`);
+const SHIPPED = ["apt_hafnium.yar", "expl_proxyshell.yar"].map((f) =>
+  join(process.cwd(), "data/rules/signature-base", f),
+);
 const ROOT = join(BASE, "EXCH01");
 const RULES = join(BASE, "rules.yar");
 
@@ -164,12 +177,51 @@ function sizeAround(r: () => number, mean: number): number {
   return Math.max(200, Math.min(Math.round(mean * f), 8 * mean));
 }
 
+function walk(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
+}
+
+/** Real pages copied round-robin into IIS site folders (never into Exchange's), plus the planted shells. */
+function pagesCorpus(pagesDir: string, marker: string): { files: number; bytes: number } {
+  const pages = walk(pagesDir).map((p) => ({ name: basename(p), data: readFileSync(p) }));
+  if (!pages.length) throw new Error(`no files in ${pagesDir}`);
+  process.stderr.write(`copying ${pages.length} pages to ${FILES} files in ${BASE} ...\n`);
+  let bytes = 0;
+  const made = new Set<string>();
+  for (let i = 0; i < FILES - PLANTED.length; i++) {
+    const page = pages[i % pages.length];
+    const dir = join(ROOT, "C/inetpub/wwwroot", `site${i % 25}`, `d${i % 97}`);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    writeFileSync(join(dir, `p${i}-${page.name}`), page.data);
+    bytes += page.data.length;
+  }
+  for (const [rel, data] of PLANTED) {
+    const abs = join(ROOT, rel);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, data);
+    bytes += data.length;
+  }
+  writeFileSync(RULES, RULE_TEXT);
+  const facts = { files: FILES, bytes };
+  writeFileSync(marker, `${VERSION} ${JSON.stringify(facts)}`);
+  return facts;
+}
+
 function corpus(): { files: number; bytes: number } {
   const marker = join(BASE, "READY");
   if (existsSync(marker) && readFileSync(marker, "utf8").startsWith(VERSION)) {
     return JSON.parse(readFileSync(marker, "utf8").slice(VERSION.length + 1));
   }
   rmSync(BASE, { recursive: true, force: true });
+  if (PAGES) return pagesCorpus(PAGES, marker);
   process.stderr.write(`generating ${FILES} files (~${TARGET_MB} MB) in ${BASE} ...\n`);
   const r = rng(7);
   const text = textPool(r, 4 << 20);
@@ -280,7 +332,10 @@ async function main(): Promise<void> {
     console.log("Debian yara not installed: no reference ratio");
     return;
   }
-  const yara: [string, string[]] = ["yara", ["-r", "-w", RULES, ROOT]];
+  // With real pages the reference also carries the shipped signature-base rules (the built-ins'
+  // counterpart on pages); the synthetic tree keeps the bench's own rule file alone, as before.
+  const yaraRules = PAGES ? [RULES, ...SHIPPED] : [RULES];
+  const yara: [string, string[]] = ["yara", ["-r", "-w", ...yaraRules, ROOT]];
   const ref = await runOnce(...yara);
   const refHits = new Set(
     ref.stdout
@@ -295,6 +350,29 @@ async function main(): Promise<void> {
   if (b) rows.push(summarise("exhunt scan --yara rules.yar", b.a, files, mb));
   rows.push(summarise("yara -r rules.yar (Debian 4.2.3)", [...a.b, ...(b?.b ?? [])], files, mb));
   console.log(table(rows));
+  if (PAGES) {
+    const ex = median(a.a.map((x) => x.seconds));
+    const ref = median([...a.b, ...(b?.b ?? [])].map((x) => x.seconds));
+    const rss = a.a.map((x) => x.peakMiB).filter((x): x is number => x !== null);
+    recordLane("sweep-real-pages", {
+      input: `${files} real ASP/ASP.NET pages (${mb.toFixed(0)} MB), built-in content rules`,
+      exhunt: {
+        figure: files / ex,
+        unit: "files/s",
+        seconds: ex,
+        peakMiB: rss.length ? Math.max(...rss) : null,
+      },
+      reference: {
+        tool: "yara -r (bench rules + shipped signature-base)",
+        figure: files / ref,
+        unit: "files/s",
+        seconds: ref,
+      },
+      timeRatio: a.ratio,
+      goal: "at most yara -r's time",
+      runs: RUNS,
+    });
+  }
   console.log(
     `\nexhunt / yara -r time ratio (median of paired runs): built-in ${a.ratio.toFixed(2)}x` +
       (b ? `, with YARA ${b.ratio.toFixed(2)}x` : ", YARA unavailable in exhunt here") +

@@ -212,3 +212,31 @@ test("Script Encoder traps: an encoded ordinary page stays context, broken block
   assert.ok(!checks(swept(`${DIR}welcome.asp`, page)).some((c) => c !== "webshell-suspicious-code"));
   assert.deepEqual(decodeScriptBlocks("#@~^AAAAAA==no end marker here"), []);
 });
+
+test("UTF-16 pages (with or without a byte-order mark, either byte order) are judged like their text", () => {
+  const page = '<%@ Page Language="Jscript"%>\n<%-- inert: eval(Request.Item["z"],"unsafe"); --%>\n';
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(page, "utf16le")]);
+  const bare = Buffer.from(page, "utf16le");
+  const be = Buffer.from(Buffer.from(page, "utf16le")).swap16();
+  for (const [label, bytes] of [
+    ["LE with BOM", le],
+    ["LE without BOM", bare],
+    ["BE", Buffer.concat([Buffer.from([0xfe, 0xff]), be])],
+  ] as const) {
+    assert.ok(checks(swept(`${DIR}u.aspx`, bytes)).includes("webshell-chopper"), label);
+  }
+});
+
+test("UTF-16 traps: an ordinary UTF-16 page, and binary data with NULs named like a page", () => {
+  const page =
+    '<%@ Page Language="C#" %>\n<html><body><p><%= DateTime.Now.ToString("yyyy-MM-dd") %></p></body></html>\n';
+  assert.deepEqual(
+    checks(
+      swept(`${DIR}date.aspx`, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(page, "utf16le")])),
+    ),
+    [],
+  );
+  const binary = Buffer.alloc(4096);
+  for (let i = 0; i < binary.length; i++) binary[i] = (i * 7919) % 251 === 0 ? 0 : (i * 31) % 256;
+  assert.deepEqual(checks(swept(`${DIR}blob.aspx`, binary)), []);
+});

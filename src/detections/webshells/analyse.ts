@@ -306,7 +306,7 @@ const WEB_METHOD =
  * container then carries what was put in (read back with `dict("k")`, `sb.ToString()`).
  */
 const CONTAINER_PUT =
-  /(?<![.\w])([a-z_]\w*)\s*\.\s*(?:add|append(?:line|format)?|push|insert|setitem|enqueue)\b[ \t]*\(?([^;\n]{1,300})/g;
+  /\.\s*(?:add|append(?:line|format)?|push|insert|setitem|enqueue)\b[ \t]*\(?([^;\n]{1,300})/g;
 const NOT_CONTAINERS = new Set([
   "response",
   "request",
@@ -373,9 +373,19 @@ function taintOf(t: string): RegExp | null {
   // Collected once; each round only re-tests what is not yet known to carry request data.
   const assigns = assignments(t).filter((a) => !KEYWORDS.has(a.name) && a.name !== "request");
   const stores = [...t.matchAll(SESSION_STORE)].map((m) => m[1]);
-  const puts = [...t.matchAll(CONTAINER_PUT)]
-    .filter((m) => !NOT_CONTAINERS.has(m[1]) && !KEYWORDS.has(m[1]))
-    .map((m) => ({ name: m[1], args: m[2] }));
+  // Found from each `.add(` backwards to the container's name (a regex that starts at an identifier
+  // would be tried at every position of the text).
+  const puts: { name: string; args: string }[] = [];
+  for (const m of t.matchAll(CONTAINER_PUT)) {
+    let j = m.index - 1;
+    while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
+    const end = j + 1;
+    while (j >= 0 && IDENT_CHAR.test(t[j])) j--;
+    const name = t.slice(j + 1, end);
+    if (!name || t[j] === "." || !/^[a-z_]/.test(name) || NOT_CONTAINERS.has(name) || KEYWORDS.has(name))
+      continue;
+    puts.push({ name, args: m[1] });
+  }
   const defs = new Map<string, string[]>();
   for (const m of t.includes("(") ? t.matchAll(FUNCTION_DEF) : []) {
     const params = paramNames(m[2]);

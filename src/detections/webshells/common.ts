@@ -85,10 +85,43 @@ const HEAD = 4096;
  * neither). A `.aspx` that is only HTML, JavaScript served to browsers, images and DLLs are not.
  * Decided on the bytes, so most web files never need a lower-case copy.
  */
+/** Which UTF-16 byte order a text is in (BOM, or NULs in every other byte of its head), or null. */
+function utf16Order(b: Buffer): "le" | "be" | null {
+  if (b[0] === 0xff && b[1] === 0xfe) return "le";
+  if (b[0] === 0xfe && b[1] === 0xff) return "be";
+  const n = Math.min(b.length, 512) & ~1;
+  if (n < 32) return null;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (b[i] === 0) even++;
+    if (b[i + 1] === 0) odd++;
+  }
+  const pairs = n / 2;
+  if (odd >= pairs * 0.6 && even <= pairs * 0.05) return "le";
+  if (even >= pairs * 0.6 && odd <= pairs * 0.05) return "be";
+  return null;
+}
+
+/**
+ * The file's text as one byte per character: UTF-16 pages (which IIS runs like any other) are decoded,
+ * everything else is returned as it is. Characters beyond Latin-1 keep only their low byte, which no
+ * rule looks for.
+ */
+export function singleByteText(b: Buffer): Buffer {
+  const order = utf16Order(b);
+  if (!order) return b;
+  const bom = (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff);
+  let body = bom ? b.subarray(2) : b;
+  if (order === "be") body = Buffer.from(body).swap16();
+  return Buffer.from(body.subarray(0, body.length & ~1).toString("utf16le"), "latin1");
+}
+
 export function isServerScript(file: SweptFile): boolean {
   let v = serverSideCache.get(file);
   if (v === undefined) {
-    const c = hasScriptExt(file) ? file.content : file.content.subarray(0, HEAD);
+    const text = singleByteText(file.content);
+    const c = hasScriptExt(file) ? text : text.subarray(0, HEAD);
     v = c.indexOf("<%") >= 0 || hasWord(c, "runat", "RunAt") || /\.(ashx|asmx|cs|vb)$/i.test(file.path);
     serverSideCache.set(file, v);
   }

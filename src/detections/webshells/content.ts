@@ -8,7 +8,7 @@ import { clip } from "../evidence.js";
 import { isStockFile } from "../shipped-baseline.js";
 import type { ContentDetection, FindingDraft, SweptFile } from "../types.js";
 import { type Analysis, analyse, mayScore, type Signal } from "./analyse.js";
-import { hasScriptExt, isServerScript, REFS, sweptDraft } from "./common.js";
+import { hasScriptExt, isServerScript, REFS, singleByteText, sweptDraft } from "./common.js";
 import { FAMILIES, type Family, type FamilyRule } from "./families.js";
 
 /** A behaviour score at or above this decides alone; from WEAK up it is listed as context. */
@@ -189,8 +189,10 @@ const GENERIC = new Set(["webshell-memory-loader", "webshell-cmd-runner", "websh
 /** Analyse one file: the drafts of every family that matched, else one behaviour finding, or none. */
 export function judge(file: SweptFile): FindingDraft[] {
   const name = file.winPath ?? file.path;
-  if (!mayScore(file.lower(), name)) return [];
-  const a = analyse(file.content, name);
+  const text = singleByteText(file.content);
+  if (!mayScore(text === file.content ? file.lower() : text.toString("latin1").toLowerCase(), name))
+    return [];
+  const a = analyse(text, name);
   const families = familyMatches(a, file);
   if (families.length)
     return families.map((m) => draftFor(file, a, m.family.check.id, m.rule.id, m.line, true));

@@ -16,8 +16,11 @@ export interface JobProcessInit {
   threads: number;
 }
 
-/** From the slot: a job to run, or the end. */
-export type ToJobProcess = { type: "job"; id: string; data: JobData } | { type: "close" };
+/** From the slot: the set-up (first, once), a job to run, or the end. */
+export type ToJobProcess =
+  | { type: "init"; init: JobProcessInit }
+  | { type: "job"; id: string; data: JobData }
+  | { type: "close" };
 /** To the slot. */
 export type FromJobProcess =
   | { type: "progress"; id: string; done: number; total: number | null; unit: string }
@@ -26,7 +29,9 @@ export type FromJobProcess =
 
 const send = process.send?.bind(process);
 if (send) {
-  const init = JSON.parse(process.argv[2] ?? "{}") as JobProcessInit;
+  // The store URL comes over the IPC channel, never on the command line (`ps` shows argv, and a
+  // postgres:// URL may carry a password).
+  let init: JobProcessInit | null = null;
   const post = (m: FromJobProcess) => send(m);
   // The worker decides when this process ends: a terminal's Ctrl-C or a SIGTERM sent to the whole
   // group reaches the worker, which finishes or returns the job, then closes or kills this process.
@@ -36,6 +41,10 @@ if (send) {
   process.on("disconnect", () => process.exit(0));
   let store: Promise<FleetStore> | null = null;
   process.on("message", async (m: ToJobProcess) => {
+    if (m.type === "init") {
+      init = m.init;
+      return;
+    }
     if (m.type === "close") {
       const s = store;
       store = null;
@@ -44,12 +53,14 @@ if (send) {
     }
     try {
       // The connection is opened with the first job (the database may be restarting then).
-      store ??= persist(() => openPostgresStore(init.url, { poolSize: 1 }));
+      const url = init?.url;
+      if (!url) throw new Error("job process: no set-up received");
+      store ??= persist(() => openPostgresStore(url, { poolSize: 1 }));
       const s = await store.catch((e) => {
         store = null;
         throw e;
       });
-      const servers = await runJob(s, m.id, m.data, init.threads, (p) =>
+      const servers = await runJob(s, m.id, m.data, init?.threads ?? 0, (p) =>
         post({ type: "progress", id: m.id, ...p }),
       );
       post({ type: "done", id: m.id, servers });

@@ -99,7 +99,8 @@ class SlotProcess {
 
   private process(): ChildProcess {
     if (this.p && this.p.exitCode === null && this.p.signalCode === null) return this.p;
-    const p = startProcess(import.meta.url, "job-process", [JSON.stringify(this.init)]);
+    const p = startProcess(import.meta.url, "job-process", []);
+    p.send({ type: "init", init: this.init } satisfies ToJobProcess);
     p.on("message", (m: FromJobProcess) => this.listener?.(m));
     p.on("error", () => {}); // a failed start or send ends in "exit" too
     p.on("exit", (code, signal) => {

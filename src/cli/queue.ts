@@ -108,7 +108,10 @@ export function registerQueue(program: Command): void {
     )
     .option("--retries <n>", "attempts after the first (default 3), with exponential backoff")
     .option("--retry-delay <s>", "seconds before the first retry (default 10)")
-    .option("--job-timeout <s>", "seconds a job may run before it counts as failed (default 3600)")
+    .option(
+      "--job-timeout <s>",
+      "seconds one attempt may run; then its process is killed and the job fails, to be retried (default 3600)",
+    )
     .option("--json <file|->", "write the job ids as JSON (-: stdout)")
     .action(async (items: string[], o: AddOptions & { json?: string }) => {
       const url = storeUrl(o);

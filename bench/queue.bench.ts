@@ -14,7 +14,7 @@ import { writeClean, writeCompromised } from "../examples/generate.js";
 import { scanServers } from "../src/index.js";
 import { readQueueStatus } from "../src/worker.js";
 import { PG_BIN, startPg } from "../test/store/pg-server.js";
-import { numArg, table } from "./lib.js";
+import { numArg, recordLane, table } from "./lib.js";
 
 const QUICK = process.argv.includes("--quick");
 const N = numArg("--packages", QUICK ? 20 : 60);
@@ -70,6 +70,19 @@ try {
     const done = ((await readQueueStatus(pg.url))?.jobs.done ?? 0) - before;
     if (done !== N) throw new Error(`${workers} worker(s): ${done} of ${N} jobs done`);
     const perJob = (wall * workers) / N;
+    recordLane(`queue-${workers}-worker${workers > 1 ? "s" : ""}`, {
+      input: `${N} small evidence packages, queue add --each, ${workers} worker process(es) on PostgreSQL`,
+      exhunt: { figure: N / (wall / 1000), unit: "jobs/s", seconds: wall / 1000, peakMiB: null },
+      reference: {
+        tool: "the same scans in one process, no queue",
+        figure: 1000 / scanMs,
+        unit: "packages/s",
+        seconds: (scanMs * N) / 1000,
+      },
+      timeRatio: wall / (scanMs * N),
+      goal: "queue overhead small against the scan time",
+      runs: 1,
+    });
     rows.push([
       String(workers),
       (N / (wall / 1000)).toFixed(1),

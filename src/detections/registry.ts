@@ -17,6 +17,8 @@ import { umDeserialization26857 } from "./events/um-26857.js";
 import { webshellDrop } from "./events/webshell-drop.js";
 import { werExchangeCrash } from "./events/wer-crash.js";
 import { suspiciousFiles } from "./files/suspicious-files.js";
+import { iisExchangeSigns } from "./iis/site.js";
+import { iisSiteScope } from "./iis/site-scope.js";
 import { iocDomain } from "./iocs/domain.js";
 import { iocFileHash } from "./iocs/hash.js";
 import { iocClientIp } from "./iocs/ip.js";
@@ -62,6 +64,7 @@ export const detections: Detection[] = [
   httpProxyAutodiscoverSsrf,
   rpsCmdlets,
   iisOwaSsrf,
+  iisExchangeSigns,
   iisUnexpectedScript,
   iocClientIp,
   iocFileHash,
@@ -78,6 +81,7 @@ export const detections: Detection[] = [
   sigmaEvents,
   sigmaWebRows,
   // Findings detections run once per server, after the record detections, in this order.
+  iisSiteScope,
   sigmaCorrelations,
   webshellUsed,
   lsassTarget,

@@ -7,6 +7,7 @@ import { logCoverage } from "./correlation/log-coverage.js";
 import { lsassTarget } from "./correlation/lsass-target.js";
 import { modifiedShipped } from "./correlation/modified-shipped.js";
 import { proxyLogonCorrelated } from "./correlation/proxylogon-ssrf.js";
+import { proxyShellJoined } from "./correlation/proxyshell-join.js";
 import { sigmaCorrelations } from "./correlation/sigma.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
@@ -87,6 +88,7 @@ export const detections: Detection[] = [
   lsassTarget,
   modifiedShipped,
   proxyLogonCorrelated,
+  proxyShellJoined,
   logCoverage,
   buildExposure,
 ];

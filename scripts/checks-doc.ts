@@ -2,6 +2,7 @@
 // Usage: npx tsx scripts/checks-doc.ts [--check]   (--check: exit 1 when the file is out of date)
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { isExchangeSiteCheck } from "../src/detections/iis/site-scope.js";
 import { allChecks } from "../src/detections/registry.js";
 import type { CheckInfo } from "../src/model/types.js";
 
@@ -24,14 +25,15 @@ export function checksMarkdown(): string {
     "# Checks",
     "",
     "Generated from the detections' own metadata by `npx tsx scripts/checks-doc.ts`; a test fails when",
-    "this file is out of date. *Verdict* is the verdict a finding of the check leads to on its own.",
+    "this file is out of date. *Verdict* is the verdict a finding of the check leads to on its own;",
+    "*Exchange sites only*: from an IIS site that is not an Exchange site it is recorded as info (docs/verdict.md).",
     "",
     "| Check | CVE | Severity | Verdict | What it means |",
     "|---|---|---|---|---|",
   ];
   for (const c of checks) {
     lines.push(
-      `| \`${c.id}\` | ${c.cves.join(", ") || "–"} | ${c.severity} | ${EFFECT[c.effect]} | **${cell(c.title)}.** ${cell(c.description)} |`,
+      `| \`${c.id}\` | ${c.cves.join(", ") || "–"} | ${c.severity} | ${EFFECT[c.effect]}${isExchangeSiteCheck(c.id) ? " (Exchange sites only)" : ""} | **${cell(c.title)}.** ${cell(c.description)} |`,
     );
   }
   lines.push("", "## References", "");

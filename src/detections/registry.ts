@@ -7,6 +7,7 @@ import { logCoverage } from "./correlation/log-coverage.js";
 import { lsassTarget } from "./correlation/lsass-target.js";
 import { modifiedShipped } from "./correlation/modified-shipped.js";
 import { proxyLogonCorrelated } from "./correlation/proxylogon-ssrf.js";
+import { proxyShellJoined } from "./correlation/proxyshell-join.js";
 import { sigmaCorrelations } from "./correlation/sigma.js";
 import { webshellUsed } from "./correlation/webshell-used.js";
 import { exchangeCmdlets } from "./events/exchange-cmdlets.js";
@@ -17,6 +18,8 @@ import { umDeserialization26857 } from "./events/um-26857.js";
 import { webshellDrop } from "./events/webshell-drop.js";
 import { werExchangeCrash } from "./events/wer-crash.js";
 import { suspiciousFiles } from "./files/suspicious-files.js";
+import { iisExchangeSigns } from "./iis/site.js";
+import { iisSiteScope } from "./iis/site-scope.js";
 import { iocDomain } from "./iocs/domain.js";
 import { iocFileHash } from "./iocs/hash.js";
 import { iocClientIp } from "./iocs/ip.js";
@@ -62,6 +65,7 @@ export const detections: Detection[] = [
   httpProxyAutodiscoverSsrf,
   rpsCmdlets,
   iisOwaSsrf,
+  iisExchangeSigns,
   iisUnexpectedScript,
   iocClientIp,
   iocFileHash,
@@ -78,11 +82,13 @@ export const detections: Detection[] = [
   sigmaEvents,
   sigmaWebRows,
   // Findings detections run once per server, after the record detections, in this order.
+  iisSiteScope,
   sigmaCorrelations,
   webshellUsed,
   lsassTarget,
   modifiedShipped,
   proxyLogonCorrelated,
+  proxyShellJoined,
   logCoverage,
   buildExposure,
 ];

@@ -1,6 +1,7 @@
 // The contract between the engine and the detections. A detection declares what it reads and what it
 // emits (its checks, with metadata next to the match), and turns one record into zero or more drafts.
 
+import type { IisSite } from "../evidence/iis-config.js";
 import type { Assessment } from "../exposure/assess.js";
 import type { Finding, FindingDraft } from "../model/finding.js";
 import type { EventRecord, FileEntry, HttpField, LogKind, LogRow } from "../model/records.js";
@@ -78,7 +79,8 @@ export interface RowDetection {
    * search, or after indexOf). Must accept every row `match` accepts.
    */
   literalGuard?: { need: string; stops: string };
-  match(row: LogRow, ctx: MatchContext): Drafts;
+  /** `memory`: scratch space of this detection for the read task (one file or byte range); absent when a test calls it alone. */
+  match(row: LogRow, ctx: MatchContext, memory?: EventMemory): Drafts;
 }
 
 /** Looks at files found in the evidence (by path and metadata). */
@@ -90,8 +92,9 @@ export interface FileDetection {
 }
 
 /**
- * Scratch space for one detection over one read task (one file), for correlating events within it
- * (e.g. an export and its removal). Fresh per file; the detection keeps what it stores bounded.
+ * Scratch space for one detection over one read task (one file or byte range), for correlating records
+ * within it (e.g. an export and its removal, or what was already handed on). Fresh per task; the
+ * detection keeps what it stores bounded.
  */
 export type EventMemory = Map<string, unknown>;
 
@@ -170,6 +173,10 @@ export interface FindingsInput {
   collectedDropped?: Readonly<Record<string, number>>;
   /** The scan's hunt context (rule sets compiled from its set-up); absent when a test runs one alone. */
   hunt?: HuntContext;
+  /** The IIS sites applicationHost.config declares, when the evidence holds it. */
+  iisSites?: readonly IisSite[];
+  /** Exchange install path on the server, when known (an Exchange server). */
+  installPath?: string | null;
 }
 
 /** The build assessment and where the build came from. */

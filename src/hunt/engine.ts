@@ -23,7 +23,7 @@ import type {
 import { readerFor } from "../readers/index.js";
 import { accountFiles, type CandidateOutcome } from "./accounting.js";
 import { defaultWorkers, WorkerPool } from "./pool.js";
-import { runSweepBatch, sweepSelection, sweepServer } from "./sweep.js";
+import { iisSitesOf, runSweepBatch, sweepSelection, sweepServer } from "./sweep.js";
 import { type ChannelSpan, type ReadTask, runBatch, sniffFile, type TaskResult } from "./task.js";
 
 export interface EngineOptions {
@@ -386,6 +386,7 @@ export async function scanServer(
       };
       cov.files++;
       cov.bytes += span.bytes;
+      cov.records = (cov.records ?? 0) + span.records;
       if (span.oldest && (cov.oldest === null || span.oldest < cov.oldest)) cov.oldest = span.oldest;
       if (span.newest && (cov.newest === null || span.newest > cov.newest)) cov.newest = span.newest;
       sources.set(source, cov);
@@ -426,6 +427,7 @@ export async function scanServer(
   skipped.push(...exposure.skipped);
   const findings = drafts.map((d) => toFinding(d, server, checkInfo(d.check)));
   // Findings detections see the record findings and those of the findings detections before them.
+  const iisSites = iisSitesOf(inv.files);
   for (const d of hunt.ofType("findings")) {
     const input = {
       server,
@@ -436,6 +438,8 @@ export async function scanServer(
       collected: collected.items,
       collectedDropped: collected.dropped,
       hunt,
+      iisSites,
+      installPath,
     };
     try {
       for (const draft of draftsOf(d.run(input)))
@@ -507,9 +511,9 @@ const UNKNOWN_CHANNEL = "(unknown channel)";
 /** The coverage spans of a file: one for a log, one per channel for an event file (bytes shared out by records). */
 function spansOf(
   o: FileOutcome & { size?: number },
-): { channel?: string; oldest: string | null; newest: string | null; bytes: number }[] {
+): { channel?: string; oldest: string | null; newest: string | null; bytes: number; records: number }[] {
   const size = o.size ?? 0;
-  if (o.kind !== "event") return [{ oldest: o.oldest, newest: o.newest, bytes: size }];
+  if (o.kind !== "event") return [{ oldest: o.oldest, newest: o.newest, bytes: size, records: o.records }];
   // Same channel from several byte ranges of one file: merge.
   const by = new Map<string, ChannelSpan>();
   for (const c of o.channels) {
@@ -521,7 +525,7 @@ function spansOf(
       if (c.newest && (m.newest === null || c.newest > m.newest)) m.newest = c.newest;
     }
   }
-  if (by.size === 0) return [{ channel: "(no events)", oldest: null, newest: null, bytes: size }];
+  if (by.size === 0) return [{ channel: "(no events)", oldest: null, newest: null, bytes: size, records: 0 }];
   // Records without a channel (a half-written record of a cut-off file) belong to the file's channel:
   // one file is one source, not two.
   const unknown = by.get(UNKNOWN_CHANNEL);
@@ -540,5 +544,6 @@ function spansOf(
     oldest: c.oldest,
     newest: c.newest,
     bytes: Math.round((size * c.records) / total),
+    records: c.records,
   }));
 }

@@ -17,7 +17,7 @@ import {
 import { webFolderOf } from "../detections/webfolders.js";
 import { isLogCandidate } from "../evidence/classify.js";
 import { discover, type Inventory } from "../evidence/discover.js";
-import { iisWebRoots } from "../evidence/iis-config.js";
+import { type IisSite, iisSites, iisWebRoots } from "../evidence/iis-config.js";
 import { windowsPathOf } from "../evidence/layout.js";
 import type { FileSubject } from "../model/finding.js";
 import type { FileEntry } from "../model/records.js";
@@ -199,6 +199,23 @@ export function webRootsOf(files: FileEntry[]): string[] {
     }
   }
   return [...roots];
+}
+
+/**
+ * The IIS sites the applicationHost.config files of an inventory declare, with their Exchange virtual
+ * directories (the first file naming a site id wins). Unreadable: no sites, the logs decide alone.
+ */
+export function iisSitesOf(files: FileEntry[]): IisSite[] {
+  const byId = new Map<string, IisSite>();
+  for (const e of files) {
+    if (!IIS_CONFIG.test(e.winPath ?? e.path) || e.size > 16 * 2 ** 20) continue;
+    try {
+      for (const s of iisSites(readFileSync(e.abs, "utf8"))) if (!byId.has(s.id)) byId.set(s.id, s);
+    } catch {
+      // listed by the sweep itself if it cannot read the file either
+    }
+  }
+  return [...byId.values()];
 }
 
 /** Which files of an inventory the sweep reads. */

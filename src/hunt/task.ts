@@ -321,6 +321,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
   const rowDetections = hunt.ofType("row");
   const eventDetections = hunt.ofType("event");
   const eventMemory: EventMemory[] = eventDetections.map(() => new Map());
+  const rowMemory: EventMemory[] = rowDetections.map(() => new Map());
   const reader = readerFor(fk.format);
   if (!reader) {
     result.error = `no reader for format ${fk.format}`;
@@ -347,7 +348,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
           const about = () => ({ subject: rowSubject(row), excerpt: row.text() });
           for (const i of consumers) {
             const d = rowDetections[i];
-            guard(d.id, () => d.match(row, ctx), row.line, about);
+            guard(d.id, () => d.match(row, ctx, rowMemory[i]), row.line, about);
           }
         },
         onEvent(event, line) {

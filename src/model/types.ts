@@ -63,6 +63,8 @@ export interface SourceCoverage {
   family?: RecordFamily;
   files: number;
   bytes: number;
+  /** Data records read (log rows, events); absent in results of earlier versions. */
+  records?: number;
   oldest: string | null;
   newest: string | null;
   /** How much of the campaign window this source's records span (gaps between files count). */

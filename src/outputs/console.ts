@@ -135,6 +135,7 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   );
   if (s.installPath) out.push(c.gray(`  Exchange install path: ${term(s.installPath)}`));
   if (o.brief) return out.join("\n");
+  out.push(...basisLines(s, o.color));
   out.push(...firstSteps(s, o.color));
 
   const real = s.findings.filter((f) => f.effect !== "coverage");
@@ -210,6 +211,27 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
       out.push(c.gray(`  … ${s.skipped.length - 20} more (--json or --csv for all)`));
   }
   return out.join("\n");
+}
+
+/** How sure the verdict is, the ladder rules and findings that decided it, and what would change it. */
+export function basisLines(s: Pick<ServerResult, "confidence" | "basis">, color = false): string[] {
+  const { c } = palette(color);
+  const b = s.basis;
+  const rules = b?.rules.length
+    ? c.gray(` · ladder rule${b.rules.length > 1 ? "s" : ""} `) + term(b.rules.join(", "), 200)
+    : "";
+  const out = [`  ${c.gray("confidence")} ${c.bold(term(s.confidence, 20))}${rules}`];
+  if (!b) return out;
+  if (b.decidedBy.length) {
+    out.push(`  ${c.gray("decided by:")}`);
+    for (const d of b.decidedBy.slice(0, 5)) out.push(`    - ${term(d, 600)}`);
+    if (b.decidedBy.length > 5) out.push(c.gray(`    … ${b.decidedBy.length - 5} more (--json or --html)`));
+  }
+  if (b.wouldChange.length) {
+    out.push(`  ${c.gray("would change it:")}`);
+    for (const w of b.wouldChange) out.push(`    - ${term(w, 600)}`);
+  }
+  return out;
 }
 
 /** The first malicious request and the first steps of the plan: what to look at and do first. */

@@ -63,6 +63,7 @@ h1{font-size:1.4em;margin:.2em 0}h2{font-size:1.25em;border-bottom:2px solid var
 .banner{border-radius:8px;padding:12px 16px;color:#fff;margin:1em 0}.banner .name{font-size:1.1em;opacity:.9}.banner .verdict{font-size:1.8em;font-weight:700}.banner .headline{font-size:1.05em;margin:.3em 0 0}
 .b-compromised{background:var(--comp)}.b-attempted{background:var(--att)}.b-suspicious{background:var(--att)}.b-vulnerable{background:var(--vul)}.b-clean{background:var(--ok)}.b-unknown{background:var(--unk)}
 .badge{display:inline-block;border-radius:4px;padding:1px 6px;color:#fff;font-weight:600;font-size:.9em}
+.basis{border:1px solid var(--line);border-radius:6px;padding:8px 12px;margin:0 0 10px}.basis p{margin:.2em 0}.basis h4{margin:.5em 0 .1em}.basis ul{margin:.2em 0;padding-left:1.1em}.conf{font-weight:700}
 .facts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,260px),1fr));gap:10px;align-items:start}.fact{min-width:0;border:1px solid var(--line);border-left:4px solid var(--comp);border-radius:6px;padding:8px 12px}.fact.wide{grid-column:1/-1}.fact ul{margin:.2em 0;padding-left:1.1em}.fact p{margin:.2em 0}
 .plan>li{margin-bottom:.8em}.plan ul{margin:.2em 0}.because a{color:inherit}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}th{overflow-wrap:normal}th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:after{content:" \\2195";color:var(--muted)}

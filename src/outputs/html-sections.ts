@@ -412,6 +412,20 @@ function skippedSection(s: ServerResult, ids: Ids): string {
   );
 }
 
+/** How sure the verdict is, what decided it and what would change it (the result's basis), all escaped. */
+export function basisSection(s: Pick<ServerResult, "confidence" | "basis">): string {
+  const conf = CONFIDENCES.includes(s.confidence) ? s.confidence : "low";
+  const b = s.basis;
+  const list = (title: string, items: readonly string[]) =>
+    items.length ? `<h4>${title}</h4><ul>${items.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>` : "";
+  const rules = b?.rules.length
+    ? ` · <strong>Ladder rule${b.rules.length > 1 ? "s" : ""}:</strong> ${b.rules.map((r) => `<span class="mono">${esc(r)}</span>`).join(", ")}`
+    : "";
+  return `<div class="basis"><p><strong>Confidence:</strong> <span class="conf conf-${conf}">${esc(s.confidence)}</span>${rules}</p>${b ? list("Decided by", b.decidedBy) + list("What would change it", b.wouldChange) : ""}</div>`;
+}
+
+const CONFIDENCES: readonly string[] = ["high", "medium", "low"];
+
 /** One server's section, with its chart data in its own JSON block (read by the page script). */
 export function serverSection(s: ServerResult, idx: number): string {
   const ids = idsFor(idx);
@@ -422,6 +436,7 @@ export function serverSection(s: ServerResult, idx: number): string {
   const findings = findingsRows(s, idx, ids.next());
   return `<section class="server" id="srv-${idx}">
 <div class="banner b-${v}"><div class="name">${esc(s.name)}</div><div class="verdict">${esc(verdictText(s.verdict))}</div><p class="headline">${esc(s.reasons[0] ?? "")}</p></div>
+${basisSection(s)}
 ${keyFacts(s)}
 ${
   s.reasons.length > 1

@@ -5,6 +5,7 @@ import type { ServerEvidence } from "../hunt/engine.js";
 import type { Finding } from "../model/finding.js";
 import type { Confidence, Coverage, ServerResult, VerdictName } from "../model/types.js";
 import { remediationPlan } from "./plan.js";
+import { applySiteScope } from "./scope.js";
 import { serverTimeline } from "./timeline.js";
 import { decideVerdict } from "./verdict.js";
 
@@ -49,7 +50,8 @@ export function verdictConfidence(
   }
 }
 
-export function judgeServer(e: ServerEvidence): ServerResult {
+export function judgeServer(evidence: ServerEvidence): ServerResult {
+  const e = { ...evidence, findings: applySiteScope(evidence.findings) };
   const { verdict, reasons, basis } = decideVerdict(
     e.findings,
     e.coverage,

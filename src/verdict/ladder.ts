@@ -101,7 +101,8 @@ export const LADDER: readonly LadderRow[] = [
     severity: ALL_SEV,
     alone: "-",
     withExploitation: "-",
-    evidence: "Recorded, never weighed (a detection that failed lowers the confidence of clean)",
+    evidence:
+      "Recorded, never weighed (a detection that failed lowers the confidence of clean); Exchange exploit findings from an IIS site that is not an Exchange site",
   },
 ];
 

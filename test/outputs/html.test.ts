@@ -54,6 +54,12 @@ function hostile(): ScanResult {
     exposure: exp,
     skipped: [{ file: PAYLOADS.svg, reason: "corrupt", detail: PAYLOADS.img }],
   });
+  // What decided the verdict and what would change it carry finding titles: attacker-controlled too.
+  a.basis = {
+    rules: ["proof", PAYLOADS.attr],
+    decidedBy: [...(a.basis?.decidedBy ?? []), PAYLOADS.script, PAYLOADS.img],
+    wouldChange: [PAYLOADS.svg, PAYLOADS.closeJson],
+  };
   const b = server("EXCH02", []);
   return result([a, b]);
 }

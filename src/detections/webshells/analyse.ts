@@ -341,7 +341,7 @@ function assignments(t: string): { name: string; rhs: string }[] {
   return out;
 }
 const SESSION_STORE =
-  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\(\s*"[^"\n]{1,40}"\s*\)\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n:]{1,400})/g;
+  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\(\s*(?:"[^"\n]{1,40}"|[a-z_]\w{0,40})\s*\)\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n:]{1,400})/g;
 /** `stream.Read(buffer, ...)` fills `buffer` from the request body. */
 const READ_INTO =
   /\brequest\s*\.\s*(?:inputstream|getbufferlessinputstream\s*\(\s*\))\s*\.\s*read\s*\(\s*([a-z_]\w*)/g;
@@ -707,6 +707,21 @@ export function analyse(
   const encodedRun = t.includes("eval") || t.includes("execute") ? CODE_OF_ENCODED.exec(t) : null;
   if (encodedRun)
     cue("run-decoded-literal", norm.lineAt(encodedRun.index), 8, "eval/Execute of a decoded literal");
+  // eval/Execute with the words of the code spelled out one character at a time (character-code
+  // arrays, arrays of single letters, "e|v|a|l"): the page hides that it runs request data.
+  const spelled = norm.layers
+    .filter((l) => l.how === "spelled")
+    .map((l) => l.text)
+    .join(" ");
+  if (sinks.has("code") && /\b(?:eval|execute(?:global)?)\b/.test(spelled) && /\brequest\b/.test(spelled)) {
+    const first = norm.layers.find((l) => l.how === "spelled");
+    cue(
+      "spelled-out-eval",
+      first?.line ?? 1,
+      10,
+      "eval/Execute of code whose words (eval, request) are spelled out character by character",
+    );
+  }
   // Script-Encoded code is decoded as a whole (its own cue says it was hidden); a request access inside it
   // is ordinary code, not a literal that hides one.
   const hidden = norm.layers.find((l) => l.how !== "script-encoder" && REQUEST.test(l.text));

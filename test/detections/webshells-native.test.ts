@@ -75,6 +75,16 @@ test("WMI Win32_Process.Create with request input; trap: a WMI query listing pro
     'foreach (ManagementObject o in s.Get()) lbl.Text += o["Name"] + Request.QueryString["sep"];',
   ].join("\n");
   assert.deepEqual(checks("procs.aspx", list), []);
+  // A monitoring page: lists Win32_Process and fetches a URL the request names (WebRequest.Create).
+  const monitor = [
+    'var s = new ManagementObjectSearcher("SELECT Name FROM Win32_Process");',
+    'var w = WebRequest.Create(Request.QueryString["url"]);',
+  ].join("\n");
+  assert.ok(!rules("mon.aspx", inert(monitor)).includes("flow-wmi-process"));
+  // VBScript's form: GetObject("winmgmts:...").Get("Win32_Process").Create(command line).
+  const vbs =
+    'Set p = GetObject("winmgmts:\\\\.\\root\\cimv2").Get("Win32_Process")\nGetObject("winmgmts:").Get("Win32_Process").Create(Request("c"))';
+  assert.ok(rules("v.asp", `<html><body><%\n${vbs}\n%></body></html>`).includes("flow-wmi-process"));
 });
 
 test("shellcode from the request copied into VirtualAlloc'd memory; trap: Marshal.Copy of bitmap bytes", () => {

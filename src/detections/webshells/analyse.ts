@@ -168,7 +168,7 @@ const SINKS: Sink[] = [
     id: "wmi-process",
     lits: ["win32_process"],
     kind: "process",
-    re: /\[\s*"commandline"\s*\]\s*=(?!=)|\.\s*invokemethod\s*\(\s*"create"|\.\s*create\s*\(/g,
+    re: /\[\s*"commandline"\s*\]\s*=(?!=)|\.\s*invokemethod\s*\(\s*"create"|win32_process["']\s*\)\s*\.\s*create\s*\(/g,
     flow: 10,
     bare: 3,
     what: "WMI Win32_Process.Create",

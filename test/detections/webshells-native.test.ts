@@ -151,9 +151,9 @@ test("Roslyn scripting and script-enabled XSLT of request text; traps: constant 
   );
   const xslt = [
     'string x = Encoding.UTF8.GetString(Convert.FromBase64String(Request.Form["t"]));',
-    "XmlDocument s = new XmlDocument(); s.LoadXml(x);",
+    "XmlDocument sheet = new XmlDocument(); sheet.LoadXml(x);",
     "XslCompiledTransform t = new XslCompiledTransform();",
-    "t.Load(s, new XsltSettings(false, true), new XmlUrlResolver());",
+    "t.Load(sheet, new XsltSettings(false, true), new XmlUrlResolver());",
     "// Execute: the button's label; not the classic ASP eval/Execute family",
   ].join("\n");
   const d = run(swept(`${DIR}t.aspx`, inert(xslt)));
@@ -169,6 +169,14 @@ test("Roslyn scripting and script-enabled XSLT of request text; traps: constant 
     "t.Transform(doc, null, Response.Output);",
   ].join("\n");
   assert.deepEqual(checks("report.aspx", report), []);
+  // Scripts enabled for the site's own stylesheet; the request only supplies the XML data.
+  const trusted = [
+    'XmlDocument doc = new XmlDocument(); doc.LoadXml(Request.Form["data"]);',
+    "XslCompiledTransform t = new XslCompiledTransform();",
+    't.Load(Server.MapPath("~/xsl/report.xsl"), XsltSettings.TrustedXslt, new XmlUrlResolver());',
+    "t.Transform(doc, null, Response.Output);",
+  ].join("\n");
+  assert.ok(!rules("trusted.aspx", inert(trusted)).includes("flow-xslt-script"));
 });
 
 test("commands received over a WebSocket reach a process; trap: a WebSocket chat that echoes", () => {

@@ -200,7 +200,7 @@ const SINKS: Sink[] = [
     id: "xslt-script",
     lits: ["xslcompiledtransform"],
     kind: "code",
-    re: /\.\s*load(?:xml)?\s*\(/g,
+    re: /\.\s*load\s*\(/g,
     flow: 10,
     bare: 0,
     what: "XSLT stylesheet with scripts enabled",
@@ -348,6 +348,8 @@ const READ_INTO =
 /** `webSocket.ReceiveAsync(new ArraySegment<byte>(buffer), ...)` fills `buffer` from the client. */
 const WEBSOCKET_INTO =
   /\.\s*receive(?:async)?\s*\(\s*(?:new\s+(?:system\.)?arraysegment\s*<\s*byte\s*>\s*\(\s*)?([a-z_]\w*)/g;
+/** `doc.LoadXml(text)`: in a page that runs XSLT, the document then carries what it was loaded from. */
+const LOAD_INTO = /([a-z_]\w*)\s*\.\s*load(?:xml)?\s*\(([^;\n]{0,300})/g;
 /** The page accepts a WebSocket from the client (what it receives is then request data). */
 const ACCEPTS_WEBSOCKET = /acceptwebsocketrequest|\.\s*iswebsocketrequest|websocketcontext/;
 /** A socket kept across requests (Session/Application): the shape of every HTTP tunnel. */
@@ -436,6 +438,11 @@ function taintOf(t: string): RegExp | null {
   // Collected once; each round only re-tests what is not yet known to carry request data.
   const assigns = assignments(t).filter((a) => !KEYWORDS.has(a.name) && a.name !== "request");
   const stores = [...t.matchAll(SESSION_STORE)].map((m) => m[1]);
+  const fills = t.includes("xslcompiledtransform")
+    ? [...t.matchAll(LOAD_INTO)]
+        .map((m) => ({ name: m[1], args: m[2] }))
+        .filter((f) => !NOT_CONTAINERS.has(f.name))
+    : [];
   // Found from each `.add(` backwards to the container's name (a regex that starts at an identifier
   // would be tried at every position of the text).
   const puts: { name: string; args: string }[] = [];
@@ -473,6 +480,7 @@ function taintOf(t: string): RegExp | null {
         for (const p of defs.get(c.name) ?? []) names.add(p);
     for (const a of assigns) if (!names.has(a.name) && re.test(a.rhs)) names.add(a.name);
     for (const c of puts) if (!names.has(c.name) && re.test(c.args)) names.add(c.name);
+    for (const f of fills) if (!names.has(f.name) && re.test(f.args)) names.add(f.name);
     if (!sessionTainted) sessionTainted = stores.some((x) => re.test(x));
     re = build();
     if (names.size + (sessionTainted ? 1 : 0) === before) break;

@@ -151,6 +151,62 @@ const SINKS: Sink[] = [
     what: "ShellExecute",
   },
   {
+    // Windows process creation through P/Invoke instead of Process.Start: CreateProcess(AsUser),
+    // ShellExecute(Ex), WinExec, NtCreate(User)Process, or the command line put into the struct
+    // such a call takes (SHELLEXECUTEINFO.lpParameters, lpFile, lpCommandLine).
+    id: "native-process",
+    lits: ["createprocess", "shellexecute", "winexec", "lpparameters", "lpfile", "lpcommandline"],
+    kind: "process",
+    re: /(?<![\w.])(?:createprocess(?:asuser|withlogon|withtoken)?[aw]?|shellexecute(?:ex)?[aw]?|winexec|ntcreate(?:user)?process(?:ex)?)\(|\.\s*lp(?:parameters|file|commandline)\s*=(?!=)/g,
+    flow: 10,
+    bare: 3,
+    what: "native process creation (P/Invoke)",
+    needs: /dllimport|getprocaddress|getdelegateforfunctionpointer/,
+  },
+  {
+    // WMI's Win32_Process.Create: the command line set on the method parameters, or passed to Create.
+    id: "wmi-process",
+    lits: ["win32_process"],
+    kind: "process",
+    re: /\[\s*"commandline"\s*\]\s*=(?!=)|\.\s*invokemethod\s*\(\s*"create"|win32_process["']\s*\)\s*\.\s*create\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "WMI Win32_Process.Create",
+    needs: /win32_process/,
+  },
+  {
+    // Bytes copied into memory the page allocated or made executable (shellcode, patched code).
+    id: "native-code",
+    lits: ["marshal"],
+    kind: "load",
+    re: /marshal\s*\.\s*copy\s*\(/g,
+    flow: 10,
+    bare: 2,
+    what: "bytes copied into memory allocated or made executable (VirtualAlloc/VirtualProtect)",
+    needs: /virtualalloc|ntallocatevirtualmemory|virtualprotect/,
+  },
+  {
+    id: "csharp-script",
+    lits: ["csharpscript"],
+    kind: "code",
+    re: /csharpscript\s*\.\s*(?:evaluate|run|create)(?:async)?\s*(?:<[^>(\n]*>)?\s*\(/g,
+    flow: 10,
+    bare: 3,
+    what: "Roslyn C# scripting",
+  },
+  {
+    // An XSLT stylesheet may carry <msxsl:script>; with scripts enabled, loading a stylesheet from the
+    // request runs the caller's code.
+    id: "xslt-script",
+    lits: ["xslcompiledtransform"],
+    kind: "code",
+    re: /\.\s*load\s*\(/g,
+    flow: 10,
+    bare: 0,
+    what: "XSLT stylesheet with scripts enabled",
+    needs: /enablescript\s*=\s*true|xsltsettings\s*\(\s*\w+\s*,\s*true|xsltsettings\s*\.\s*trustedxslt/,
+  },
+  {
     id: "powershell",
     lits: ["automation"],
     kind: "process",
@@ -285,10 +341,17 @@ function assignments(t: string): { name: string; rhs: string }[] {
   return out;
 }
 const SESSION_STORE =
-  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\(\s*"[^"\n]{1,40}"\s*\)\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n:]{1,400})/g;
+  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\(\s*(?:"[^"\n]{1,40}"|[a-z_]\w{0,40})\s*\)\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n:]{1,400})/g;
 /** `stream.Read(buffer, ...)` fills `buffer` from the request body. */
 const READ_INTO =
   /\brequest\s*\.\s*(?:inputstream|getbufferlessinputstream\s*\(\s*\))\s*\.\s*read\s*\(\s*([a-z_]\w*)/g;
+/** `webSocket.ReceiveAsync(new ArraySegment<byte>(buffer), ...)` fills `buffer` from the client. */
+const WEBSOCKET_INTO =
+  /\.\s*receive(?:async)?\s*\(\s*(?:new\s+(?:system\.)?arraysegment\s*<\s*byte\s*>\s*\(\s*)?([a-z_]\w*)/g;
+/** `doc.LoadXml(text)`: in a page that runs XSLT, the document then carries what it was loaded from. */
+const LOAD_INTO = /([a-z_]\w*)\s*\.\s*load(?:xml)?\s*\(([^;\n]{0,300})/g;
+/** The page accepts a WebSocket from the client (what it receives is then request data). */
+const ACCEPTS_WEBSOCKET = /acceptwebsocketrequest|\.\s*iswebsocketrequest|websocketcontext/;
 /** A socket kept across requests (Session/Application): the shape of every HTTP tunnel. */
 const SOCKET_VAR = /([a-z_]\w*)\s*=\s*new\s+(?:system\.net\.sockets\.)?(?:socket|tcpclient)\s*\(/g;
 /** Function definitions (C#, JScript, VB) with their parameter lists. */
@@ -365,14 +428,21 @@ function taintOf(t: string): RegExp | null {
   const parts = [REQUEST.source];
   if (controls.length) parts.push(`\\b(?:${controls.map(escapeRe).join("|")})\\s*\\.\\s*${CONTROL_PROPS}\\b`);
   let re = new RegExp(parts.join("|"));
-  if (!re.test(t) && !t.includes("webmethod")) return null;
+  const websocket = ACCEPTS_WEBSOCKET.test(t);
+  if (!re.test(t) && !t.includes("webmethod") && !websocket) return null;
   const names = new Set<string>();
   for (const m of t.matchAll(READ_INTO)) names.add(m[1]);
+  if (websocket) for (const m of t.matchAll(WEBSOCKET_INTO)) names.add(m[1]);
   if (t.includes("webmethod"))
     for (const m of t.matchAll(WEB_METHOD)) for (const p of paramNames(m[1])) names.add(p);
   // Collected once; each round only re-tests what is not yet known to carry request data.
   const assigns = assignments(t).filter((a) => !KEYWORDS.has(a.name) && a.name !== "request");
   const stores = [...t.matchAll(SESSION_STORE)].map((m) => m[1]);
+  const fills = t.includes("xslcompiledtransform")
+    ? [...t.matchAll(LOAD_INTO)]
+        .map((m) => ({ name: m[1], args: m[2] }))
+        .filter((f) => !NOT_CONTAINERS.has(f.name))
+    : [];
   // Found from each `.add(` backwards to the container's name (a regex that starts at an identifier
   // would be tried at every position of the text).
   const puts: { name: string; args: string }[] = [];
@@ -410,6 +480,7 @@ function taintOf(t: string): RegExp | null {
         for (const p of defs.get(c.name) ?? []) names.add(p);
     for (const a of assigns) if (!names.has(a.name) && re.test(a.rhs)) names.add(a.name);
     for (const c of puts) if (!names.has(c.name) && re.test(c.args)) names.add(c.name);
+    for (const f of fills) if (!names.has(f.name) && re.test(f.args)) names.add(f.name);
     if (!sessionTainted) sessionTainted = stores.some((x) => re.test(x));
     re = build();
     if (names.size + (sessionTainted ? 1 : 0) === before) break;
@@ -443,7 +514,7 @@ const CODE_OF_ENCODED =
   /(?<![.\w])(?:eval|execute(?:global)?|executestatement)\b\s*\(?\s*\w+\s*\(\s*"(?=[^"\n]{16,}")(?![a-z ,.!?']*")[^"\n]*"/;
 /** What a writer object writes (not Response.Write), and the content argument of File.WriteAll*. */
 const WRITE_CONTENT =
-  /(?<!response)\s*\.\s*write(?:line)?\s*\(([^;\n]{0,300})|writeall\w*\s*\([^,\n]{1,200},([^;\n]{0,300})/g;
+  /(?<!response)\s*\.\s*write(?:line|text)?\s*(?:\(|=(?!=)|[ \t]+(?=[\w"(]))([^;\n]{0,300})|writeall\w*\s*\([^,\n]{1,200},([^;\n]{0,300})/g;
 /** Listing a folder: .NET Directory/DirectoryInfo, the FileSystemObject's GetFolder. */
 const FOLDER_LISTING =
   /directory\s*\.\s*(?:get|enumerate)(?:files|directories|filesystementries)\s*\(|new\s+directoryinfo\s*\(|\.\s*getfolder\s*\(/g;
@@ -456,10 +527,31 @@ const PAGE_EXT = /\.(?:aspx|asp|asa|cer|cdx|shtml|stm|ascx)$/i;
 const DECRYPT =
   /createdecryptor|transformfinalblock|rijndaelmanaged|aes\s*\.\s*create|aescryptoserviceprovider|descryptoserviceprovider/;
 const XOR_LOOP =
-  /\w\s*\[\s*\w+\s*\]\s*\^=?\s*\(?\s*(?:byte\s*\)\s*)?\w+\s*\[|\^\s*\w+\s*\[\s*\w+\s*(?:[+]\s*\d+\s*)?[%&]/;
+  /\w\s*\[\s*\w+\s*\]\s*\^=?\s*\(?\s*(?:byte\s*\)\s*)?\w+\s*\[|\^\s*\w+\s*\[\s*\w+\s*(?:[+]\s*\d+\s*)?[%&]|\w\s*\[\s*\w+\s*\]\s*\^=\s*(?:\(\s*byte\s*\)\s*)?(?:0x[0-9a-f]{1,2}|\d{1,3}|[a-z_]\w*)\s*[;\n)]/;
 const SHELL_WORDS = /cmd\.exe|cmd\s*\/c|"\/c\s|powershell(?:\.exe)?\s+-|\bwhoami\b|net\s+user\b|\/bin\/sh/;
 const SESSION_ASSEMBLY =
   /session\s*\[\s*"[^"\n]+"\s*\]\s*=\s*\(?\s*(?:system\.reflection\.)?assembly|\(\s*(?:system\.reflection\.)?assembly\s*\)\s*(?:context\.)?session\s*\[/;
+/** A native function pointer turned into a callable: `f = Marshal.GetDelegateForFunctionPointer(...)`. */
+const NATIVE_DELEGATE =
+  /([a-z_]\w*)\s*=\s*(?:\(\s*[\w.]+\s*\)\s*)?marshal\s*\.\s*getdelegateforfunctionpointer\b/g;
+/** A call through an unmanaged function pointer: `((delegate* unmanaged<...>)ptr)(args)`. */
+const UNMANAGED_CALL = /\(\s*delegate\s*\*\s*unmanaged\b[^;\n]{0,200}?\)\s*[a-z_]\w*\s*\)\s*\(/g;
+/** The entry points of AMSI and ETW, named as strings (resolved with GetProcAddress to be patched). */
+const SECURITY_ENTRY =
+  /["'](?:amsiscanbuffer|amsiscanstring|amsiinitialize|amsiopensession|etweventwrite(?:full)?|nttraceevent)["']/;
+const MEMORY_WRITE =
+  /virtualprotect|writeprocessmemory|marshal\s*\.\s*(?:copy|write(?:byte|int16|int32|int64|intptr))\s*\(/;
+/** Where a path expression starts: up to the first top-level `+` or `&`. */
+function headOf(expr: string): string {
+  let depth = 0;
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") depth--;
+    else if ((c === "+" || c === "&") && depth === 0) return expr.slice(0, i).trim();
+  }
+  return expr.trim();
+}
 
 /** Shannon entropy of the bytes, bits per byte. */
 export function entropy(b: Buffer): number {
@@ -512,6 +604,14 @@ const GATE_WORDS = [
   "vsaengine",
   "compileassembly",
   "standardinput",
+  "dllimport",
+  "getprocaddress",
+  "unmanaged",
+  "win32_process",
+  "csharpscript",
+  "xslcompiledtransform",
+  "websocket",
+  "marshal",
   "frombase64",
   "unsafe",
   "#@~^",
@@ -615,6 +715,21 @@ export function analyse(
   const encodedRun = t.includes("eval") || t.includes("execute") ? CODE_OF_ENCODED.exec(t) : null;
   if (encodedRun)
     cue("run-decoded-literal", norm.lineAt(encodedRun.index), 8, "eval/Execute of a decoded literal");
+  // eval/Execute with the words of the code spelled out one character at a time (character-code
+  // arrays, arrays of single letters, "e|v|a|l"): the page hides that it runs request data.
+  const spelled = norm.layers
+    .filter((l) => l.how === "spelled")
+    .map((l) => l.text)
+    .join(" ");
+  if (sinks.has("code") && /\b(?:eval|execute(?:global)?)\b/.test(spelled) && /\brequest\b/.test(spelled)) {
+    const first = norm.layers.find((l) => l.how === "spelled");
+    cue(
+      "spelled-out-eval",
+      first?.line ?? 1,
+      10,
+      "eval/Execute of code whose words (eval, request) are spelled out character by character",
+    );
+  }
   // Script-Encoded code is decoded as a whole (its own cue says it was hidden); a request access inside it
   // is ordinary code, not a literal that hides one.
   const hidden = norm.layers.find((l) => l.how !== "script-encoder" && REQUEST.test(l.text));
@@ -665,6 +780,67 @@ export function analyse(
       6,
       "server script hidden with the Script Encoder (#@~^)",
     );
+  // A native function pointer called with request data: process creation or code run without
+  // Process.Start or Assembly.Load (dynamic P/Invoke, direct syscall stubs).
+  if (t.includes("getdelegateforfunctionpointer") || t.includes("unmanaged")) {
+    const fns = [...t.matchAll(NATIVE_DELEGATE)].map((m) => m[1]);
+    const calls = fns.length
+      ? [...t.matchAll(new RegExp(String.raw`(?<![\w.])(?:${fns.map(escapeRe).join("|")})\s*\(`, "g"))]
+      : [];
+    calls.push(...t.matchAll(UNMANAGED_CALL));
+    const hit = calls.find((m) => tainted.test(statementFrom(t, m.index + m[0].length)));
+    if (hit && !flows.has("load")) {
+      const sig: Signal = {
+        rule: "flow-native-call",
+        line: norm.lineAt(hit.index),
+        points: 10,
+        what: "request data reaches a call through a native function pointer",
+        kind: "load",
+        flow: true,
+      };
+      signals.push(sig);
+      flows.add("load");
+      sinks.add("load");
+    }
+  }
+  // AMSI or ETW resolved by name next to a memory write: the page patches the scanner or event
+  // tracing in its own process. No application does this.
+  if (t.includes("amsi") || t.includes("etw") || t.includes("nttraceevent")) {
+    const entry = SECURITY_ENTRY.exec(t);
+    if (entry && MEMORY_WRITE.test(t))
+      cue(
+        "patches-amsi-etw",
+        norm.lineAt(entry.index),
+        10,
+        "resolves an AMSI/ETW entry point and writes process memory (disables scanning or event tracing)",
+      );
+  }
+  // A posted file saved under a path the request chooses from its start (a folder typed into the
+  // form): applications save uploads under their own root (Server.MapPath, a configured folder).
+  if (flows.has("write") && t.includes("saveas")) {
+    const assigned = new Map<string, string>();
+    for (const a of assignments(t)) if (!assigned.has(a.name)) assigned.set(a.name, a.rhs);
+    const controls = [...t.matchAll(INPUT_CONTROL)].map((m) => m[1]);
+    const rooted = (expr: string, depth: number): boolean => {
+      const head = headOf(expr);
+      if (/^(?:(?:httpcontext\s*\.\s*current|context|page|this)\s*\.\s*)?request\b/.test(head)) return true;
+      const ctl = /^(?:this\s*\.\s*)?([a-z_]\w*)\s*\.\s*(?:text|value)\b/.exec(head);
+      if (ctl && controls.includes(ctl[1])) return true;
+      const name = /^[a-z_]\w*$/.exec(head)?.[0];
+      const rhs = name ? assigned.get(name) : undefined;
+      return depth < 3 && rhs !== undefined && rooted(rhs, depth + 1);
+    };
+    const save = [...t.matchAll(/\.\s*saveas\s*\(/g)].find((m) =>
+      rooted(firstArgument(statementFrom(t, m.index + m[0].length)), 0),
+    );
+    if (save)
+      cue(
+        "upload-to-request-path",
+        norm.lineAt(save.index),
+        6,
+        "saves a posted file under a path that starts with request data (a folder chosen by the caller)",
+      );
+  }
   // The caller names the database and the SQL it runs: a database client, not an application page
   // (an installer takes connection details but runs its own scripts).
   if (flows.has("dbconnect") && flows.has("sql")) {

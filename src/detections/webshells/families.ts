@@ -181,7 +181,8 @@ export const FAMILIES: Family[] = [
       id: "webshell-cmd-runner",
       title: "Command-runner web shell (cmd.aspx style)",
       description:
-        "A page that starts a process (Process.Start, ProcessStartInfo, WScript.Shell Run/Exec, ShellExecute) " +
+        "A page that starts a process (Process.Start, ProcessStartInfo, WScript.Shell Run/Exec, ShellExecute, " +
+        "CreateProcess/ShellExecuteEx/NtCreateProcess through P/Invoke, WMI Win32_Process.Create) " +
         "with request input, from `Request.*` or a posted form control (e.g. `txtArg.Text`): a command shell " +
         "over HTTP such as fuzzdb's cmd.aspx and the many `cmdasp` copies.",
       references: [REFS.certlv, REFS.sigbase],
@@ -251,7 +252,13 @@ export const FAMILIES: Family[] = [
     },
     rules: [
       { id: "asp-eval-execute-request", all: [/(?<![.\w])(?:eval|execute(?:global)?)\b\s*\(?\s*request\b/] },
-      { id: "asp-eval-execute-flow", all: [/(?<![.\w])(?:eval|execute(?:global)?)\b/], flow: ["code"] },
+      {
+        id: "asp-eval-execute-flow",
+        all: [/(?<![.\w])(?:eval|execute(?:global)?)\b/],
+        flow: ["code"],
+        // The request data must reach eval/Execute itself, not another code sink (XSLT, C# scripting).
+        test: (a) => a.signals.some((s) => s.flow && /^flow-(?:eval|execute|script-control)$/.test(s.rule)),
+      },
     ],
   },
   {

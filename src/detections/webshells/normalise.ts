@@ -24,7 +24,7 @@ export interface Normalised {
 
 export interface Layer {
   line: number;
-  how: "base64" | "hex" | "reversed" | "script-encoder";
+  how: "base64" | "hex" | "reversed" | "script-encoder" | "spelled";
   text: string;
 }
 
@@ -131,6 +131,44 @@ export function foldLine(line: string): string {
   return s;
 }
 
+/** `Array(101, 118, 97, 108, ...)`: eight or more printable character codes (VBScript, JScript). */
+const CODE_ARRAY = /\barray\s*\(\s*((?:\d{2,3}\s*,\s*){7,}\d{2,3})\s*\)/g;
+/** `Array("e", "v", "a", "l", ...)`: four or more literals of one or two characters. */
+const PIECE_ARRAY = /\barray\s*\(\s*((?:"(?:[^"\n]|""){1,2}"\s*,\s*){3,}"(?:[^"\n]|""){1,2}")\s*\)/g;
+/** A literal that spells words one character at a time: `"e|v|a|l"`, `"e!v!a!l$request"`. */
+const SPELLED_LITERAL = /"([^"\s]{7,200})"/g;
+
+/**
+ * Text spelled out so that no word of it appears in the source: character-code arrays, arrays of
+ * single characters, and literals with a separator between every character (removed at run time by
+ * Split/Join or Replace). Returns what they spell, with where each is.
+ */
+function spelledOut(low: string): { at: number; text: string }[] {
+  const out: { at: number; text: string }[] = [];
+  for (const m of low.matchAll(CODE_ARRAY)) {
+    const codes = m[1].split(",").map((n) => Number(n.trim()));
+    if (codes.every((c) => c >= 32 && c <= 126))
+      out.push({ at: m.index, text: String.fromCharCode(...codes).toLowerCase() });
+  }
+  for (const m of low.matchAll(PIECE_ARRAY)) {
+    const pieces = [...m[1].matchAll(/"((?:[^"\n]|""){1,2})"/g)].map((p) => p[1].replaceAll('""', '"'));
+    out.push({ at: m.index, text: pieces.join("") });
+  }
+  for (const m of low.matchAll(SPELLED_LITERAL)) {
+    const lit = m[1];
+    // The separator: the one non-word character that stands between single letters at least 3 times.
+    const sep = /\w([^\w])\w\1\w\1\w/.exec(lit)?.[1];
+    if (!sep) continue;
+    const text = lit
+      .split(sep)
+      .join("")
+      .replace(/[^\w(){}[\]"'.]+/g, " ")
+      .trim();
+    if (text !== lit) out.push({ at: m.index, text });
+  }
+  return out;
+}
+
 /** Words whose reversal inside a literal means the code reverses it back at run time. */
 const REVERSED_WORDS = ["lave", "efasnu", "tseuqer", "etucexe", "daol", "exe.dmc", "llehs.tpircsw", "tratss"];
 
@@ -224,7 +262,7 @@ function joinContinuations(s: string): string {
  */
 function propagateConstants(lines: string[]): string[] {
   const assign =
-    /(?:^|[\s;{(])(?:(?:var|dim|const|string|let)\s+)?([a-z_]\w{0,30})\s*=\s*("[^"\n]{0,64}"|'[^'\n]{0,64}')\s*(?:;|$|\s)/gi;
+    /(?:^|[\s;{(])(?:(?:var|dim|const|string|let)\s+)?([a-z_]\w{0,30})\s*=\s*("[^"\n]{0,64}"|'[^'\n]{0,64}')[ \t]*(?:[;:,']|\/\/|$)/gi;
   const any = /(?:^|[\s;{(,])([a-z_]\w{0,30})\s*(?:\+|-|\*|\/|&)?=(?!=)/gi;
   const lit = new Map<string, string>();
   const count = new Map<string, number>();
@@ -322,6 +360,8 @@ export function normalise(source: string, depth = 2): Normalised {
       if (inner.embeddedPe !== null) embeddedPe ??= line;
     }
   const low = lines.join("\n");
+  if (low.includes("array") || low.includes("|") || low.includes("!"))
+    for (const sp of spelledOut(low)) layers.push({ line: lineOf(sp.at), how: "spelled", text: sp.text });
   if (REVERSED_WORDS.some((w) => low.includes(w))) {
     for (const m of low.matchAll(/"([^"\n]{4,200})"/g)) {
       if (REVERSED_WORDS.some((w) => m[1].includes(w)))

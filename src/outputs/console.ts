@@ -14,6 +14,7 @@ import type {
   VerdictName,
 } from "../model/types.js";
 import { describeRequest, firstMaliciousRequest } from "../verdict/facts.js";
+import { gradeFindings } from "../verdict/ladder.js";
 import { renderExposureBlock } from "./exposure.js";
 import { forTerminal } from "./safe.js";
 import { sameEvents } from "./same-event.js";
@@ -141,9 +142,25 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   const real = s.findings.filter((f) => f.effect !== "coverage");
   const groups = new Map<string, Finding[]>();
   for (const f of real) groups.set(f.check, [...(groups.get(f.check) ?? []), f]);
-  if (groups.size > 0) {
-    out.push("", c.bold("  Findings"));
-    for (const [check, fs] of groups) {
+  // Checks whose findings move the verdict (by the evidence ladder) come first, under "Findings"; the
+  // rest (single weak signals, rules whose match is context, records) are listed apart, so a critical
+  // Sigma level on a clean server does not read as the reason for alarm.
+  const raising = new Set(
+    gradeFindings(real)
+      .filter((g) => g.raises !== "-")
+      .map((g) => g.finding.check),
+  );
+  const sections: [string, [string, Finding[]][]][] = [
+    ["  Findings", [...groups].filter(([check]) => raising.has(check))],
+    [
+      "  Listed for the responder (they do not change the verdict)",
+      [...groups].filter(([check]) => !raising.has(check)),
+    ],
+  ];
+  for (const [heading, list] of sections) {
+    if (list.length === 0) continue;
+    out.push("", c.bold(heading));
+    for (const [check, fs] of list) {
       const times = fs
         .map((f) => f.time)
         .filter((t): t is string => !!t)

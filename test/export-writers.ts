@@ -90,26 +90,76 @@ function evtxDumpObject(e: Rec): unknown {
   return { Event: ev };
 }
 
-/** Chainsaw `hunt --json`: an array of detections, each event under `document.data`. */
-export function chainsawJson(evs: Rec[]): string {
+const CHAINSAW_PATH = "C:\\Windows\\System32\\winevt\\Logs\\x.evtx";
+
+/** A Chainsaw 2 detection (src/cli.rs `Detection`, src/hunt.rs `Kind` in WithSecureLabs/chainsaw). */
+function chainsawDetection(rule: string, time: string, kind: Record<string, unknown>) {
+  return {
+    group: "Sigma",
+    ...kind,
+    name: rule,
+    timestamp: time,
+    authors: ["x"],
+    level: "high",
+    source: "sigma",
+    status: "stable",
+  };
+}
+
+const chainsawDocument = (e: Rec) => ({ kind: "evtx", path: CHAINSAW_PATH, data: evtxDumpObject(e) });
+
+/**
+ * Chainsaw 2 `hunt --json`: an array of detections, one per rule hit, each event under `document.data`.
+ * `repeats`: every other event is matched by a second rule too (Chainsaw writes it again), and the
+ * Security events are also one aggregate detection (`kind: "aggregate"`, `documents[].data`).
+ */
+export function chainsawJson(evs: Rec[], opts: { repeats?: boolean } = {}): string {
+  const out: unknown[] = [];
+  evs.forEach((e, i) => {
+    const kind = { kind: "individual", document: chainsawDocument(e) };
+    out.push(chainsawDetection("rule A", e.time, kind));
+    if (opts.repeats && i % 2 === 0) out.push(chainsawDetection("rule B", e.time, kind));
+  });
+  const security = evs.filter((e) => e.channel === "Security");
+  if (opts.repeats && security.length)
+    out.push(
+      chainsawDetection("aggregate rule", security[0].time, {
+        kind: "aggregate",
+        documents: security.map(chainsawDocument),
+      }),
+    );
+  return JSON.stringify(out, null, 2);
+}
+
+/** evtx_dump's separate-attributes layout: `X_attributes` next to `X` instead of `X: {"#attributes"}`. */
+function separateAttributes(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(separateAttributes);
+  if (typeof v !== "object" || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x === "object" && x !== null && !Array.isArray(x) && "#attributes" in x) {
+      const { "#attributes": attrs, ...rest } = x as Record<string, unknown>;
+      if (Object.keys(rest).length) out[k] = separateAttributes(rest);
+      out[`${k}_attributes`] = attrs;
+    } else out[k] = separateAttributes(x);
+  }
+  return out;
+}
+
+/**
+ * Chainsaw 1 `hunt -j` (e2e/hunt_expected.json in WithSecureLabs/chainsaw): one entry per event, the
+ * names of the rules that matched under `detection`, the evtx_dump event under `event`; older releases
+ * with `#attributes`, later ones with evtx_dump's separate `_attributes` keys.
+ */
+export function chainsawV1Json(evs: Rec[], attributes: "#attributes" | "_attributes"): string {
   return JSON.stringify(
-    evs.map((e) => ({
-      group: "Sigma",
-      kind: "individual",
-      document: {
-        kind: "evtx",
-        path: "C:\\Windows\\System32\\winevt\\Logs\\x.evtx",
-        data: evtxDumpObject(e),
-      },
-      name: "rule",
-      timestamp: e.time,
-      authors: ["x"],
-      level: "high",
-      source: "sigma",
-      status: "stable",
-    })),
-    null,
-    2,
+    evs.map((e, i) => {
+      const ev = evtxDumpObject(e);
+      return {
+        detection: i % 2 ? ["rule A"] : ["rule A", "rule B"],
+        event: attributes === "#attributes" ? ev : separateAttributes(ev),
+      };
+    }),
   );
 }
 

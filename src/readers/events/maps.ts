@@ -26,7 +26,7 @@ export interface EventFieldMap {
   title: string;
   /** The map applies when every `all` path is present, and one of `any` when given. */
   when: { all: string[]; any?: string[]; none?: string[] };
-  /** The event inside a wrapper document (Chainsaw hunt: `document.data`). */
+  /** The event inside a wrapper object of the format itself. */
   root?: string;
   eventId: string[];
   provider: string[];
@@ -133,13 +133,6 @@ const FLAT_META = [
 ];
 
 export const EVENT_MAPS: EventFieldMap[] = [
-  {
-    id: "chainsaw",
-    title: "Chainsaw hunt JSON (document.data)",
-    when: { all: ["document.data.Event.System"] },
-    root: "document.data",
-    ...EVTX_DUMP_SYSTEM,
-  },
   {
     id: "evtx-dump",
     title: "evtx_dump JSON (Rust evtx, Chainsaw search, EvtxECmd JSON)",
@@ -354,5 +347,54 @@ export const EVENT_MAPS: EventFieldMap[] = [
         ],
       },
     ],
+  },
+];
+
+/**
+ * Tool output that wraps the events it matched (a detection and its event): where the events are.
+ * Each wrapped event is then read by the map that knows it, as if it stood alone. Tried only when no
+ * map knows the document itself. Such tools write an event again for each rule or detection that
+ * matched it: within one file a wrapped event is read once (the repeats are counted in the notes).
+ */
+export interface EventWrapper {
+  id: string;
+  title: string;
+  /** The wrapper applies when every path is present. */
+  when: string[];
+  /** Where the wrapped item is, or the list of items when an array is there. */
+  items: string;
+  /** In an item: where its event is (none: the item is the event). */
+  event?: string;
+  /** In an item: what names the file the event came from (part of its identity for repeats). */
+  source?: string;
+}
+
+export const EVENT_WRAPPERS: EventWrapper[] = [
+  // Chainsaw 2 `hunt --json`/`--jsonl` (src/hunt.rs `Kind`, src/cli.rs `Detection` in
+  // WithSecureLabs/chainsaw): one detection per rule hit, `kind` "individual" with the event under
+  // `document.data`, or "aggregate" with every event under `documents[].data`.
+  {
+    id: "chainsaw-hunt",
+    title: "Chainsaw 2 hunt JSON (document.data)",
+    when: ["kind", "document.data"],
+    items: "document",
+    event: "data",
+    source: "path",
+  },
+  {
+    id: "chainsaw-hunt-aggregate",
+    title: "Chainsaw 2 hunt JSON, aggregate detection (documents[].data)",
+    when: ["kind", "documents"],
+    items: "documents",
+    event: "data",
+    source: "path",
+  },
+  // Chainsaw 1 `hunt -j` (e2e/hunt_expected.json in WithSecureLabs/chainsaw): the rule names under
+  // `detection`, the evtx_dump event under `event`.
+  {
+    id: "chainsaw-v1-hunt",
+    title: "Chainsaw 1 hunt JSON (detection, event)",
+    when: ["detection", "event.Event"],
+    items: "event",
   },
 ];

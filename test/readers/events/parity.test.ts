@@ -12,6 +12,7 @@ import { scenarioRecords } from "../../events-scenario.js";
 import { writeEvtx } from "../../evtx-writer.js";
 import {
   chainsawJson,
+  chainsawV1Json,
   ecsNdjson,
   evtxDumpJsonl,
   evtxecmdCsv,
@@ -54,7 +55,19 @@ const evtxFiles = (evs: Rec[]): [string, Buffer][] => {
 
 const FORMATS: Format[] = [
   { name: "evtx_dump JSON lines", files: (e) => [["exports/events.jsonl", evtxDumpJsonl(e)]] },
-  { name: "Chainsaw hunt JSON", files: (e) => [["chainsaw/hits.json", chainsawJson(e)]] },
+  { name: "Chainsaw 2 hunt JSON", files: (e) => [["chainsaw/hits.json", chainsawJson(e)]] },
+  {
+    name: "Chainsaw 2 hunt JSON, events repeated per rule and an aggregate detection",
+    files: (e) => [["chainsaw/hits.json", chainsawJson(e, { repeats: true })]],
+  },
+  {
+    name: "Chainsaw 1 hunt -j (#attributes)",
+    files: (e) => [["chainsaw1/hunt.json", chainsawV1Json(e, "#attributes")]],
+  },
+  {
+    name: "Chainsaw 1 hunt -j (separate _attributes)",
+    files: (e) => [["chainsaw1/hunt.json", chainsawV1Json(e, "_attributes")]],
+  },
   { name: "Winlogbeat ECS", files: (e) => [["siem/winlogbeat.ndjson", ecsNdjson(e)]] },
   {
     name: "flat NXLog JSON",

@@ -2,6 +2,7 @@
 // (evtx-writer.ts) and as each export, laid out the way each tool writes it (field names, nesting,
 // time formats, how unnamed parameters and rendered messages appear). Each is checked against a real
 // sample or the tool's documented layout in test/readers/event-formats.test.ts.
+import { stringify as stringifyYaml } from "yaml";
 import type { WEvent } from "./evtx-writer.js";
 
 export interface Rec extends WEvent {
@@ -161,6 +162,14 @@ export function chainsawV1Json(evs: Rec[], attributes: "#attributes" | "_attribu
       };
     }),
   );
+}
+
+/**
+ * Chainsaw `search` (its default YAML output; e2e/search_expected.yml in WithSecureLabs/chainsaw): each
+ * hit as a YAML document of the evtx_dump event, `---` before it and a blank line after.
+ */
+export function chainsawSearchYaml(evs: Rec[]): string {
+  return evs.map((e) => `---\n${stringifyYaml(evtxDumpObject(e))}\n`).join("");
 }
 
 /** Winlogbeat 7/8 ECS NDJSON: `winlog.*`, unnamed parameters as `param1…`, `message` rendered. */

@@ -12,6 +12,7 @@ import { scenarioRecords } from "../../events-scenario.js";
 import { writeEvtx } from "../../evtx-writer.js";
 import {
   chainsawJson,
+  chainsawSearchYaml,
   chainsawV1Json,
   ecsNdjson,
   evtxDumpJsonl,
@@ -60,6 +61,7 @@ const FORMATS: Format[] = [
     name: "Chainsaw 2 hunt JSON, events repeated per rule and an aggregate detection",
     files: (e) => [["chainsaw/hits.json", chainsawJson(e, { repeats: true })]],
   },
+  { name: "Chainsaw search YAML", files: (e) => [["chainsaw/search.yml", chainsawSearchYaml(e)]] },
   {
     name: "Chainsaw 1 hunt -j (#attributes)",
     files: (e) => [["chainsaw1/hunt.json", chainsawV1Json(e, "#attributes")]],

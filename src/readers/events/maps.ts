@@ -367,7 +367,15 @@ export interface EventWrapper {
   event?: string;
   /** In an item: what names the file the event came from (part of its identity for repeats). */
   source?: string;
+  /**
+   * In an item: the field naming what kind of artefact it holds, and the kinds that hold no events
+   * (Chainsaw's MFT, hive, ESE database hits): those items are counted in the notes, not read as events.
+   */
+  kinds?: { field: string; others: string[] };
 }
+
+/** Chainsaw 2's document kinds that hold no events (src/file/mod.rs `Kind`; evtx, json, jsonl, xml may). */
+const CHAINSAW_OTHER_KINDS = ["hve", "mft", "esedb"];
 
 export const EVENT_WRAPPERS: EventWrapper[] = [
   // Chainsaw 2 `hunt --json`/`--jsonl` (src/hunt.rs `Kind`, src/cli.rs `Detection` in
@@ -380,6 +388,7 @@ export const EVENT_WRAPPERS: EventWrapper[] = [
     items: "document",
     event: "data",
     source: "path",
+    kinds: { field: "kind", others: CHAINSAW_OTHER_KINDS },
   },
   {
     id: "chainsaw-hunt-aggregate",
@@ -388,6 +397,7 @@ export const EVENT_WRAPPERS: EventWrapper[] = [
     items: "documents",
     event: "data",
     source: "path",
+    kinds: { field: "kind", others: CHAINSAW_OTHER_KINDS },
   },
   // Chainsaw 1 `hunt -j` (e2e/hunt_expected.json in WithSecureLabs/chainsaw): the rule names under
   // `detection`, the evtx_dump event under `event`.

@@ -21,7 +21,7 @@ import { EVENT_WRAPPERS, type EventFieldMap, type EventWrapper } from "./maps.js
 
 /** Every path of the wrappers cut into segments once (the wrappers are constant data). */
 const PATHS: ReadonlyMap<string, CompiledPath> = new Map(
-  EVENT_WRAPPERS.flatMap((w) => [...w.when, w.items, w.event ?? "", w.source ?? ""])
+  EVENT_WRAPPERS.flatMap((w) => [...w.when, w.items, w.event ?? "", w.source ?? "", w.kinds?.field ?? ""])
     .filter((p) => p !== "")
     .map((p) => [p, compilePath(p)]),
 );
@@ -38,16 +38,29 @@ export function wrapperFor(obj: unknown): EventWrapper | null {
   return EVENT_WRAPPERS.find((w) => wraps(w, obj)) ?? null;
 }
 
-/** The wrapped items of a document: each event and the file it came from (when the wrapper says). */
-function wrapped(w: EventWrapper, obj: unknown): { event: Json | undefined; source: string }[] {
+interface Item {
+  event: Json | undefined;
+  source: string;
+  /** The artefact kind of an item that holds no event (the wrapper's `kinds`), else null. */
+  other: string | null;
+}
+
+/** The wrapped items of a document: each event, the file it came from, or what else it holds. */
+function wrapped(w: EventWrapper, obj: unknown): Item[] {
   if (!isObj(obj)) return [];
   const at = field(makeLookup(), obj, P(w.items));
   const items = Array.isArray(at) ? at : at === undefined ? [] : [at];
   return items.map((item) => {
-    if (!w.event) return { event: item, source: "" };
-    if (!isObj(item)) return { event: undefined, source: "" };
+    if (!w.event) return { event: item, source: "", other: null };
+    if (!isObj(item)) return { event: undefined, source: "", other: null };
     const L = makeLookup();
-    return { event: field(L, item, P(w.event)), source: w.source ? str(field(L, item, P(w.source))) : "" };
+    const kind = w.kinds ? str(field(L, item, P(w.kinds.field))).toLowerCase() : "";
+    const other = w.kinds?.others.includes(kind) ? kind : null;
+    return {
+      event: field(L, item, P(w.event)),
+      source: w.source ? str(field(L, item, P(w.source))) : "",
+      other,
+    };
   });
 }
 
@@ -55,7 +68,8 @@ function wrapped(w: EventWrapper, obj: unknown): { event: Json | undefined; sour
 export function knownDocument(obj: unknown): boolean {
   if (mapFor(obj) !== null) return true;
   const w = wrapperFor(obj);
-  return w !== null && wrapped(w, obj).some((x) => mapFor(x.event) !== null);
+  // A hunt whose first hit is on another artefact (an MFT entry) is still that tool's output.
+  return w !== null && wrapped(w, obj).some((x) => x.other !== null || mapFor(x.event) !== null);
 }
 
 export interface DocumentEvent {
@@ -70,6 +84,8 @@ export class DocumentReader {
   private wrapper: EventWrapper | null = null;
   private readonly seen = new Set<string>();
   private repeats = 0;
+  /** Items of other artefact kinds, per kind. */
+  private readonly others = new Map<string, number>();
 
   /** The events of one document: one for an event, one per wrapped event (repeats left out). */
   read(obj: unknown): DocumentEvent[] {
@@ -85,7 +101,11 @@ export class DocumentReader {
     }
     const w = this.wrapper;
     const out: DocumentEvent[] = [];
-    for (const { event, source } of wrapped(w, obj)) {
+    for (const { event, source, other } of wrapped(w, obj)) {
+      if (other !== null) {
+        this.others.set(other, (this.others.get(other) ?? 0) + 1);
+        continue;
+      }
       if (event === undefined) {
         out.push({ rec: `${w.title}: an item without its event`, time: { basis: "none" } });
         continue;
@@ -105,10 +125,19 @@ export class DocumentReader {
 
   /** What the file's notes say about its wrapped events. */
   notes(): string[] {
-    if (this.repeats === 0 || !this.wrapper) return [];
-    const n = this.repeats;
-    return [
-      `${n} repeated event${n === 1 ? "" : "s"} in the ${this.wrapper.title} output (the tool writes an event once per rule that matched it): read once`,
-    ];
+    const w = this.wrapper;
+    if (!w) return [];
+    const out: string[] = [];
+    if (this.repeats > 0) {
+      const n = this.repeats;
+      out.push(
+        `${n} repeated event${n === 1 ? "" : "s"} in the ${w.title} output (the tool writes an event once per rule that matched it): read once`,
+      );
+    }
+    if (this.others.size > 0) {
+      const parts = [...this.others].sort().map(([k, n]) => `${n} ${k}`);
+      out.push(`${w.title}: hits on other artefacts, not events, not read (${parts.join(", ")})`);
+    }
+    return out;
   }
 }

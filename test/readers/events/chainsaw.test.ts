@@ -226,22 +226,59 @@ describe("Chainsaw 2 hunt --json", () => {
     assert.equal(read(p).events.length, 2);
   });
 
-  it("a detection of a document that is no event (an MFT entry) is a bad row naming what it held", (t) => {
+  it("hits on other artefacts (MFT, hives) are counted in the notes, not read and not bad rows", (t) => {
+    const mft = (name: string) =>
+      detection(name, {
+        kind: "individual",
+        document: {
+          kind: "mft",
+          path: "C:\\$MFT",
+          data: { FileNamePath: `${name}.aspx`, IsADirectory: false },
+        },
+      });
     const p = file(
       t,
       "hits.json",
       JSON.stringify([
         individual("rule A", SPAWN),
-        detection("mft rule", {
+        mft("a"),
+        mft("b"),
+        detection("hive rule", {
           kind: "individual",
-          document: { kind: "mft", path: "C:\\$MFT", data: { FileNamePath: "x.aspx", IsADirectory: false } },
+          document: { kind: "hve", path: "C:\\Amcache.hve", data: { x: 1 } },
         }),
       ]),
     );
     const { events, stats } = read(p);
     assert.equal(events.length, 1);
+    assert.equal(stats.badRows, 0);
+    assert.deepEqual(stats.damage, []);
+    assert.match(
+      (stats.notes ?? []).join("\n"),
+      /hits on other artefacts, not events, not read \(1 hve, 2 mft\)/,
+    );
+  });
+
+  it("trap: an evtx document no map knows is still a bad row naming what it held", (t) => {
+    const p = file(
+      t,
+      "hits.json",
+      JSON.stringify([individual("rule A", SPAWN), individual("rule B", { Record: { Id: 1, Text: "x" } })]),
+    );
+    const { events, stats } = read(p);
+    assert.equal(events.length, 1);
     assert.equal(stats.badRows, 1);
-    assert.match(stats.badSamples[0].reason, /^Chainsaw 2 hunt JSON .*no field map knows .*FileNamePath/);
+    assert.match(stats.badSamples[0].reason, /^Chainsaw 2 hunt JSON .*no field map knows .*Record/);
+  });
+
+  it("a hunt whose first hit is on an MFT entry is still claimed and its events read", (t) => {
+    const mft = detection("mft rule", {
+      kind: "individual",
+      document: { kind: "mft", path: "C:\\$MFT", data: { FileNamePath: "x.aspx" } },
+    });
+    const { events, stats } = read(file(t, "hits.json", JSON.stringify([mft, individual("rule A", SPAWN)])));
+    assert.equal(events.length, 1);
+    assert.match((stats.notes ?? []).join("\n"), /\(1 mft\)/);
   });
 });
 
@@ -252,7 +289,7 @@ describe("wrappers: traps", () => {
     assert.equal(claimed('[{"detection":"phishing","event":{"type":"click","Event":{"x":1}}}]'), null);
     assert.equal(claimed('{"kind":"library","documents":[{"title":"a","data":{"pages":3}}]}\n'), null);
     assert.equal(
-      claimed('{"kind":"individual","document":{"kind":"mft","data":{"FileNamePath":"a"}}}\n'),
+      claimed('{"kind":"individual","document":{"kind":"pdf","data":{"FileNamePath":"a"}}}\n'),
       null,
     );
   });

@@ -20,6 +20,7 @@ import {
   newStats,
   TextIn,
 } from "./events/common.js";
+import { parseEventJson } from "./events/json-parse.js";
 import { jsonSplitter } from "./events/json-stream.js";
 import { DocumentReader, knownDocument } from "./events/wrappers.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
@@ -48,7 +49,7 @@ function firstValue(
   if (!found) return broken ? { notJson: true } : { partial: t };
   const f = found as { text: string; line: number };
   try {
-    return { value: JSON.parse(f.text), oneLine: !f.text.includes("\n") && !t.startsWith("[") };
+    return { value: parseEventJson(f.text), oneLine: !f.text.includes("\n") && !t.startsWith("[") };
   } catch {
     return { notJson: true };
   }
@@ -127,7 +128,7 @@ function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
       if (!text.trim()) return;
       let obj: unknown;
       try {
-        obj = JSON.parse(text);
+        obj = parseEventJson(text);
       } catch (e) {
         bad(stats, line, `not JSON: ${errorText(e)}`);
         if (last) stats.damage.push("the last line is cut off");
@@ -181,7 +182,7 @@ function readJsonStream(abs: string, size: number, h: ReadHandlers): ReadStats {
     value(text, line) {
       let obj: unknown;
       try {
-        obj = JSON.parse(text);
+        obj = parseEventJson(text);
       } catch (e) {
         bad(stats, line, `not JSON: ${errorText(e)}`);
         return;

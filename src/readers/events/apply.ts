@@ -24,6 +24,7 @@ import {
   section,
   str,
 } from "./fields.js";
+import { parseEventJson } from "./json-parse.js";
 import { type DataSource, EVENT_MAPS, type EventFieldMap } from "./maps.js";
 import { fillFromMessage } from "./message.js";
 import { parseEventXml, scrubXml } from "./xml.js";
@@ -191,7 +192,7 @@ function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink, L
       if (typeof v !== "string" || !v.trim().startsWith("{")) return;
       let inner: unknown;
       try {
-        inner = JSON.parse(v);
+        inner = parseEventJson(v);
       } catch {
         return;
       }

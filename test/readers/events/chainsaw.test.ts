@@ -13,6 +13,8 @@ import type { EventRecord } from "../../../src/model/records.js";
 import { eventJsonReader } from "../../../src/readers/event-json.js";
 import { sniff } from "../../../src/readers/index.js";
 import type { ReadStats } from "../../../src/readers/types.js";
+import { scenarioRecords } from "../../events-scenario.js";
+import { chainsawJson, chainsawSearchYaml, chainsawV1Json, type Rec } from "../../export-writers.js";
 import { tempDir } from "../../helpers.js";
 
 function read(path: string): { events: EventRecord[]; lines: (number | null)[]; stats: ReadStats } {
@@ -309,5 +311,42 @@ describe("wrappers: traps", () => {
     const { events } = read(file(t, "beats.ndjson", `${JSON.stringify(ecs)}\n`));
     assert.equal(events.length, 1);
     assert.equal(events[0].data.NewProcessName, "C:\\Windows\\System32\\cmd.exe");
+  });
+});
+
+describe("the parity generators follow Chainsaw's layouts", () => {
+  const evs = scenarioRecords() as Rec[];
+  const keys = (o: unknown) => Object.keys(o as object).sort();
+
+  it("Chainsaw 1: the keys of e2e/hunt_expected.json (both attribute layouts)", () => {
+    const [sep] = JSON.parse(chainsawV1Json(evs, "_attributes"));
+    assert.deepEqual(keys(sep), ["detection", "event"]);
+    assert.ok(Array.isArray(sep.detection));
+    assert.deepEqual(keys(sep.event), ["Event", "Event_attributes"]);
+    for (const k of ["Provider_attributes", "TimeCreated_attributes", "EventID", "EventRecordID", "Channel"])
+      assert.ok(k in sep.event.Event.System, k);
+    const cleared = JSON.parse(chainsawV1Json(evs, "_attributes")).find(
+      (x: { event: { Event: { UserData?: unknown } } }) => x.event.Event.UserData,
+    );
+    assert.deepEqual(keys(cleared.event.Event.UserData), ["LogFileCleared", "LogFileCleared_attributes"]);
+    const [plain] = JSON.parse(chainsawV1Json(evs, "#attributes"));
+    assert.ok("#attributes" in plain.event.Event.System.Provider);
+  });
+
+  it("Chainsaw 2: the members of src/cli.rs Detection with src/hunt.rs Kind flattened", () => {
+    const all = JSON.parse(chainsawJson(evs, { repeats: true }));
+    const one = all.find((d: { kind: string }) => d.kind === "individual");
+    const agg = all.find((d: { kind: string }) => d.kind === "aggregate");
+    const members = ["authors", "group", "kind", "level", "name", "source", "status", "timestamp"];
+    assert.deepEqual(keys(one), [...members, "document"].sort());
+    assert.deepEqual(keys(agg), [...members, "documents"].sort());
+    assert.deepEqual(keys(one.document), ["data", "kind", "path"]);
+    assert.equal(one.document.kind, "evtx");
+  });
+
+  it("search: YAML documents after --- lines, the event under Event (e2e/search_expected.yml)", () => {
+    const text = chainsawSearchYaml(evs.slice(0, 2));
+    assert.match(text, /^---\nEvent:\n {2}"#attributes":\n {4}xmlns: /);
+    assert.equal(text.split(/^---$/m).length, 3);
   });
 });

@@ -424,6 +424,85 @@ export function hayabusaJsonl(evs: Rec[]): string {
   );
 }
 
+/** Hayabusa's details templates for the event kinds the scenario has (rules/config/default_details.txt). */
+const HAYABUSA_DETAILS: Record<string, [string, string][]> = {
+  "Microsoft-Windows-Security-Auditing_4688": [
+    ["Cmdline", "CommandLine"],
+    ["Proc", "NewProcessName"],
+    ["PID", "NewProcessId"],
+    ["User", "SubjectUserName"],
+    ["LID", "SubjectLogonId"],
+  ],
+  "Microsoft-Windows-Sysmon_1": [
+    ["Cmdline", "CommandLine"],
+    ["Proc", "Image"],
+    ["User", "User"],
+    ["ParentCmdline", "ParentCommandLine"],
+    ["LID", "LogonId"],
+    ["PID", "ProcessId"],
+    ["PGUID", "ProcessGuid"],
+  ],
+  "Microsoft-Windows-Sysmon_11": [
+    ["Path", "TargetFilename"],
+    ["Proc", "Image"],
+    ["PID", "ProcessId"],
+    ["PGUID", "ProcessGuid"],
+  ],
+};
+
+/**
+ * Hayabusa `csv-timeline` (its default output, standard profile): `Details` the event's template with
+ * abbreviated names, `ExtraFieldInfo` every other field by its own name (unnamed values as `Data[n]`),
+ * both as `Name: value ¦ Name: value`; no provider, abbreviated channels.
+ */
+export function hayabusaCsv(evs: Rec[]): string {
+  const cols = [
+    "Timestamp",
+    "RuleTitle",
+    "Level",
+    "Computer",
+    "Channel",
+    "EventID",
+    "RecordID",
+    "Details",
+    "ExtraFieldInfo",
+  ];
+  const lines = [csvLine(cols, ",")];
+  for (const e of evs) {
+    const fields: [string, string][] = unnamed(e)
+      ? unnamed(e)!.map((v, i) => [`Data[${i + 1}]`, v])
+      : Object.entries(named(e) ?? {});
+    const template = HAYABUSA_DETAILS[`${e.provider}_${e.eventId}`] ?? [];
+    const used = new Set<string>();
+    const details: string[] = [];
+    for (const [abbr, full] of template) {
+      const hit = fields.find(([k]) => k === full);
+      if (!hit) continue;
+      used.add(full);
+      details.push(`${abbr}: ${hit[1]}`);
+    }
+    const extra = fields.filter(([k]) => !used.has(k)).map(([k, v]) => `${k}: ${v}`);
+    const json = JSON.parse(hayabusaJsonl([e])) as Record<string, unknown>;
+    lines.push(
+      csvLine(
+        [
+          String(json.Timestamp),
+          "rule",
+          "high",
+          e.computer,
+          String(json.Channel),
+          String(e.eventId),
+          String(e.recordId),
+          details.length ? details.join(" ¦ ") : "-",
+          extra.length ? extra.join(" ¦ ") : "-",
+        ],
+        ",",
+      ),
+    );
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
+
 function eventDataXml(e: WEvent): string {
   const esc = (s: string) =>
     s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");

@@ -17,6 +17,11 @@ export type DataSource =
   | { from: "json-string"; path: string }
   /** An array of values or `{Value}` objects, unnamed, in order (PowerShell `Properties`). */
   | { from: "values"; path: string }
+  /**
+   * A string of `Name: value` pairs between separators (Hayabusa's CSV `Details`, `ExtraFieldInfo`:
+   * `Cmdline: … ¦ Proc: …`); `Data[n]` names are unnamed values, in order.
+   */
+  | { from: "pairs"; path: string; separator: string }
   /** Every top-level field the map does not use and that is not collector metadata (flat exports). */
   | { from: "rest"; meta: string[] };
 
@@ -43,6 +48,8 @@ export interface EventFieldMap {
   firstDataOnly?: boolean;
   /** Parameter names the tool renamed, back to the manifest's (Hayabusa `Details`). */
   aliases?: Record<string, string>;
+  /** The same, where one kind of event (`Provider_EventID`) gives an abbreviation another meaning. */
+  eventAliases?: Record<string, Record<string, string>>;
   /**
    * What a time without a zone is in this format: "utc" where the format documents it (Log Analytics,
    * EvtxECmd). Otherwise it is unknown: converted with `localClock` when the document allows it, else
@@ -203,6 +210,10 @@ export const EVENT_MAPS: EventFieldMap[] = [
       { from: "named", path: "AllFieldInfo" },
       { from: "named", path: "Details" },
       { from: "named", path: "ExtraFieldInfo" },
+      // csv-timeline (Hayabusa's default output) writes the same fields as `Name: value ¦ Name: value`.
+      { from: "pairs", path: "AllFieldInfo", separator: " ¦ " },
+      { from: "pairs", path: "Details", separator: " ¦ " },
+      { from: "pairs", path: "ExtraFieldInfo", separator: " ¦ " },
     ],
     abbreviatedChannels: true,
     aliases: {
@@ -212,6 +223,18 @@ export const EVENT_MAPS: EventFieldMap[] = [
       TgtFile: "TargetFilename",
       SrcProc: "SourceImage",
       TgtProc: "TargetImage",
+    },
+    // Hayabusa's details templates (rules/config/default_details.txt, split on " ¦ " and ": ") name the
+    // 4688 process `Proc` and its subject `User`/`LID`, and the Sysmon 11 file `Path`.
+    eventAliases: {
+      "Microsoft-Windows-Security-Auditing_4688": {
+        Proc: "NewProcessName",
+        PID: "NewProcessId",
+        User: "SubjectUserName",
+        LID: "SubjectLogonId",
+      },
+      "Microsoft-Windows-Sysmon_1": { PID: "ProcessId", PGUID: "ProcessGuid", LID: "LogonId" },
+      "Microsoft-Windows-Sysmon_11": { Path: "TargetFilename", PID: "ProcessId", PGUID: "ProcessGuid" },
     },
   },
   {

@@ -18,6 +18,7 @@ import {
   evtxDumpJsonl,
   evtxecmdCsv,
   flatNxlogJson,
+  hayabusaCsv,
   hayabusaJsonl,
   powershellClixml,
   powershellJson,
@@ -107,6 +108,14 @@ const FORMATS: Format[] = [
   {
     name: "Hayabusa JSON lines",
     files: (e) => [["hayabusa/timeline.jsonl", hayabusaJsonl(e)]],
+    absent: {
+      checks: /26857/,
+      why: "Hayabusa's timeline names no provider; it is implied from the channel only where that is unambiguous (Security, Sysmon, MSExchange Management), not for Application",
+    },
+  },
+  {
+    name: "Hayabusa CSV timeline (default output)",
+    files: (e) => [["hayabusa/timeline.csv", hayabusaCsv(e)]],
     absent: {
       checks: /26857/,
       why: "Hayabusa's timeline names no provider; it is implied from the channel only where that is unambiguous (Security, Sysmon, MSExchange Management), not for Application",

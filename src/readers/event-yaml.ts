@@ -76,11 +76,15 @@ const EVENT_OPENING = /^Event:[ \t]*\r?\n(?:[ \t]+.*\r?\n)*?[ \t]+System:[ \t]*\
 function sniffYaml(head: Buffer): Sniffed | null {
   const enc = encodingOf(head);
   if (enc === "utf-8" && head.includes(0)) return null;
-  const text = new TextDecoder(enc).decode(head).replace(/^\ufeff/, "");
-  const t = text.trimStart();
   // Chainsaw starts every document with `---`; a file cut from it may start at `Event:`. Nothing else
-  // is tried (text such as PowerShell's Format-List output is YAML-like but not YAML).
-  if (!SEPARATOR.test(t) && !/^Event(_attributes)?:/.test(t)) return null;
+  // is tried (text such as PowerShell's Format-List output is YAML-like but not YAML). Judged on the
+  // opening before the whole head is decoded (most files that reach this reader are no YAML).
+  const opening = new TextDecoder(enc)
+    .decode(head.subarray(0, 256))
+    .replace(/^\ufeff/, "")
+    .trimStart();
+  if (!SEPARATOR.test(opening) && !/^Event(_attributes)?:/.test(opening)) return null;
+  const text = new TextDecoder(enc).decode(head).replace(/^\ufeff/, "");
   const { doc, complete } = firstDocument(text);
   let ok = false;
   if (complete || head.length < 16 * 1024) {

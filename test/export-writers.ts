@@ -2,6 +2,7 @@
 // (evtx-writer.ts) and as each export, laid out the way each tool writes it (field names, nesting,
 // time formats, how unnamed parameters and rendered messages appear). Each is checked against a real
 // sample or the tool's documented layout in test/readers/event-formats.test.ts.
+import { stringify as stringifyYaml } from "yaml";
 import type { WEvent } from "./evtx-writer.js";
 
 export interface Rec extends WEvent {
@@ -90,27 +91,85 @@ function evtxDumpObject(e: Rec): unknown {
   return { Event: ev };
 }
 
-/** Chainsaw `hunt --json`: an array of detections, each event under `document.data`. */
-export function chainsawJson(evs: Rec[]): string {
+const CHAINSAW_PATH = "C:\\Windows\\System32\\winevt\\Logs\\x.evtx";
+
+/** A Chainsaw 2 detection (src/cli.rs `Detection`, src/hunt.rs `Kind` in WithSecureLabs/chainsaw). */
+function chainsawDetection(rule: string, time: string, kind: Record<string, unknown>) {
+  return {
+    group: "Sigma",
+    ...kind,
+    name: rule,
+    timestamp: time,
+    authors: ["x"],
+    level: "high",
+    source: "sigma",
+    status: "stable",
+  };
+}
+
+const chainsawDocument = (e: Rec) => ({ kind: "evtx", path: CHAINSAW_PATH, data: evtxDumpObject(e) });
+
+/**
+ * Chainsaw 2 `hunt --json`: an array of detections, one per rule hit, each event under `document.data`.
+ * `repeats`: every other event is matched by a second rule too (Chainsaw writes it again), and the
+ * Security events are also one aggregate detection (`kind: "aggregate"`, `documents[].data`).
+ */
+export function chainsawJson(evs: Rec[], opts: { repeats?: boolean } = {}): string {
+  const out: unknown[] = [];
+  evs.forEach((e, i) => {
+    const kind = { kind: "individual", document: chainsawDocument(e) };
+    out.push(chainsawDetection("rule A", e.time, kind));
+    if (opts.repeats && i % 2 === 0) out.push(chainsawDetection("rule B", e.time, kind));
+  });
+  const security = evs.filter((e) => e.channel === "Security");
+  if (opts.repeats && security.length)
+    out.push(
+      chainsawDetection("aggregate rule", security[0].time, {
+        kind: "aggregate",
+        documents: security.map(chainsawDocument),
+      }),
+    );
+  return JSON.stringify(out, null, 2);
+}
+
+/** evtx_dump's separate-attributes layout: `X_attributes` next to `X` instead of `X: {"#attributes"}`. */
+function separateAttributes(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(separateAttributes);
+  if (typeof v !== "object" || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x === "object" && x !== null && !Array.isArray(x) && "#attributes" in x) {
+      const { "#attributes": attrs, ...rest } = x as Record<string, unknown>;
+      if (Object.keys(rest).length) out[k] = separateAttributes(rest);
+      out[`${k}_attributes`] = attrs;
+    } else out[k] = separateAttributes(x);
+  }
+  return out;
+}
+
+/**
+ * Chainsaw 1 `hunt -j` (e2e/hunt_expected.json in WithSecureLabs/chainsaw): one entry per event, the
+ * names of the rules that matched under `detection`, the evtx_dump event under `event`; older releases
+ * with `#attributes`, later ones with evtx_dump's separate `_attributes` keys.
+ */
+export function chainsawV1Json(evs: Rec[], attributes: "#attributes" | "_attributes"): string {
   return JSON.stringify(
-    evs.map((e) => ({
-      group: "Sigma",
-      kind: "individual",
-      document: {
-        kind: "evtx",
-        path: "C:\\Windows\\System32\\winevt\\Logs\\x.evtx",
-        data: evtxDumpObject(e),
-      },
-      name: "rule",
-      timestamp: e.time,
-      authors: ["x"],
-      level: "high",
-      source: "sigma",
-      status: "stable",
-    })),
-    null,
-    2,
+    evs.map((e, i) => {
+      const ev = evtxDumpObject(e);
+      return {
+        detection: i % 2 ? ["rule A"] : ["rule A", "rule B"],
+        event: attributes === "#attributes" ? ev : separateAttributes(ev),
+      };
+    }),
   );
+}
+
+/**
+ * Chainsaw `search` (its default YAML output; e2e/search_expected.yml in WithSecureLabs/chainsaw): each
+ * hit as a YAML document of the evtx_dump event, `---` before it and a blank line after.
+ */
+export function chainsawSearchYaml(evs: Rec[]): string {
+  return evs.map((e) => `---\n${stringifyYaml(evtxDumpObject(e))}\n`).join("");
 }
 
 /** Winlogbeat 7/8 ECS NDJSON: `winlog.*`, unnamed parameters as `param1…`, `message` rendered. */
@@ -363,6 +422,85 @@ export function hayabusaJsonl(evs: Rec[]): string {
       EvtxFile: "x.evtx",
     })),
   );
+}
+
+/** Hayabusa's details templates for the event kinds the scenario has (rules/config/default_details.txt). */
+const HAYABUSA_DETAILS: Record<string, [string, string][]> = {
+  "Microsoft-Windows-Security-Auditing_4688": [
+    ["Cmdline", "CommandLine"],
+    ["Proc", "NewProcessName"],
+    ["PID", "NewProcessId"],
+    ["User", "SubjectUserName"],
+    ["LID", "SubjectLogonId"],
+  ],
+  "Microsoft-Windows-Sysmon_1": [
+    ["Cmdline", "CommandLine"],
+    ["Proc", "Image"],
+    ["User", "User"],
+    ["ParentCmdline", "ParentCommandLine"],
+    ["LID", "LogonId"],
+    ["PID", "ProcessId"],
+    ["PGUID", "ProcessGuid"],
+  ],
+  "Microsoft-Windows-Sysmon_11": [
+    ["Path", "TargetFilename"],
+    ["Proc", "Image"],
+    ["PID", "ProcessId"],
+    ["PGUID", "ProcessGuid"],
+  ],
+};
+
+/**
+ * Hayabusa `csv-timeline` (its default output, standard profile): `Details` the event's template with
+ * abbreviated names, `ExtraFieldInfo` every other field by its own name (unnamed values as `Data[n]`),
+ * both as `Name: value ¦ Name: value`; no provider, abbreviated channels.
+ */
+export function hayabusaCsv(evs: Rec[]): string {
+  const cols = [
+    "Timestamp",
+    "RuleTitle",
+    "Level",
+    "Computer",
+    "Channel",
+    "EventID",
+    "RecordID",
+    "Details",
+    "ExtraFieldInfo",
+  ];
+  const lines = [csvLine(cols, ",")];
+  for (const e of evs) {
+    const fields: [string, string][] = unnamed(e)
+      ? unnamed(e)!.map((v, i) => [`Data[${i + 1}]`, v])
+      : Object.entries(named(e) ?? {});
+    const template = HAYABUSA_DETAILS[`${e.provider}_${e.eventId}`] ?? [];
+    const used = new Set<string>();
+    const details: string[] = [];
+    for (const [abbr, full] of template) {
+      const hit = fields.find(([k]) => k === full);
+      if (!hit) continue;
+      used.add(full);
+      details.push(`${abbr}: ${hit[1]}`);
+    }
+    const extra = fields.filter(([k]) => !used.has(k)).map(([k, v]) => `${k}: ${v}`);
+    const json = JSON.parse(hayabusaJsonl([e])) as Record<string, unknown>;
+    lines.push(
+      csvLine(
+        [
+          String(json.Timestamp),
+          "rule",
+          "high",
+          e.computer,
+          String(json.Channel),
+          String(e.eventId),
+          String(e.recordId),
+          details.length ? details.join(" ¦ ") : "-",
+          extra.length ? extra.join(" ¦ ") : "-",
+        ],
+        ",",
+      ),
+    );
+  }
+  return `${lines.join("\r\n")}\r\n`;
 }
 
 function eventDataXml(e: WEvent): string {

@@ -11,8 +11,9 @@ import { type ContentType, contentType } from "./content-type.js";
 export const HEAD_BYTES = 16 * 1024;
 
 /** Extensions worth opening to see whether they are logs we read. */
-// `.clixml`: Export-Clixml files are often named so; `.tsv`: Timeline Explorer copies of EvtxECmd CSV.
-const LOG_EXT = /\.(log|txt|csv|tsv|evtx|json|jsonl|ndjson|xml|clixml)$/i;
+// `.clixml`: Export-Clixml files are often named so; `.tsv`: Timeline Explorer copies of EvtxECmd CSV;
+// `.yml`/`.yaml`: Chainsaw's search output.
+const LOG_EXT = /\.(log|txt|csv|tsv|evtx|json|jsonl|ndjson|xml|clixml|yml|yaml)$/i;
 /** Folders whose files are logs whatever their extension. */
 const LOG_DIR = /(^|\/)(logging|logfiles|winevt)\//i;
 /** Files that must be logs: unreadable ones are reported, not ignored. */

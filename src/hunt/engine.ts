@@ -357,6 +357,9 @@ export async function scanServer(
   const omitted: Record<string, number> = {};
   const sources = new Map<string, SourceCoverage>();
   const spans = new Map<string, Span[]>();
+  // Windows names (channels, folders) are case-insensitive: one source whatever the spelling, named as
+  // first met (an export's `microsoft-windows-bits-client/operational` is the .evtx's channel).
+  const spelling = new Map<string, string>();
   let records = 0;
   let badRows = 0;
   let logFiles = 0;
@@ -374,7 +377,9 @@ export async function scanServer(
     records += o.records;
     badRows += o.badRows;
     for (const span of spansOf({ ...o, size: plan.entry.size })) {
-      const source = sourceOf(o.kind, plan.entry.path, span.channel, o.hint);
+      const named = sourceOf(o.kind, plan.entry.path, span.channel, o.hint);
+      const source = spelling.get(named.toLowerCase()) ?? named;
+      spelling.set(named.toLowerCase(), source);
       const cov = sources.get(source) ?? {
         source,
         kind: o.kind,

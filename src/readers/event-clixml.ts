@@ -8,6 +8,7 @@ import { SaxesParser } from "saxes";
 import { fromDocument } from "./events/apply.js";
 import {
   addInvalidText,
+  addNotes,
   bad,
   CHUNK,
   emit,
@@ -124,6 +125,7 @@ function readClixml(abs: string, size: number, h: ReadHandlers): ReadStats {
     closeSync(fd);
   }
   stats.lines = parser.line;
+  addNotes(stats, []);
   return stats;
 }
 

@@ -5,6 +5,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import {
   addInvalidText,
+  addNotes,
   bad,
   CHUNK,
   emit,
@@ -123,6 +124,7 @@ function readXmlEvents(abs: string, size: number, h: ReadHandlers): ReadStats {
   } finally {
     closeSync(fd);
   }
+  addNotes(stats, []);
   return stats;
 }
 

@@ -1,10 +1,11 @@
 // The JSON event-export reader: every JSON layout (lines, one array, concatenated pretty objects; UTF-8
-// or UTF-16) and every format a field map in events/maps.ts knows (evtx_dump, Chainsaw, Velociraptor,
-// Winlogbeat/ECS, PowerShell, Hayabusa, Sentinel, EvtxECmd JSON, flat NXLog-style JSON). Recognised by
+// or UTF-16) and every format a field map in events/maps.ts knows (evtx_dump, Velociraptor,
+// Winlogbeat/ECS, PowerShell, Hayabusa, Sentinel, EvtxECmd JSON, flat NXLog-style JSON), and the events
+// wrapped in tool output (Chainsaw 1 and 2 hunt detections, events/wrappers.ts). Recognised by
 // content: the first value must be an object some map knows. A JSON file no map knows is not claimed;
 // classify lists it as unread with the keys it holds (jsonHeadKeys).
 import { closeSync, openSync, readSync } from "node:fs";
-import { keysOf, mapFor, readDocument } from "./events/apply.js";
+import { keysOf } from "./events/apply.js";
 import { ClockNotes } from "./events/clock.js";
 import {
   addInvalidText,
@@ -19,8 +20,9 @@ import {
   newStats,
   TextIn,
 } from "./events/common.js";
+import { parseEventJson } from "./events/json-parse.js";
 import { jsonSplitter } from "./events/json-stream.js";
-import type { EventFieldMap } from "./events/maps.js";
+import { DocumentReader, knownDocument } from "./events/wrappers.js";
 import type { Reader, ReadHandlers, ReadStats, Sniffed } from "./types.js";
 
 /** The first JSON value in a file's head: parsed, or why not. */
@@ -47,7 +49,7 @@ function firstValue(
   if (!found) return broken ? { notJson: true } : { partial: t };
   const f = found as { text: string; line: number };
   try {
-    return { value: JSON.parse(f.text), oneLine: !f.text.includes("\n") && !t.startsWith("[") };
+    return { value: parseEventJson(f.text), oneLine: !f.text.includes("\n") && !t.startsWith("[") };
   } catch {
     return { notJson: true };
   }
@@ -55,12 +57,12 @@ function firstValue(
 
 /** Keys that say "Windows event" in a first value too long for the head (judged by its opening). */
 const EVENTISH_OPENING =
-  /"(Event|winlog|System|EventID|EventId|event_id|EventCode|document|EventRecordID|ProviderName)"\s*:/;
+  /"(Event|winlog|System|EventID|EventId|event_id|EventCode|document|documents|detection|EventRecordID|ProviderName)"\s*:/;
 
 function sniffJson(head: Buffer): Sniffed | null {
   const f = firstValue(head);
   if ("notJson" in f) return null;
-  const ok = "partial" in f ? EVENTISH_OPENING.test(f.partial.slice(0, 4096)) : mapFor(f.value) !== null;
+  const ok = "partial" in f ? EVENTISH_OPENING.test(f.partial.slice(0, 4096)) : knownDocument(f.value);
   return ok ? { format: "event-json", kind: "event", preamble: null, header: null } : null;
 }
 
@@ -80,21 +82,24 @@ export function jsonHeadKeys(head: Buffer): string[] | null {
 
 type OnDoc = (obj: unknown, line: number) => void;
 
-/** Each document to an event; `finish` adds what the times said (clock.ts) to the file's notes. */
+/**
+ * Each document to its events (a wrapper document to each it wraps); `finish` adds what the times said
+ * (clock.ts) and the repeats left out (wrappers.ts) to the file's notes.
+ */
 function documentHandler(stats: ReadStats, h: ReadHandlers): { onDoc: OnDoc; finish: () => void } {
-  let hint: EventFieldMap | null = null;
+  const docs = new DocumentReader();
   const clock = new ClockNotes();
   return {
     onDoc: (obj, line) => {
-      const { rec, map, time } = readDocument(obj, hint);
-      if (map) hint = map;
-      if (typeof rec === "string") bad(stats, line, rec);
-      else {
-        clock.add(time);
-        emit(stats, h, rec, line);
+      for (const { rec, time } of docs.read(obj)) {
+        if (typeof rec === "string") bad(stats, line, rec);
+        else {
+          clock.add(time);
+          emit(stats, h, rec, line);
+        }
       }
     },
-    finish: () => addNotes(stats, clock.notes()),
+    finish: () => addNotes(stats, [...clock.notes(), ...docs.notes()]),
   };
 }
 
@@ -123,7 +128,7 @@ function readJsonLines(abs: string, size: number, h: ReadHandlers): ReadStats {
       if (!text.trim()) return;
       let obj: unknown;
       try {
-        obj = JSON.parse(text);
+        obj = parseEventJson(text);
       } catch (e) {
         bad(stats, line, `not JSON: ${errorText(e)}`);
         if (last) stats.damage.push("the last line is cut off");
@@ -177,7 +182,7 @@ function readJsonStream(abs: string, size: number, h: ReadHandlers): ReadStats {
     value(text, line) {
       let obj: unknown;
       try {
-        obj = JSON.parse(text);
+        obj = parseEventJson(text);
       } catch (e) {
         bad(stats, line, `not JSON: ${errorText(e)}`);
         return;

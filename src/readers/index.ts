@@ -2,6 +2,7 @@
 import { eventClixmlReader } from "./event-clixml.js";
 import { eventCsvReader } from "./event-csv.js";
 import { eventJsonReader, eventXmlReader } from "./event-export.js";
+import { eventYamlReader } from "./event-yaml.js";
 import { evtxReader } from "./evtx/index.js";
 import { exchangeLogReader } from "./exchange-log.js";
 import { iisW3cReader } from "./iis-w3c.js";
@@ -14,6 +15,7 @@ export const readers: Reader[] = [
   eventJsonReader,
   eventClixmlReader,
   eventXmlReader,
+  eventYamlReader,
   eventCsvReader,
 ];
 

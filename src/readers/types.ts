@@ -158,6 +158,8 @@ export interface ReadStats {
   notes?: string[];
   /** .evtx: carved records dropped as copies of live (or other carved) records, the event kept once. */
   recoveredDuplicates?: number;
+  /** Event exports: events read with no parameter and no message (see events/common.ts bareNote). */
+  bareEvents?: number;
   /**
    * What the file's own content names as its source, when it does (IIS: the `s-sitename` of its rows,
    * HttpProxy: the `Protocol` column): coverage names sources from it before the folder path.

@@ -7,6 +7,8 @@ import { describe, it } from "node:test";
 import { HTTPPROXY_FIELDS, httpProxyLine, preamble } from "../../examples/generate.js";
 import { sourceFamily, sourceOf } from "../../src/evidence/coverage.js";
 import { scan } from "../../src/index.js";
+import { writeEvtx } from "../evtx-writer.js";
+import { evtxDumpJsonl, type Rec } from "../export-writers.js";
 import { tempDir } from "../helpers.js";
 
 describe("coverage sources", () => {
@@ -52,5 +54,42 @@ describe("coverage sources", () => {
     const plain = sources.find((s) => s.source === "HttpProxy");
     assert.ok(plain, "the hostile Protocol value names nothing: the folder (no protocol folder) does");
     assert.ok(!sources.some((s) => s.source.includes("<")));
+  });
+
+  it("one source per channel whatever its case (an export's spelling and the .evtx's); other channels stay apart", async (t) => {
+    const dir = tempDir(t);
+    const root = join(dir, "EXCH01");
+    mkdirSync(join(root, "Windows/System32/winevt/Logs"), { recursive: true });
+    mkdirSync(join(root, "siem"), { recursive: true });
+    const bits = "Microsoft-Windows-Bits-Client/Operational";
+    const ev = (channel: string, time: string, recordId: number): Rec => ({
+      provider: "Microsoft-Windows-Bits-Client",
+      eventId: 59,
+      channel,
+      computer: "EXCH01",
+      time,
+      recordId,
+      data: { name: "x" },
+    });
+    writeFileSync(
+      join(root, "Windows/System32/winevt/Logs/Microsoft-Windows-Bits-Client%4Operational.evtx"),
+      writeEvtx([ev(bits, "2021-03-01T00:00:00.000Z", 1)]),
+    );
+    writeFileSync(
+      join(root, "siem/export.jsonl"),
+      evtxDumpJsonl([
+        ev(bits.toLowerCase(), "2021-03-05T00:00:00.000Z", 2),
+        ev("Microsoft-Windows-Bits-Client/Analytic", "2021-03-06T00:00:00.000Z", 3),
+      ]),
+    );
+    const s = (await scan([root], { workers: 0 })).servers[0];
+    const ours = s.coverage.sources.filter((c) => /bits-client/i.test(c.source));
+    assert.deepEqual(
+      ours.map((c) => [c.source, c.oldest?.slice(0, 10), c.newest?.slice(0, 10)]),
+      [
+        ["Event log: Microsoft-Windows-Bits-Client/Analytic", "2021-03-06", "2021-03-06"],
+        [`Event log: ${bits}`, "2021-03-01", "2021-03-05"],
+      ],
+    );
   });
 });

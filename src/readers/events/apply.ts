@@ -24,6 +24,7 @@ import {
   section,
   str,
 } from "./fields.js";
+import { parseEventJson } from "./json-parse.js";
 import { type DataSource, EVENT_MAPS, type EventFieldMap } from "./maps.js";
 import { fillFromMessage } from "./message.js";
 import { parseEventXml, scrubXml } from "./xml.js";
@@ -191,13 +192,29 @@ function collect(src: DataSource, obj: Obj, used: Set<string>, sink: DataSink, L
       if (typeof v !== "string" || !v.trim().startsWith("{")) return;
       let inner: unknown;
       try {
-        inner = JSON.parse(v);
+        inner = parseEventJson(v);
       } catch {
         return;
       }
       if (!isObj(inner)) return;
       dumpData(inner.EventData, sink);
       userData(inner.UserData, sink);
+      return;
+    }
+    case "pairs": {
+      const v = field(L, obj, P(src.path));
+      if (typeof v !== "string") return;
+      for (const piece of v.split(src.separator)) {
+        const colon = piece.indexOf(": ");
+        const name = colon > 0 ? piece.slice(0, colon).trim() : "";
+        if (!name) {
+          if (piece.trim() && piece.trim() !== "-") sink.unnamed(piece);
+          continue;
+        }
+        const value = piece.slice(colon + 2);
+        if (/^Data\[\d+\]$/.test(name)) sink.unnamed(value);
+        else sink.named(name, value);
+      }
       return;
     }
     case "values": {
@@ -332,11 +349,13 @@ export function applyMap(
     if (map.firstDataOnly && sink.values.length > 0) break;
     collect(src, obj, used, sink, L);
   }
-  if (map.aliases) {
-    for (const [from, to] of Object.entries(map.aliases))
+  if (!provider) provider = impliedProvider(channel, eventId);
+  if (map.aliases || map.eventAliases) {
+    // The event's own abbreviations first (Hayabusa's `Proc` is NewProcessName in a 4688, Image elsewhere).
+    const renamed = { ...map.aliases, ...map.eventAliases?.[`${provider}_${eventId}`] };
+    for (const [from, to] of Object.entries(renamed))
       if (from in sink.data && !(to in sink.data)) sink.data[to] = sink.data[from];
   }
-  if (!provider) provider = impliedProvider(channel, eventId);
   if (!channel && provider.toLowerCase() === "msexchange cmdletlogs") channel = "MSExchange Management";
   const rec: EventRecord = {
     eventId,

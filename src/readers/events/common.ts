@@ -31,6 +31,7 @@ export function bad(stats: ReadStats, line: number, reason: string): void {
 
 export function emit(stats: ReadStats, h: ReadHandlers, rec: EventRecord, line: number): void {
   stats.records++;
+  if (rec.values.length === 0 && !rec.message) stats.bareEvents = (stats.bareEvents ?? 0) + 1;
   // Exports are not always in time order (wevtutil /rd:true, SIEM queries): keep the extremes.
   if (rec.time) {
     if (stats.firstTime === null || rec.time < stats.firstTime) stats.firstTime = rec.time;
@@ -39,9 +40,19 @@ export function emit(stats: ReadStats, h: ReadHandlers, rec: EventRecord, line: 
   h.onEvent(rec, line);
 }
 
-/** Facts about a read file (not damage), after what is there. */
+/**
+ * Facts about a read file (not damage), after what is there; and, when not one of its events came
+ * with a parameter or a message, that too: a format whose parameters sit where no field map reads them
+ * would otherwise give events the detections cannot judge, and nobody would know.
+ */
 export function addNotes(stats: ReadStats, notes: string[]): void {
-  if (notes.length) stats.notes = [...(stats.notes ?? []), ...notes];
+  const all = [...notes];
+  const n = stats.bareEvents ?? 0;
+  if (n > 0 && n === stats.records && !stats.notes?.some((x) => x.startsWith("none of the")))
+    all.push(
+      `none of the ${n} event${n === 1 ? "" : "s"} came with a parameter or a message: either the events have none, or this export keeps them where no field map reads them`,
+    );
+  if (all.length) stats.notes = [...(stats.notes ?? []), ...all];
 }
 
 export function errorText(e: unknown): string {

@@ -17,6 +17,11 @@ export type DataSource =
   | { from: "json-string"; path: string }
   /** An array of values or `{Value}` objects, unnamed, in order (PowerShell `Properties`). */
   | { from: "values"; path: string }
+  /**
+   * A string of `Name: value` pairs between separators (Hayabusa's CSV `Details`, `ExtraFieldInfo`:
+   * `Cmdline: … ¦ Proc: …`); `Data[n]` names are unnamed values, in order.
+   */
+  | { from: "pairs"; path: string; separator: string }
   /** Every top-level field the map does not use and that is not collector metadata (flat exports). */
   | { from: "rest"; meta: string[] };
 
@@ -26,7 +31,7 @@ export interface EventFieldMap {
   title: string;
   /** The map applies when every `all` path is present, and one of `any` when given. */
   when: { all: string[]; any?: string[]; none?: string[] };
-  /** The event inside a wrapper document (Chainsaw hunt: `document.data`). */
+  /** The event inside a wrapper object of the format itself. */
   root?: string;
   eventId: string[];
   provider: string[];
@@ -43,6 +48,8 @@ export interface EventFieldMap {
   firstDataOnly?: boolean;
   /** Parameter names the tool renamed, back to the manifest's (Hayabusa `Details`). */
   aliases?: Record<string, string>;
+  /** The same, where one kind of event (`Provider_EventID`) gives an abbreviation another meaning. */
+  eventAliases?: Record<string, Record<string, string>>;
   /**
    * What a time without a zone is in this format: "utc" where the format documents it (Log Analytics,
    * EvtxECmd). Otherwise it is unknown: converted with `localClock` when the document allows it, else
@@ -134,13 +141,6 @@ const FLAT_META = [
 
 export const EVENT_MAPS: EventFieldMap[] = [
   {
-    id: "chainsaw",
-    title: "Chainsaw hunt JSON (document.data)",
-    when: { all: ["document.data.Event.System"] },
-    root: "document.data",
-    ...EVTX_DUMP_SYSTEM,
-  },
-  {
     id: "evtx-dump",
     title: "evtx_dump JSON (Rust evtx, Chainsaw search, EvtxECmd JSON)",
     when: { all: ["Event.System"] },
@@ -210,6 +210,10 @@ export const EVENT_MAPS: EventFieldMap[] = [
       { from: "named", path: "AllFieldInfo" },
       { from: "named", path: "Details" },
       { from: "named", path: "ExtraFieldInfo" },
+      // csv-timeline (Hayabusa's default output) writes the same fields as `Name: value ¦ Name: value`.
+      { from: "pairs", path: "AllFieldInfo", separator: " ¦ " },
+      { from: "pairs", path: "Details", separator: " ¦ " },
+      { from: "pairs", path: "ExtraFieldInfo", separator: " ¦ " },
     ],
     abbreviatedChannels: true,
     aliases: {
@@ -219,6 +223,18 @@ export const EVENT_MAPS: EventFieldMap[] = [
       TgtFile: "TargetFilename",
       SrcProc: "SourceImage",
       TgtProc: "TargetImage",
+    },
+    // Hayabusa's details templates (rules/config/default_details.txt, split on " ¦ " and ": ") name the
+    // 4688 process `Proc` and its subject `User`/`LID`, and the Sysmon 11 file `Path`.
+    eventAliases: {
+      "Microsoft-Windows-Security-Auditing_4688": {
+        Proc: "NewProcessName",
+        PID: "NewProcessId",
+        User: "SubjectUserName",
+        LID: "SubjectLogonId",
+      },
+      "Microsoft-Windows-Sysmon_1": { PID: "ProcessId", PGUID: "ProcessGuid", LID: "LogonId" },
+      "Microsoft-Windows-Sysmon_11": { Path: "TargetFilename", PID: "ProcessId", PGUID: "ProcessGuid" },
     },
   },
   {
@@ -354,5 +370,64 @@ export const EVENT_MAPS: EventFieldMap[] = [
         ],
       },
     ],
+  },
+];
+
+/**
+ * Tool output that wraps the events it matched (a detection and its event): where the events are.
+ * Each wrapped event is then read by the map that knows it, as if it stood alone. Tried only when no
+ * map knows the document itself. Such tools write an event again for each rule or detection that
+ * matched it: within one file a wrapped event is read once (the repeats are counted in the notes).
+ */
+export interface EventWrapper {
+  id: string;
+  title: string;
+  /** The wrapper applies when every path is present. */
+  when: string[];
+  /** Where the wrapped item is, or the list of items when an array is there. */
+  items: string;
+  /** In an item: where its event is (none: the item is the event). */
+  event?: string;
+  /** In an item: what names the file the event came from (part of its identity for repeats). */
+  source?: string;
+  /**
+   * In an item: the field naming what kind of artefact it holds, and the kinds that hold no events
+   * (Chainsaw's MFT, hive, ESE database hits): those items are counted in the notes, not read as events.
+   */
+  kinds?: { field: string; others: string[] };
+}
+
+/** Chainsaw 2's document kinds that hold no events (src/file/mod.rs `Kind`; evtx, json, jsonl, xml may). */
+const CHAINSAW_OTHER_KINDS = ["hve", "mft", "esedb"];
+
+export const EVENT_WRAPPERS: EventWrapper[] = [
+  // Chainsaw 2 `hunt --json`/`--jsonl` (src/hunt.rs `Kind`, src/cli.rs `Detection` in
+  // WithSecureLabs/chainsaw): one detection per rule hit, `kind` "individual" with the event under
+  // `document.data`, or "aggregate" with every event under `documents[].data`.
+  {
+    id: "chainsaw-hunt",
+    title: "Chainsaw 2 hunt JSON (document.data)",
+    when: ["kind", "document.data"],
+    items: "document",
+    event: "data",
+    source: "path",
+    kinds: { field: "kind", others: CHAINSAW_OTHER_KINDS },
+  },
+  {
+    id: "chainsaw-hunt-aggregate",
+    title: "Chainsaw 2 hunt JSON, aggregate detection (documents[].data)",
+    when: ["kind", "documents"],
+    items: "documents",
+    event: "data",
+    source: "path",
+    kinds: { field: "kind", others: CHAINSAW_OTHER_KINDS },
+  },
+  // Chainsaw 1 `hunt -j` (e2e/hunt_expected.json in WithSecureLabs/chainsaw): the rule names under
+  // `detection`, the evtx_dump event under `event`.
+  {
+    id: "chainsaw-v1-hunt",
+    title: "Chainsaw 1 hunt JSON (detection, event)",
+    when: ["detection", "event.Event"],
+    items: "event",
   },
 ];

@@ -12,10 +12,13 @@ import { scenarioRecords } from "../../events-scenario.js";
 import { writeEvtx } from "../../evtx-writer.js";
 import {
   chainsawJson,
+  chainsawSearchYaml,
+  chainsawV1Json,
   ecsNdjson,
   evtxDumpJsonl,
   evtxecmdCsv,
   flatNxlogJson,
+  hayabusaCsv,
   hayabusaJsonl,
   powershellClixml,
   powershellJson,
@@ -54,7 +57,20 @@ const evtxFiles = (evs: Rec[]): [string, Buffer][] => {
 
 const FORMATS: Format[] = [
   { name: "evtx_dump JSON lines", files: (e) => [["exports/events.jsonl", evtxDumpJsonl(e)]] },
-  { name: "Chainsaw hunt JSON", files: (e) => [["chainsaw/hits.json", chainsawJson(e)]] },
+  { name: "Chainsaw 2 hunt JSON", files: (e) => [["chainsaw/hits.json", chainsawJson(e)]] },
+  {
+    name: "Chainsaw 2 hunt JSON, events repeated per rule and an aggregate detection",
+    files: (e) => [["chainsaw/hits.json", chainsawJson(e, { repeats: true })]],
+  },
+  { name: "Chainsaw search YAML", files: (e) => [["chainsaw/search.yml", chainsawSearchYaml(e)]] },
+  {
+    name: "Chainsaw 1 hunt -j (#attributes)",
+    files: (e) => [["chainsaw1/hunt.json", chainsawV1Json(e, "#attributes")]],
+  },
+  {
+    name: "Chainsaw 1 hunt -j (separate _attributes)",
+    files: (e) => [["chainsaw1/hunt.json", chainsawV1Json(e, "_attributes")]],
+  },
   { name: "Winlogbeat ECS", files: (e) => [["siem/winlogbeat.ndjson", ecsNdjson(e)]] },
   {
     name: "flat NXLog JSON",
@@ -92,6 +108,14 @@ const FORMATS: Format[] = [
   {
     name: "Hayabusa JSON lines",
     files: (e) => [["hayabusa/timeline.jsonl", hayabusaJsonl(e)]],
+    absent: {
+      checks: /26857/,
+      why: "Hayabusa's timeline names no provider; it is implied from the channel only where that is unambiguous (Security, Sysmon, MSExchange Management), not for Application",
+    },
+  },
+  {
+    name: "Hayabusa CSV timeline (default output)",
+    files: (e) => [["hayabusa/timeline.csv", hayabusaCsv(e)]],
     absent: {
       checks: /26857/,
       why: "Hayabusa's timeline names no provider; it is implied from the channel only where that is unambiguous (Security, Sysmon, MSExchange Management), not for Application",

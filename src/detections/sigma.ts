@@ -70,15 +70,17 @@ export interface SigmaSetup {
   user: RuleSource[];
   /** Only rules at this level or above (--sigma-level). */
   minLevel: SigmaLevel | null;
+  /** The parsed-rule cache folder (sigma/cache.ts) for the bundled rules; null: none. */
+  cache?: string | null;
 }
 
 export const DEFAULT_SIGMA: SigmaSetup = { bundled: true, user: [], minLevel: null };
 
-/** The bundled rules as sources (SigmaHQ, DRL 1.1). */
-export function bundledSigmaSources(): RuleSource[] {
+/** The bundled rules as sources (SigmaHQ, DRL 1.1), parsed through the cache in `cacheDir` if given. */
+export function bundledSigmaSources(cacheDir: string | null = null): RuleSource[] {
   const dir = dataPath("sigma");
   if (!existsSync(dir)) return [];
-  return readRuleSources(dir, DRL).map((s) => ({
+  return readRuleSources(dir, DRL, cacheDir).map((s) => ({
     ...s,
     file: `bundled:${relative(dir, s.file).replaceAll("\\", "/")}`,
   }));
@@ -86,14 +88,15 @@ export function bundledSigmaSources(): RuleSource[] {
 
 /**
  * A pure memo by set-up object: the main thread compiles once to report problems (hunt/setup.ts) and
- * then reads with the same set-up; a worker gets a copy (compiled rules are closures) and compiles it.
+ * then reads with the same set-up; a worker gets a copy (compiled rules are closures) and compiles it
+ * (from the user's rules as the main thread parsed them: no worker parses their YAML again).
  */
 const compiledBySetup = new WeakMap<SigmaSetup, RuleSet>();
 
 export function compileSigmaSetup(s: SigmaSetup): RuleSet {
   const known = compiledBySetup.get(s);
   if (known) return known;
-  const sources = [...(s.bundled ? bundledSigmaSources() : []), ...s.user];
+  const sources = [...(s.bundled ? bundledSigmaSources(s.cache ?? null) : []), ...s.user];
   const set = compileSources(sources, { minLevel: s.minLevel ?? undefined });
   compiledBySetup.set(s, set);
   return set;

@@ -97,7 +97,14 @@ export function numArg(name: string, def: number, argv: readonly string[] = proc
 export interface Lane {
   /** What was measured, e.g. "1 GB W3C logs, all checks". */
   input: string;
-  exhunt: { figure: number; unit: string; seconds: number; peakMiB: number | null };
+  exhunt: {
+    figure: number;
+    unit: string;
+    seconds: number;
+    peakMiB: number | null;
+    /** Where records are counted (EVTX, logs): records per second, wall clock. */
+    recordsPerSecond?: number;
+  };
   reference: { tool: string; figure: number; unit: string; seconds: number } | null;
   /** exhunt's time over the reference's (median of alternated pairs where the bench pairs them). */
   timeRatio: number | null;

@@ -3,7 +3,7 @@
 // sources in the scan's set-up, through the hunt context (like the IOC feeds and YARA rules). Matches carry the rule's metadata and
 // author; their effect on the verdict is sigma/effects.ts's documented table (context unless listed).
 import { existsSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { dataPath } from "../data-path.js";
 import type { CheckInfo } from "../model/types.js";
 import { baseMatch, capturedFields } from "../sigma/correlation.js";
@@ -76,11 +76,17 @@ export interface SigmaSetup {
 
 export const DEFAULT_SIGMA: SigmaSetup = { bundled: true, user: [], minLevel: null };
 
-/** The bundled rules as sources (SigmaHQ, DRL 1.1), parsed through the cache in `cacheDir` if given. */
+/** Their YAML parsed (scripts/sigma-parsed.ts); a file whose text changed since is parsed again. */
+export const BUNDLED_PARSED = "parsed.json";
+
+/**
+ * The bundled rules as sources (SigmaHQ, DRL 1.1), parsed: from the shipped parse, else through the
+ * cache in `cacheDir` if given, else from their YAML.
+ */
 export function bundledSigmaSources(cacheDir: string | null = null): RuleSource[] {
   const dir = dataPath("sigma");
   if (!existsSync(dir)) return [];
-  return readRuleSources(dir, DRL, cacheDir).map((s) => ({
+  return readRuleSources(dir, DRL, cacheDir, join(dir, BUNDLED_PARSED)).map((s) => ({
     ...s,
     file: `bundled:${relative(dir, s.file).replaceAll("\\", "/")}`,
   }));

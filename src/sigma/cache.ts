@@ -15,6 +15,11 @@ import { type ParsedDoc, type ParsedRuleFile, parseRuleText } from "./load.js";
 /** Bumped whenever parseRuleText's output changes for the same text (so old entries never apply). */
 const PARSE_FORMAT = 1;
 export const CACHE_LOADER = `exhunt ${VERSION} sigma-parse ${PARSE_FORMAT}`;
+/**
+ * The loader of the shipped parse of the bundled rules (data/sigma/parsed.json, written by
+ * scripts/sigma-parsed.ts): made from this source tree, so without the version (a test keeps it fresh).
+ */
+export const SHIPPED_LOADER = `exhunt sigma-parse ${PARSE_FORMAT}`;
 const FORMAT = "exhunt-sigma-cache";
 
 /** The environment variable naming the cache folder, or `off` to use none. */
@@ -49,6 +54,7 @@ export function sigmaCacheDir(
 export interface CachedParse {
   /** Per input text, in order. */
   parsed: ParsedRuleFile[];
+  /** Texts found in the cache (or in the shipped parse). */
   hits: number;
   misses: number;
   /** Whether the cache file was (re)written. */
@@ -85,7 +91,7 @@ function validEntry(e: unknown): e is ParsedRuleFile {
  * The entries of a cache file, or an empty map when it is absent, damaged or not this loader's: line 1
  * is a header (format, loader, SHA-256 of the rest), the rest a JSON object of text hash → entry.
  */
-function readEntries(path: string): Map<string, unknown> {
+export function readEntries(path: string, loader: string = CACHE_LOADER): Map<string, unknown> {
   const none = new Map<string, unknown>();
   let text: string;
   try {
@@ -97,7 +103,7 @@ function readEntries(path: string): Map<string, unknown> {
   if (nl < 0) return none;
   try {
     const head: unknown = JSON.parse(text.slice(0, nl));
-    if (!isObj(head) || head.format !== FORMAT || head.loader !== CACHE_LOADER) return none;
+    if (!isObj(head) || head.format !== FORMAT || head.loader !== loader) return none;
     const body = text.slice(nl + 1);
     if (head.sha256 !== sha256(body)) return none;
     const entries: unknown = JSON.parse(body);
@@ -108,14 +114,23 @@ function readEntries(path: string): Map<string, unknown> {
   }
 }
 
-function writeEntries(path: string, dir: string, entries: Map<string, ParsedRuleFile>): boolean {
+/** A cache file's text: the header line, then the entries. */
+export function cacheText(entries: Map<string, ParsedRuleFile>, loader: string = CACHE_LOADER): string {
   const body = JSON.stringify(Object.fromEntries(entries));
-  const head = JSON.stringify({ format: FORMAT, loader: CACHE_LOADER, sha256: sha256(body) });
+  return `${JSON.stringify({ format: FORMAT, loader, sha256: sha256(body) })}\n${body}`;
+}
+
+/** Every text's parse, keyed as the cache keys them. */
+export function parseAll(texts: readonly string[]): Map<string, ParsedRuleFile> {
+  return new Map(texts.map((t) => [sha256(t), parseRuleText(t)]));
+}
+
+function writeEntries(path: string, dir: string, entries: Map<string, ParsedRuleFile>): boolean {
   // Written beside and renamed over: a reader never sees half a file, and two runs never mix theirs.
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, `${head}\n${body}`);
+    writeFileSync(tmp, cacheText(entries));
     renameSync(tmp, path);
     return true;
   } catch {
@@ -129,20 +144,30 @@ function writeEntries(path: string, dir: string, entries: Map<string, ParsedRule
 }
 
 /**
- * Parse the texts of the rule files under `root` through the cache in `dir` (null: no cache, every
- * text parsed). The cache file keeps exactly the entries of these texts: it is rewritten when one
- * was parsed or one of its entries is no longer needed.
+ * Parse the texts of the rule files under `root` through the cache in `dir` (null: no cache), after
+ * the shipped parse `shipped` if given (read-only, in the cache's format with SHIPPED_LOADER). The
+ * cache file keeps exactly the entries of these texts that the shipped parse lacks: it is rewritten
+ * when one was parsed or one of its entries is no longer needed.
  */
-export function parseThroughCache(texts: readonly string[], root: string, dir: string | null): CachedParse {
-  if (dir === null)
-    return { parsed: texts.map(parseRuleText), hits: 0, misses: texts.length, written: false };
-  const path = cacheFileFor(dir, root);
-  const old = readEntries(path);
+export function parseThroughCache(
+  texts: readonly string[],
+  root: string,
+  dir: string | null,
+  shipped: string | null = null,
+): CachedParse {
+  const seed = shipped === null ? new Map<string, unknown>() : readEntries(shipped, SHIPPED_LOADER);
+  const path = dir === null ? null : cacheFileFor(dir, root);
+  const old = path === null ? new Map<string, unknown>() : readEntries(path);
   const now = new Map<string, ParsedRuleFile>();
   let hits = 0;
   let misses = 0;
   const parsed = texts.map((t) => {
     const key = sha256(t);
+    const ready = seed.get(key);
+    if (ready !== undefined && validEntry(ready)) {
+      hits++;
+      return ready;
+    }
     const known = now.get(key) ?? old.get(key);
     if (known !== undefined && validEntry(known)) {
       hits++;
@@ -155,6 +180,6 @@ export function parseThroughCache(texts: readonly string[], root: string, dir: s
     return p;
   });
   const stale = misses > 0 || old.size !== now.size;
-  const written = stale ? writeEntries(path, dir, now) : false;
+  const written = path !== null && dir !== null && stale ? writeEntries(path, dir, now) : false;
   return { parsed, hits, misses, written };
 }

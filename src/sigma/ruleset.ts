@@ -276,20 +276,23 @@ export interface RuleSource {
 }
 
 /**
- * Read rule files (the caller decides what a missing path means). With `cacheDir`, their YAML is parsed
- * too, through the parsed-rule cache there (sigma/cache.ts); without, compileSources parses it.
+ * Read rule files (the caller decides what a missing path means). With `cacheDir` or `shipped` (a
+ * shipped parse of these files), their YAML is parsed too, through the parsed-rule cache
+ * (sigma/cache.ts); without, compileSources parses it.
  */
 export function readRuleSources(
   path: string,
   licence: string | null = null,
   cacheDir: string | null = null,
+  shipped: string | null = null,
 ): RuleSource[] {
   const sources = ruleFiles(path).map((f) => ({ file: f, text: readFileSync(f, "utf8"), licence }));
-  if (cacheDir === null) return sources;
+  if (cacheDir === null && shipped === null) return sources;
   const { parsed } = parseThroughCache(
     sources.map((s) => s.text),
     path,
     cacheDir,
+    shipped,
   );
   return sources.map((s, i) => ({ ...s, parsed: parsed[i] }));
 }

@@ -17,6 +17,7 @@ import {
 } from "../detections/yara.js";
 import { UsageError } from "../model/errors.js";
 import type { Skipped } from "../model/types.js";
+import { parseRuleText } from "../sigma/load.js";
 import { type RuleSet, readRuleSources } from "../sigma/ruleset.js";
 import { SIGMA_LEVELS, type SigmaLevel } from "../sigma/types.js";
 
@@ -51,7 +52,8 @@ export function prepareSigma(o: Pick<SetupOptions, "sigma" | "sigmaLevel" | "sig
   if (level !== undefined && !SIGMA_LEVELS.includes(level as SigmaLevel))
     throw new UsageError(`--sigma-level ${o.sigmaLevel}: one of ${SIGMA_LEVELS.join(", ")}`);
   const cache = o.sigmaCache ?? null;
-  // Parsed here (through the cache when there is one), once: workers get the parsed rules with the set-up.
+  // Parsed here (through the cache when there is one), once: workers get the parsed rules with the
+  // set-up and only compile them.
   const user = (o.sigma ?? []).flatMap((path) => {
     let sources: ReturnType<typeof readRuleSources>;
     try {
@@ -60,7 +62,7 @@ export function prepareSigma(o: Pick<SetupOptions, "sigma" | "sigmaLevel" | "sig
       throw new UsageError(`--sigma: cannot read ${path}: ${(e as Error).message}`);
     }
     if (sources.length === 0) throw new UsageError(`--sigma ${path}: no .yml or .yaml files`);
-    return sources;
+    return sources.map((x) => (x.parsed ? x : { ...x, parsed: parseRuleText(x.text) }));
   });
   const setup: SigmaSetup = {
     bundled: o.sigmaBundled ?? DEFAULT_SIGMA.bundled,

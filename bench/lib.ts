@@ -10,6 +10,12 @@ export interface Run {
   peakMiB: number | null;
   status: number | null;
   stdout: string;
+  /**
+   * CPU seconds (user + system, every thread) of the process, from /proc as last seen before it ended
+   * (polled every 10 ms, so up to 10 ms short); null where unavailable. On a shared machine this is
+   * steadier than the wall clock: "per core" figures divide by it.
+   */
+  cpuSeconds: number | null;
 }
 
 function vmHwm(pid: number): number | null {
@@ -21,12 +27,25 @@ function vmHwm(pid: number): number | null {
   }
 }
 
-/** Run a command once (no shell), polling its peak RSS. */
+/** utime + stime of a process in seconds (Linux /proc, USER_HZ 100), or null. */
+function cpuOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces) in brackets: utime and stime are 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Run a command once (no shell), polling its peak RSS and CPU time. */
 export function runOnce(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((ok, fail) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let peak: number | null = null;
+    let cpu: number | null = null;
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       if (out.length < 1 << 20) out += d.toString();
@@ -35,11 +54,19 @@ export function runOnce(cmd: string, args: string[], env: Record<string, string>
     const poll = setInterval(() => {
       const v = child.pid ? vmHwm(child.pid) : null;
       if (v !== null) peak = Math.max(peak ?? 0, v);
+      const c = child.pid ? cpuOf(child.pid) : null;
+      if (c !== null) cpu = c;
     }, 10);
     child.on("error", fail);
     child.on("close", (status) => {
       clearInterval(poll);
-      ok({ seconds: Number(process.hrtime.bigint() - t0) / 1e9, peakMiB: peak, status, stdout: out });
+      ok({
+        seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+        peakMiB: peak,
+        status,
+        stdout: out,
+        cpuSeconds: cpu,
+      });
     });
   });
 }
@@ -97,8 +124,17 @@ export function numArg(name: string, def: number, argv: readonly string[] = proc
 export interface Lane {
   /** What was measured, e.g. "1 GB W3C logs, all checks". */
   input: string;
-  exhunt: { figure: number; unit: string; seconds: number; peakMiB: number | null };
-  reference: { tool: string; figure: number; unit: string; seconds: number } | null;
+  exhunt: {
+    figure: number;
+    unit: string;
+    seconds: number;
+    peakMiB: number | null;
+    /** Where records are counted (EVTX, logs): records per second, wall clock. */
+    recordsPerSecond?: number;
+    /** CPU seconds of the run (every thread; Run.cpuSeconds), where the bench measures them. */
+    cpuSeconds?: number;
+  };
+  reference: { tool: string; figure: number; unit: string; seconds: number; cpuSeconds?: number } | null;
   /** exhunt's time over the reference's (median of alternated pairs where the bench pairs them). */
   timeRatio: number | null;
   goal: string;

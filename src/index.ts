@@ -38,6 +38,7 @@ export type {
 } from "./model/types.js";
 export { readExportedEvents } from "./readers/event-file.js";
 export { parseEvtxFile, readEvtxEvents, toEventRecord, toXml } from "./readers/evtx/index.js";
+export { SIGMA_CACHE_ENV, sigmaCacheDir } from "./sigma/cache.js";
 export { huntSigma, type SigmaHit, type SigmaHuntResult } from "./sigma/hunt.js";
 export type { RuleSet as SigmaRuleSet } from "./sigma/ruleset.js";
 export { VERSION } from "./version.js";
@@ -60,6 +61,8 @@ export interface ScanOptions extends EngineOptions {
   sigmaLevel?: string;
   /** false: leave out the bundled Sigma rules. Default true. */
   sigmaBundled?: boolean;
+  /** The parsed-Sigma-rule cache folder (`sigmaCacheDir(process.env)` is the CLI's); default: none. */
+  sigmaCache?: string | null;
 }
 
 /** Servers named by `paths` (none: the local server, on Windows). Throws UsageError for bad paths. */
@@ -113,6 +116,7 @@ export async function* scanServers(paths: string[], options: ScanOptions = {}): 
     sigma: options.sigma,
     sigmaLevel: options.sigmaLevel,
     sigmaBundled: options.sigmaBundled,
+    sigmaCache: options.sigmaCache,
   });
   const hunt = createHuntContext(setup);
   const workers = options.workers ?? defaultWorkers();

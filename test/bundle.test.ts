@@ -24,7 +24,8 @@ const NO_BUNDLE = existsSync(BIN)
 function run(args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], {
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1" },
+    // No parsed-Sigma-rule cache: tests never write into the user's cache folder.
+    env: { ...process.env, NO_COLOR: "1", EXHUNT_SIGMA_CACHE: "off" },
   });
 }
 

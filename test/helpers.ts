@@ -29,11 +29,17 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Run the CLI from source (through tsx), with NO_COLOR so output is plain. */
+/**
+ * The environment of a CLI run: NO_COLOR so output is plain, and no parsed-Sigma-rule cache, so that
+ * tests never write into the user's cache folder (test/sigma/cache.test.ts gives it a temp folder).
+ */
+const CLI_ENV = { NO_COLOR: "1", EXHUNT_SIGMA_CACHE: "off" };
+
+/** Run the CLI from source (through tsx). */
 export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), ...args], {
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", ...env },
+    env: { ...process.env, ...CLI_ENV, ...env },
     maxBuffer: 256 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -43,7 +49,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): CliRun
 export function runCliAsync(args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), ...args], {
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, ...CLI_ENV },
     });
     let stdout = "";
     let stderr = "";

@@ -13,7 +13,12 @@ const BUILT = existsSync(join(ROOT, "dist/cli/exhunt.js")) && existsSync(join(RO
 const skip = BUILT || IN_CI ? false : "dist not built (npm run build): package test skipped";
 
 function sh(cmd: string, args: string[], cwd: string) {
-  return spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  // No parsed-Sigma-rule cache: tests never write into the user's cache folder.
+  return spawnSync(cmd, args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", EXHUNT_SIGMA_CACHE: "off" },
+  });
 }
 
 /** Relative links of a Markdown file, resolved against its folder (anchors and URLs left out). */

@@ -1,7 +1,7 @@
 // `exhunt scan [PATH...]`: hunt one server per PATH and report.
 
 import type { Command } from "commander";
-import { assessBuild, scanServers } from "../index.js";
+import { assessBuild, SIGMA_CACHE_ENV, scanServers, sigmaCacheDir } from "../index.js";
 import { count } from "../model/plural.js";
 import type { ServerResult } from "../model/types.js";
 import { OUTPUTS, openWriters, writeRun } from "../outputs/outputs.js";
@@ -34,6 +34,7 @@ export interface ScanCliOptions {
   sigma: string[];
   sigmaLevel?: string;
   sigmaBundled: boolean;
+  sigmaCache: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -147,6 +148,10 @@ export function registerScan(program: Command): void {
     )
     .option("--sigma-level <level>", "only Sigma rules at this level or above (informational ... critical)")
     .option("--no-sigma-bundled", "leave out the bundled Sigma rules")
+    .option(
+      "--no-sigma-cache",
+      `parse every Sigma rule file, without the parsed-rule cache (also ${SIGMA_CACHE_ENV}=off)`,
+    )
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
     .option("--color", "force colour")
@@ -179,6 +184,7 @@ export function registerScan(program: Command): void {
         sigma: o.sigma,
         sigmaLevel: o.sigmaLevel,
         sigmaBundled: o.sigmaBundled,
+        sigmaCache: o.sigmaCache ? sigmaCacheDir(process.env) : null,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
       });

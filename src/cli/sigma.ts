@@ -5,7 +5,14 @@
 
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { huntSigma, loadSigmaRules, type SigmaHuntResult, type SigmaRuleSet } from "../index.js";
+import {
+  huntSigma,
+  loadSigmaRules,
+  SIGMA_CACHE_ENV,
+  type SigmaHuntResult,
+  type SigmaRuleSet,
+  sigmaCacheDir,
+} from "../index.js";
 import { count } from "../model/plural.js";
 import { csvRow, forTerminal } from "../outputs/safe.js";
 import { EXIT } from "./exit.js";
@@ -17,6 +24,7 @@ export interface SigmaCliOptions {
   json?: string;
   csv?: string;
   maxHits?: string;
+  cache: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -157,6 +165,7 @@ export function runSigma(evidence: string[], o: SigmaCliOptions): number {
     sigma: o.rules,
     sigmaLevel: o.level,
     sigmaBundled: o.bundled ?? o.rules.length === 0,
+    sigmaCache: o.cache === false ? null : sigmaCacheDir(process.env),
   });
   const r = huntSigma(evidence, set, { maxHits: max });
   const table = sigmaTable(set, r);
@@ -204,6 +213,10 @@ export function registerSigma(program: Command): void {
     .option("--json <file|->", "matches, rule problems and files read as JSON (-: stdout)")
     .option("--csv <file|->", "matches as CSV (-: stdout)")
     .option("--max-hits <n>", "matches listed (default 100000); more are counted")
+    .option(
+      "--no-cache",
+      `parse every rule file, without the parsed-rule cache (also ${SIGMA_CACHE_ENV}=off)`,
+    )
     .action((evidence: string[], o: SigmaCliOptions) => {
       process.exitCode = runSigma(evidence, o);
     });

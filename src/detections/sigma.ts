@@ -3,7 +3,7 @@
 // sources in the scan's set-up, through the hunt context (like the IOC feeds and YARA rules). Matches carry the rule's metadata and
 // author; their effect on the verdict is sigma/effects.ts's documented table (context unless listed).
 import { existsSync } from "node:fs";
-import { relative } from "node:path";
+import { join, relative } from "node:path";
 import { dataPath } from "../data-path.js";
 import type { CheckInfo } from "../model/types.js";
 import { baseMatch, capturedFields } from "../sigma/correlation.js";
@@ -70,15 +70,23 @@ export interface SigmaSetup {
   user: RuleSource[];
   /** Only rules at this level or above (--sigma-level). */
   minLevel: SigmaLevel | null;
+  /** The parsed-rule cache folder (sigma/cache.ts) for the bundled rules; null: none. */
+  cache?: string | null;
 }
 
 export const DEFAULT_SIGMA: SigmaSetup = { bundled: true, user: [], minLevel: null };
 
-/** The bundled rules as sources (SigmaHQ, DRL 1.1). */
-export function bundledSigmaSources(): RuleSource[] {
+/** Their YAML parsed (scripts/sigma-parsed.ts); a file whose text changed since is parsed again. */
+export const BUNDLED_PARSED = "parsed.json";
+
+/**
+ * The bundled rules as sources (SigmaHQ, DRL 1.1), parsed: from the shipped parse, else through the
+ * cache in `cacheDir` if given, else from their YAML.
+ */
+export function bundledSigmaSources(cacheDir: string | null = null): RuleSource[] {
   const dir = dataPath("sigma");
   if (!existsSync(dir)) return [];
-  return readRuleSources(dir, DRL).map((s) => ({
+  return readRuleSources(dir, DRL, cacheDir, join(dir, BUNDLED_PARSED)).map((s) => ({
     ...s,
     file: `bundled:${relative(dir, s.file).replaceAll("\\", "/")}`,
   }));
@@ -86,14 +94,15 @@ export function bundledSigmaSources(): RuleSource[] {
 
 /**
  * A pure memo by set-up object: the main thread compiles once to report problems (hunt/setup.ts) and
- * then reads with the same set-up; a worker gets a copy (compiled rules are closures) and compiles it.
+ * then reads with the same set-up; a worker gets a copy (compiled rules are closures) and compiles it
+ * (from the user's rules as the main thread parsed them: no worker parses their YAML again).
  */
 const compiledBySetup = new WeakMap<SigmaSetup, RuleSet>();
 
 export function compileSigmaSetup(s: SigmaSetup): RuleSet {
   const known = compiledBySetup.get(s);
   if (known) return known;
-  const sources = [...(s.bundled ? bundledSigmaSources() : []), ...s.user];
+  const sources = [...(s.bundled ? bundledSigmaSources(s.cache ?? null) : []), ...s.user];
   const set = compileSources(sources, { minLevel: s.minLevel ?? undefined });
   compiledBySetup.set(s, set);
   return set;

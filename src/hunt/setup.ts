@@ -17,6 +17,7 @@ import {
 } from "../detections/yara.js";
 import { UsageError } from "../model/errors.js";
 import type { Skipped } from "../model/types.js";
+import { parseRuleText } from "../sigma/load.js";
 import { type RuleSet, readRuleSources } from "../sigma/ruleset.js";
 import { SIGMA_LEVELS, type SigmaLevel } from "../sigma/types.js";
 
@@ -35,30 +36,39 @@ export interface SetupOptions {
   sigmaLevel?: string;
   /** false: the bundled Sigma rules do not run (only --sigma ones, if any). */
   sigmaBundled?: boolean;
+  /**
+   * The parsed-rule cache folder (sigma/cache.ts; the CLI's default is sigmaCacheDir's, --no-sigma-cache
+   * none). Absent or null: no cache, every rule file's YAML is parsed.
+   */
+  sigmaCache?: string | null;
 }
 
 /** Read and check the Sigma options; the compiled set tells what loaded (`problems`, `notApplicable`). */
-export function prepareSigma(o: Pick<SetupOptions, "sigma" | "sigmaLevel" | "sigmaBundled">): {
+export function prepareSigma(o: Pick<SetupOptions, "sigma" | "sigmaLevel" | "sigmaBundled" | "sigmaCache">): {
   setup: SigmaSetup;
   set: RuleSet;
 } {
   const level = o.sigmaLevel?.toLowerCase();
   if (level !== undefined && !SIGMA_LEVELS.includes(level as SigmaLevel))
     throw new UsageError(`--sigma-level ${o.sigmaLevel}: one of ${SIGMA_LEVELS.join(", ")}`);
+  const cache = o.sigmaCache ?? null;
+  // Parsed here (through the cache when there is one), once: workers get the parsed rules with the
+  // set-up and only compile them.
   const user = (o.sigma ?? []).flatMap((path) => {
     let sources: ReturnType<typeof readRuleSources>;
     try {
-      sources = readRuleSources(path);
+      sources = readRuleSources(path, null, cache);
     } catch (e) {
       throw new UsageError(`--sigma: cannot read ${path}: ${(e as Error).message}`);
     }
     if (sources.length === 0) throw new UsageError(`--sigma ${path}: no .yml or .yaml files`);
-    return sources;
+    return sources.map((x) => (x.parsed ? x : { ...x, parsed: parseRuleText(x.text) }));
   });
   const setup: SigmaSetup = {
     bundled: o.sigmaBundled ?? DEFAULT_SIGMA.bundled,
     user,
     minLevel: (level as SigmaLevel | undefined) ?? null,
+    cache,
   };
   return { setup, set: compileSigmaSetup(setup) };
 }

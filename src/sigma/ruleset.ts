@@ -4,7 +4,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { EventRecord, LogRow } from "../model/records.js";
-import { loadRuleText } from "./load.js";
+import { parseThroughCache } from "./cache.js";
+import { compileParsed, type ParsedRuleFile, parseRuleText } from "./load.js";
 import { type EventTarget, placeRule, SYSMON } from "./logsources.js";
 import { lastSegment } from "./prefilter.js";
 import {
@@ -270,11 +271,30 @@ export interface RuleSource {
   file: string;
   text: string;
   licence: string | null;
+  /** The text's YAML as data, when already parsed (through the cache, or by the main thread for workers). */
+  parsed?: ParsedRuleFile;
 }
 
-/** Read rule files (the caller decides what a missing path means). */
-export function readRuleSources(path: string, licence: string | null = null): RuleSource[] {
-  return ruleFiles(path).map((f) => ({ file: f, text: readFileSync(f, "utf8"), licence }));
+/**
+ * Read rule files (the caller decides what a missing path means). With `cacheDir` or `shipped` (a
+ * shipped parse of these files), their YAML is parsed too, through the parsed-rule cache
+ * (sigma/cache.ts); without, compileSources parses it.
+ */
+export function readRuleSources(
+  path: string,
+  licence: string | null = null,
+  cacheDir: string | null = null,
+  shipped: string | null = null,
+): RuleSource[] {
+  const sources = ruleFiles(path).map((f) => ({ file: f, text: readFileSync(f, "utf8"), licence }));
+  if (cacheDir === null && shipped === null) return sources;
+  const { parsed } = parseThroughCache(
+    sources.map((s) => s.text),
+    path,
+    cacheDir,
+    shipped,
+  );
+  return sources.map((s, i) => ({ ...s, parsed: parsed[i] }));
 }
 
 export function compileSources(sources: RuleSource[], o: CompileOptions & BuildOptions = {}): RuleSet {
@@ -284,7 +304,7 @@ export function compileSources(sources: RuleSource[], o: CompileOptions & BuildO
     problems: [] as LoadProblem[],
   };
   for (const s of sources) {
-    const r = loadRuleText(s.text, s.file, o, s.licence);
+    const r = compileParsed(s.parsed ?? parseRuleText(s.text), s.file, o, s.licence);
     all.rules.push(...r.rules);
     all.correlations.push(...r.correlations);
     all.problems.push(...r.problems);

@@ -5,8 +5,11 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { bundledSigmaSources, compileSigmaSetup } from "../../src/detections/sigma.js";
+import { bundledParsedText } from "../../scripts/sigma-parsed.js";
+import { BUNDLED_PARSED, bundledSigmaSources, compileSigmaSetup } from "../../src/detections/sigma.js";
+import { parseThroughCache } from "../../src/sigma/cache.js";
 import { EXCHANGE_RULE_EFFECTS, sigmaEffect } from "../../src/sigma/effects.js";
+import { parseRuleText } from "../../src/sigma/load.js";
 import { ROOT } from "../helpers.js";
 import { NO_SHARED, SIGMA_RULES } from "./helpers.js";
 
@@ -24,6 +27,23 @@ describe("bundled sigma rules", () => {
       assert.match(r.meta.licence ?? "", /DRL-1\.1/);
       assert.ok(r.meta.author, `${r.meta.file} has an author`);
     }
+  });
+
+  test("their shipped parse (data/sigma/parsed.json) is up to date and used: no YAML parsed", () => {
+    assert.equal(
+      readFileSync(join(DATA, BUNDLED_PARSED), "utf8"),
+      bundledParsedText(),
+      "data/sigma/parsed.json is stale: run npx tsx scripts/sigma-parsed.ts",
+    );
+    const texts = sources.map((s) => s.text);
+    const r = parseThroughCache(texts, DATA, null, join(DATA, BUNDLED_PARSED));
+    assert.deepEqual([r.hits, r.misses, r.written], [texts.length, 0, false]);
+    assert.deepStrictEqual(r.parsed, texts.map(parseRuleText));
+    // A text that changed is parsed again (the shipped entry is for the old text only).
+    const changed = [`${texts[0]}\n# edited\n`, ...texts.slice(1)];
+    const c = parseThroughCache(changed, DATA, null, join(DATA, BUNDLED_PARSED));
+    assert.deepEqual([c.hits, c.misses], [texts.length - 1, 1]);
+    assert.deepStrictEqual(c.parsed[0], parseRuleText(changed[0]));
   });
 
   test("SOURCES.md lists every file with its id and author; the licence text is there", () => {

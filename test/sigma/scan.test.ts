@@ -91,7 +91,11 @@ describe("sigma in scan", () => {
     mkdirSync(rules);
     writeFileSync(join(rules, "user.yml"), USER_RULE);
     const file = evidence(root);
-    const hunt = createHuntContext(prepareHunt({ sigma: [rules], sigmaBundled: false }));
+    const setup = prepareHunt({ sigma: [rules], sigmaBundled: false });
+    // Parsed by the main thread (no cache here): the worker gets the parse, not only the text.
+    const user = setup.sigma?.user ?? [];
+    assert.ok(user.length === 1 && user.every((s) => s.parsed !== undefined));
+    const hunt = createHuntContext(setup);
     const pool = new WorkerPool(1, hunt, false); // no main lane: the task can only run in the worker
     try {
       const size = statSync(file).size;

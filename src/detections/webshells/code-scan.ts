@@ -1,0 +1,107 @@
+// Small scanners over normalised (lower-case) server code shared by the taint, sink and cue modules:
+// assignments, parameter lists, statements and call arguments. Scans rather than regexes where a regex
+// starting at an identifier would be tried at every position of the text.
+
+const VB_DIM_BEFORE = /\bdim\s+([a-z_]\w*)\s+as\s+(?:new\s+)?[\w.()]+\s*$/;
+export const IDENT_CHAR = /[\w]/;
+
+export const KEYWORDS = new Set([
+  "if",
+  "while",
+  "for",
+  "return",
+  "new",
+  "var",
+  "dim",
+  "set",
+  "string",
+  "byte",
+  "object",
+  "else",
+]);
+
+/**
+ * Every `name = value` (also `name[i] = ...`, `Dim name As T = ...`), found from each `=` backwards:
+ * a scan, because a regex that starts at an identifier is tried at every position of the text.
+ */
+export function assignments(t: string): { name: string; rhs: string }[] {
+  const out: { name: string; rhs: string }[] = [];
+  for (let i = t.indexOf("="); i >= 0; i = t.indexOf("=", i + 1)) {
+    const prev = t[i - 1];
+    const next = t[i + 1];
+    if (next === "=" || next === ">" || prev === "=" || prev === "!" || prev === "<" || prev === ">")
+      continue;
+    let j = i - 1;
+    if (prev === "+" || prev === "&" || prev === "-" || prev === "|") j--;
+    while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
+    if (t[j] === "]") {
+      const open = t.lastIndexOf("[", j);
+      if (open < 0 || j - open > 40) continue;
+      j = open - 1;
+      while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
+    }
+    const end = j + 1;
+    while (j >= 0 && IDENT_CHAR.test(t[j])) j--;
+    if (end - j - 1 < 1 || end - j - 1 > 40 || t[j] === ".") continue;
+    let name = t.slice(j + 1, end);
+    const dim = VB_DIM_BEFORE.exec(t.slice(Math.max(0, j - 80), end));
+    if (dim) name = dim[1];
+    if (!/^[a-z_]/.test(name)) continue;
+    let k = i + 1;
+    const stop = Math.min(t.length, i + 401);
+    while (k < stop && t[k] !== ";" && t[k] !== "\n") k++;
+    out.push({ name, rhs: t.slice(i + 1, k) });
+  }
+  return out;
+}
+
+/** The names of a parameter list: the last word of each C# or JScript parameter, the first of VB's `x As T`. */
+export function paramNames(list: string): string[] {
+  return list
+    .split(",")
+    .map(
+      (p) =>
+        /([a-z_]\w*)\s*(?:as\s+[\w.]+\s*)?(?:=[^,]*)?$/.exec(
+          p.trim().replace(/^(?:byval|byref|optional)\s+/, ""),
+        )?.[1],
+    )
+    .filter((p): p is string => !!p && !KEYWORDS.has(p));
+}
+
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A call's first argument (to the first comma outside brackets), or the whole text after `=`. */
+export function firstArgument(rest: string): string {
+  let depth = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") {
+      if (depth === 0) return rest.slice(0, i);
+      depth--;
+    } else if (c === "," && depth === 0) return rest.slice(0, i);
+  }
+  return rest;
+}
+
+/** The rest of the statement from `at`: up to `;`, a line end or 400 characters. */
+export function statementFrom(t: string, at: number): string {
+  const end = Math.min(t.length, at + 400);
+  let i = at;
+  while (i < end && t[i] !== ";" && t[i] !== "\n") i++;
+  return t.slice(at, i);
+}
+
+/** Where a path expression starts: up to the first top-level `+` or `&`. */
+export function headOf(expr: string): string {
+  let depth = 0;
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") depth--;
+    else if ((c === "+" || c === "&") && depth === 0) return expr.slice(0, i).trim();
+  }
+  return expr.trim();
+}

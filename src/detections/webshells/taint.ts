@@ -1,0 +1,128 @@
+// Taint sources and propagation: which names in normalised server code carry request-controlled data
+// (Request.*, WebForms input controls, request bodies read into buffers, WebSocket receives, web-method
+// parameters), followed through assignments, the page's own function calls, containers, XML documents
+// and Session/Application slots to a fixed point. The result is one regex that matches text carrying
+// request data.
+import { assignments, escapeRe, IDENT_CHAR, KEYWORDS, paramNames } from "./code-scan.js";
+
+/** Request data in ASP, ASP.NET pages and handlers: Request.Form/QueryString/Item/[..]/(..)/headers/body. */
+export const REQUEST =
+  /\brequest\s*(?:\.\s*(?:form|querystring|item|params|headers|cookies|inputstream|binaryread|files|servervariables|getbuffer(?:less|ed)inputstream|unvalidated|totalbytes)\b|\[|\()/;
+/** WebForms controls that carry posted input: their ids become sources. */
+export const INPUT_CONTROL =
+  /<(?:asp:(?:textbox|hiddenfield|dropdownlist|listbox|fileupload)|input|textarea|select)\b[^>]*?\bid\s*=\s*["']?(\w+)/g;
+const CONTROL_PROPS = "(?:text|value|postedfile|filebytes|filecontent|innertext|selectedvalue)";
+/** A Session/Application slot filled with a value: the slot carries what the value carries. */
+const SESSION_STORE =
+  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\(\s*(?:"[^"\n]{1,40}"|[a-z_]\w{0,40})\s*\)\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n:]{1,400})/g;
+/** `stream.Read(buffer, ...)` fills `buffer` from the request body. */
+const READ_INTO =
+  /\brequest\s*\.\s*(?:inputstream|getbufferlessinputstream\s*\(\s*\))\s*\.\s*read\s*\(\s*([a-z_]\w*)/g;
+/** `webSocket.ReceiveAsync(new ArraySegment<byte>(buffer), ...)` fills `buffer` from the client. */
+const WEBSOCKET_INTO =
+  /\.\s*receive(?:async)?\s*\(\s*(?:new\s+(?:system\.)?arraysegment\s*<\s*byte\s*>\s*\(\s*)?([a-z_]\w*)/g;
+/** `doc.LoadXml(text)`: in a page that runs XSLT, the document then carries what it was loaded from. */
+const LOAD_INTO = /([a-z_]\w*)\s*\.\s*load(?:xml)?\s*\(([^;\n]{0,300})/g;
+/** The page accepts a WebSocket from the client (what it receives is then request data). */
+const ACCEPTS_WEBSOCKET = /acceptwebsocketrequest|\.\s*iswebsocketrequest|websocketcontext/;
+/** Function definitions (C#, JScript, VB) with their parameter lists. */
+const FUNCTION_DEF =
+  /\b(?:function|sub|void|string|object|byte\s*\[\s*\]|bool|int|public|private|protected|static)\s+([a-z_]\w*)\s*\(([^()\n]{0,200})\)/g;
+/**
+ * A web-service method (`[WebMethod]`, VB `<WebMethod()>`): ASP.NET fills its parameters from the
+ * SOAP/JSON request, so they are request data like `Request.Form`. The attribute, any further
+ * attributes, then modifiers, type and name up to the parameter list.
+ */
+const WEB_METHOD =
+  /(?:\[\s*(?:system\.web\.services\.)?webmethod(?:attribute)?\s*(?:\([^)\]\n]*\))?\s*\]|<\s*(?:system\.web\.services\.)?webmethod(?:attribute)?\s*(?:\([^)>\n]*\))?\s*>)(?:\s|_|\[[^\]\n]{0,200}\]|<[^>\n]{0,200}>)*[\w.<>,[\] \t]{1,200}?\(([^()]{0,300})\)/g;
+/**
+ * A value put into a collection or builder (`dict.Add "k", v`, `list.Add(v)`, `sb.Append(v)`): the
+ * container then carries what was put in (read back with `dict("k")`, `sb.ToString()`).
+ */
+const CONTAINER_PUT =
+  /\.\s*(?:add|append(?:line|format)?|push|insert|setitem|enqueue)\b[ \t]*\(?([^;\n]{1,300})/g;
+const NOT_CONTAINERS = new Set([
+  "response",
+  "request",
+  "session",
+  "application",
+  "server",
+  "context",
+  "page",
+  "this",
+  "me",
+]);
+
+/** Matches nothing: the taint of code without any request source. */
+export const NOTHING = /(?!)/;
+const CALL = /(?<!\w)([a-z_]\w*)\s*\((?=([^;\n]{0,300}))/g;
+
+/**
+ * Which names carry request data: direct sources, then assignments, calls of the page's own functions
+ * (their parameters) and Session slots fed from them, to a fixed point. Returns null when the code has
+ * no request source at all (no flow is then possible, and the rest is skipped).
+ */
+export function taintOf(t: string): RegExp | null {
+  const controls = [...t.matchAll(INPUT_CONTROL)].map((m) => m[1]);
+  const parts = [REQUEST.source];
+  if (controls.length) parts.push(`\\b(?:${controls.map(escapeRe).join("|")})\\s*\\.\\s*${CONTROL_PROPS}\\b`);
+  let re = new RegExp(parts.join("|"));
+  const websocket = ACCEPTS_WEBSOCKET.test(t);
+  if (!re.test(t) && !t.includes("webmethod") && !websocket) return null;
+  const names = new Set<string>();
+  for (const m of t.matchAll(READ_INTO)) names.add(m[1]);
+  if (websocket) for (const m of t.matchAll(WEBSOCKET_INTO)) names.add(m[1]);
+  if (t.includes("webmethod"))
+    for (const m of t.matchAll(WEB_METHOD)) for (const p of paramNames(m[1])) names.add(p);
+  // Collected once; each round only re-tests what is not yet known to carry request data.
+  const assigns = assignments(t).filter((a) => !KEYWORDS.has(a.name) && a.name !== "request");
+  const stores = [...t.matchAll(SESSION_STORE)].map((m) => m[1]);
+  const fills = t.includes("xslcompiledtransform")
+    ? [...t.matchAll(LOAD_INTO)]
+        .map((m) => ({ name: m[1], args: m[2] }))
+        .filter((f) => !NOT_CONTAINERS.has(f.name))
+    : [];
+  // Found from each `.add(` backwards to the container's name (a regex that starts at an identifier
+  // would be tried at every position of the text).
+  const puts: { name: string; args: string }[] = [];
+  for (const m of t.matchAll(CONTAINER_PUT)) {
+    let j = m.index - 1;
+    while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
+    const end = j + 1;
+    while (j >= 0 && IDENT_CHAR.test(t[j])) j--;
+    const name = t.slice(j + 1, end);
+    if (!name || t[j] === "." || !/^[a-z_]/.test(name) || NOT_CONTAINERS.has(name) || KEYWORDS.has(name))
+      continue;
+    puts.push({ name, args: m[1] });
+  }
+  const defs = new Map<string, string[]>();
+  for (const m of t.includes("(") ? t.matchAll(FUNCTION_DEF) : []) {
+    const params = paramNames(m[2]);
+    if (params.length) defs.set(m[1], params);
+  }
+  const calls = defs.size
+    ? [...t.matchAll(CALL)].filter((c) => defs.has(c[1])).map((c) => ({ name: c[1], args: c[2] }))
+    : [];
+  let sessionTainted = false;
+  const build = () => {
+    const p = [...parts];
+    if (names.size) p.push(`\\b(?:${[...names].map(escapeRe).join("|")})\\b`);
+    if (sessionTainted) p.push(String.raw`\b(?:session|application)\s*[[(]`);
+    return new RegExp(p.join("|"));
+  };
+  // Names known before the rounds (buffers read from the body, web-method parameters) count in the first.
+  if (names.size) re = build();
+  for (let round = 0; round < 4; round++) {
+    const before = names.size + (sessionTainted ? 1 : 0);
+    for (const c of calls)
+      if (!names.has(defs.get(c.name)?.[0] ?? "") && re.test(c.args))
+        for (const p of defs.get(c.name) ?? []) names.add(p);
+    for (const a of assigns) if (!names.has(a.name) && re.test(a.rhs)) names.add(a.name);
+    for (const c of puts) if (!names.has(c.name) && re.test(c.args)) names.add(c.name);
+    for (const f of fills) if (!names.has(f.name) && re.test(f.args)) names.add(f.name);
+    if (!sessionTainted) sessionTainted = stores.some((x) => re.test(x));
+    re = build();
+    if (names.size + (sessionTainted ? 1 : 0) === before) break;
+  }
+  return re;
+}

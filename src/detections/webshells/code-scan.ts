@@ -2,7 +2,8 @@
 // assignments, parameter lists, statements and call arguments. Scans rather than regexes where a regex
 // starting at an identifier would be tried at every position of the text.
 
-const VB_DIM_BEFORE = /\bdim\s+([a-z_]\w*)\s+as\s+(?:new\s+)?[\w.()]+\s*$/;
+/** `Dim name As T`, also VB's array forms `Dim name As T()` and `Dim name() As T`, ending where the `=` is. */
+const VB_DIM_BEFORE = /\bdim\s+([a-z_]\w*)(?:\s*\(\s*\))?\s+as\s+(?:new\s+)?[\w.()]+\s*$/;
 export const IDENT_CHAR = /[\w]/;
 
 export const KEYWORDS = new Set([
@@ -41,11 +42,14 @@ export function assignments(t: string): { name: string; rhs: string }[] {
       while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
     }
     const end = j + 1;
-    while (j >= 0 && IDENT_CHAR.test(t[j])) j--;
-    if (end - j - 1 < 1 || end - j - 1 > 40 || t[j] === ".") continue;
-    let name = t.slice(j + 1, end);
-    const dim = VB_DIM_BEFORE.exec(t.slice(Math.max(0, j - 80), end));
+    const dim = VB_DIM_BEFORE.exec(t.slice(Math.max(0, end - 120), end));
+    let name: string;
     if (dim) name = dim[1];
+    else {
+      while (j >= 0 && IDENT_CHAR.test(t[j])) j--;
+      if (end - j - 1 < 1 || end - j - 1 > 40 || t[j] === ".") continue;
+      name = t.slice(j + 1, end);
+    }
     if (!/^[a-z_]/.test(name)) continue;
     let k = i + 1;
     const stop = Math.min(t.length, i + 401);

@@ -36,6 +36,28 @@ describe("exhunt events on exports and empty files", () => {
     assert.equal(some.stdout.trimEnd().split("\n").length, 2);
   });
 
+  it("a file's notes (facts that are not damage) are on stderr; stdout stays the events; exit 0", (t) => {
+    const dir = tempDir(t);
+    const file = join(dir, "bare.jsonl");
+    const ev = (i: number) =>
+      JSON.stringify({
+        "@timestamp": `2021-03-03T07:1${i}:00.000Z`,
+        winlog: { channel: "Security", computer_name: "EXCH01", event_id: 4624, record_id: i },
+      });
+    writeFileSync(file, `${[ev(1), ev(2)].join("\n")}\n`);
+    const r = runCli(["events", file]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trimEnd().split("\n").length, 2);
+    assert.match(r.stderr, /bare\.jsonl: note: none of the 2 events came with a parameter or a message/);
+    // Events with data: no note.
+    const full = join(dir, "full.jsonl");
+    writeFileSync(
+      full,
+      `${JSON.stringify({ "@timestamp": "2021-03-03T07:11:00.000Z", winlog: { channel: "Security", event_id: 4624, record_id: 1, event_data: { LogonType: "3" } } })}\n`,
+    );
+    assert.equal(runCli(["events", full]).stderr, "");
+  });
+
   it("a zero-byte .evtx is 'empty — 0 bytes'; a file that is neither is named; both exit 2", (t) => {
     const dir = tempDir(t);
     const empty = join(dir, "Security.evtx");

@@ -158,11 +158,13 @@ export function runEvents(files: string[], o: EventsOptions): number {
           continue;
         }
         for (const d of x.damage) err(`exhunt: ${file}: ${d}`);
+        for (const n of x.notes) err(`exhunt: ${file}: note: ${n}`);
         if (x.badRows > 0) err(`exhunt: ${file}: ${x.badRows} line(s) not read as events`);
         if (x.damage.length > 0 || x.badRows > 0) partial = true;
         continue;
       }
       for (const d of s.damage) err(`exhunt: ${file}: ${d}`);
+      for (const n of s.notes) err(`exhunt: ${file}: note: ${n}`);
       if (s.recordErrors || s.chunksSkipped || s.truncated) partial = true;
     } catch (e) {
       err(`exhunt: ${file}: cannot read (${(e as Error).message})`);

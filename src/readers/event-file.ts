@@ -14,6 +14,8 @@ export interface ExportRead {
   records: number;
   damage: string[];
   badRows: number;
+  /** Facts about the file that are not damage (clock assumed, repeats counted, events with no data). */
+  notes: string[];
 }
 
 function head(abs: string, size: number): Buffer {
@@ -30,7 +32,7 @@ function head(abs: string, size: number): Buffer {
 export function readExportedEvents(abs: string, size: number, onEvent: (e: EventRecord) => void): ExportRead {
   const sniffed = size > 0 ? sniff(head(abs, size), abs) : null;
   const reader = sniffed?.kind === "event" ? readerFor(sniffed.format) : undefined;
-  if (!sniffed || !reader) return { format: null, records: 0, damage: [], badRows: 0 };
+  if (!sniffed || !reader) return { format: null, records: 0, damage: [], badRows: 0, notes: [] };
   const stats = reader.read(
     abs,
     size,
@@ -42,5 +44,11 @@ export function readExportedEvents(abs: string, size: number, onEvent: (e: Event
       onEvent: (e) => onEvent(e),
     },
   );
-  return { format: sniffed.format, records: stats.records, damage: stats.damage, badRows: stats.badRows };
+  return {
+    format: sniffed.format,
+    records: stats.records,
+    damage: stats.damage,
+    badRows: stats.badRows,
+    notes: stats.notes ?? [],
+  };
 }

@@ -37,28 +37,50 @@ export function minimalLiterals(literals: readonly string[]): string[] {
   return kept;
 }
 
+/** More distinct literals than this are not covered (a feed of thousands of addresses): the caller drops the gates. */
+export const MAX_COVERED = 256;
+
 /**
  * At most `budget` literals such that every one of `literals` contains one of them, or null when that
- * takes pieces shorter than MIN_PIECE. Literals are compared as given (the caller lower-cases
- * literals searched in either case). Deterministic: the same literals give the same cover.
+ * takes pieces shorter than MIN_PIECE (or there are more than MAX_COVERED). Literals are compared as
+ * given (the caller lower-cases literals searched in either case). Deterministic: the same literals give
+ * the same cover. The common pieces of all pairs are computed once; a merge computes the new piece's.
  */
 export function coverLiterals(literals: readonly string[], budget: number): string[] | null {
-  let cover = minimalLiterals(literals);
-  while (cover.length > budget) {
-    let piece = "";
+  if (new Set(literals).size > MAX_COVERED) return null; // before the quadratic work
+  const cover: (string | null)[] = minimalLiterals(literals);
+  if (cover.length <= budget) return cover as string[];
+  // piece[i][j] (i < j): the longest common piece of cover[i] and cover[j]; merged entries become null.
+  const piece: string[][] = cover.map((a, i) =>
+    cover.map((b, j) => (j > i ? longestCommonPiece(a ?? "", b ?? "") : "")),
+  );
+  let left = cover.length;
+  while (left > budget) {
     let pi = -1;
-    let pj = -1;
-    for (let i = 0; i < cover.length; i++)
-      for (let j = i + 1; j < cover.length; j++) {
-        const p = longestCommonPiece(cover[i], cover[j]);
-        if (p.length > piece.length) {
-          piece = p;
+    let best = "";
+    for (let i = 0; i < cover.length; i++) {
+      if (cover[i] === null) continue;
+      for (let j = i + 1; j < cover.length; j++)
+        if (cover[j] !== null && piece[i][j].length > best.length) {
+          best = piece[i][j];
           pi = i;
-          pj = j;
         }
-      }
-    if (piece.length < MIN_PIECE) return null;
-    cover = minimalLiterals([...cover.filter((_, k) => k !== pi && k !== pj), piece]);
+    }
+    if (best.length < MIN_PIECE) return null;
+    // The piece replaces both (the other contains it), and every literal that contains it (a row with those has the piece too).
+    cover[pi] = best;
+    for (let k = 0; k < cover.length; k++) {
+      const c = cover[k];
+      if (k !== pi && c !== null && c.includes(best)) cover[k] = null;
+    }
+    for (let k = 0; k < cover.length; k++) {
+      const c = cover[k];
+      if (k === pi || c === null) continue;
+      const p = longestCommonPiece(best, c);
+      if (k < pi) piece[k][pi] = p;
+      else piece[pi][k] = p;
+    }
+    left = cover.filter((c) => c !== null).length;
   }
-  return cover;
+  return minimalLiterals(cover.filter((c): c is string => c !== null));
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createHuntContext } from "../../src/detections/context.js";
 import { compileSigmaSetup, DEFAULT_SIGMA } from "../../src/detections/sigma.js";
-import { coverLiterals, MIN_PIECE, minimalLiterals } from "../../src/hunt/literal-cover.js";
+import { coverLiterals, MAX_COVERED, MIN_PIECE, minimalLiterals } from "../../src/hunt/literal-cover.js";
 import { planFor } from "../../src/hunt/task.js";
 import { MAX_LITERALS } from "../../src/readers/wasm/multi.js";
 import { webLiterals } from "../../src/sigma/ruleset.js";
@@ -29,6 +29,11 @@ describe("coverLiterals", () => {
   it("gives up rather than use pieces shorter than MIN_PIECE", () => {
     assert.equal(coverLiterals(["abcdef", "uvwxyz", "123456"], 2), null);
     assert.equal(MIN_PIECE, 4);
+  });
+
+  it("does not try to cover a feed of thousands of literals (the gates are dropped instead)", () => {
+    const ips = Array.from({ length: MAX_COVERED + 1 }, (_, i) => `10.${String(i).padStart(4, "0")}.1.1`);
+    assert.equal(coverLiterals(ips, 40), null);
   });
 
   it("never cuts a non-ASCII character (the search compares bytes)", () => {

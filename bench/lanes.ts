@@ -28,7 +28,10 @@ export function lanesTable(now: Results, before: Results | null = null): string 
   for (const [name, l] of Object.entries(now.lanes).sort(([a], [b]) => a.localeCompare(b))) {
     const r = [
       `\`${name}\``,
-      l.input,
+      // A lane recorded at another time than the file's last write says when, and how loaded the machine was.
+      l.measured && l.measured.date.slice(0, 16) !== now.date.slice(0, 16)
+        ? `${l.input} (measured ${l.measured.date.slice(0, 16).replace("T", " ")} UTC, load ${l.measured.loadAverage.toFixed(1)})`
+        : l.input,
       fig(l.exhunt.figure, l.exhunt.unit),
       l.exhunt.peakMiB === null ? "?" : `${l.exhunt.peakMiB.toFixed(0)} MiB`,
       l.reference ? `${l.reference.tool}: ${fig(l.reference.figure, l.reference.unit)}` : "not installed",

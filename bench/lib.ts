@@ -139,6 +139,8 @@ export interface Lane {
   timeRatio: number | null;
   goal: string;
   runs: number;
+  /** When this lane was recorded and the 1-minute load average then (lanes of one file may differ). */
+  measured?: { date: string; loadAverage: number };
 }
 
 export const RESULTS = "bench/results/latest.json";
@@ -157,7 +159,7 @@ export function recordLane(name: string, lane: Lane): void {
   all.date = new Date().toISOString();
   // The machine is shared: the 1-minute load average says how much to trust the seconds.
   all.loadAverage = loadavg()[0];
-  all.lanes[name] = lane;
+  all.lanes[name] = { ...lane, measured: { date: all.date, loadAverage: all.loadAverage } };
   mkdirSync(dirname(RESULTS), { recursive: true });
   writeFileSync(RESULTS, `${JSON.stringify(all, null, 2)}\n`);
 }

@@ -19,6 +19,6 @@ if (a < 0 || b < a) {
   console.error("README.md has no bench:lanes markers");
   process.exit(2);
 }
-const body = `${START}\nMeasured ${results.date.slice(0, 16).replace("T", " ")} UTC${results.loadAverage === undefined ? "" : ` (load average ${results.loadAverage.toFixed(1)} on ${availableParallelism()} cores)`}, medians; ratios are exhunt's time over the reference tool's in the same run.\n\n${lanesTable(results)}\n`;
+const body = `${START}\nLast written ${results.date.slice(0, 16).replace("T", " ")} UTC${results.loadAverage === undefined ? "" : ` (load average ${results.loadAverage.toFixed(1)} on ${availableParallelism()} cores)`}, lanes measured at another time say when; medians; ratios are exhunt's time over the reference tool's in the same run.\n\n${lanesTable(results)}\n`;
 writeFileSync("README.md", readme.slice(0, a) + body + readme.slice(b));
 console.log(`README.md: ${Object.keys(results.lanes).length} lanes`);

@@ -187,9 +187,6 @@ export const sigmaEvents: EventDetection = {
   },
 };
 
-/** At most this many gate literals, leaving room in the one-pass search for the other IIS detections. */
-const MAX_WEB_GATE = 32;
-
 export const sigmaWebRows: RowDetection = {
   type: "row",
   id: "sigma-webserver",
@@ -204,10 +201,9 @@ export const sigmaWebRows: RowDetection = {
     const set = hunt.memo("sigma", () => compileSigmaSetup(hunt.setup.sigma ?? DEFAULT_SIGMA));
     if (set.web.length === 0) return null;
     const literals = hunt.memo("sigma:web-literals", () => webLiterals(set));
-    // The one-pass search holds 64 literals for all row detections of a log kind; past that the plan
-    // drops every gate (the IOC feed's too). A large set is therefore no gate: every row is read.
-    const fits = literals !== null && literals.length <= MAX_WEB_GATE;
-    return { field: "uri", accept: () => true, ...(fits ? { literals } : {}) };
+    // The one-pass search holds 64 literals for all row detections of a log kind: the plan replaces
+    // gate literals by pieces of them where they do not fit (hunt/literal-cover.ts).
+    return { field: "uri", accept: () => true, ...(literals !== null ? { literals } : {}) };
   },
   match(row, ctx) {
     const out: FindingDraft[] = [];

@@ -24,6 +24,7 @@ import { readerFor } from "../readers/index.js";
 import { ENCODED_LITERAL, encodedVariant } from "../readers/prefilter.js";
 import type { ReadStats, RowPrefilter, Sniffed } from "../readers/types.js";
 import { type LiteralGuard, MAX_LITERALS } from "../readers/wasm/multi.js";
+import { coverLiterals } from "./literal-cover.js";
 
 /** What sniffing found, in a form that crosses thread boundaries. */
 export interface FileKind {
@@ -167,27 +168,30 @@ function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
     fields: [],
     everyRow,
   };
-  rowDetections.forEach((d, i) => {
+  const fields = rowDetections.flatMap((d, i) => {
     const f = d.kinds.includes(kind) && d.field ? d.field(kind, hunt) : null;
-    if (!f) return;
-    let gate: number[] | undefined;
-    if (f.literals) {
-      gate = f.literals.map((l) => {
-        plan.literals.push({ bytes: Buffer.from(l, "utf8"), fold: true, consumers: [] });
-        return plan.literals.length - 1;
-      });
-    }
+    return f ? [{ f, i }] : [];
+  });
+  // Gate literals share the one-pass search with the detections' own: pieces of them when they do not
+  // all fit (literal-cover.ts: a looser gate, never a missed row); no gates when even that fails, and
+  // then a gated column is read on every row (e.g. thousands of --ioc addresses).
+  const wanted = fields.flatMap(({ f }) => (f.literals ?? []).map((l) => l.toLowerCase()));
+  const budget = MAX_LITERALS - plan.literals.length;
+  const cover =
+    budget <= 0 ? null : wanted.length <= budget ? [...new Set(wanted)] : coverLiterals(wanted, budget);
+  const at = new Map<string, number>();
+  for (const l of cover ?? []) {
+    at.set(l, plan.literals.length);
+    plan.literals.push({ bytes: Buffer.from(l, "utf8"), fold: true, consumers: [] });
+  }
+  for (const { f, i } of fields) {
+    // Every cover literal that is a piece of one of the field's literals opens its gate.
+    const own = f.literals?.map((l) => l.toLowerCase());
+    const gate =
+      own && cover ? [...at].filter(([c]) => own.some((l) => l.includes(c))).map(([, k]) => k) : undefined;
     // Every column the kind's field map names for it: a prefilter may look at more, never fewer.
     for (const name of FIELD_MAPS[kind]?.[f.field] ?? [])
       plan.fields.push({ name, accept: f.accept, consumers: [i], gate });
-  });
-  if (plan.literals.length > MAX_LITERALS) {
-    // Gates are an optimisation: a large feed (e.g. thousands of --ioc addresses) would not fit the
-    // one-pass search and would push every literal back to one indexOf pass each. Without the gates,
-    // its column is read on every row instead.
-    const keep = plan.literals.filter((l) => l.consumers.length > 0);
-    plan.literals = keep;
-    for (const f of plan.fields) f.gate = undefined;
   }
   return plan;
 }

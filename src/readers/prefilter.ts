@@ -22,6 +22,8 @@ export interface CompiledPrefilter {
   decodedEndsWith: string[] | null;
   /** Lower-case literals one of which the decoded line contains, or null. */
   decodedAnyOf: string[] | null;
+  /** The test of the whole line (lower-cased; decoded when decodedAnyOf is set), or null. */
+  line: ((text: string) => boolean) | null;
 }
 
 /**
@@ -33,14 +35,16 @@ export const ENCODED_LITERAL = "%";
 /**
  * The prefilter of a detection's encoded forms, for rows containing ENCODED_LITERAL: the decoded line
  * contains one of its literals (any case), the `allOf` groups as declared (they name unencoded parts such
- * as the method), and the token part tested on the decoded token. Looser than the detection's own
- * prefilter applied to the decoded row, hence exact-or-looser than a `match` that decodes the same way.
+ * as the method), the token part tested on the decoded token and the line test on the decoded line.
+ * Looser than the detection's own prefilter applied to the decoded row, hence exact-or-looser than a
+ * `match` that decodes the same way.
  */
 export function encodedVariant(literals: readonly string[], p: RowPrefilter | undefined): RowPrefilter {
   return {
     allOf: p?.allOf,
     decodedAnyOf: literals.map((l) => l.toLowerCase()),
     token: p?.token ? { ...p.token, decoded: true } : undefined,
+    line: p?.line,
   };
 }
 
@@ -57,6 +61,7 @@ export function compilePrefilter(p: RowPrefilter): CompiledPrefilter {
     decodedToken,
     decodedEndsWith: decodedToken && p.token?.endsWith ? p.token.endsWith.map((x) => x.toLowerCase()) : null,
     decodedAnyOf: p.decodedAnyOf ? p.decodedAnyOf.map((x) => x.toLowerCase()) : null,
+    line: p.line ?? null,
   };
 }
 
@@ -177,13 +182,14 @@ export function prefilterPasses(
   stops: readonly number[] | undefined,
   memo?: DecodedRow,
 ): boolean {
-  if (pf.allOf.length === 0 && !pf.token && !pf.decodedAnyOf) return true;
+  if (pf.allOf.length === 0 && !pf.token && !pf.decodedAnyOf && !pf.line) return true;
   // Searches run on a view of the line: on the whole buffer an absent literal would scan the rest of the chunk.
   const line = buf.subarray(s, e);
   if (pf.decodedAnyOf) {
     const decoded = decodedLine(memo, line, s, e);
     if (!pf.decodedAnyOf.some((l) => decoded.includes(l))) return false;
-  }
+    if (pf.line && !pf.line(decoded)) return false;
+  } else if (pf.line && !pf.line(line.toString("latin1").toLowerCase())) return false;
   for (const group of pf.allOf) {
     let any = false;
     for (const l of group) {

@@ -76,6 +76,12 @@ export interface RowPrefilter {
   encoded?: boolean;
   /** The line, percent-decoded and lower-cased (canonicalUri), contains one of these (lower-case). */
   decodedAnyOf?: readonly string[];
+  /**
+   * The whole line passes this test: the line as logged (Latin-1, lower-cased), or on the encoded path
+   * its decoded form (canonicalUri). For conditions on several fields at once (e.g. an `@` after the
+   * literal and a back end after that), looser than `match` on both forms.
+   */
+  line?: (text: string) => boolean;
 }
 
 export interface TokenFilter {

@@ -171,6 +171,7 @@ describe("the encoded prefilter", () => {
     { stem: "/autodiscover/autodiscover.json", query: "Email=alice%40contoso.com" },
     { stem: "/owa/", query: "a=%41%42%43" },
     { stem: "/x", ua: "curl%2F7.1" },
+    { stem: "/autodiscover/autodiscover.json", query: "@x/mapi/" },
   ];
   for (const indexOf of [false, true])
     it(`wakes the detections whose literal an escape hides, and only those (${indexOf ? "indexOf" : "one-pass"} path)`, (t) => {
@@ -178,10 +179,13 @@ describe("the encoded prefilter", () => {
       assert.ok(w[0].includes("iis-proxylogon-request"), w[0].join());
       assert.ok(w[1].includes("iis-autodiscover-ssrf"), w[1].join());
       assert.ok(!w[1].includes("iis-proxylogon-request"));
-      // A plain literal wakes it as before; the escape wakes no other consumer of `%`.
-      assert.deepEqual(w[2], ["iis-autodiscover-ssrf"]);
+      // Outlook's own request: the line has no back end after the `@` (the SSRF's shape, tested decoded),
+      // so neither the plain literal nor the escape wakes anything.
+      assert.deepEqual(w[2], []);
       assert.deepEqual(w[3], []);
       assert.deepEqual(w[4], []);
+      // The plain literal with the SSRF's shape wakes it alone.
+      assert.deepEqual(w[5], ["iis-autodiscover-ssrf"]);
     });
 
   it("the `%` entry is one literal shared by every opted-in detection", () => {

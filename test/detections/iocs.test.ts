@@ -219,14 +219,24 @@ test("ioc-client-ip: the column filter and its gate let through every value the 
   assert.ok(odd?.accept("FE80::1%eth0"));
 });
 
-test("ioc-client-ip: a feed too large for the one-pass search drops the gate, not the addresses", () => {
-  const many = Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`).join("\n");
-  const plan = planFor("httpproxy", withIocs(many, "user:many"));
+test("ioc-client-ip: a feed too large for the one-pass search is gated by pieces of its addresses, never loses one", () => {
+  const addresses = Array.from({ length: 100 }, (_, i) => `198.51.100.${i + 1}`);
+  const plan = planFor("httpproxy", withIocs(addresses.join("\n"), "user:many"));
   assert.ok(plan.literals.length <= MAX_LITERALS, `${plan.literals.length} literals`);
   const ipFilter = plan.fields.find((f) => f.name === "ClientIpAddress");
   assert.ok(ipFilter, "the column filter stays");
-  assert.equal(ipFilter.gate, undefined);
+  assert.ok(ipFilter.gate, "gated by pieces");
+  const gate = ipFilter.gate.map((i) => plan.literals[i].bytes.toString("latin1"));
+  for (const a of addresses)
+    assert.ok(
+      gate.some((g) => a.includes(g)),
+      `${a} opens the gate`,
+    );
   assert.ok(ipFilter.accept("198.51.100.77:4431"));
+  // A feed of thousands is not covered: the gate is dropped and the column read on every row.
+  const huge = Array.from({ length: 3000 }, (_, i) => `10.${i >> 8}.${i & 255}.7`).join("\n");
+  const big = planFor("httpproxy", withIocs(huge, "user:huge"));
+  assert.equal(big.fields.find((f) => f.name === "ClientIpAddress")?.gate, undefined);
   // The usual feeds fit: gated.
   assert.ok(planFor("httpproxy", createHuntContext()).fields.every((f) => f.gate !== undefined));
 });

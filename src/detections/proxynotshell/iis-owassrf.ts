@@ -51,7 +51,9 @@ export const iisOwaSsrf: RowDetection = {
   kinds: ["iis-w3c"],
   literals: ["powershell"],
   ignoreCase: true,
-  prefilter: { encoded: true }, // `/owa/x@y/powers%68ell`
+  // Before the split: the token `powershell` is in is the OWASSRF stem (the test `match` makes on the
+  // decoded stem), as logged and, for rows with `%` (`/owa/x%40y/powers%68ell`), decoded.
+  prefilter: { token: { accept: (t) => OWA_POWERSHELL.test(t) }, encoded: true },
   match(row) {
     if ((row.field("method") ?? "").toUpperCase() !== "POST") return null;
     const stem = decodedLower(row.field("uri") ?? "");

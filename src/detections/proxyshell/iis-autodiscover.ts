@@ -132,6 +132,24 @@ export function autodiscoverSsrf(stem: string, query: string, user: string): Aut
   return { campaign: "proxyshell", backEnd };
 }
 
+/** The back-end names of BACK_ENDS as plain substrings (a line has ` ` where the target has `?`). */
+const BACK_END_MARKS = ["/powershell", "/mapi/", "/ews", "/owa", "/autodiscover.xml"];
+
+/**
+ * The prefilter's test of a whole lower-case (or decoded) log line: looser than autodiscoverSsrf on the
+ * request's target, which is part of the line (stem and query, with a space for the `?`): the marker, or
+ * an `@` after the first `autodiscover.json` with X-Rps-CAT or a back end somewhere after it.
+ */
+export function maybeAutodiscoverSsrfLine(line: string): boolean {
+  const at = line.indexOf("autodiscover.json");
+  if (at < 0) return false;
+  if (line.includes("email=autodiscover/autodiscover.json")) return true;
+  const amp = line.indexOf("@", at);
+  if (amp < 0) return false;
+  if (line.includes("x-rps-cat")) return true;
+  return BACK_END_MARKS.some((m) => line.includes(m, amp));
+}
+
 export type AutodiscoverShape = "proxyshell" | "proxynotshell" | null;
 
 /** Which campaign a request's decoded, lower-case target (`stem?query`) and its user name point at. */
@@ -180,7 +198,9 @@ export const iisAutodiscoverSsrf: RowDetection = {
   // In any case (autodiscover.json, AutoDiscover.JSON), and percent-encoded (autodiscover.j%73on).
   literals: ["iscover.json"],
   ignoreCase: true,
-  prefilter: { encoded: true },
+  // Before the split: the line has the SSRF's shape (an `@` and a back end after the handler, or the
+  // marker), tested on the line as logged and, for rows with `%`, decoded.
+  prefilter: { line: maybeAutodiscoverSsrfLine, encoded: true },
   match(row) {
     const ssrf = autodiscoverSsrf(
       decodedLower(row.field("uri") ?? ""),

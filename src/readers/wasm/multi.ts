@@ -2,6 +2,7 @@
 // exact check). Replaces one `indexOf` pass per literal, which cost about 0.65 s per GB and literal
 // on the reference machine. The haystack is the module's own memory: the delimited reader reads
 // file bytes straight into `buffer`, so nothing is copied.
+import { BUCKETS, bucketsOf } from "./buckets.js";
 import { MULTI_WASM } from "./multi-bytes.js";
 
 export interface MultiLiteral {
@@ -27,7 +28,6 @@ const LIT_TABLE = 1024;
 const LIT_ENTRY = 20;
 const LIT_BYTES = 4096;
 const LIT_BYTES_END = HAYSTACK;
-const BUCKETS = 8;
 
 // The few WebAssembly API members used here (the project's TypeScript libs carry no WebAssembly types).
 declare const WebAssembly: {
@@ -53,6 +53,8 @@ export class MultiSearch {
   /** The read buffer: bytes searched must be in it. */
   readonly buffer: Buffer;
   private loaded: readonly MultiLiteral[] | null = null;
+  /** The bucketing of each literal set loaded before (about 1 ms to compute; files of two kinds alternate). */
+  private readonly bucketed = new WeakMap<readonly MultiLiteral[], number[][]>();
   private constructor(private readonly x: Exports) {
     this.buffer = Buffer.from(x.memory.buffer, HAYSTACK, HAYSTACK_SIZE);
   }
@@ -80,14 +82,17 @@ export class MultiSearch {
     if (LIT_BYTES + total > LIT_BYTES_END) return false;
     const mem = Buffer.from(this.x.memory.buffer, 0, HAYSTACK);
     mem.fill(0, 0, LIT_BYTES + total);
-    // Literals with similar beginnings share a bucket, so that their fingerprints stay sharp.
-    const order = literals
-      .map((l, id) => ({
-        id,
-        key: l.fold ? Buffer.from(l.bytes.toString("latin1").toLowerCase(), "latin1") : l.bytes,
-      }))
-      .sort((a, b) => Buffer.compare(a.key, b.key));
-    const per = Math.ceil(order.length / BUCKETS);
+    // Literals go to the bucket they widen least, so that fingerprints stay sharp (buckets.ts).
+    let buckets = this.bucketed.get(literals);
+    if (!buckets) {
+      buckets = bucketsOf(
+        literals.map((l) =>
+          l.fold ? Buffer.from(l.bytes.toString("latin1").toLowerCase(), "latin1") : l.bytes,
+        ),
+        literals.map((l) => l.fold),
+      );
+      this.bucketed.set(literals, buckets);
+    }
     let at = LIT_BYTES;
     literals.forEach((l, id) => {
       const t = LIT_TABLE + LIT_ENTRY * id;
@@ -101,11 +106,11 @@ export class MultiSearch {
     });
     let listAt = 0;
     for (let b = 0; b < BUCKETS; b++) {
-      const group = order.slice(b * per, (b + 1) * per);
+      const group = buckets[b];
       mem[256 + 2 * b] = listAt;
       mem[257 + 2 * b] = group.length;
       const bit = 1 << b;
-      for (const { id } of group) {
+      for (const id of group) {
         mem[288 + listAt++] = id;
         const l = literals[id];
         for (let k = 0; k < 4; k++) {

@@ -1,0 +1,86 @@
+// Gate literals that fit the one-pass search. A field's gate only promises that every row containing
+// one of its literals is looked at, so a literal may be replaced by any piece of it: the gate gets
+// looser (more rows looked at), never misses a row. When the gates of a plan outgrow the search, the
+// two literals that share the longest piece are replaced by that piece until they fit; a piece shorter
+// than MIN_PIECE would open the gate on most rows, and then the caller drops the gates instead.
+
+/** The shortest piece two literals are merged into. */
+export const MIN_PIECE = 4;
+
+/** The longest common substring of `a` and `b` made of printable ASCII only ("" when none). */
+function longestCommonPiece(a: string, b: string): string {
+  let best = 0;
+  let end = 0;
+  const run = new Array<number>(b.length + 1).fill(0);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = 0;
+    const c = a.charCodeAt(i - 1);
+    const ascii = c >= 0x20 && c < 0x7f;
+    for (let j = 1; j <= b.length; j++) {
+      const up = run[j];
+      run[j] = ascii && c === b.charCodeAt(j - 1) ? diag + 1 : 0;
+      if (run[j] > best) {
+        best = run[j];
+        end = i;
+      }
+      diag = up;
+    }
+  }
+  return a.slice(end - best, end);
+}
+
+/** The literals without those that contain another (a row with the longer one has the shorter too). */
+export function minimalLiterals(literals: readonly string[]): string[] {
+  const byLength = [...new Set(literals)].sort((x, y) => x.length - y.length || (x < y ? -1 : 1));
+  const kept: string[] = [];
+  for (const l of byLength) if (!kept.some((k) => l.includes(k))) kept.push(l);
+  return kept;
+}
+
+/** More distinct literals than this are not covered (a feed of thousands of addresses): the caller drops the gates. */
+export const MAX_COVERED = 256;
+
+/**
+ * At most `budget` literals such that every one of `literals` contains one of them, or null when that
+ * takes pieces shorter than MIN_PIECE (or there are more than MAX_COVERED). Literals are compared as
+ * given (the caller lower-cases literals searched in either case). Deterministic: the same literals give
+ * the same cover. The common pieces of all pairs are computed once; a merge computes the new piece's.
+ */
+export function coverLiterals(literals: readonly string[], budget: number): string[] | null {
+  if (new Set(literals).size > MAX_COVERED) return null; // before the quadratic work
+  const cover: (string | null)[] = minimalLiterals(literals);
+  if (cover.length <= budget) return cover as string[];
+  // piece[i][j] (i < j): the longest common piece of cover[i] and cover[j]; merged entries become null.
+  const piece: string[][] = cover.map((a, i) =>
+    cover.map((b, j) => (j > i ? longestCommonPiece(a ?? "", b ?? "") : "")),
+  );
+  let left = cover.length;
+  while (left > budget) {
+    let pi = -1;
+    let best = "";
+    for (let i = 0; i < cover.length; i++) {
+      if (cover[i] === null) continue;
+      for (let j = i + 1; j < cover.length; j++)
+        if (cover[j] !== null && piece[i][j].length > best.length) {
+          best = piece[i][j];
+          pi = i;
+        }
+    }
+    if (best.length < MIN_PIECE) return null;
+    // The piece replaces both (the other contains it), and every literal that contains it (a row with those has the piece too).
+    cover[pi] = best;
+    for (let k = 0; k < cover.length; k++) {
+      const c = cover[k];
+      if (k !== pi && c !== null && c.includes(best)) cover[k] = null;
+    }
+    for (let k = 0; k < cover.length; k++) {
+      const c = cover[k];
+      if (k === pi || c === null) continue;
+      const p = longestCommonPiece(best, c);
+      if (k < pi) piece[k][pi] = p;
+      else piece[pi][k] = p;
+    }
+    left = cover.filter((c) => c !== null).length;
+  }
+  return minimalLiterals(cover.filter((c): c is string => c !== null));
+}

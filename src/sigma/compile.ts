@@ -138,8 +138,11 @@ export function compileDetection(detection: unknown, o: CompileOptions, lines = 
   const skeys = new Map(names.map((n) => [n, searchKeys(searches[n])]));
   const perCondition = trees.map((t) => conditionKeys(t, skeys));
   const keys = perCondition.some((k) => k === null) ? null : (perCondition as RuleKey[][]).flat();
-  const sanchors = new Map(names.map((n) => [n, searchAnchors(searches[n], o)]));
-  const anchors = keys === null ? detectionAnchors(trees, sanchors) : null;
+  // Anchors only for rules without keys (the keys index the others, and deriving costs compile time).
+  const anchors =
+    keys === null
+      ? detectionAnchors(trees, new Map(names.map((n) => [n, searchAnchors(searches[n], o)])))
+      : null;
   let lineLiterals: string[] | null = null;
   if (lines) {
     const slits = new Map(names.map((n) => [n, searchLiterals(searches[n])]));

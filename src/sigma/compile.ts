@@ -1,5 +1,6 @@
 // A rule's `detection` section compiled once to a Matcher: each search identifier becomes a closure
 // (a map: every item; a list of maps: any map; a list of values: keywords), then the condition joins them.
+import { type Anchor, detectionAnchors, searchAnchors } from "./anchors.js";
 import { compileCondition, conditionEventIds, parseCondition } from "./condition.js";
 import { fieldMatcher, keywordMatcher } from "./modifiers.js";
 import { conditionKeys, conditionLiterals, type RuleKey, searchKeys, searchLiterals } from "./prefilter.js";
@@ -84,6 +85,8 @@ export interface CompiledDetection {
   fields: string[];
   /** Necessary (field, file name) keys for the rule index; null: none. */
   keys: RuleKey[] | null;
+  /** Necessary (field, literal) anchors for rules without keys (sigma/anchors.ts); null: none. */
+  anchors: Anchor[] | null;
   /** Lower-case ASCII literals one of which a matching log line contains; null: none known (or not asked). */
   lineLiterals: string[] | null;
 }
@@ -135,6 +138,11 @@ export function compileDetection(detection: unknown, o: CompileOptions, lines = 
   const skeys = new Map(names.map((n) => [n, searchKeys(searches[n])]));
   const perCondition = trees.map((t) => conditionKeys(t, skeys));
   const keys = perCondition.some((k) => k === null) ? null : (perCondition as RuleKey[][]).flat();
+  // Anchors only for rules without keys (the keys index the others, and deriving costs compile time).
+  const anchors =
+    keys === null
+      ? detectionAnchors(trees, new Map(names.map((n) => [n, searchAnchors(searches[n], o)])))
+      : null;
   let lineLiterals: string[] | null = null;
   if (lines) {
     const slits = new Map(names.map((n) => [n, searchLiterals(searches[n])]));
@@ -146,6 +154,7 @@ export function compileDetection(detection: unknown, o: CompileOptions, lines = 
     eventIds: eventIds ? [...eventIds].sort((a, b) => a - b) : null,
     fields: [...fields],
     keys: keys && keys.length > 0 ? dedupeKeys(keys) : null,
+    anchors,
     lineLiterals: lineLiterals && lineLiterals.length > 0 ? lineLiterals : null,
   };
 }

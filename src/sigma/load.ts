@@ -240,6 +240,7 @@ export function compileParsed(
         eventIds: det.eventIds,
         fields: det.fields,
         keys: det.keys,
+        anchors: det.anchors,
         lineLiterals: det.lineLiterals,
         name: str(doc.name),
         generate: true,

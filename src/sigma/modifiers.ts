@@ -35,7 +35,7 @@ interface Alt {
   cased: boolean;
 }
 
-function windash(parts: Part[]): Part[] {
+export function windash(parts: Part[]): Part[] {
   const out: Part[] = [];
   for (const p of parts) {
     if (typeof p !== "string") {

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { EventRecord, LogRow } from "../model/records.js";
 import { parseThroughCache } from "./cache.js";
+import { type LiteralSearch, literalSearch, searchLiterals } from "./literals.js";
 import { compileParsed, type ParsedRuleFile, parseRuleText } from "./load.js";
 import { type EventTarget, placeRule, SYSMON } from "./logsources.js";
 import { lastSegment } from "./prefilter.js";
@@ -20,7 +21,8 @@ import { eventView, webView } from "./views.js";
 
 /**
  * Rules that share a target (and so the same field renames): one view serves them all. Rules with
- * keys (sigma/prefilter.ts) are found through the file names of the event's keyed fields; the others
+ * keys (sigma/prefilter.ts) are found through the file names of the event's keyed fields, rules with
+ * anchors (sigma/anchors.ts) through one search per anchored field for all their literals; the others
  * are always tried.
  */
 interface Group {
@@ -28,6 +30,9 @@ interface Group {
   rules: CompiledRule[];
   unkeyed: number[];
   keyed: Map<string, Map<string, number[]>>;
+  /** Per field, literal → rules anchored on it; searched through `search`, built on first use. */
+  anchored: Map<string, Map<string, number[]>>;
+  search: Map<string, LiteralSearch> | null;
   /** Per rule: the last event it was tried on (dedupes rules found under several keys). */
   seen: number[];
   stamp: number;
@@ -71,17 +76,39 @@ const PROVIDER_CHANNEL: Record<string, string> = {
 function groupFor(list: Group[], renames: Group["renames"]): Group {
   let g = list.find((x) => x.renames === renames);
   if (!g) {
-    g = { renames, rules: [], unkeyed: [], keyed: new Map(), seen: [], stamp: 0 };
+    g = {
+      renames,
+      rules: [],
+      unkeyed: [],
+      keyed: new Map(),
+      anchored: new Map(),
+      search: null,
+      seen: [],
+      stamp: 0,
+    };
     list.push(g);
   }
   return g;
 }
 
-function addToGroup(g: Group, rule: CompiledRule): void {
+function addToGroup(g: Group, rule: CompiledRule, index: boolean): void {
   const i = g.rules.length;
   g.rules.push(rule);
   g.seen.push(0);
-  if (!rule.keys) {
+  if (index && !rule.keys && rule.anchors) {
+    for (const a of rule.anchors) {
+      let byLit = g.anchored.get(a.field);
+      if (!byLit) {
+        byLit = new Map();
+        g.anchored.set(a.field, byLit);
+      }
+      const list = byLit.get(a.lit);
+      if (list) list.push(i);
+      else byLit.set(a.lit, [i]);
+    }
+    return;
+  }
+  if (!index || !rule.keys) {
     g.unkeyed.push(i);
     return;
   }
@@ -97,7 +124,12 @@ function addToGroup(g: Group, rule: CompiledRule): void {
   }
 }
 
-function addEventRule(channels: Map<string, ChannelIndex>, t: EventTarget, rule: CompiledRule): void {
+function addEventRule(
+  channels: Map<string, ChannelIndex>,
+  t: EventTarget,
+  rule: CompiledRule,
+  index: boolean,
+): void {
   const key = channelKey(t.channel);
   let ci = channels.get(key);
   if (!ci) {
@@ -107,7 +139,7 @@ function addEventRule(channels: Map<string, ChannelIndex>, t: EventTarget, rule:
   let ids: number[] | null = t.eventIds;
   if (rule.eventIds) ids = ids ? ids.filter((x) => rule.eventIds?.includes(x)) : rule.eventIds;
   if (ids === null) {
-    addToGroup(groupFor(ci.any, t.renames), rule);
+    addToGroup(groupFor(ci.any, t.renames), rule, index);
     return;
   }
   for (const id of ids) {
@@ -116,13 +148,18 @@ function addEventRule(channels: Map<string, ChannelIndex>, t: EventTarget, rule:
       list = [];
       ci.byId.set(id, list);
     }
-    addToGroup(groupFor(list, t.renames), rule);
+    addToGroup(groupFor(list, t.renames), rule, index);
   }
 }
 
 export interface BuildOptions {
   /** Only rules at this level or above. */
   minLevel?: SigmaLevel;
+  /**
+   * Index events' rules by their keys and anchors (default). False: every rule of a channel and event
+   * id is tried on each event (the equivalence test compares the two).
+   */
+  index?: boolean;
 }
 
 export function buildRuleSet(
@@ -169,7 +206,7 @@ export function buildRuleSet(
     }
     set.rules.push(rule);
     if (p.kind === "web") set.web.push(rule);
-    else for (const t of p.targets) addEventRule(set.channels, t, rule);
+    else for (const t of p.targets) addEventRule(set.channels, t, rule, o.index ?? true);
   }
   return set;
 }
@@ -362,7 +399,27 @@ function runGroups(
         candidates.push(i);
       }
     }
-    // In the rules' own order, whatever key found them.
+    if (g.anchored.size) {
+      if (g.search === null)
+        g.search = new Map([...g.anchored].map(([field, byLit]) => [field, literalSearch(byLit)]));
+      for (const [field, search] of g.search) {
+        const v = view.lower(field);
+        if (v === undefined) continue;
+        const hits: number[] = [];
+        searchLiterals(search, v, hits);
+        for (const j of hits)
+          for (const i of search.payload[j]) {
+            if (g.seen[i] === stamp) continue;
+            g.seen[i] = stamp;
+            if (!copied) {
+              candidates = [...candidates];
+              copied = true;
+            }
+            candidates.push(i);
+          }
+      }
+    }
+    // In the rules' own order, whatever key or anchor found them.
     if (copied) candidates.sort((a, b) => a - b);
     for (const i of candidates) {
       const r = g.rules[i];

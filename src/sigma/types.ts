@@ -56,6 +56,8 @@ export interface CompiledRule {
   fields: string[];
   /** Necessary (field, last path segment) pairs: the rule can only match records that have one. */
   keys: { field: string; name: string }[] | null;
+  /** Rules without keys: (field, lower-case literal) pairs one of which a matching record's field contains. */
+  anchors: { field: string; lit: string }[] | null;
   /** Webserver rules: lower-case ASCII literals one of which any matching line contains; null: none known. */
   lineLiterals: string[] | null;
   /** The rule's `name` (Sigma 2 correlation references rules by id or name). */

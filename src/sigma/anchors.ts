@@ -1,0 +1,113 @@
+// Literal anchors for the rule index: for a rule without file-name keys (sigma/prefilter.ts), a set of
+// (field, lower-case ASCII literal) pairs one of which occurs in the lower-cased field value of every
+// event the rule matches. The derivation is exact-or-looser, like the keys: only plain, contains,
+// startswith, endswith, windash, cased and all items give anchors (their literal runs between
+// wildcards must occur in the value); null values, keywords, regexes, encodings, fieldref, exists,
+// cidr and numeric comparisons give none, and a `not` or an item without one leaves the rule unanchored.
+// ASCII only: then a literal found case-sensitively (cased) is also found in the lower-cased value, and
+// the `i` flag of a pattern's RegExp cannot fold another character onto it.
+import type { Cond } from "./condition.js";
+import { windash } from "./modifiers.js";
+import { type Part, parseSigmaString } from "./pattern.js";
+import type { CompileOptions } from "./types.js";
+
+/** The lower-cased value of `field` contains `lit`. */
+export interface Anchor {
+  field: string;
+  lit: string;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Shorter literals would meet most events and save nothing. */
+export const MIN_ANCHOR = 3;
+const SAFE_MODS = new Set(["contains", "startswith", "endswith", "windash", "cased", "all"]);
+const ASCII = /^[\x20-\x7e]+$/;
+
+/** The longest literal run of one value, lower-cased; null when none is ASCII and long enough. */
+function valueAnchor(v: unknown, mods: string[]): string | null {
+  let parts: Part[];
+  if (typeof v === "string") parts = parseSigmaString(v);
+  else if (typeof v === "number" || typeof v === "boolean") parts = [String(v)];
+  else return null; // null matches an empty or absent field
+  if (mods.includes("windash")) parts = windash(parts);
+  let best = "";
+  for (const p of parts) if (typeof p === "string" && ASCII.test(p) && p.length > best.length) best = p;
+  return best.length >= MIN_ANCHOR ? best.toLowerCase() : null;
+}
+
+function itemAnchors(key: string, value: unknown, o: CompileOptions): Anchor[] | null {
+  const [field, ...rest] = key.split("|");
+  const mods = rest.map((m) => m.trim().toLowerCase()).filter((m) => m !== "");
+  if (field === "" || o.normalise?.[field] || mods.some((m) => !SAFE_MODS.has(m))) return null;
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length === 0) return null;
+  const lits = values.map((v) => valueAnchor(v, mods));
+  if (mods.includes("all")) {
+    // Every value must match: the longest of them is enough.
+    const one = lits.filter((l): l is string => l !== null).sort((a, b) => b.length - a.length)[0];
+    return one ? [{ field, lit: one }] : null;
+  }
+  if (lits.some((l) => l === null)) return null;
+  return [...new Set(lits as string[])].map((lit) => ({ field, lit }));
+}
+
+/** A set is better when its weakest literal is longer, then when it is smaller. */
+function better(a: Anchor[], b: Anchor[] | null): boolean {
+  if (b === null) return true;
+  const ma = Math.min(...a.map((x) => x.lit.length));
+  const mb = Math.min(...b.map((x) => x.lit.length));
+  return ma > mb || (ma === mb && a.length < b.length);
+}
+
+const pick = (xs: (Anchor[] | null)[]): Anchor[] | null => {
+  let best: Anchor[] | null = null;
+  for (const x of xs) if (x && better(x, best)) best = x;
+  return best;
+};
+const every = (xs: (Anchor[] | null)[]): Anchor[] | null =>
+  xs.length === 0 || xs.some((x) => x === null) ? null : (xs as Anchor[][]).flat();
+
+function mapAnchors(map: Obj, o: CompileOptions): Anchor[] | null {
+  return pick(Object.entries(map).map(([k, v]) => itemAnchors(k, v, o)));
+}
+
+/** Anchors of a search identifier: a map needs every item (one anchored item is enough), a list any map. */
+export function searchAnchors(def: unknown, o: CompileOptions): Anchor[] | null {
+  if (isObj(def)) return mapAnchors(def, o);
+  if (Array.isArray(def) && def.length > 0 && def.every(isObj))
+    return every(def.map((m) => mapAnchors(m, o)));
+  return null; // keywords
+}
+
+/** Anchors of a condition: AND needs one anchored branch, OR all of them, NOT none. */
+export function conditionAnchors(c: Cond, anchors: Map<string, Anchor[] | null>): Anchor[] | null {
+  switch (c.op) {
+    case "id":
+      return anchors.get(c.name) ?? null;
+    case "not":
+      return null;
+    case "and":
+      return pick(c.args.map((a) => conditionAnchors(a, anchors)));
+    case "or":
+      return every(c.args.map((a) => conditionAnchors(a, anchors)));
+    case "of": {
+      const xs = c.names.map((n) => anchors.get(n) ?? null);
+      return c.count === "all" ? pick(xs) : every(xs);
+    }
+  }
+}
+
+/** Anchors of a detection's conditions (any may match: all their anchors), deduplicated; null: none. */
+export function detectionAnchors(trees: Cond[], anchors: Map<string, Anchor[] | null>): Anchor[] | null {
+  const all = every(trees.map((t) => conditionAnchors(t, anchors)));
+  if (!all || all.length === 0) return null;
+  const seen = new Set<string>();
+  return all.filter((a) => {
+    const id = `${a.field}\u0000${a.lit}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}

@@ -241,17 +241,29 @@ describe("what the report counts, sorts and charts", () => {
   const exposureCount = s.findings.filter((f) => f.effect === "exposure").length;
   const html = renderHtml(result([s, server("T", [])]));
 
-  it("sorts critical findings before info notes, whatever their times", () => {
+  it("sorts the findings that decide the verdict first, each group critical to info, whatever their times", () => {
     const table = /<table id="t0-2"[\s\S]*?<\/table>/.exec(html)?.[0] ?? "";
-    const sevs = [...table.matchAll(/<tr id="f0-\d+" data-sev="(\w+)"/g)].map((m) => m[1]);
-    assert.ok(sevs.length > 5);
-    assert.equal(sevs[0], "critical");
-    assert.equal(sevs.at(-1), "info");
-    const rank = ["critical", "high", "medium", "low", "info"];
-    assert.deepEqual(
-      [...sevs].sort((a, b) => rank.indexOf(a) - rank.indexOf(b)),
-      sevs,
+    const rows = [...table.matchAll(/<tr id="f0-\d+" data-sev="(\w+)">([\s\S]*?)<\/tr>/g)].map((m) => ({
+      sev: m[1],
+      listed: m[2].includes("listed only"),
+    }));
+    assert.ok(rows.length > 5);
+    assert.equal(rows[0].sev, "critical");
+    assert.equal(rows.at(-1)?.sev, "info");
+    const firstListed = rows.findIndex((r) => r.listed);
+    assert.ok(firstListed > 0, "the fixture has findings of both kinds");
+    assert.ok(
+      rows.slice(firstListed).every((r) => r.listed),
+      "no deciding finding below a listed one",
     );
+    const rank = ["critical", "high", "medium", "low", "info"];
+    for (const group of [rows.slice(0, firstListed), rows.slice(firstListed)]) {
+      const sevs = group.map((r) => r.sev);
+      assert.deepEqual(
+        [...sevs].sort((a, b) => rank.indexOf(a) - rank.indexOf(b)),
+        sevs,
+      );
+    }
   });
 
   it("counts in the fleet table only what weighs: compromise, attempt, exposure", async () => {

@@ -1,7 +1,11 @@
-// Helpers for the event tests: events built from parts, and the sigma-regression corpus as objects.
+// Helpers for the event tests: events built from parts, one export file read through its reader, and
+// the sigma-regression corpus as objects.
+import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { EventRecord } from "../src/model/records.js";
+import { sniff } from "../src/readers/index.js";
+import type { Reader, ReadStats } from "../src/readers/types.js";
 
 /** An event with sensible defaults; `data` also fills `values` (in order) unless `values` is given. */
 export function event(p: Partial<EventRecord> & { provider: string; eventId: number }): EventRecord {
@@ -16,6 +20,36 @@ export function event(p: Partial<EventRecord> & { provider: string; eventId: num
     ...p,
     data,
   };
+}
+
+/**
+ * One export file read whole through `reader`, after checking the sniffer picks that reader's format:
+ * its events, each event's line, and the read's stats. Log rows would be a mistake here.
+ */
+export function readEventFile(
+  path: string,
+  reader: Reader,
+): { events: EventRecord[]; lines: (number | null)[]; stats: ReadStats } {
+  const s = sniff(readFileSync(path).subarray(0, 16 * 1024), path);
+  assert.equal(s?.format, reader.format, path);
+  const events: EventRecord[] = [];
+  const lines: (number | null)[] = [];
+  const size = statSync(path).size;
+  const stats = reader.read(
+    path,
+    size,
+    s!,
+    { start: 0, end: size, header: null },
+    {
+      planFor: () => ({ literals: [], fields: [], everyRow: [] }),
+      onRow: () => assert.fail("row"),
+      onEvent: (e, l) => {
+        events.push(e);
+        lines.push(l);
+      },
+    },
+  );
+  return { events, lines, stats };
 }
 
 /** Every JSON object of the sigma-regression corpus (a file holds pretty objects concatenated). */

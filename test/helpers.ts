@@ -1,6 +1,6 @@
 // Shared test helpers: temporary folders, the shared corpus, and running the CLI.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +21,14 @@ export function tempDir(t: { after(fn: () => void): void }, prefix = "exhunt-tes
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A file at `name` (subfolders made) in a fresh temporary folder removed after the test; its path. */
+export function tempFile(t: { after(fn: () => void): void }, name: string, content: string | Buffer): string {
+  const p = join(tempDir(t), name);
+  mkdirSync(dirname(p), { recursive: true });
+  writeFileSync(p, content);
+  return p;
 }
 
 export interface CliRun {

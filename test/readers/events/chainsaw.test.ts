@@ -5,46 +5,19 @@
 // `hunt --json`/`--jsonl` writes one detection per rule hit (src/cli.rs `Detection`), `kind` "individual"
 // with `document: {kind, path, data}` or "aggregate" with `documents: [...]` (src/hunt.rs `Kind`).
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { scan } from "../../../src/index.js";
-import type { EventRecord } from "../../../src/model/records.js";
 import { eventJsonReader } from "../../../src/readers/event-json.js";
 import { sniff } from "../../../src/readers/index.js";
-import type { ReadStats } from "../../../src/readers/types.js";
+import { readEventFile } from "../../events-helpers.js";
 import { scenarioRecords } from "../../events-scenario.js";
 import { chainsawJson, chainsawSearchYaml, chainsawV1Json, type Rec } from "../../export-writers.js";
-import { tempDir } from "../../helpers.js";
+import { tempDir, tempFile } from "../../helpers.js";
 
-function read(path: string): { events: EventRecord[]; lines: (number | null)[]; stats: ReadStats } {
-  const s = sniff(readFileSync(path).subarray(0, 16 * 1024), path);
-  assert.equal(s?.format, "event-json", path);
-  const events: EventRecord[] = [];
-  const lines: (number | null)[] = [];
-  const size = statSync(path).size;
-  const stats = eventJsonReader.read(
-    path,
-    size,
-    s!,
-    { start: 0, end: size, header: null },
-    {
-      planFor: () => ({ literals: [], fields: [], everyRow: [] }),
-      onRow: () => assert.fail("row"),
-      onEvent: (e, l) => {
-        events.push(e);
-        lines.push(l);
-      },
-    },
-  );
-  return { events, lines, stats };
-}
-
-function file(t: { after(fn: () => void): void }, name: string, text: string): string {
-  const p = join(tempDir(t), name);
-  mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(p, text);
-  return p;
+function read(path: string) {
+  return readEventFile(path, eventJsonReader);
 }
 
 /** A Security 1102 in evtx_dump's separate-attributes layout (`X_attributes` next to `X`). */
@@ -110,7 +83,7 @@ const individual = (name: string, data: unknown, path?: string) =>
 
 describe("Chainsaw 1 hunt -j", () => {
   it("each entry's event is read as evtx_dump, in either attribute layout", (t) => {
-    const p = file(
+    const p = tempFile(
       t,
       "chainsaw1.json",
       JSON.stringify([
@@ -160,7 +133,7 @@ describe("Chainsaw 1 hunt -j", () => {
 
 describe("Chainsaw 2 hunt --json", () => {
   it("an event matched by several rules is read once, and the repeats are counted in the notes", (t) => {
-    const p = file(
+    const p = tempFile(
       t,
       "hits.json",
       JSON.stringify(
@@ -190,7 +163,7 @@ describe("Chainsaw 2 hunt --json", () => {
     const third = structuredClone(SPAWN);
     third.Event.System.EventRecordID = 5023;
     third.Event.EventData.CommandLine = "cmd /c net user";
-    const p = file(
+    const p = tempFile(
       t,
       "hits.jsonl",
       [
@@ -210,7 +183,7 @@ describe("Chainsaw 2 hunt --json", () => {
   });
 
   it("trap: the same event from two different files is two events (as the two .evtx would be)", (t) => {
-    const p = file(
+    const p = tempFile(
       t,
       "hits.json",
       JSON.stringify([
@@ -224,7 +197,7 @@ describe("Chainsaw 2 hunt --json", () => {
   });
 
   it("trap: identical unwrapped events are not merged (only a wrapper's repeats are)", (t) => {
-    const p = file(t, "dump.jsonl", `${JSON.stringify(CLEARED)}\n${JSON.stringify(CLEARED)}\n`);
+    const p = tempFile(t, "dump.jsonl", `${JSON.stringify(CLEARED)}\n${JSON.stringify(CLEARED)}\n`);
     assert.equal(read(p).events.length, 2);
   });
 
@@ -238,7 +211,7 @@ describe("Chainsaw 2 hunt --json", () => {
           data: { FileNamePath: `${name}.aspx`, IsADirectory: false },
         },
       });
-    const p = file(
+    const p = tempFile(
       t,
       "hits.json",
       JSON.stringify([
@@ -262,7 +235,7 @@ describe("Chainsaw 2 hunt --json", () => {
   });
 
   it("trap: an evtx document no map knows is still a bad row naming what it held", (t) => {
-    const p = file(
+    const p = tempFile(
       t,
       "hits.json",
       JSON.stringify([individual("rule A", SPAWN), individual("rule B", { Record: { Id: 1, Text: "x" } })]),
@@ -278,7 +251,9 @@ describe("Chainsaw 2 hunt --json", () => {
       kind: "individual",
       document: { kind: "mft", path: "C:\\$MFT", data: { FileNamePath: "x.aspx" } },
     });
-    const { events, stats } = read(file(t, "hits.json", JSON.stringify([mft, individual("rule A", SPAWN)])));
+    const { events, stats } = read(
+      tempFile(t, "hits.json", JSON.stringify([mft, individual("rule A", SPAWN)])),
+    );
     assert.equal(events.length, 1);
     assert.match((stats.notes ?? []).join("\n"), /\(1 mft\)/);
   });
@@ -308,7 +283,7 @@ describe("wrappers: traps", () => {
         event_data: { NewProcessName: "C:\\Windows\\System32\\cmd.exe" },
       },
     };
-    const { events } = read(file(t, "beats.ndjson", `${JSON.stringify(ecs)}\n`));
+    const { events } = read(tempFile(t, "beats.ndjson", `${JSON.stringify(ecs)}\n`));
     assert.equal(events.length, 1);
     assert.equal(events[0].data.NewProcessName, "C:\\Windows\\System32\\cmd.exe");
   });

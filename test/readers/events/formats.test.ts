@@ -4,7 +4,7 @@
 // what the EVTX writer writes).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { exchangeCmdlets } from "../../../src/detections/events/exchange-cmdlets.js";
@@ -21,8 +21,7 @@ import { jsonSplitter } from "../../../src/readers/events/json-stream.js";
 import { fillFromMessage } from "../../../src/readers/events/message.js";
 import { readEvtxEvents } from "../../../src/readers/evtx/index.js";
 import { sniff } from "../../../src/readers/index.js";
-import type { Reader, ReadStats } from "../../../src/readers/types.js";
-import { event } from "../../events-helpers.js";
+import { event, readEventFile } from "../../events-helpers.js";
 import { scenarioRecords } from "../../events-scenario.js";
 import { writeEvtx } from "../../evtx-writer.js";
 import {
@@ -41,33 +40,6 @@ const rec = (doc: unknown): EventRecord => {
   assert.ok(typeof r !== "string", String(r));
   return r;
 };
-
-function readFile(
-  path: string,
-  reader: Reader,
-): { events: EventRecord[]; lines: (number | null)[]; stats: ReadStats } {
-  const head = readFileSync(path).subarray(0, 16 * 1024);
-  const s = sniff(head, path);
-  assert.equal(s?.format, reader.format, path);
-  const events: EventRecord[] = [];
-  const lines: (number | null)[] = [];
-  const size = statSync(path).size;
-  const stats = reader.read(
-    path,
-    size,
-    s!,
-    { start: 0, end: size, header: null },
-    {
-      planFor: () => ({ literals: [], fields: [], everyRow: [] }),
-      onRow: () => assert.fail("row"),
-      onEvent: (e, l) => {
-        events.push(e);
-        lines.push(l);
-      },
-    },
-  );
-  return { events, lines, stats };
-}
 
 describe("flat exports: the name variants", () => {
   it("EventID/EventId/event_id, SourceName/ProviderName/Provider_Name, Hostname/Computer, four time fields", () => {
@@ -377,7 +349,7 @@ describe("JSON layouts and bad input", () => {
       p,
       Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(doc, null, 4), "utf16le")]),
     );
-    const { events } = readFile(p, eventJsonReader);
+    const { events } = readEventFile(p, eventJsonReader);
     assert.deepEqual(events[0].values, ["Get-Mailbox", "-Identity x"]);
     const unknown = Buffer.from('[{"EventIdentifier":4688,"LogFile":"Security"}]');
     assert.equal(sniff(unknown, "x.json"), null);
@@ -393,7 +365,7 @@ describe("CSV exports", () => {
     evs[1] = { ...evs[1], data: ["Set-Mailbox", 'a "quoted",\r\nmulti-line value', "u"] };
     const p = join(dir, "out.csv");
     writeFileSync(p, `${evtxecmdCsv(evs)}1,2,3\r\n`);
-    const { events, stats, lines } = readFile(p, eventCsvReader);
+    const { events, stats, lines } = readEventFile(p, eventCsvReader);
     assert.equal(events.length, 4);
     assert.equal(events[1].values[1], 'a "quoted",\r\nmulti-line value');
     assert.deepEqual(lines.slice(0, 3), [2, 3, 4]);
@@ -403,7 +375,7 @@ describe("CSV exports", () => {
       flat,
       'EventID,Channel,Computer,Message\n1,Security,h,"line one,\r\nline ""two"""\n2,Security,h,x\n',
     );
-    const f = readFile(flat, eventCsvReader);
+    const f = readEventFile(flat, eventCsvReader);
     assert.deepEqual(f.lines, [2, 4], "line numbers count the line breaks inside cells");
     assert.equal(f.events[0].message, 'line one,\r\nline "two"');
   });
@@ -427,7 +399,7 @@ describe("PowerShell Export-Clixml", () => {
     const whole = powershellClixml(evs);
     const p = join(dir, "events.xml");
     writeFileSync(p, whole);
-    const { events } = readFile(p, eventClixmlReader);
+    const { events } = readEventFile(p, eventClixmlReader);
     assert.equal(events.length, 3);
     assert.equal(events[1].values[0], "Set-OabVirtualDirectory");
     assert.match(events[1].message ?? "", /^Cmdlet suceeded\. Cmdlet Set-OabVirtualDirectory/);
@@ -441,7 +413,7 @@ describe("PowerShell Export-Clixml", () => {
         Buffer.from(`${text.slice(0, cut)}<Obj><Props></Obj>`, "utf16le"),
       ]),
     );
-    const b = readFile(broken, eventClixmlReader);
+    const b = readEventFile(broken, eventClixmlReader);
     assert.ok(b.events.length >= 2);
     assert.match(b.stats.damage.join(), /not well-formed CLIXML/);
   });
@@ -465,7 +437,7 @@ describe("generators against real samples", () => {
       .stdout.split("\n")
       .find((n) => n.endsWith(".evtx"))!;
     const real = join(folder, evtx.replace(/\.evtx$/, ".json"));
-    const fromReal = readFile(real, eventJsonReader).events;
+    const fromReal = readEventFile(real, eventJsonReader).events;
     // Back to writer input, out through the writer, in through the reader: the same records.
     const recs: Rec[] = fromReal.map((e) => ({
       provider: e.provider,
@@ -479,7 +451,7 @@ describe("generators against real samples", () => {
     }));
     const p = join(dir, "rewritten.jsonl");
     writeFileSync(p, evtxDumpJsonl(recs));
-    assert.deepEqual(readFile(p, eventJsonReader).events, fromReal);
+    assert.deepEqual(readEventFile(p, eventJsonReader).events, fromReal);
   });
 
   it("EVTX writer: libevtx reads what it writes, record for record", {
@@ -510,7 +482,7 @@ describe("PowerShell 5 Get-WinEvent | Export-Csv (no real sample found; the cmdl
     const row =
       '"Cmdlet suceeded. Cmdlet Set-OabVirtualDirectory, parameters -ExternalUrl ""http://f/<script>"" -Identity ""OAB (Default Web Site)"".","1","0","","4","1","","36028797018963968","4821","MSExchange CmdletLogs","","MSExchange Management","0","0","EXCH01.contoso.local","","3/3/2021 7:05:12 AM","","","msexchange management","System.UInt32[]","System.Diagnostics.Eventing.Reader.EventBookmark","Information","","","System.Collections.ObjectModel.ReadOnlyCollection`1[System.String]","System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]"';
     writeFileSync(path, `#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n${cols}\r\n${row}\r\n`);
-    const { events, stats } = readFile(path, eventCsvReader);
+    const { events, stats } = readEventFile(path, eventCsvReader);
     assert.equal(events.length, 1);
     const e = events[0];
     assert.equal(e.channel, "MSExchange Management");

@@ -3,16 +3,15 @@
 // fixture below is made for this test in that layout: `---`, the event, a blank line; strings that
 // would read as numbers quoted, as serde_yaml writes them).
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { scan } from "../../../src/index.js";
-import type { EventRecord } from "../../../src/model/records.js";
 import { eventYamlReader } from "../../../src/readers/event-yaml.js";
 import { fromDocument } from "../../../src/readers/events/apply.js";
 import { sniff } from "../../../src/readers/index.js";
-import type { ReadStats } from "../../../src/readers/types.js";
-import { tempDir } from "../../helpers.js";
+import { readEventFile } from "../../events-helpers.js";
+import { tempDir, tempFile } from "../../helpers.js";
 
 const SEARCH = `---
 Event:
@@ -69,39 +68,13 @@ Event:
 
 `;
 
-function read(path: string): { events: EventRecord[]; lines: (number | null)[]; stats: ReadStats } {
-  const s = sniff(readFileSync(path).subarray(0, 16 * 1024), path);
-  assert.equal(s?.format, "event-yaml", path);
-  const events: EventRecord[] = [];
-  const lines: (number | null)[] = [];
-  const size = statSync(path).size;
-  const stats = eventYamlReader.read(
-    path,
-    size,
-    s!,
-    { start: 0, end: size, header: null },
-    {
-      planFor: () => ({ literals: [], fields: [], everyRow: [] }),
-      onRow: () => assert.fail("row"),
-      onEvent: (e, l) => {
-        events.push(e);
-        lines.push(l);
-      },
-    },
-  );
-  return { events, lines, stats };
-}
-
-function file(t: { after(fn: () => void): void }, name: string, text: string | Buffer): string {
-  const p = join(tempDir(t), name);
-  mkdirSync(dirname(p), { recursive: true });
-  writeFileSync(p, text);
-  return p;
+function read(path: string) {
+  return readEventFile(path, eventYamlReader);
 }
 
 describe("Chainsaw search YAML", () => {
   it("each document is the evtx_dump event it holds, values as written", (t) => {
-    const { events, lines, stats } = read(file(t, "search.yml", SEARCH));
+    const { events, lines, stats } = read(tempFile(t, "search.yml", SEARCH));
     assert.equal(stats.badRows, 0, JSON.stringify(stats.badSamples));
     assert.deepEqual(stats.damage, []);
     assert.deepEqual(lines, [2, 32]);
@@ -125,7 +98,7 @@ describe("Chainsaw search YAML", () => {
   });
 
   it("the same events as evtx_dump JSON give the same records", (t) => {
-    const { events } = read(file(t, "search.yml", SEARCH));
+    const { events } = read(tempFile(t, "search.yml", SEARCH));
     const asJson = [
       {
         Event: {
@@ -175,7 +148,7 @@ describe("Chainsaw search YAML", () => {
     const [first, second] = SEARCH.split(/^(?=---$)/m);
     const broken = second.replace("    EventID: 1102\n", "    EventID: 1102\n    EventID: 1103\n");
     const { events, stats } = read(
-      file(t, "bad.yml", `${first}${broken}${first}---\nEvent:\n  System:\n    EventID: 4`),
+      tempFile(t, "bad.yml", `${first}${broken}${first}---\nEvent:\n  System:\n    EventID: 4`),
     );
     assert.deepEqual(
       events.map((e) => e.eventId),
@@ -211,7 +184,7 @@ describe("YAML that is not Chainsaw output", () => {
 
   it("aliases are not expanded", (t) => {
     const bomb = `---\nEvent:\n  System: &a\n    EventID: 1\n    Channel: Security\n    TimeCreated:\n      "#attributes":\n        SystemTime: "2021-03-03T07:00:00Z"\n  EventData:\n    A: *a\n`;
-    const { events } = read(file(t, "alias.yml", bomb));
+    const { events } = read(tempFile(t, "alias.yml", bomb));
     assert.equal(events.length, 1);
     assert.equal(events[0].data.A, "");
   });

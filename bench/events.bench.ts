@@ -2,18 +2,10 @@
 // lines and wevtutil-style XML, 8 files each), against a reference tool that parses the same bytes:
 // jq for the JSON lines, xmllint --stream for the XML; ripgrep counting one literal is the ceiling.
 // Usage: npx tsx bench/events.bench.ts [--mb N] [--runs N] [--quick]
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rng } from "../examples/generate.js";
-import { median, numArg, pair, type Run, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, type Run, runOnce, table, which, writeParts } from "./lib.js";
 
 const QUICK = process.argv.includes("--quick");
 const MB = numArg("--mb", QUICK ? 40 : 100);
@@ -156,16 +148,6 @@ function xmlEvent(e: Ev, rid: number): string {
   );
 }
 
-function write(path: string, parts: string[]): Promise<void> {
-  return new Promise((ok, fail) => {
-    const s = createWriteStream(path);
-    s.on("error", fail);
-    s.on("finish", ok);
-    for (const p of parts) s.write(p);
-    s.end();
-  });
-}
-
 interface Corpus {
   bytes: Record<"json" | "xml", number>;
   events: number;
@@ -202,8 +184,8 @@ async function corpus(): Promise<Corpus> {
       i++;
     }
     xml.push("</Events>\n");
-    await write(join(ROOT, "json", `events-${f}.jsonl`), json);
-    await write(join(ROOT, "xml", `events-${f}.xml`), xml);
+    await writeParts(join(ROOT, "json", `events-${f}.jsonl`), json);
+    await writeParts(join(ROOT, "xml", `events-${f}.xml`), xml);
     out.bytes.json += statSync(join(ROOT, "json", `events-${f}.jsonl`)).size;
     out.bytes.xml += statSync(join(ROOT, "xml", `events-${f}.xml`)).size;
   }

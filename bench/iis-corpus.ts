@@ -2,18 +2,11 @@
 // bench/iis-cpu.ts (the read path in one process, for profiles and instruction counts): daily W3C files
 // of a busy front end (benign traffic with look-alikes) with a few planted attack rows, made once
 // under .bench/ and reused while VERSION holds.
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMPROMISED, rng } from "../examples/generate.js";
 import { benignIisRequest, iisHeader, iisLine, type Req } from "../examples/iis.js";
+import { writeParts } from "./lib.js";
 
 const VERSION = "iis-v1";
 export const LOGS = "C/inetpub/logs/LogFiles/W3SVC1";
@@ -52,17 +45,6 @@ const PLANTS: ((t: Date) => Req)[] = [
     status: 200,
   }),
 ];
-
-function write(path: string, parts: string[]): Promise<void> {
-  mkdirSync(join(path, ".."), { recursive: true });
-  return new Promise((ok, fail) => {
-    const s = createWriteStream(path);
-    s.on("error", fail);
-    s.on("finish", ok);
-    for (const p of parts) s.write(p);
-    s.end();
-  });
-}
 
 export interface Corpus {
   root: string;
@@ -105,7 +87,7 @@ export async function corpus(gb: number): Promise<Corpus> {
       rows++;
     }
     const file = join(ROOT, LOGS, `u_ex${start.toISOString().slice(2, 10).replaceAll("-", "")}.log`);
-    await write(file, parts);
+    await writeParts(file, parts);
     bytes += statSync(file).size;
     day += 86_400_000;
   }

@@ -1,6 +1,6 @@
 // Benchmark helpers: time whole commands (wall clock, peak RSS from /proc) and print tables.
 import { spawn } from "node:child_process";
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { accessSync, constants, createWriteStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname } from "node:path";
 
@@ -68,6 +68,18 @@ export function runOnce(cmd: string, args: string[], env: Record<string, string>
         cpuSeconds: cpu,
       });
     });
+  });
+}
+
+/** Writes `parts` to `path` through one stream (its folder made first): a generated input file. */
+export function writeParts(path: string, parts: string[]): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
+  return new Promise((ok, fail) => {
+    const s = createWriteStream(path);
+    s.on("error", fail);
+    s.on("finish", ok);
+    for (const p of parts) s.write(p);
+    s.end();
   });
 }
 

@@ -1,16 +1,7 @@
 // Benchmark: the ProxyLogon log hunt over >= 1 GB of realistic HttpProxy + ECP + OAB logs with a
 // handful of attack rows, against ripgrep counting the same literals in the same files.
 // Usage: npx tsx bench/logs.bench.ts [--gb N] [--runs N]
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
@@ -21,7 +12,7 @@ import {
   preamble,
   rng,
 } from "../examples/generate.js";
-import { median, numArg, pair, type Run, recordLane, runOnce, table, which } from "./lib.js";
+import { median, numArg, pair, type Run, recordLane, runOnce, table, which, writeParts } from "./lib.js";
 
 const GB = numArg("--gb", 1);
 const RUNS = numArg("--runs", 5);
@@ -34,17 +25,6 @@ const ATTACKS = [
   "ServerInfo~a]@exch01.contoso.local:444/ecp/proxyLogon.ecp?#",
   "ServerInfo~a]@exch01.contoso.local:444/ecp/DDI/DDIService.svc/SetObject?msExchEcpCanary=c&schema=ResetOABVirtualDirectory#",
 ];
-
-function write(path: string, parts: string[]): Promise<void> {
-  mkdirSync(join(path, ".."), { recursive: true });
-  return new Promise((ok, fail) => {
-    const s = createWriteStream(path);
-    s.on("error", fail);
-    s.on("finish", ok);
-    for (const p of parts) s.write(p);
-    s.end();
-  });
-}
 
 /** Writes the corpus once (cached under .bench/); returns bytes and the attack rows planted. */
 async function corpus(): Promise<{ bytes: number; planted: number }> {
@@ -83,7 +63,7 @@ async function corpus(): Promise<{ bytes: number; planted: number }> {
         folder,
         `HttpProxy_${t0.toISOString().slice(0, 13).replace(/[-T]/g, "")}-1.LOG`,
       );
-      await write(file, parts);
+      await writeParts(file, parts);
       bytes += statSync(file).size;
     }
     hour += 3_600_000;
@@ -101,11 +81,11 @@ async function corpus(): Promise<{ bytes: number; planted: number }> {
     ecp.push(
       `2021-03-01T00:00:${String(i % 60).padStart(2, "0")}.000Z,EXCH01,ECP.Request,"S:TIME=12;S:CMD=Get-InboxRule;S:URL=/ecp/RulesEditor/InboxRules.svc/GetList?msExchEcpCanary=${i};S:EX="\r\n`,
     );
-  await write(join(ROOT, INSTALL, "Logging/ECP/Server/ECPServer20210301-1.LOG"), ecp);
+  await writeParts(join(ROOT, INSTALL, "Logging/ECP/Server/ECPServer20210301-1.LOG"), ecp);
   const oab = [preamble("OABGenerator Log", "2021-03-01T00:00:00.000Z", "DateTime,Message")];
   for (let i = 0; i < 20_000; i++)
     oab.push(`2021-03-01T01:00:00.000Z,"OABGen: generation of OAB completed. Files: ${i}"\r\n`);
-  await write(join(ROOT, INSTALL, "Logging/OABGeneratorLog/OABGenerator20210301-1.LOG"), oab);
+  await writeParts(join(ROOT, INSTALL, "Logging/OABGeneratorLog/OABGenerator20210301-1.LOG"), oab);
   bytes = 0;
   const walk = (d: string) => {
     for (const n of readdirSync(d)) {

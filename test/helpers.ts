@@ -1,6 +1,6 @@
 // Shared test helpers: temporary folders, the shared corpus, and running the CLI.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,7 +70,10 @@ export function runCliAsync(args: string[]): Promise<CliRun> {
 import { createHuntContext, type HuntContext } from "../src/detections/context.js";
 import type { MatchContext } from "../src/detections/types.js";
 import type { LogKind, LogRow } from "../src/model/records.js";
+import { type RowSink, scanFileDelimited } from "../src/readers/delimited.js";
 import { familyOf, mappedField } from "../src/readers/fields.js";
+import type { Dialect, LiteralPlan } from "../src/readers/types.js";
+import { MAX_LITERALS } from "../src/readers/wasm/multi.js";
 
 /** A LogRow built from named values, for detection unit tests (the readers have their own tests). */
 export function fakeRow(
@@ -100,4 +103,38 @@ export function ctx(
   hunt: HuntContext = createHuntContext(),
 ): MatchContext {
   return { server: "TEST", file, installPath, hunt };
+}
+
+/** The plan with enough extra literals that the one-pass search refuses it: the indexOf path. */
+export function indexOfPlan(plan: LiteralPlan): LiteralPlan {
+  const pad = Array.from({ length: MAX_LITERALS + 1 - plan.literals.length }, (_, i) => ({
+    bytes: Buffer.from(`\u0001pad${i}\u0001`),
+    consumers: [],
+  }));
+  return { ...plan, literals: [...plan.literals, ...pad] };
+}
+
+/** A whole log file of `kind` through the real delimited reader and `plan`, each row to `sink`. */
+export function scanWholeFile(
+  abs: string,
+  kind: LogKind,
+  dialect: Dialect,
+  plan: LiteralPlan,
+  sink: RowSink,
+): void {
+  const size = statSync(abs).size;
+  scanFileDelimited(
+    abs,
+    {
+      start: 0,
+      end: size,
+      header: null,
+      kind,
+      preamble: { software: null, version: null, logType: null, date: null },
+    },
+    dialect,
+    plan,
+    sink,
+    size,
+  );
 }

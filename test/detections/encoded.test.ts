@@ -3,12 +3,11 @@
 // (a shared `%` literal whose rows are tested decoded) on both the one-pass search and the indexOf path,
 // and the detections' own decoded tests. Benign rows with escapes wake nobody.
 import assert from "node:assert/strict";
-import { statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { createHuntContext, EMPTY_SETUP } from "../../src/detections/context.js";
 import { planFor } from "../../src/hunt/task.js";
-import { type LiteralPlan, scanFileDelimited } from "../../src/readers/delimited.js";
 import { iisW3c } from "../../src/readers/iis-w3c.js";
 import {
   compilePrefilter,
@@ -17,8 +16,7 @@ import {
   prefilterPasses,
 } from "../../src/readers/prefilter.js";
 import { canonicalUri } from "../../src/readers/uri.js";
-import { MAX_LITERALS } from "../../src/readers/wasm/multi.js";
-import { tempDir } from "../helpers.js";
+import { indexOfPlan, scanWholeFile, tempDir } from "../helpers.js";
 import { checksOf, type IisReq, iisLog, scanIis } from "../iis-helpers.js";
 
 describe("canonicalUri", () => {
@@ -124,15 +122,6 @@ describe("encoded forms reach the IIS detections (scan)", () => {
   });
 });
 
-/** The plan padded past the one-pass search's limit: the indexOf path. */
-function indexOfPlan(plan: LiteralPlan): LiteralPlan {
-  const pad = Array.from({ length: MAX_LITERALS + 1 - plan.literals.length }, (_, i) => ({
-    bytes: Buffer.from(`\u0001pad${i}\u0001`),
-    consumers: [],
-  }));
-  return { ...plan, literals: [...plan.literals, ...pad] };
-}
-
 /** Which detections (by id) each request wakes through the real reader and the IIS plan. */
 function woken(t: { after(fn: () => void): void }, reqs: IisReq[], indexOf: boolean): string[][] {
   const dir = tempDir(t);
@@ -144,23 +133,9 @@ function woken(t: { after(fn: () => void): void }, reqs: IisReq[], indexOf: bool
   const base = planFor("iis-w3c", hunt);
   const plan = indexOf ? indexOfPlan(base) : base;
   const out: string[][] = reqs.map(() => []);
-  const size = statSync(abs).size;
-  scanFileDelimited(
-    abs,
-    {
-      start: 0,
-      end: size,
-      header: null,
-      kind: "iis-w3c",
-      preamble: { software: null, version: null, logType: null, date: null },
-    },
-    iisW3c,
-    plan,
-    (row, consumers) => {
-      out[row.line - 5] = consumers.map((c) => rows[c].id).sort();
-    },
-    size,
-  );
+  scanWholeFile(abs, "iis-w3c", iisW3c, plan, (row, consumers) => {
+    out[row.line - 5] = consumers.map((c) => rows[c].id).sort();
+  });
   return out;
 }
 

@@ -13,11 +13,10 @@ import { ATTACKER_USER_AGENTS } from "../../src/detections/proxylogon/iis-26855.
 import { draftsOf, type MatchContext, type RowDetection } from "../../src/detections/types.js";
 import { planFor } from "../../src/hunt/task.js";
 import type { LogRow } from "../../src/model/records.js";
-import { type LiteralPlan, scanFileDelimited } from "../../src/readers/delimited.js";
+import type { LiteralPlan } from "../../src/readers/delimited.js";
 import { iisW3c } from "../../src/readers/iis-w3c.js";
 import { canonicalUri } from "../../src/readers/uri.js";
-import { MAX_LITERALS } from "../../src/readers/wasm/multi.js";
-import { tempDir } from "../helpers.js";
+import { indexOfPlan, scanWholeFile, tempDir } from "../helpers.js";
 import { type IisReq, iisLog } from "../iis-helpers.js";
 
 const STEMS = [
@@ -151,15 +150,6 @@ function requests(n: number): IisReq[] {
   return out;
 }
 
-/** The plan padded past the one-pass search's limit: the indexOf path. */
-function indexOfPlan(plan: LiteralPlan): LiteralPlan {
-  const pad = Array.from({ length: MAX_LITERALS + 1 - plan.literals.length }, (_, i) => ({
-    bytes: Buffer.from(`\u0001pad${i}\u0001`),
-    consumers: [],
-  }));
-  return { ...plan, literals: [...plan.literals, ...pad] };
-}
-
 type Path = "one-pass" | "indexOf" | "every row";
 
 /**
@@ -177,7 +167,7 @@ function hasLiteral(d: RowDetection, line: string): boolean {
 }
 
 /** What the IIS detections make of the log: one line per draft (check, line, evidence) and collected item. */
-function findings(abs: string, size: number, path: Path): string[] {
+function findings(abs: string, path: Path): string[] {
   const hunt = createHuntContext();
   const rows = hunt.ofType("row");
   const out: string[] = [];
@@ -195,27 +185,14 @@ function findings(abs: string, size: number, path: Path): string[] {
       : path === "indexOf"
         ? indexOfPlan(planFor("iis-w3c", hunt))
         : planFor("iis-w3c", hunt);
-  scanFileDelimited(
-    abs,
-    {
-      start: 0,
-      end: size,
-      header: null,
-      kind: "iis-w3c",
-      preamble: { software: null, version: null, logType: null, date: null },
-    },
-    iisW3c,
-    plan,
-    (row: LogRow, consumers: number[]) => {
-      const text = row.text();
-      for (const i of [...consumers].sort((a, b) => a - b)) {
-        if (path === "every row" && !hasLiteral(rows[i], text)) continue;
-        for (const d of draftsOf(rows[i].match(row, ctx)))
-          out.push(`${row.line} ${d.check} ${JSON.stringify(d.evidence)}`);
-      }
-    },
-    size,
-  );
+  scanWholeFile(abs, "iis-w3c", iisW3c, plan, (row: LogRow, consumers: number[]) => {
+    const text = row.text();
+    for (const i of [...consumers].sort((a, b) => a - b)) {
+      if (path === "every row" && !hasLiteral(rows[i], text)) continue;
+      for (const d of draftsOf(rows[i].match(row, ctx)))
+        out.push(`${row.line} ${d.check} ${JSON.stringify(d.evidence)}`);
+    }
+  });
   return out.sort();
 }
 
@@ -226,8 +203,8 @@ describe("IIS fast path against every detection on every row", () => {
       const abs = join(tempDir(t), "u_ex210303.log");
       const text = iisLog(reqs);
       writeFileSync(abs, text);
-      const full = findings(abs, text.length, "every row");
-      const fast = findings(abs, text.length, path);
+      const full = findings(abs, "every row");
+      const fast = findings(abs, path);
       // The log must exercise the checks, encoded forms included, or the comparison proves little.
       const checks = new Set(full.map((l) => l.split(" ")[1]));
       for (const c of [

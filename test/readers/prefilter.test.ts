@@ -12,12 +12,10 @@ import { ATTACKER_USER_AGENTS } from "../../src/detections/proxylogon/iis-26855.
 import type { RowDetection } from "../../src/detections/types.js";
 import { planFor } from "../../src/hunt/task.js";
 import type { LogKind } from "../../src/model/records.js";
-import { type LiteralPlan, scanFileDelimited } from "../../src/readers/delimited.js";
 import { exchangeCsv } from "../../src/readers/exchange-csv.js";
 import { iisW3c } from "../../src/readers/iis-w3c.js";
 import { compilePrefilter, nextOccurrence, prefilterPasses } from "../../src/readers/prefilter.js";
-import { MAX_LITERALS } from "../../src/readers/wasm/multi.js";
-import { ROOT, tempDir } from "../helpers.js";
+import { indexOfPlan, ROOT, scanWholeFile, tempDir } from "../helpers.js";
 import {
   entryPathInLine,
   forgedCookieShape,
@@ -48,15 +46,6 @@ function oldAccepts(d: RowDetection, refine: LineRefine, line: string): boolean 
   return false;
 }
 
-/** The plan with enough extra literals that the one-pass search refuses it: the indexOf path. */
-function indexOfPlan(plan: LiteralPlan): LiteralPlan {
-  const pad = Array.from({ length: MAX_LITERALS + 1 - plan.literals.length }, (_, i) => ({
-    bytes: Buffer.from(`\u0001pad${i}\u0001`),
-    consumers: [],
-  }));
-  return { ...plan, literals: [...plan.literals, ...pad] };
-}
-
 /** Scan `lines` under `head` with the real reader; which lines (0-based) woke detection `index`. */
 function woken(
   t: { after(fn: () => void): void },
@@ -73,23 +62,9 @@ function woken(
   const base = planFor(kind, createHuntContext());
   const plan = indexOf ? indexOfPlan(base) : base;
   const out = new Set<number>();
-  const size = statSync(abs).size;
-  scanFileDelimited(
-    abs,
-    {
-      start: 0,
-      end: size,
-      header: null,
-      kind,
-      preamble: { software: null, version: null, logType: null, date: null },
-    },
-    kind === "iis-w3c" ? iisW3c : exchangeCsv,
-    plan,
-    (row, consumers) => {
-      if (consumers.includes(index)) out.add(row.line - headLines - 1);
-    },
-    size,
-  );
+  scanWholeFile(abs, kind, kind === "iis-w3c" ? iisW3c : exchangeCsv, plan, (row, consumers) => {
+    if (consumers.includes(index)) out.add(row.line - headLines - 1);
+  });
   return out;
 }
 

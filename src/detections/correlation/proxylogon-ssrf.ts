@@ -16,6 +16,7 @@ import { checks as iisChecks } from "../proxylogon/iis-26855.js";
 import { REF } from "../proxylogon/refs.js";
 import { checks as ssrfChecks } from "../proxylogon/ssrf-26855.js";
 import type { FindingsDetection } from "../types.js";
+import { addresses, msOf, tally } from "./rows.js";
 
 const CVE = ["CVE-2021-26855"];
 const REFS = [
@@ -98,7 +99,6 @@ const WINDOW_MS = 120_000;
 const FOLLOW_BEFORE_MS = 10 * 60_000;
 const FOLLOW_AFTER_MS = 24 * 3600_000;
 const MAX_LINKED = 50;
-const MAX_LISTED = 20;
 
 const IIS_CHECKS = new Set([iisChecks.served.id, iisChecks.failed.id, iisChecks.cookie.id]);
 const PROXY_CHECKS = new Set([
@@ -140,14 +140,6 @@ interface Request {
   matched: ProxyRow[];
 }
 
-const ms = (t: string | null): number | null => {
-  const v = t ? Date.parse(t) : Number.NaN;
-  return Number.isNaN(v) ? null : v;
-};
-
-const addresses = (...vs: (string | null | undefined)[]): string[] =>
-  vs.flatMap((v) => (v ? v.split(/[,\s]+/).filter((x) => x !== "" && x !== "-") : []));
-
 function isServed(status: string | number | null | undefined): boolean {
   return status != null && /^2\d\d$/.test(String(status).trim());
 }
@@ -160,7 +152,7 @@ function proxyRowOf(f: Finding): ProxyRow {
   const status = f.evidence.HttpStatus ?? s?.status ?? null;
   return {
     finding: f,
-    ms: ms(f.time),
+    ms: msOf(f.time),
     clients: addresses(f.evidence.ClientIpAddress ?? s?.clientIp),
     stem: decodedLower(f.evidence.UrlStem ?? s?.uri ?? ""),
     requestId: f.evidence.RequestId ?? s?.requestId ?? null,
@@ -177,7 +169,7 @@ function requestOf(f: Finding): Request {
   const status = s?.status ?? (f.evidence.Status ? Number(f.evidence.Status) : null);
   return {
     finding: f,
-    ms: ms(f.time),
+    ms: msOf(f.time),
     clients: addresses(f.evidence.ClientIp ?? s?.clientIp, f.evidence.XForwardedFor),
     stem: decodedLower(f.evidence.UriStem ?? s?.uri ?? ""),
     status,
@@ -220,15 +212,6 @@ function httpProxyCovers(coverage: Coverage, r: Request): boolean {
   );
 }
 
-function tally(values: Iterable<string>): string {
-  const m = new Map<string, number>();
-  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
-  const all = [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const shown = all.slice(0, MAX_LISTED).map(([k, n]) => `${k.slice(0, 300)} (${n})`);
-  if (all.length > MAX_LISTED) shown.push(`… ${all.length - MAX_LISTED} more`);
-  return shown.join(", ");
-}
-
 /** What one request shows, given its HttpProxy rows and the ECP/OAB activity of the server. */
 function outcomeOf(
   r: Request,
@@ -255,7 +238,7 @@ function followsOn(r: Request, followOn: Finding[]): boolean {
   const at = r.ms;
   if (at === null) return followOn.length > 0;
   return followOn.some((f) => {
-    const t = ms(f.time);
+    const t = msOf(f.time);
     return t === null || (t >= at - FOLLOW_BEFORE_MS && t <= at + FOLLOW_AFTER_MS);
   });
 }

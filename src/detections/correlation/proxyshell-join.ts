@@ -15,6 +15,7 @@ import { nonExchangeSites } from "../iis/site-scope.js";
 import { checks as hpChecks } from "../proxyshell/httpproxy-autodiscover.js";
 import { checks as iisChecks } from "../proxyshell/iis-autodiscover.js";
 import type { FindingsDetection } from "../types.js";
+import { addresses, msOf, tally } from "./rows.js";
 
 export const checks = {
   success: {
@@ -49,7 +50,6 @@ export const checks = {
 /** IIS stamps a request when it ends, HttpProxy when it begins: rows of one request lie this close. */
 const WINDOW_MS = 60_000;
 const MAX_LINKED = 50;
-const MAX_LISTED = 20;
 
 const IIS = new Set(
   [
@@ -73,20 +73,12 @@ interface Side {
   stage: string | null;
 }
 
-const ms = (t: string | null): number | null => {
-  const v = t ? Date.parse(t) : Number.NaN;
-  return Number.isNaN(v) ? null : v;
-};
-
-const addresses = (...vs: (string | null | undefined)[]): string[] =>
-  vs.flatMap((v) => (v ? v.split(/[,\s]+/).filter((x) => x !== "" && x !== "-") : []));
-
 function sideOf(f: Finding, proxy: boolean): Side {
   const s = f.subject.kind === "http-request" ? f.subject : null;
   const e = f.evidence;
   return {
     finding: f,
-    ms: ms(f.time),
+    ms: msOf(f.time),
     clients: proxy
       ? addresses(e.ClientIpAddress ?? s?.clientIp)
       : addresses(e.ClientIp ?? s?.clientIp, e.XForwardedFor),
@@ -102,15 +94,6 @@ function sameRequest(i: Side, p: Side): boolean {
   if (i.ms === null || p.ms === null || Math.abs(i.ms - p.ms) > WINDOW_MS) return false;
   if (!i.clients.some((c) => p.clients.includes(c))) return false;
   return i.stem === p.stem || (i.stage !== null && i.stage === p.stage);
-}
-
-function tally(values: Iterable<string>): string {
-  const m = new Map<string, number>();
-  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
-  const all = [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const shown = all.slice(0, MAX_LISTED).map(([k, n]) => `${k.slice(0, 300)} (${n})`);
-  if (all.length > MAX_LISTED) shown.push(`… ${all.length - MAX_LISTED} more`);
-  return shown.join(", ");
 }
 
 /** The joined findings of one server: one per client address and outcome. */

@@ -6,7 +6,7 @@
 // cidr and numeric comparisons give none, and a `not` or an item without one leaves the rule unanchored.
 // ASCII only: then a literal found case-sensitively (cased) is also found in the lower-cased value, and
 // the `i` flag of a pattern's RegExp cannot fold another character onto it.
-import type { Cond } from "./condition.js";
+import { type Cond, necessary } from "./condition.js";
 import { windash } from "./modifiers.js";
 import { type Part, parseSigmaString } from "./pattern.js";
 import type { CompileOptions } from "./types.js";
@@ -83,20 +83,7 @@ export function searchAnchors(def: unknown, o: CompileOptions): Anchor[] | null 
 
 /** Anchors of a condition: AND needs one anchored branch, OR all of them, NOT none. */
 export function conditionAnchors(c: Cond, anchors: Map<string, Anchor[] | null>): Anchor[] | null {
-  switch (c.op) {
-    case "id":
-      return anchors.get(c.name) ?? null;
-    case "not":
-      return null;
-    case "and":
-      return pick(c.args.map((a) => conditionAnchors(a, anchors)));
-    case "or":
-      return every(c.args.map((a) => conditionAnchors(a, anchors)));
-    case "of": {
-      const xs = c.names.map((n) => anchors.get(n) ?? null);
-      return c.count === "all" ? pick(xs) : every(xs);
-    }
-  }
+  return necessary(c, (n) => anchors.get(n) ?? null, pick, every);
 }
 
 /** Anchors of a detection's conditions (any may match: all their anchors), deduplicated; null: none. */

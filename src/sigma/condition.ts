@@ -135,6 +135,38 @@ export function compileCondition(c: Cond, sel: Map<string, Matcher>): Matcher {
 }
 
 /**
+ * What any match of a condition needs, folded from what each search identifier needs (null: nothing
+ * known). Sound by construction: an AND (and `all of`) needs what one constrained branch needs
+ * (`narrowest` picks it), an OR (and `1 of`, `N of`) needs one of its branches, so the union of all of
+ * them (`union`, null when any is unconstrained), and a NOT constrains nothing. The event-id, image-key
+ * and literal-anchor prefilters each give their own leaf, narrowest and union.
+ */
+export function necessary<T>(
+  c: Cond,
+  leaf: (name: string) => T | null,
+  narrowest: (xs: (T | null)[]) => T | null,
+  union: (xs: (T | null)[]) => T | null,
+): T | null {
+  const walk = (x: Cond): T | null => {
+    switch (x.op) {
+      case "id":
+        return leaf(x.name);
+      case "not":
+        return null;
+      case "and":
+        return narrowest(x.args.map(walk));
+      case "or":
+        return union(x.args.map(walk));
+      case "of": {
+        const xs = x.names.map(leaf);
+        return x.count === "all" ? narrowest(xs) : union(xs);
+      }
+    }
+  };
+  return walk(c);
+}
+
+/**
  * EventIDs the condition can only be true for (null: any). Exact-or-looser: an AND needs one
  * constrained branch, an OR needs all of them, NOT constrains nothing.
  */
@@ -150,18 +182,5 @@ export function conditionEventIds(c: Cond, ids: Map<string, Set<number> | null>)
     for (const x of xs) if (x && (best === null || x.size < best.size)) best = x;
     return best;
   };
-  switch (c.op) {
-    case "id":
-      return ids.get(c.name) ?? null;
-    case "not":
-      return null;
-    case "and":
-      return any(c.args.map((a) => conditionEventIds(a, ids)));
-    case "or":
-      return all(c.args.map((a) => conditionEventIds(a, ids)));
-    case "of": {
-      const xs = c.names.map((n) => ids.get(n) ?? null);
-      return c.count === "all" ? any(xs) : all(xs);
-    }
-  }
+  return necessary(c, (n) => ids.get(n) ?? null, any, all);
 }

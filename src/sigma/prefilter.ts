@@ -3,7 +3,7 @@
 // condition we derive such a necessary set of (field, file name) pairs — exact-or-looser, like the
 // EventID analysis — so that an event meets only the rules keyed on its own file names, plus the rules
 // that have no key. Rules with keywords, wildcards, `contains`, regexes ... in every branch stay unkeyed.
-import type { Cond } from "./condition.js";
+import { type Cond, necessary } from "./condition.js";
 import { parseSigmaString } from "./pattern.js";
 
 /** A field whose value's last path segment (lower-cased) must be `name`. */
@@ -89,20 +89,7 @@ const smallest = (xs: (RuleKey[] | null)[]): RuleKey[] | null => {
 
 /** Necessary keys of a condition: AND needs one keyed branch, OR all of them, NOT none. */
 export function conditionKeys(c: Cond, keys: Map<string, RuleKey[] | null>): RuleKey[] | null {
-  switch (c.op) {
-    case "id":
-      return keys.get(c.name) ?? null;
-    case "not":
-      return null;
-    case "and":
-      return smallest(c.args.map((a) => conditionKeys(a, keys)));
-    case "or":
-      return union(c.args.map((a) => conditionKeys(a, keys)));
-    case "of": {
-      const xs = c.names.map((n) => keys.get(n) ?? null);
-      return c.count === "all" ? smallest(xs) : union(xs);
-    }
-  }
+  return necessary(c, (n) => keys.get(n) ?? null, smallest, union);
 }
 
 // ---------- line literals (webserver rules) ----------

@@ -14,7 +14,7 @@ import type {
   VerdictName,
 } from "../model/types.js";
 import { describeRequest, firstMaliciousRequest } from "../verdict/facts.js";
-import { gradeFindings } from "../verdict/ladder.js";
+import { raisingFindings } from "../verdict/ladder.js";
 import { renderExposureBlock } from "./exposure.js";
 import { forTerminal } from "./safe.js";
 import { sameEvents } from "./same-event.js";
@@ -145,11 +145,7 @@ function renderServer(s: ServerResult, o: ConsoleOptions): string {
   // Checks whose findings move the verdict (by the evidence ladder) come first, under "Findings"; the
   // rest (single weak signals, rules whose match is context, records) are listed apart, so a critical
   // Sigma level on a clean server does not read as the reason for alarm.
-  const raising = new Set(
-    gradeFindings(real)
-      .filter((g) => g.raises !== "-")
-      .map((g) => g.finding.check),
-  );
+  const raising = new Set([...raisingFindings(real)].map((f) => f.check));
   const sections: [string, [string, Finding[]][]][] = [
     ["  Findings", [...groups].filter(([check]) => raising.has(check))],
     [

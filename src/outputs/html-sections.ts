@@ -4,7 +4,7 @@
 import { count, plural } from "../model/plural.js";
 import type { Finding, ServerResult, Severity, VerdictName } from "../model/types.js";
 import { clientIp, describeRequest, firstMaliciousRequest, userAgent } from "../verdict/facts.js";
-import { gradeFindings } from "../verdict/ladder.js";
+import { raisingFindings } from "../verdict/ladder.js";
 import { namedShells } from "../verdict/plan.js";
 import { chartSeries, onChart } from "./html-chart.js";
 import { esc, jsonForScript, link } from "./html-page.js";
@@ -343,13 +343,9 @@ ${filterable(
  * context-only match of a critical-level rule never sits above the evidence that decided the verdict.
  */
 function findingsRows(s: ServerResult, idx: number, tableId: string) {
-  const raising = new Set(
-    gradeFindings(s.findings)
-      .filter((g) => g.raises !== "-")
-      .map((g) => g.finding.id),
-  );
+  const raising = raisingFindings(s.findings);
   const fs = [...s.findings].sort(
-    (a, b) => Number(raising.has(b.id)) - Number(raising.has(a.id)) || bySeverityThenTime(a, b),
+    (a, b) => Number(raising.has(b)) - Number(raising.has(a)) || bySeverityThenTime(a, b),
   );
   const { shown, omitted } = capPerCheck(fs);
   const anchors: Anchors = { table: tableId, row: new Map() };
@@ -363,7 +359,7 @@ function findingsSection(s: ServerResult, rows: ReturnType<typeof findingsRows>)
   const { shown, omitted, anchors, raising } = rows;
   const html = shown.map(
     (f) =>
-      `<tr id="${anchors.row.get(f.id)}" data-sev="${severityClass(f.severity)}"><td class="mono nowrap">${esc(fmtTime(f.time))}</td><td><span class="sev s-${severityClass(f.severity)}">${esc(f.severity)}</span>${raising.has(f.id) ? "" : '<br><span class="small" title="listed for the responder: does not change the verdict">listed only</span>'}</td><td class="mono" data-label="Check">${esc(f.check)}${f.cves.length ? `<br><span class="small">${f.cves.map((c) => `<span class="nowrap">${esc(c)}</span>`).join(" ")}</span>` : ""}</td><td>${esc(f.title)}</td><td class="ev">${evidenceCell(f.evidence)}</td>${recordCell(f.source)}</tr>`,
+      `<tr id="${anchors.row.get(f.id)}" data-sev="${severityClass(f.severity)}"><td class="mono nowrap">${esc(fmtTime(f.time))}</td><td><span class="sev s-${severityClass(f.severity)}">${esc(f.severity)}</span>${raising.has(f) ? "" : '<br><span class="small" title="listed for the responder: does not change the verdict">listed only</span>'}</td><td class="mono" data-label="Check">${esc(f.check)}${f.cves.length ? `<br><span class="small">${f.cves.map((c) => `<span class="nowrap">${esc(c)}</span>`).join(" ")}</span>` : ""}</td><td>${esc(f.title)}</td><td class="ev">${evidenceCell(f.evidence)}</td>${recordCell(f.source)}</tr>`,
   );
   const counted = Object.entries(s.omittedFindings);
   return `${filterable(

@@ -140,6 +140,15 @@ export function gradeFindings(findings: readonly Finding[]): Graded[] {
   });
 }
 
+/** The findings that move the verdict (their ladder row raises it), for renderers that list them first. */
+export function raisingFindings(findings: readonly Finding[]): Set<Finding> {
+  return new Set(
+    gradeFindings(findings)
+      .filter((g) => g.raises !== "-")
+      .map((g) => g.finding),
+  );
+}
+
 /** The strongest verdict the graded findings raise to, or null when none raises anything. */
 export function strongest(graded: readonly Graded[]): Exclude<Raise, "-"> | null {
   for (const v of RAISE_ORDER) if (graded.some((g) => g.raises === v)) return v;

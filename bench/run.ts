@@ -1,8 +1,8 @@
 // `npm run bench [-- [NAME...] [--quick]]`: builds, then runs every bench/*.bench.ts (or those whose file
-// name contains a NAME) in turn as its own process; --quick (smaller inputs) goes to every bench. Other
-// flags differ per bench: run that bench directly (npx tsx bench/X.bench.ts --help lists them in its header).
+// name contains a NAME, keeping the other lanes of latest.json) in turn as its own process; --quick
+// (smaller inputs) goes to every bench. Other flags differ per bench: run that bench directly (npx tsx bench/X.bench.ts --help lists them in its header).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { lanesTable, readResults } from "./lanes.js";
 import { RESULTS } from "./lib.js";
@@ -20,10 +20,11 @@ for (let i = 0; i < args.length; i++) {
 }
 const build = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
-// Each run starts a fresh results file; the last one stays as previous.json to compare with.
+// A whole run starts a fresh results file; a run of some benches (NAME given) replaces only their lanes and
+// keeps the others with the date they were measured. Either way the last file stays as previous.json.
 const PREVIOUS = "bench/results/previous.json";
 mkdirSync("bench/results", { recursive: true });
-if (existsSync(RESULTS)) renameSync(RESULTS, PREVIOUS);
+if (existsSync(RESULTS)) (only.length ? copyFileSync : renameSync)(RESULTS, PREVIOUS);
 let failed = 0;
 for (const f of readdirSync("bench")
   .filter((n) => n.endsWith(".bench.ts"))

@@ -103,7 +103,7 @@ export function propagateConstants(lines: string[]): string[] {
   if (names.length === 0 || names.length > 200) return lines;
   let changed = false;
   const use = new RegExp(
-    `(?<![.\\w"'])(${names.map((n) => n.replace(/[$]/g, "\\$&")).join("|")})\\b(?!\\s*(?:=(?!=)|\\())`,
+    `(?<![.\\w"'])(?<!\\b(?:dim|var|const|let|string)\\s+)(${names.map((n) => n.replace(/[$]/g, "\\$&")).join("|")})\\b(?!\\s*(?:=(?!=)|\\())`,
     "gi",
   );
   const out = lines.map((l) => {

@@ -82,6 +82,10 @@ function decodeBlob(bytes: Buffer): { text: string; pe: boolean } | null {
   return printableShare(bytes) > 0.9 ? { text: bytes.toString("latin1"), pe: false } : null;
 }
 
+/** Where constant propagation can matter (see normalise). */
+const PROPAGATE_WHERE =
+  /eval|execute|reverse|\b(?:session|application|cache)\s*[[(]\s*[a-z_]|\b(?:load|invoke|createinstance|getmethod|gettype)\s*\(\s*[a-z_]/i;
+
 /** 1-based line of each offset of `s`, by binary search over the line starts. */
 function lineIndex(s: string): (offset: number) => number {
   const starts = [0];
@@ -109,8 +113,9 @@ export function normalise(source: string, depth = 2): Normalised {
   whole = foldLine(whole);
   let raw = whole.split("\n");
   // Each round folds the literals the previous one produced (q + "ns" + w, then a = "unsafe"). Only
-  // code that evaluates strings needs it.
-  if (/eval|execute/i.test(whole)) {
+  // code where a name can stand for a word a rule needs: code that evaluates strings, a Session/
+  // Application/Cache slot with a computed key, a load/invoke/reflection call with a named argument.
+  if (PROPAGATE_WHERE.test(whole)) {
     for (let round = 0; round < 3; round++) {
       const next = propagateConstants(raw);
       if (next === raw) break;

@@ -82,7 +82,8 @@ const SINKS: Sink[] = [
     id: "wscript-run",
     lits: ["shell"],
     kind: "process",
-    re: /\.\s*(?:run|exec)\s*\(/g,
+    // Also VBScript's call without parentheses: `sh.Run "cmd /c " & x, 0, True`.
+    re: /\.\s*(?:run|exec)\s*(?:\(|[ \t]+(?=["\w(]))/g,
     flow: 10,
     bare: 3,
     what: "WScript.Shell Run/Exec",

@@ -159,3 +159,43 @@ test("a Godzilla-like page whose instance name is a reversed bare byte array is 
   assert.deepEqual(checks(d), ["webshell-godzilla"]);
   assert.equal(d[0].evidence.Rule, "godzilla-ly-instance");
 });
+
+test("taint: a value is what follows its own `=` up to the next statement; members of other objects are not the local", () => {
+  // Positive: the name on the far side of `:` or of a declarator comma still carries the request.
+  const vb = [
+    'Dim sh : who = "x" : c = Request.Form("c")',
+    'Set sh = Server.CreateObject("WScript.Shell")',
+    'sh.Run "cmd /c " & c, 0, True',
+  ].join("\n");
+  assert.deepEqual(checks(run(swept(`${SITE}r.aspx`, inert(vb, "VB")))), ["webshell-cmd-runner"]);
+  const cs = 'string mode = "a", c = Request["c"];\nSystem.Diagnostics.Process.Start("cmd.exe", "/c " + c);';
+  assert.deepEqual(checks(run(swept(`${SITE}c.aspx`, inert(cs, "C#")))), ["webshell-cmd-runner"]);
+});
+
+test("trap: a fixed command next to request data on the same line, and a member that shares a tainted name", () => {
+  const vb = [
+    '<%@ Page Language="VB" %>',
+    '<html><body><form runat="server"></form>',
+    "<%",
+    'Dim cmd, who, sh : cmd = Server.MapPath("~/tools/backup.cmd") : who = Request.Form("user")',
+    'If who = "" Then who = Request.ServerVariables("AUTH_USER")',
+    'Set sh = Server.CreateObject("WScript.Shell")',
+    "sh.Run cmd, 0, True : Response.Write(Server.HtmlEncode(who))",
+    "%>",
+    "</body></html>",
+  ].join("\n");
+  assert.ok(!rules(vb).includes("flow-wscript-run"), rules(vb).join());
+  assert.deepEqual(run(swept(`${SITE}backup.aspx`, vb)), []);
+  const cs = [
+    '<%@ Page Language="C#" %>',
+    '<html><body><form runat="server"></form></body></html>',
+    '<script runat="server">',
+    "void Page_Load(object s, EventArgs e) {",
+    '  string name = Request.QueryString["report"], exe = Server.MapPath("~/bin/report.exe");',
+    "  var job = Jobs.Scheduled(); Response.Write(Server.HtmlEncode(name));",
+    "  System.Diagnostics.Process.Start(exe, job.name);",
+    "}",
+    "</script>",
+  ].join("\n");
+  assert.ok(!rules(cs).includes("flow-process-start"), rules(cs).join());
+});

@@ -108,7 +108,8 @@ export function taintOf(t: string): RegExp | null {
   const slots = new Set<SlotStore>();
   const build = () => {
     const p = [...parts];
-    if (names.size) p.push(`\\b(?:${[...names].map(escapeRe).join("|")})\\b`);
+    // A name, not a member of another object (`x.data` is not the local `data`).
+    if (names.size) p.push(`(?<![.\\w])(?:${[...names].map(escapeRe).join("|")})\\b`);
     if (slots.size) p.push(slotReads([...slots]));
     return new RegExp(p.join("|"));
   };

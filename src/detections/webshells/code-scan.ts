@@ -54,9 +54,49 @@ export function assignments(t: string): { name: string; rhs: string }[] {
     let k = i + 1;
     const stop = Math.min(t.length, i + 401);
     while (k < stop && t[k] !== ";" && t[k] !== "\n") k++;
-    out.push({ name, rhs: t.slice(i + 1, k) });
+    out.push({ name, rhs: ownValue(t.slice(i + 1, k)) });
   }
   return out;
+}
+
+/**
+ * Where another statement or declarator starts on the same line: VB's `:` before the next assignment
+ * or `Then`, C#'s `, b = …` at bracket depth 0. What follows it is not this assignment's value (in
+ * `a = "x" : b = Request("c")` only `"x"` is given to `a`).
+ */
+const NEXT_STATEMENT = /:\s*(?:set\s+|dim\s+)?[a-z_][\w.]*\s*(?:\([^()\n]{0,40}\))?\s*=(?![=>])|\bthen\b/;
+const NEXT_DECLARATOR = /^\s*[a-z_]\w*\s*=(?![=>])/;
+
+/** An assignment's right-hand side up to where the next statement on its line starts. */
+export function ownValue(rhs: string): string {
+  const next = NEXT_STATEMENT.exec(rhs);
+  let v = next ? rhs.slice(0, next.index) : rhs;
+  if (!v.includes(",")) return v;
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (c === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === "," && depth === 0 && NEXT_DECLARATOR.test(v.slice(i + 1, i + 60))) {
+      v = v.slice(0, i);
+      break;
+    }
+  }
+  return v;
+}
+
+/** A VB statement up to its `:` separator (outside literals): `sh.Run cmd : Response.Write(x)` is two statements. */
+export function vbStatement(s: string): string {
+  let quoted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"') quoted = !quoted;
+    else if (c === ":" && !quoted && /^\s*[a-z_]/.test(s.slice(i + 1, i + 8))) return s.slice(0, i);
+  }
+  return s;
 }
 
 /** The names of a parameter list: the last word of each C# or JScript parameter, the first of VB's `x As T`. */

@@ -24,8 +24,24 @@ const DECRYPT =
 const XOR_LOOP =
   /\w\s*\[\s*\w+\s*\]\s*\^=?\s*\(?\s*(?:byte\s*\)\s*)?\w+\s*\[|\^\s*\w+\s*\[\s*\w+\s*(?:[+]\s*\d+\s*)?[%&]|\w\s*\[\s*\w+\s*\]\s*\^=\s*(?:\(\s*byte\s*\)\s*)?(?:0x[0-9a-f]{1,2}|\d{1,3}|[a-z_]\w*)\s*[;\n)]/;
 const SHELL_WORDS = /cmd\.exe|cmd\s*\/c|"\/c\s|powershell(?:\.exe)?\s+-|\bwhoami\b|net\s+user\b|\/bin\/sh/;
-const SESSION_ASSEMBLY =
-  /session\s*\[\s*"[^"\n]+"\s*\]\s*=\s*\(?\s*(?:system\.reflection\.)?assembly|\(\s*(?:system\.reflection\.)?assembly\s*\)\s*(?:context\.)?session\s*\[/;
+/** A Session/Application/Cache slot, C# `[k]` or VB `(k)`, under any key (a literal, a name, a decoded literal). */
+const SLOT = String.raw`\b(?:session|application|cache)\s*(?:\[[^\]\n]{1,60}\]|\([^()\n]{1,60}\))`;
+const ASM = String.raw`(?:system\s*\.\s*reflection\s*\.\s*)?\[?assembly\]?`;
+/**
+ * An assembly loaded from bytes kept across requests: a slot given `Assembly.Load(bytes)` (not a name
+ * literal; not LoadFrom/LoadFile of a path, as plug-in caches do) or `GetMethod("Load")…Invoke`, a
+ * Session slot given a cast `(Assembly)`, or an Assembly read back out of Session (C# cast or `as`,
+ * VB CType/DirectCast/TryCast).
+ */
+const SESSION_ASSEMBLY = new RegExp(
+  [
+    String.raw`${SLOT}\s*=\s*(?:\(\s*${ASM}\s*\)\s*)?(?:[^;\n]{0,200}?\bgetmethod\s*\(\s*"load"|${ASM}\s*\.\s*load\s*\((?!\s*["')]))`,
+    String.raw`\bsession\s*(?:\[[^\]\n]{1,60}\]|\([^()\n]{1,60}\))\s*=\s*\(\s*${ASM}\s*\)`,
+    String.raw`\(\s*${ASM}\s*\)\s*(?:[\w.]+\.)?session\s*[[(]`,
+    String.raw`(?:ctype|directcast|trycast)\s*\(\s*(?:[\w.]+\.)?session\s*\([^()\n]{1,60}\)\s*,\s*${ASM}\s*\)`,
+    String.raw`\bsession\s*\[[^\]\n]{1,60}\]\s+as\s+${ASM}\b`,
+  ].join("|"),
+);
 /** A native function pointer turned into a callable: `f = Marshal.GetDelegateForFunctionPointer(...)`. */
 const NATIVE_DELEGATE =
   /([a-z_]\w*)\s*=\s*(?:\(\s*[\w.]+\s*\)\s*)?marshal\s*\.\s*getdelegateforfunctionpointer\b/g;

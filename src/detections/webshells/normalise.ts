@@ -6,8 +6,12 @@
 // keeps the file's lines, so every rule can name the line it matched; text decoded out of a literal is
 // kept as an extra layer that points back at the literal's line.
 
-import { decodeByteStrings } from "./byte-strings.js";
+import { foldLine, propagateConstants } from "./fold.js";
 import { decodeScriptBlocks } from "./script-encoder.js";
+import { asciiQuotes, dropShortComments, joinContinuations } from "./source-clean.js";
+import { spelledOut } from "./spelled.js";
+
+export { foldLine } from "./fold.js";
 
 /** Lower-case normalised code. `lines[i]` is line i+1 of the file. */
 export interface Normalised {
@@ -54,124 +58,6 @@ export function decodeEscapes(s: string): string {
   });
 }
 
-/** A number literal: decimal, C/JScript hex (0x65), VBScript hex (&H65) and octal (&O145, &0145). */
-const NUM = String.raw`(?:0x[0-9a-f]{1,6}|&h[0-9a-f]{1,6}|&o?[0-7]{1,8}|\d{1,7})`;
-function num(s: string): number {
-  const l = s.toLowerCase();
-  if (l.startsWith("0x") || l.startsWith("&h")) return Number.parseInt(l.slice(2), 16);
-  if (l.startsWith("&")) return Number.parseInt(l.replace(/^&o?/, ""), 8);
-  return Number(l);
-}
-const charOf = (n: number) =>
-  n > 0 && n < 0x110000 && n !== 0x22 && n !== 0x5c ? String.fromCodePoint(n) : "";
-const FROM_CHAR_CODE = new RegExp(
-  String.raw`string[ \t]*\.[ \t]*fromcharcode[ \t]*\([ \t]*(${NUM}(?:[ \t]*,[ \t]*${NUM})*)[ \t]*\)`,
-  "gi",
-);
-const CHR = new RegExp(
-  String.raw`\b(?:chrw?|chrb|convert[ \t]*\.[ \t]*tochar|char)[ \t]*\([ \t]*(${NUM})[ \t]*\)`,
-  "gi",
-);
-const CAST = new RegExp(String.raw`\([ \t]*char[ \t]*\)[ \t]*\(?[ \t]*(${NUM})[ \t]*\)?`, "gi");
-const CHAR_ARRAY =
-  /new[ \t]+(?:string[ \t]*\([ \t]*new[ \t]+)?char[ \t]*\[[ \t]*\d*[ \t]*\][ \t]*\{((?:[ \t]*'(?:[^'\\]|\\.)'[ \t]*,?)+)\}[ \t]*\)?/gi;
-/** Adjacent string literals joined by + (C#, JScript, VBScript) or & (VBScript). */
-const CONCAT = /"([^"\n]*)"[ \t]*[+&][ \t]*"([^"\n]*)"/g;
-const CONCAT_SINGLE = /'([^'\n]*)'[ \t]*\+[ \t]*'([^'\n]*)'/g;
-const STR_REVERSE = /strreverse[ \t]*\([ \t]*"((?:[^"\n]|"")*)"[ \t]*\)/gi;
-const JS_REVERSE =
-  /(["'])([^"'\n]*)\1[ \t]*\.[ \t]*split[ \t]*\([ \t]*(["'])\3[ \t]*\)[ \t]*\.[ \t]*reverse[ \t]*\([ \t]*\)[ \t]*\.[ \t]*join[ \t]*\([ \t]*(["'])\4[ \t]*\)/gi;
-const CS_REVERSE =
-  /"([^"\n]*)"[ \t]*\.[ \t]*reverse[ \t]*\([ \t]*\)(?:[ \t]*\.[ \t]*toarray[ \t]*\([ \t]*\))?/gi;
-const INLINE_COMMENT = /\/\*[^\n]*?\*\//g;
-
-/** Apply a global replacement until nothing changes ("a"+"b"+"c" needs two passes), at most 32 times. */
-function untilStable(s: string, re: RegExp, quote: string): string {
-  let cur = s;
-  for (let i = 0; i < 32; i++) {
-    let n = 0;
-    cur = cur.replace(re, (_all: string, a: string, b: string) => {
-      n++;
-      return `${quote}${a}${b}${quote}`;
-    });
-    if (n === 0) break;
-  }
-  return cur;
-}
-
-/** Code-level folding on one line: char codes and byte arrays to literals, literals joined, reversals undone. */
-export function foldLine(line: string): string {
-  let s = line;
-  if (s.includes("/*")) s = s.replace(INLINE_COMMENT, "");
-  s = decodeByteStrings(s);
-  const l = s.toLowerCase();
-  if (l.includes("fromcharcode"))
-    s = s.replace(
-      FROM_CHAR_CODE,
-      (_m, list: string) =>
-        `"${list
-          .split(",")
-          .map((n) => charOf(num(n.trim())))
-          .join("")}"`,
-    );
-  if (l.includes("chr") || l.includes("char"))
-    s = s
-      .replace(CHR, (_m, n: string) => `"${charOf(num(n))}"`)
-      .replace(CAST, (_m, n: string) => `"${charOf(num(n))}"`)
-      .replace(CHAR_ARRAY, (_m, list: string) => {
-        const chars = [...list.matchAll(/'((?:[^'\\]|\\.))'/g)].map((c) => c[1]);
-        return `"${chars.join("")}"`;
-      });
-  if (l.includes("reverse")) {
-    const rev = (t: string) => [...t].reverse().join("");
-    s = s
-      .replace(STR_REVERSE, (_m, t: string) => `"${rev(t)}"`)
-      .replace(JS_REVERSE, (_m, _q, t: string) => `"${rev(t)}"`)
-      .replace(CS_REVERSE, (_m, t: string) => `"${rev(t)}"`);
-  }
-  if (s.includes('"')) s = untilStable(s, CONCAT, '"');
-  if (s.includes("'")) s = untilStable(s, CONCAT_SINGLE, "'");
-  return s;
-}
-
-/** `Array(101, 118, 97, 108, ...)`: eight or more printable character codes (VBScript, JScript). */
-const CODE_ARRAY = /\barray\s*\(\s*((?:\d{2,3}\s*,\s*){7,}\d{2,3})\s*\)/g;
-/** `Array("e", "v", "a", "l", ...)`: four or more literals of one or two characters. */
-const PIECE_ARRAY = /\barray\s*\(\s*((?:"(?:[^"\n]|""){1,2}"\s*,\s*){3,}"(?:[^"\n]|""){1,2}")\s*\)/g;
-/** A literal that spells words one character at a time: `"e|v|a|l"`, `"e!v!a!l$request"`. */
-const SPELLED_LITERAL = /"([^"\s]{7,200})"/g;
-
-/**
- * Text spelled out so that no word of it appears in the source: character-code arrays, arrays of
- * single characters, and literals with a separator between every character (removed at run time by
- * Split/Join or Replace). Returns what they spell, with where each is.
- */
-function spelledOut(low: string): { at: number; text: string }[] {
-  const out: { at: number; text: string }[] = [];
-  for (const m of low.matchAll(CODE_ARRAY)) {
-    const codes = m[1].split(",").map((n) => Number(n.trim()));
-    if (codes.every((c) => c >= 32 && c <= 126))
-      out.push({ at: m.index, text: String.fromCharCode(...codes).toLowerCase() });
-  }
-  for (const m of low.matchAll(PIECE_ARRAY)) {
-    const pieces = [...m[1].matchAll(/"((?:[^"\n]|""){1,2})"/g)].map((p) => p[1].replaceAll('""', '"'));
-    out.push({ at: m.index, text: pieces.join("") });
-  }
-  for (const m of low.matchAll(SPELLED_LITERAL)) {
-    const lit = m[1];
-    // The separator: the one non-word character that stands between single letters at least 3 times.
-    const sep = /\w([^\w])\w\1\w\1\w/.exec(lit)?.[1];
-    if (!sep) continue;
-    const text = lit
-      .split(sep)
-      .join("")
-      .replace(/[^\w(){}[\]"'.]+/g, " ")
-      .trim();
-    if (text !== lit) out.push({ at: m.index, text });
-  }
-  return out;
-}
-
 /** Words whose reversal inside a literal means the code reverses it back at run time. */
 const REVERSED_WORDS = ["lave", "efasnu", "tseuqer", "etucexe", "daol", "exe.dmc", "llehs.tpircsw", "tratss"];
 
@@ -196,102 +82,9 @@ function decodeBlob(bytes: Buffer): { text: string; pe: boolean } | null {
   return printableShare(bytes) > 0.9 ? { text: bytes.toString("latin1"), pe: false } : null;
 }
 
-/**
- * Typographic quotes as ASCII: UTF-8 “ ” ‘ ’ and their GBK forms, seen through Latin-1 (one byte one
- * char), as copies pasted from web pages carry them; also the GBK forms after a page was re-saved as
- * UTF-8 from Latin-1 (A1 B1 became C2 A1 C2 B1; lower-cased, C2 reads as E2).
- */
-function asciiQuotes(s: string): string {
-  if (!/[\u00e2\u00a1]/.test(s)) return s;
-  return s
-    .replace(/[\u00c2\u00e2]\u00a1[\u00c2\u00e2][\u00b0\u00b1]/g, '"')
-    .replace(/[\u00c2\u00e2]\u00a1[\u00c2\u00e2][\u00ae\u00af]/g, "'")
-    .replace(/\u00e2\u0080[\u009c\u009d]|\u00a1[\u00b0\u00b1]/g, '"')
-    .replace(/\u00e2\u0080[\u0098\u0099]|\u00a1[\u00ae\u00af]/g, "'");
-}
-
-/** Short block comments (also over line ends) removed, keeping the line count: `ev/*x*\/al` splits no token. */
-function dropShortComments(s: string): string {
-  if (!s.includes("/*")) return s;
-  // Not across quotes: `"/*/"` in a string literal opens no comment (escaped quotes do not count). But
-  // a "comment" of only punctuation inside a literal goes too: it is there to become one when the
-  // literal is evaluated (`eval("Request[/*-*/0]")`), and dropping it changes no real text.
-  return s.replace(/\/\*[^"']{0,200}?\*\//g, (c, at: number) => {
-    const lineStart = s.lastIndexOf("\n", at) + 1;
-    const quotes = s.slice(lineStart, at).replaceAll('\\"', "").split('"').length - 1;
-    const filler = /^\/\*[\s\-*/=#~]*\*\/$/.test(c);
-    return quotes % 2 === 1 && !filler ? c : "\n".repeat(c.split("\n").length - 1);
-  });
-}
-
-const CONT_END = /"[ \t]*\+[ \t]*$/;
-const CONT_START = /^[ \t]*\+[ \t]*"/;
-const CONCAT_ANY = /"[ \t]*\+|\+[ \t]*"/;
-
-function oddQuotes(line: string): boolean {
-  return (line.replaceAll('\\"', "").split('"').length - 1) % 2 === 1;
-}
-
-/**
- * A concatenation of literals split over lines (`"ev" +` / `"al(..."`, or a literal broken by a
- * comment's line end) joined onto its first line, the lines it took left empty so that the line count
- * stays; at most five lines are joined.
- */
-function joinContinuations(s: string): string {
-  if (!s.includes("+")) return s;
-  const lines = s.split("\n");
-  let changed = false;
-  for (let i = 0; i < lines.length - 1; i++) {
-    let taken = 0;
-    while (i + 1 + taken < lines.length && taken < 4) {
-      const cur = lines[i];
-      const next = lines[i + 1 + taken];
-      const open = CONCAT_ANY.test(cur) && oddQuotes(cur);
-      if (!(CONT_END.test(cur) || CONT_START.test(next) || open)) break;
-      lines[i] = cur.replace(/\r$/, "") + next;
-      lines[i + 1 + taken] = "";
-      taken++;
-      changed = true;
-    }
-    i += taken;
-  }
-  return changed ? lines.join("\n") : s;
-}
-
-/**
- * Constant propagation for strings: a name assigned a literal exactly once (`var q = "u";`,
- * `string k = "..."`, `Dim a : a = "..."`) is replaced by the literal where it is read, so
- * `var a = q + "ns" + w` folds to "unsafe". Names assigned more than once are left alone.
- */
-function propagateConstants(lines: string[]): string[] {
-  const assign =
-    /(?:^|[\s;{(])(?:(?:var|dim|const|string|let)\s+)?([a-z_]\w{0,30})\s*=\s*("[^"\n]{0,64}"|'[^'\n]{0,64}')[ \t]*(?:[;:,']|\/\/|$)/gi;
-  const any = /(?:^|[\s;{(,])([a-z_]\w{0,30})\s*(?:\+|-|\*|\/|&)?=(?!=)/gi;
-  const lit = new Map<string, string>();
-  const count = new Map<string, number>();
-  for (const l of lines) {
-    for (const m of l.matchAll(any)) count.set(m[1].toLowerCase(), (count.get(m[1].toLowerCase()) ?? 0) + 1);
-    for (const m of l.matchAll(assign)) lit.set(m[1].toLowerCase(), m[2]);
-  }
-  const names = [...lit.keys()].filter((n) => count.get(n) === 1 && n.length > 0);
-  if (names.length === 0 || names.length > 200) return lines;
-  let changed = false;
-  const use = new RegExp(
-    `(?<![.\\w"'])(${names.map((n) => n.replace(/[$]/g, "\\$&")).join("|")})\\b(?!\\s*(?:=(?!=)|\\())`,
-    "gi",
-  );
-  const out = lines.map((l) => {
-    if (!use.test(l)) return l;
-    use.lastIndex = 0;
-    const replaced = l.replace(use, (m, n: string) => {
-      const v = lit.get(n.toLowerCase());
-      return v ? `"${v.slice(1, -1)}"` : m;
-    });
-    if (replaced !== l) changed = true;
-    return foldLine(replaced);
-  });
-  return changed ? out : lines;
-}
+/** Where constant propagation can matter (see normalise). */
+const PROPAGATE_WHERE =
+  /eval|execute|reverse|\b(?:session|application|cache)\s*[[(]\s*[a-z_]|\b(?:load|invoke|createinstance|getmethod|gettype)\s*\(\s*[a-z_]/i;
 
 /** 1-based line of each offset of `s`, by binary search over the line starts. */
 function lineIndex(s: string): (offset: number) => number {
@@ -320,8 +113,9 @@ export function normalise(source: string, depth = 2): Normalised {
   whole = foldLine(whole);
   let raw = whole.split("\n");
   // Each round folds the literals the previous one produced (q + "ns" + w, then a = "unsafe"). Only
-  // code that evaluates strings needs it.
-  if (/eval|execute/i.test(whole)) {
+  // code where a name can stand for a word a rule needs: code that evaluates strings, a Session/
+  // Application/Cache slot with a computed key, a load/invoke/reflection call with a named argument.
+  if (PROPAGATE_WHERE.test(whole)) {
     for (let round = 0; round < 3; round++) {
       const next = propagateConstants(raw);
       if (next === raw) break;

@@ -1,7 +1,7 @@
 // Dangerous sinks in normalised server code (eval/Execute, Assembly.Load, process start, reflection,
 // file writes, SQL, sockets, registry) and whether request data reaches their arguments. One signal per
 // sink kind: the strongest seen (a flow of request data beats a bare sink).
-import { firstArgument, statementFrom } from "./code-scan.js";
+import { firstArgument, ownValue, statementFrom, vbStatement } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
 
@@ -82,7 +82,8 @@ const SINKS: Sink[] = [
     id: "wscript-run",
     lits: ["shell"],
     kind: "process",
-    re: /\.\s*(?:run|exec)\s*\(/g,
+    // Also VBScript's call without parentheses: `sh.Run "cmd /c " & x, 0, True`.
+    re: /\.\s*(?:run|exec)\s*(?:\(|[ \t]+(?=["\w(]))/g,
     flow: 10,
     bare: 3,
     what: "WScript.Shell Run/Exec",
@@ -282,7 +283,10 @@ export function sinkSignals(norm: Normalised, tainted: RegExp): SinkFindings {
     if (s.needs && !s.needs.test(t)) continue;
     for (const m of t.matchAll(s.re)) {
       const stmt = statementFrom(t, m.index);
-      const arg = s.firstArg ? firstArgument(stmt.slice(m[0].length)) : stmt.slice(m[0].length - 1);
+      // Up to the next statement on the line (VB `:`): what follows is not this call's argument.
+      // A call without parentheses is a VB statement, which ends at `:`.
+      const rest = m[0].endsWith("(") ? stmt : vbStatement(stmt);
+      const arg = s.firstArg ? firstArgument(rest.slice(m[0].length)) : ownValue(rest.slice(m[0].length - 1));
       const flow = tainted.test(arg);
       const points = flow ? s.flow : s.bare;
       sinks.add(s.kind);

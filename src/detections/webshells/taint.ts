@@ -4,6 +4,7 @@
 // and Session/Application slots to a fixed point. The result is one regex that matches text carrying
 // request data.
 import { assignments, escapeRe, IDENT_CHAR, KEYWORDS, paramNames } from "./code-scan.js";
+import { type SlotStore, slotReads, slotStores } from "./slots.js";
 
 /** Request data in ASP, ASP.NET pages and handlers: Request.Form/QueryString/Item/[..]/(..)/headers/body. */
 export const REQUEST =
@@ -12,9 +13,6 @@ export const REQUEST =
 export const INPUT_CONTROL =
   /<(?:asp:(?:textbox|hiddenfield|dropdownlist|listbox|fileupload)|input|textarea|select)\b[^>]*?\bid\s*=\s*["']?(\w+)/g;
 const CONTROL_PROPS = "(?:text|value|postedfile|filebytes|filecontent|innertext|selectedvalue)";
-/** A Session/Application slot filled with a value: the slot carries what the value carries. */
-const SESSION_STORE =
-  /\b(?:session|application)\s*(?:\[\s*[^\]\n]{1,40}\]\s*=(?!=)|\(\s*(?:"[^"\n]{1,40}"|[a-z_]\w{0,40})\s*\)\s*=(?!=)|\.\s*add\s*\(\s*[^,\n]{1,40},)\s*([^;\n:]{1,400})/g;
 /** `stream.Read(buffer, ...)` fills `buffer` from the request body. */
 const READ_INTO =
   /\brequest\s*\.\s*(?:inputstream|getbufferlessinputstream\s*\(\s*\))\s*\.\s*read\s*\(\s*([a-z_]\w*)/g;
@@ -53,6 +51,9 @@ const NOT_CONTAINERS = new Set([
   "me",
 ]);
 
+/** Names an assignment never taints as a whole: the request itself and the state stores. */
+const NOT_NAMES = new Set(["request", "session", "application", "cache"]);
+
 /** Matches nothing: the taint of code without any request source. */
 export const NOTHING = /(?!)/;
 const CALL = /(?<!\w)([a-z_]\w*)\s*\((?=([^;\n]{0,300}))/g;
@@ -75,8 +76,9 @@ export function taintOf(t: string): RegExp | null {
   if (t.includes("webmethod"))
     for (const m of t.matchAll(WEB_METHOD)) for (const p of paramNames(m[1])) names.add(p);
   // Collected once; each round only re-tests what is not yet known to carry request data.
-  const assigns = assignments(t).filter((a) => !KEYWORDS.has(a.name) && a.name !== "request");
-  const stores = [...t.matchAll(SESSION_STORE)].map((m) => m[1]);
+  // Slots (`Session[k] = …`) are followed per key below, not as a name.
+  const assigns = assignments(t).filter((a) => !KEYWORDS.has(a.name) && !NOT_NAMES.has(a.name));
+  const stores = slotStores(t);
   const fills = t.includes("xslcompiledtransform")
     ? [...t.matchAll(LOAD_INTO)]
         .map((m) => ({ name: m[1], args: m[2] }))
@@ -103,26 +105,27 @@ export function taintOf(t: string): RegExp | null {
   const calls = defs.size
     ? [...t.matchAll(CALL)].filter((c) => defs.has(c[1])).map((c) => ({ name: c[1], args: c[2] }))
     : [];
-  let sessionTainted = false;
+  const slots = new Set<SlotStore>();
   const build = () => {
     const p = [...parts];
-    if (names.size) p.push(`\\b(?:${[...names].map(escapeRe).join("|")})\\b`);
-    if (sessionTainted) p.push(String.raw`\b(?:session|application)\s*[[(]`);
+    // A name, not a member of another object (`x.data` is not the local `data`).
+    if (names.size) p.push(`(?<![.\\w])(?:${[...names].map(escapeRe).join("|")})\\b`);
+    if (slots.size) p.push(slotReads([...slots]));
     return new RegExp(p.join("|"));
   };
   // Names known before the rounds (buffers read from the body, web-method parameters) count in the first.
   if (names.size) re = build();
   for (let round = 0; round < 4; round++) {
-    const before = names.size + (sessionTainted ? 1 : 0);
+    const before = names.size + slots.size;
     for (const c of calls)
       if (!names.has(defs.get(c.name)?.[0] ?? "") && re.test(c.args))
         for (const p of defs.get(c.name) ?? []) names.add(p);
     for (const a of assigns) if (!names.has(a.name) && re.test(a.rhs)) names.add(a.name);
     for (const c of puts) if (!names.has(c.name) && re.test(c.args)) names.add(c.name);
     for (const f of fills) if (!names.has(f.name) && re.test(f.args)) names.add(f.name);
-    if (!sessionTainted) sessionTainted = stores.some((x) => re.test(x));
+    for (const x of stores) if (!slots.has(x) && re.test(x.value)) slots.add(x);
     re = build();
-    if (names.size + (sessionTainted ? 1 : 0) === before) break;
+    if (names.size + slots.size === before) break;
   }
   return re;
 }

@@ -9,6 +9,7 @@ import { carveRecords } from "./carve.js";
 import { type LiveSpan, recoveredDedupe } from "./dedupe.js";
 import { extractEvent } from "./extract.js";
 import { planEvent } from "./plan.js";
+import { fastEvent } from "./record.js";
 import { isElement, resolveNodes, type XContent, type XElement } from "./render.js";
 import { fileTime } from "./values.js";
 
@@ -136,6 +137,11 @@ function isZero(b: Buffer): boolean {
 /** How a record's parsed stream becomes what the caller wants (tree or EventRecord). Throws on bad input. */
 export interface Decoder<R> {
   decode(c: ChunkContext, nodes: Node[], id: number, pos: number, chunk: number, torn: boolean): R;
+  /**
+   * The record from its BinXML bytes [start, end) without a node tree, or null to parse it and call
+   * `decode` (which must give the same record). Never throws.
+   */
+  fast?(c: ChunkContext, start: number, end: number, id: number): R | null;
   time(r: R): string | null;
   /**
    * The record's identity: its record id and time. A carved record with the id and time of another
@@ -168,6 +174,7 @@ export const eventDecoder: Decoder<EventRecord> = {
     }
     return extractEvent(c, nodes, id);
   },
+  fast: fastEvent,
   time: (e) => e.time,
   key: (e) => JSON.stringify([e.recordId, e.time]),
 };
@@ -183,6 +190,11 @@ export function parseChunk<R>(
   emit: (r: R, id: number) => void,
   /** The slot is past the header's chunk count and holds no newer records: all its records are recovered. */
   stale = false,
+  /**
+   * Decode only the live records with these header ids (the others are walked past undecoded) and carve
+   * nothing: what the recovered-duplicate check needs when it reads a live chunk again.
+   */
+  only?: Set<number>,
 ): void {
   const recover = (c: ChunkContext, from: number, live: Set<number>) => {
     s.recovered += carveRecords(chunk, from, CHUNK_SIZE, (h) => {
@@ -219,7 +231,7 @@ export function parseChunk<R>(
   const lastId = chunk.readUInt32LE(32) + chunk.readUInt32LE(36) * 4294967296;
   const free = Math.min(Math.max(chunk.readUInt32LE(48), 512), CHUNK_SIZE);
   const flags = chunk.readUInt32LE(120);
-  if (!(flags & 0x4)) {
+  if (!(flags & 0x4) && !only) {
     const headerCrc = crc32(chunk.subarray(128, 512), crc32(chunk.subarray(0, 120)));
     const dataCrc = crc32(chunk.subarray(512, free));
     if (headerCrc !== chunk.readUInt32LE(124) || dataCrc !== chunk.readUInt32LE(52)) s.chunksCrcMismatch++;
@@ -250,11 +262,20 @@ export function parseChunk<R>(
       break;
     }
     const id = chunk.readUInt32LE(pos + 8) + chunk.readUInt32LE(pos + 12) * 4294967296;
+    if (only && !only.has(id)) {
+      pos += size;
+      if (id === lastId) break;
+      continue;
+    }
     try {
       c.budget = LIMITS.nodesPerRecord;
-      const { nodes } = parseStream(c, pos + 24, pos + size - 4, false, 0);
       const torn = chunk.readUInt32LE(pos + size - 4) !== size;
-      decoded = decoder.decode(c, nodes, id, pos, index, torn);
+      decoded = decoder.fast ? (decoder.fast(c, pos + 24, pos + size - 4, id) ?? undefined) : undefined;
+      if (decoded === undefined) {
+        c.budget = LIMITS.nodesPerRecord;
+        const { nodes } = parseStream(c, pos + 24, pos + size - 4, false, 0);
+        decoded = decoder.decode(c, nodes, id, pos, index, torn);
+      }
       decodedId = id;
       if (stale) {
         (decoded as { recovered?: boolean }).recovered = true;
@@ -276,7 +297,7 @@ export function parseChunk<R>(
     if (id === lastId) break;
   }
   // Whatever follows the last record the chunk points at (or the record it could not read) is slack.
-  recover(c, pos, live);
+  if (!only) recover(c, pos, live);
 }
 
 /** The id span of every chunk slot the file counts (from the chunk headers alone). */
@@ -376,9 +397,18 @@ export function parseEvtx<R = EvtxRecord>(
     const keys = new Set<string>();
     const n = src.read(buf, CHUNK_SIZE, HEADER_BLOCK + i * CHUNK_SIZE);
     buf.fill(0, n);
-    parseChunk(buf, i, HEADER_BLOCK + i * CHUNK_SIZE, newSummary(), decoder, (r, id) => {
-      if (!(r as { recovered?: boolean }).recovered && ids.has(id)) keys.add(decoder.key(r));
-    });
+    parseChunk(
+      buf,
+      i,
+      HEADER_BLOCK + i * CHUNK_SIZE,
+      newSummary(),
+      decoder,
+      (r, id) => {
+        if (!(r as { recovered?: boolean }).recovered && ids.has(id)) keys.add(decoder.key(r));
+      },
+      false,
+      ids,
+    );
     return keys;
   });
   s.recovered -= dups;

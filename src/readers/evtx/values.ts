@@ -33,7 +33,7 @@ export const T = {
 } as const;
 
 /** Fixed widths of scalar types (0 = sized by the descriptor). */
-const WIDTH: Record<number, number> = {
+const WIDTHS: Record<number, number> = {
   [T.Int8]: 1,
   [T.UInt8]: 1,
   [T.Int16]: 2,
@@ -51,6 +51,10 @@ const WIDTH: Record<number, number> = {
   [T.HexInt32]: 4,
   [T.HexInt64]: 8,
 };
+
+/** WIDTHS by type as a flat table (the lookup runs once per value). */
+const WIDTH = new Uint8Array(256);
+for (const [t, w] of Object.entries(WIDTHS)) WIDTH[Number(t)] = w;
 
 export class ValueError extends Error {}
 
@@ -205,9 +209,8 @@ function ansi(b: Buffer, off: number, size: number): string {
 
 /** One scalar of type `type` (array bit clear) at `off`, `size` bytes. Throws ValueError when malformed. */
 export function scalar(b: Buffer, type: number, off: number, size: number): Scalar {
-  const w = WIDTH[type];
-  if (w !== undefined && size !== w)
-    throw new ValueError(`value of type 0x${type.toString(16)} has ${size} bytes`);
+  const w = WIDTH[type & 0xff];
+  if (w !== 0 && size !== w) throw new ValueError(`value of type 0x${type.toString(16)} has ${size} bytes`);
   switch (type) {
     case T.Null:
       return "";

@@ -179,6 +179,18 @@ export const eventDecoder: Decoder<EventRecord> = {
   key: (e) => JSON.stringify([e.recordId, e.time]),
 };
 
+/**
+ * Whether a stream that starts with a fragment header and a template instance names a definition whose
+ * GUID does not begin with the instance's template id (InstanceNode.idMatches false): such a carved
+ * record is refused whatever follows, so it is refused before decoding.
+ */
+function instanceIdMismatch(b: Buffer, start: number, end: number): boolean {
+  const at = start + 4;
+  if (at + 10 > end || (b[start] & 0x1f) !== 0x0f || (b[at] & 0x1f) !== 0x0c) return false;
+  const defOff = b.readUInt32LE(at + 6);
+  return !(defOff + 8 <= b.length && b.readUInt32LE(at + 2) === b.readUInt32LE(defOff + 4));
+}
+
 /** Parse one 64 KiB chunk slot; `emit` gets every record that decodes. */
 export function parseChunk<R>(
   chunk: Buffer,
@@ -200,11 +212,18 @@ export function parseChunk<R>(
     s.recovered += carveRecords(chunk, from, CHUNK_SIZE, (h) => {
       if (live.has(h.id)) return false; // an older copy of a record the chunk still holds
       try {
-        c.budget = LIMITS.nodesPerRecord;
-        const { nodes } = parseStream(c, h.pos + 24, h.pos + h.size - 4, false, 0);
+        const start = h.pos + 24;
+        const end = h.pos + h.size - 4;
         // A template offset that now points at another template decodes to the wrong event.
-        if (nodes.some((n) => n.k === K.Instance && !n.idMatches)) return false;
-        const r = decoder.decode(c, nodes, h.id, h.pos, index, false);
+        if (instanceIdMismatch(chunk, start, end)) return false;
+        c.budget = LIMITS.nodesPerRecord;
+        let r: R | null = decoder.fast?.(c, start, end, h.id) ?? null;
+        if (r === null) {
+          c.budget = LIMITS.nodesPerRecord;
+          const { nodes } = parseStream(c, start, end, false, 0);
+          if (nodes.some((n) => n.k === K.Instance && !n.idMatches)) return false;
+          r = decoder.decode(c, nodes, h.id, h.pos, index, false);
+        }
         (r as { recovered?: boolean }).recovered = true;
         track(s, decoder.time(r));
         emit(r, h.id);

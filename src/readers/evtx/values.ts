@@ -64,6 +64,17 @@ const TWO_32 = 4294967296;
 /** UTF-16LE text cut at the first NUL code unit (values often carry their terminator). */
 export function utf16z(b: Buffer, off: number, size: number): string {
   let end = off + (size & ~1);
+  if (size <= 48) {
+    // Short values (most of them): decode and look for the NUL in one pass.
+    let s = "";
+    for (let i = off; i < end; i += 2) {
+      const c = b[i] | (b[i + 1] << 8);
+      if (c === 0) return s;
+      if (c >= 0xd800 && c <= 0xdfff) break;
+      s += String.fromCharCode(c);
+    }
+    if (s.length === (end - off) >> 1) return s;
+  }
   for (let i = off; i < end; i += 2) {
     if (b[i] === 0 && b[i + 1] === 0) {
       end = i;

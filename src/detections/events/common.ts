@@ -68,10 +68,22 @@ export function exeName(path: string | undefined): string {
 
 /** A named parameter, case-insensitive on the name. */
 export function param(ev: EventRecord, name: string): string | undefined {
-  if (name in ev.data) return ev.data[name];
+  const data = ev.data;
+  if (name in data) return data[name];
   const l = name.toLowerCase();
-  for (const [k, v] of Object.entries(ev.data)) if (k.toLowerCase() === l) return v;
+  // Every event asks for names it does not carry (ProcessId, Image… on a logon): lower-case only the
+  // keys that can match. A key lower-cases to an ASCII name only if it has the same length.
+  const ascii = isAscii(l);
+  for (const k of Object.keys(data)) {
+    if (ascii && k.length !== l.length) continue;
+    if (k.toLowerCase() === l) return data[k];
+  }
   return undefined;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** A snippet of `text` around `needle`, for the Match evidence. */

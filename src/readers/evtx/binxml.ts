@@ -86,6 +86,8 @@ export class ChunkContext {
   private readonly building = new Set<number>();
   /** Node budget of the record being parsed (bounded work per record). */
   budget = LIMITS.nodesPerRecord;
+  /** Value descriptors of the record being read by the fast path (record.ts), reused from record to record. */
+  readonly scratch: ValueRef[] = [];
 
   constructor(readonly b: Buffer) {}
 

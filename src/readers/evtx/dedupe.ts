@@ -7,7 +7,6 @@
 // Cheap by design: the live id span of every counted chunk comes from its 128-byte header; only a
 // carved record whose id falls in another live chunk's span waits for the end of the range, when that
 // chunk is read again and the record compared by content. Most carved records never wait.
-import { createHash } from "node:crypto";
 
 /** The record ids a counted chunk holds, from its header (first and last record id). */
 export interface LiveSpan {
@@ -36,8 +35,6 @@ export interface RecoveredDedupe<R> {
   finish(liveKeys: (slot: number, ids: Set<number>) => Set<string>): number;
 }
 
-const digest = (s: string) => createHash("sha1").update(s).digest("base64");
-
 export function recoveredDedupe<R>(
   /** Called once, at the first carved record: files without any pay nothing. */
   liveSpans: () => LiveSpan[],
@@ -51,7 +48,8 @@ export function recoveredDedupe<R>(
   let spans: LiveSpan[] | null = null;
   return {
     offer(r, id, slot) {
-      const k = digest(key(r));
+      // Keys are short (record id and time, about 40 characters): kept as they are, no digest.
+      const k = key(r);
       if (seen.has(k)) {
         dropped++;
         return;
@@ -71,7 +69,7 @@ export function recoveredDedupe<R>(
           bySlot.set(s, ids);
         }
       const live = new Set<string>();
-      for (const [slot, ids] of bySlot) for (const k of liveKeys(slot, ids)) live.add(digest(k));
+      for (const [slot, ids] of bySlot) for (const k of liveKeys(slot, ids)) live.add(k);
       for (const w of waiting) {
         if (live.has(w.key)) dropped++;
         else emit(w.r, w.id);

@@ -30,7 +30,9 @@ const ISO = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/;
 
 /** First value wins; own properties only, so names like `constructor` or `__proto__` are plain keys. */
 export function setOnce(data: Record<string, string>, name: string, v: string): void {
-  if (Object.hasOwn(data, name)) return;
+  // Values are strings: undefined means not set (an inherited name such as `constructor` is checked).
+  const cur = data[name];
+  if (cur !== undefined && (typeof cur === "string" || Object.hasOwn(data, name))) return;
   if (name === "__proto__")
     Object.defineProperty(data, name, { value: v, enumerable: true, writable: true, configurable: true });
   else data[name] = v;
@@ -289,12 +291,24 @@ function num(s: string): number | null {
 /** Microseconds, as `exhunt events` prints them; FILETIME values already come so (no regex then). */
 function micros(t: string | undefined): string | null {
   if (!t) return null;
-  if (t.length === 27 && t[10] === "T" && t[19] === "." && t[26] === "Z" && FT_SHAPE.test(t)) return t;
+  if (isMicrosIso(t)) return t;
   const m = ISO.exec(t);
   return m ? `${m[1]}.${(m[2] ?? "").slice(0, 6).padEnd(6, "0")}Z` : null;
 }
 
-const FT_SHAPE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ` (what FILETIME values render as), checked without a regex. */
+export function isMicrosIso(t: string): boolean {
+  if (t.length !== 27) return false;
+  for (let i = 0; i < 27; i++) {
+    const c = t.charCodeAt(i);
+    const want = SEPARATORS[i];
+    if (want === 0 ? c < 48 || c > 57 : c !== want) return false;
+  }
+  return true;
+}
+
+/** The separator expected at each position of the 27-character shape (0: a digit). */
+const SEPARATORS = Array.from("0000-00-00T00:00:00.000000Z", (ch) => (ch === "0" ? 0 : ch.charCodeAt(0)));
 
 export function finishEvent(s: Fields, headerId: number): EventRecord {
   const eid = s.hasEventId ? num(s.eventId) : null;

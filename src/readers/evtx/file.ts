@@ -9,6 +9,7 @@ import { carveRecords } from "./carve.js";
 import { type LiveSpan, recoveredDedupe } from "./dedupe.js";
 import { extractEvent } from "./extract.js";
 import { planEvent } from "./plan.js";
+import { fastEvent } from "./record.js";
 import { isElement, resolveNodes, type XContent, type XElement } from "./render.js";
 import { fileTime } from "./values.js";
 
@@ -136,6 +137,11 @@ function isZero(b: Buffer): boolean {
 /** How a record's parsed stream becomes what the caller wants (tree or EventRecord). Throws on bad input. */
 export interface Decoder<R> {
   decode(c: ChunkContext, nodes: Node[], id: number, pos: number, chunk: number, torn: boolean): R;
+  /**
+   * The record from its BinXML bytes [start, end) without a node tree, or null to parse it and call
+   * `decode` (which must give the same record). Never throws.
+   */
+  fast?(c: ChunkContext, start: number, end: number, id: number): R | null;
   time(r: R): string | null;
   /**
    * The record's identity: its record id and time. A carved record with the id and time of another
@@ -168,9 +174,22 @@ export const eventDecoder: Decoder<EventRecord> = {
     }
     return extractEvent(c, nodes, id);
   },
+  fast: fastEvent,
   time: (e) => e.time,
   key: (e) => JSON.stringify([e.recordId, e.time]),
 };
+
+/**
+ * Whether a stream that starts with a fragment header and a template instance names a definition whose
+ * GUID does not begin with the instance's template id (InstanceNode.idMatches false): such a carved
+ * record is refused whatever follows, so it is refused before decoding.
+ */
+function instanceIdMismatch(b: Buffer, start: number, end: number): boolean {
+  const at = start + 4;
+  if (at + 10 > end || (b[start] & 0x1f) !== 0x0f || (b[at] & 0x1f) !== 0x0c) return false;
+  const defOff = b.readUInt32LE(at + 6);
+  return !(defOff + 8 <= b.length && b.readUInt32LE(at + 2) === b.readUInt32LE(defOff + 4));
+}
 
 /** Parse one 64 KiB chunk slot; `emit` gets every record that decodes. */
 export function parseChunk<R>(
@@ -183,16 +202,28 @@ export function parseChunk<R>(
   emit: (r: R, id: number) => void,
   /** The slot is past the header's chunk count and holds no newer records: all its records are recovered. */
   stale = false,
+  /**
+   * Decode only the live records with these header ids (the others are walked past undecoded) and carve
+   * nothing: what the recovered-duplicate check needs when it reads a live chunk again.
+   */
+  only?: Set<number>,
 ): void {
   const recover = (c: ChunkContext, from: number, live: Set<number>) => {
     s.recovered += carveRecords(chunk, from, CHUNK_SIZE, (h) => {
       if (live.has(h.id)) return false; // an older copy of a record the chunk still holds
       try {
-        c.budget = LIMITS.nodesPerRecord;
-        const { nodes } = parseStream(c, h.pos + 24, h.pos + h.size - 4, false, 0);
+        const start = h.pos + 24;
+        const end = h.pos + h.size - 4;
         // A template offset that now points at another template decodes to the wrong event.
-        if (nodes.some((n) => n.k === K.Instance && !n.idMatches)) return false;
-        const r = decoder.decode(c, nodes, h.id, h.pos, index, false);
+        if (instanceIdMismatch(chunk, start, end)) return false;
+        c.budget = LIMITS.nodesPerRecord;
+        let r: R | null = decoder.fast?.(c, start, end, h.id) ?? null;
+        if (r === null) {
+          c.budget = LIMITS.nodesPerRecord;
+          const { nodes } = parseStream(c, start, end, false, 0);
+          if (nodes.some((n) => n.k === K.Instance && !n.idMatches)) return false;
+          r = decoder.decode(c, nodes, h.id, h.pos, index, false);
+        }
         (r as { recovered?: boolean }).recovered = true;
         track(s, decoder.time(r));
         emit(r, h.id);
@@ -219,7 +250,7 @@ export function parseChunk<R>(
   const lastId = chunk.readUInt32LE(32) + chunk.readUInt32LE(36) * 4294967296;
   const free = Math.min(Math.max(chunk.readUInt32LE(48), 512), CHUNK_SIZE);
   const flags = chunk.readUInt32LE(120);
-  if (!(flags & 0x4)) {
+  if (!(flags & 0x4) && !only) {
     const headerCrc = crc32(chunk.subarray(128, 512), crc32(chunk.subarray(0, 120)));
     const dataCrc = crc32(chunk.subarray(512, free));
     if (headerCrc !== chunk.readUInt32LE(124) || dataCrc !== chunk.readUInt32LE(52)) s.chunksCrcMismatch++;
@@ -250,11 +281,20 @@ export function parseChunk<R>(
       break;
     }
     const id = chunk.readUInt32LE(pos + 8) + chunk.readUInt32LE(pos + 12) * 4294967296;
+    if (only && !only.has(id)) {
+      pos += size;
+      if (id === lastId) break;
+      continue;
+    }
     try {
       c.budget = LIMITS.nodesPerRecord;
-      const { nodes } = parseStream(c, pos + 24, pos + size - 4, false, 0);
       const torn = chunk.readUInt32LE(pos + size - 4) !== size;
-      decoded = decoder.decode(c, nodes, id, pos, index, torn);
+      decoded = decoder.fast ? (decoder.fast(c, pos + 24, pos + size - 4, id) ?? undefined) : undefined;
+      if (decoded === undefined) {
+        c.budget = LIMITS.nodesPerRecord;
+        const { nodes } = parseStream(c, pos + 24, pos + size - 4, false, 0);
+        decoded = decoder.decode(c, nodes, id, pos, index, torn);
+      }
       decodedId = id;
       if (stale) {
         (decoded as { recovered?: boolean }).recovered = true;
@@ -276,7 +316,7 @@ export function parseChunk<R>(
     if (id === lastId) break;
   }
   // Whatever follows the last record the chunk points at (or the record it could not read) is slack.
-  recover(c, pos, live);
+  if (!only) recover(c, pos, live);
 }
 
 /** The id span of every chunk slot the file counts (from the chunk headers alone). */
@@ -376,9 +416,18 @@ export function parseEvtx<R = EvtxRecord>(
     const keys = new Set<string>();
     const n = src.read(buf, CHUNK_SIZE, HEADER_BLOCK + i * CHUNK_SIZE);
     buf.fill(0, n);
-    parseChunk(buf, i, HEADER_BLOCK + i * CHUNK_SIZE, newSummary(), decoder, (r, id) => {
-      if (!(r as { recovered?: boolean }).recovered && ids.has(id)) keys.add(decoder.key(r));
-    });
+    parseChunk(
+      buf,
+      i,
+      HEADER_BLOCK + i * CHUNK_SIZE,
+      newSummary(),
+      decoder,
+      (r, id) => {
+        if (!(r as { recovered?: boolean }).recovered && ids.has(id)) keys.add(decoder.key(r));
+      },
+      false,
+      ids,
+    );
     return keys;
   });
   s.recovered -= dups;

@@ -63,6 +63,23 @@ type Op =
   | { f: F.Section; flag: S; ops: Op[] }
   | { f: F.Nested; index: number; ctx: Ctx };
 
+/** Every op gets the same fields in the same order (one object shape): the plan's loop stays monomorphic. */
+function mk<O extends Op>(o: O): O {
+  const x = {
+    f: o.f,
+    name: null,
+    src: null,
+    text: null,
+    attr: null,
+    value: null,
+    flag: 0,
+    ops: null,
+    index: 0,
+    ctx: 0,
+  };
+  return Object.assign(x, o) as unknown as O;
+}
+
 export interface Plan {
   ops: Op[];
   /** Substitutions read as text: a nested-BinXML or array value there needs the walk. */
@@ -95,7 +112,7 @@ function walk(nodes: Node[], ctx: Ctx, text: Set<number>, level: number): Op[] |
   const ops: Op[] = [];
   for (const n of nodes) {
     if (n.k === K.Instance) return null;
-    if (n.k === K.Subst) ops.push({ f: F.Nested, index: n.index, ctx });
+    if (n.k === K.Subst) ops.push(mk({ f: F.Nested, index: n.index, ctx }));
     else if (n.k === K.Element && !element(n, ctx, text, level, ops)) return null;
   }
   return ops;
@@ -104,7 +121,7 @@ function walk(nodes: Node[], ctx: Ctx, text: Set<number>, level: number): Op[] |
 function section(flag: S, e: ElementNode, ctx: Ctx, text: Set<number>, level: number, ops: Op[]): boolean {
   const inner = e.children ? walk(e.children, ctx, text, level + 1) : [];
   if (!inner) return false;
-  ops.push({ f: F.Section, flag, ops: inner });
+  ops.push(mk({ f: F.Section, flag, ops: inner }));
   return true;
 }
 
@@ -123,7 +140,7 @@ function element(e: ElementNode, ctx: Ctx, text: Set<number>, level: number, ops
       return true;
     case Ctx.Data: {
       const name = e.name === "Data" ? (attrRecipe(e, "Name", text) ?? []) : [e.name];
-      ops.push({ f: F.Data, name, value: e.children ? recipe(e.children, text) : [] });
+      ops.push(mk({ f: F.Data, name, value: e.children ? recipe(e.children, text) : [] }));
       return true;
     }
     case Ctx.User: {
@@ -139,7 +156,7 @@ function element(e: ElementNode, ctx: Ctx, text: Set<number>, level: number, ops
         return inner !== null;
       }
       // A substitution here would be walked if it held BinXML: it is checked as text instead.
-      ops.push({ f: F.Data, name: [e.name], value: e.children ? recipe(e.children, text) : [] });
+      ops.push(mk({ f: F.Data, name: [e.name], value: e.children ? recipe(e.children, text) : [] }));
       return true;
     }
   }
@@ -150,29 +167,31 @@ function systemOp(e: ElementNode, ops: Op[], substs: Set<number>): void {
   const text = e.children ? recipe(e.children, substs) : [];
   switch (e.name) {
     case "Provider":
-      ops.push({
-        f: F.Provider,
-        name: attrRecipe(e, "Name", substs),
-        src: attrRecipe(e, "EventSourceName", substs),
-      });
+      ops.push(
+        mk({
+          f: F.Provider,
+          name: attrRecipe(e, "Name", substs),
+          src: attrRecipe(e, "EventSourceName", substs),
+        }),
+      );
       return;
     case "EventID":
-      ops.push({ f: F.EventID, text });
+      ops.push(mk({ f: F.EventID, text }));
       return;
     case "Level":
-      ops.push({ f: F.Level, text });
+      ops.push(mk({ f: F.Level, text }));
       return;
     case "TimeCreated":
-      ops.push({ f: F.Time, attr: attrRecipe(e, "SystemTime", substs) });
+      ops.push(mk({ f: F.Time, attr: attrRecipe(e, "SystemTime", substs) }));
       return;
     case "EventRecordID":
-      ops.push({ f: F.RecordID, text });
+      ops.push(mk({ f: F.RecordID, text }));
       return;
     case "Channel":
-      ops.push({ f: F.Channel, text });
+      ops.push(mk({ f: F.Channel, text }));
       return;
     case "Computer":
-      ops.push({ f: F.Computer, text });
+      ops.push(mk({ f: F.Computer, text }));
       return;
   }
 }
@@ -202,29 +221,32 @@ function recipe(nodes: Node[], substs: Set<number>): Recipe {
   return out;
 }
 
-function slotText(b: Buffer, v: ValueRef | undefined): string {
-  if (v === undefined || isEmptyValue(b, v.type, v.off, v.size)) return "";
+/** Value `p` of the first `n` in `values` as text (a substitution past the values is empty). */
+function slotText(b: Buffer, values: ValueRef[], n: number, p: number): string {
+  if (p >= n) return "";
+  const v = values[p];
+  if (isEmptyValue(b, v.type, v.off, v.size)) return "";
   const x = scalar(b, v.type, v.off, v.size);
   return typeof x === "string" ? x : String(x);
 }
 
-function render(b: Buffer, r: Recipe, values: ValueRef[]): string {
+function render(b: Buffer, r: Recipe, values: ValueRef[], n: number): string {
   if (r.length === 1) {
     const p = r[0];
-    return typeof p === "string" ? p : slotText(b, values[p]);
+    return typeof p === "string" ? p : slotText(b, values, n, p);
   }
   let s = "";
   for (let i = 0; i < r.length; i++) {
     const p = r[i];
-    s += typeof p === "string" ? p : slotText(b, values[p]);
+    s += typeof p === "string" ? p : slotText(b, values, n, p);
   }
   return s;
 }
 
 /** An attribute's text; undefined when absent or empty, as the Extractor's attr(). */
-function attrText(b: Buffer, r: Recipe | null, values: ValueRef[]): string | undefined {
+function attrText(b: Buffer, r: Recipe | null, values: ValueRef[], n: number): string | undefined {
   if (r === null) return undefined;
-  const t = render(b, r, values);
+  const t = render(b, r, values, n);
   return t === "" ? undefined : t;
 }
 
@@ -240,6 +262,20 @@ const WALK = new Error("walk");
  * a value the plan does not cover). Throws BinXmlError/ValueError on malformed input, as the walk does.
  */
 export function planEvent(c: ChunkContext, root: InstanceNode, headerId: number): EventRecord | null {
+  return planValues(c, root.template, root.values, root.values.length, headerId);
+}
+
+/**
+ * planEvent for a record that is one instance of `template` whose values are the first `n` of
+ * `values` (the reader's fast path passes a scratch array reused from record to record).
+ */
+export function planValues(
+  c: ChunkContext,
+  template: Template,
+  values: ValueRef[],
+  n: number,
+  headerId: number,
+): EventRecord | null {
   const s: State = {
     eventId: "",
     hasEventId: false,
@@ -257,7 +293,7 @@ export function planEvent(c: ChunkContext, root: InstanceNode, headerId: number)
     sections: 0,
   };
   try {
-    if (!instance(c, s, root, Ctx.Root, 0)) return null;
+    if (!instance(c, s, template, values, n, Ctx.Root, 0)) return null;
   } catch (e) {
     if (e === WALK) return null;
     throw e;
@@ -267,20 +303,28 @@ export function planEvent(c: ChunkContext, root: InstanceNode, headerId: number)
 }
 
 /** Apply the template's plan to one instance; false when it has none or a value needs the walk. */
-function instance(c: ChunkContext, s: State, n: InstanceNode, ctx: Ctx, depth: number): boolean {
-  const p = planOf(n.template, ctx);
+function instance(
+  c: ChunkContext,
+  s: State,
+  template: Template,
+  values: ValueRef[],
+  n: number,
+  ctx: Ctx,
+  depth: number,
+): boolean {
+  const p = planOf(template, ctx);
   if (p === null) return false;
-  const values = n.values;
   const t = p.textSubsts;
   for (let i = 0; i < t.length; i++) {
+    if (t[i] >= n) continue;
     const v = values[t[i]];
-    if (v !== undefined && (v.type === T.BinXml || (v.type & T.Array) !== 0)) return false;
+    if (v.type === T.BinXml || (v.type & T.Array) !== 0) return false;
   }
-  run(c, s, p.ops, values, depth);
+  run(c, s, p.ops, values, n, depth);
   return true;
 }
 
-function run(c: ChunkContext, s: State, ops: Op[], values: ValueRef[], depth: number): void {
+function run(c: ChunkContext, s: State, ops: Op[], values: ValueRef[], n: number, depth: number): void {
   const b = c.b;
   for (let i = 0; i < ops.length; i++) {
     const o = ops[i];
@@ -288,16 +332,20 @@ function run(c: ChunkContext, s: State, ops: Op[], values: ValueRef[], depth: nu
       case F.Section:
         if (!(s.sections & o.flag)) {
           s.sections |= o.flag;
-          run(c, s, o.ops, values, depth);
+          run(c, s, o.ops, values, n, depth);
         }
         break;
       case F.Nested: {
+        if (o.index >= n) break;
         const v = values[o.index];
-        if (v === undefined || v.type !== T.BinXml || v.size === 0) break;
+        if (v.type !== T.BinXml || v.size === 0) break;
         if (depth >= 64) throw WALK;
         const { nodes } = parseStream(c, v.off, v.off + v.size, false, depth + 1);
         for (const x of nodes) {
-          if (x.k !== K.Instance || !instance(c, s, x, o.ctx, depth + 1)) {
+          if (
+            x.k !== K.Instance ||
+            !instance(c, s, x.template, x.values, x.values.length, o.ctx, depth + 1)
+          ) {
             if (x.k === K.Instance || x.k === K.Element) throw WALK;
           }
         }
@@ -305,40 +353,40 @@ function run(c: ChunkContext, s: State, ops: Op[], values: ValueRef[], depth: nu
       }
       case F.Provider:
         if (s.provider === undefined && s.sourceName === undefined) {
-          s.provider = attrText(b, o.name, values);
-          s.sourceName = attrText(b, o.src, values);
+          s.provider = attrText(b, o.name, values, n);
+          s.sourceName = attrText(b, o.src, values, n);
         }
         break;
       case F.EventID:
         if (!s.hasEventId) {
           s.hasEventId = true;
-          s.eventId = render(b, o.text, values);
+          s.eventId = render(b, o.text, values, n);
         }
         break;
       case F.Level:
         if (!s.hasLevel) {
           s.hasLevel = true;
-          s.level = render(b, o.text, values);
+          s.level = render(b, o.text, values, n);
         }
         break;
       case F.Time:
-        if (s.time === undefined) s.time = attrText(b, o.attr, values) ?? "";
+        if (s.time === undefined) s.time = attrText(b, o.attr, values, n) ?? "";
         break;
       case F.RecordID:
         if (!s.hasRecordId) {
           s.hasRecordId = true;
-          s.recordId = render(b, o.text, values);
+          s.recordId = render(b, o.text, values, n);
         }
         break;
       case F.Channel:
-        if (s.channel === undefined) s.channel = render(b, o.text, values);
+        if (s.channel === undefined) s.channel = render(b, o.text, values, n);
         break;
       case F.Computer:
-        if (s.computer === undefined) s.computer = render(b, o.text, values);
+        if (s.computer === undefined) s.computer = render(b, o.text, values, n);
         break;
       case F.Data: {
-        const v = render(b, o.value, values);
-        const name = render(b, o.name, values);
+        const v = render(b, o.value, values, n);
+        const name = render(b, o.name, values, n);
         s.values.push(v);
         if (name) setOnce(s.data, name, v);
         break;

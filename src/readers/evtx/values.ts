@@ -33,7 +33,7 @@ export const T = {
 } as const;
 
 /** Fixed widths of scalar types (0 = sized by the descriptor). */
-const WIDTH: Record<number, number> = {
+const WIDTHS: Record<number, number> = {
   [T.Int8]: 1,
   [T.UInt8]: 1,
   [T.Int16]: 2,
@@ -52,6 +52,10 @@ const WIDTH: Record<number, number> = {
   [T.HexInt64]: 8,
 };
 
+/** WIDTHS by type as a flat table (the lookup runs once per value). */
+const WIDTH = new Uint8Array(256);
+for (const [t, w] of Object.entries(WIDTHS)) WIDTH[Number(t)] = w;
+
 export class ValueError extends Error {}
 
 const HEX = "0123456789ABCDEF";
@@ -60,6 +64,17 @@ const TWO_32 = 4294967296;
 /** UTF-16LE text cut at the first NUL code unit (values often carry their terminator). */
 export function utf16z(b: Buffer, off: number, size: number): string {
   let end = off + (size & ~1);
+  if (size <= 48) {
+    // Short values (most of them): decode and look for the NUL in one pass.
+    let s = "";
+    for (let i = off; i < end; i += 2) {
+      const c = b[i] | (b[i + 1] << 8);
+      if (c === 0) return s;
+      if (c >= 0xd800 && c <= 0xdfff) break;
+      s += String.fromCharCode(c);
+    }
+    if (s.length === (end - off) >> 1) return s;
+  }
   for (let i = off; i < end; i += 2) {
     if (b[i] === 0 && b[i + 1] === 0) {
       end = i;
@@ -205,9 +220,8 @@ function ansi(b: Buffer, off: number, size: number): string {
 
 /** One scalar of type `type` (array bit clear) at `off`, `size` bytes. Throws ValueError when malformed. */
 export function scalar(b: Buffer, type: number, off: number, size: number): Scalar {
-  const w = WIDTH[type];
-  if (w !== undefined && size !== w)
-    throw new ValueError(`value of type 0x${type.toString(16)} has ${size} bytes`);
+  const w = WIDTH[type & 0xff];
+  if (w !== 0 && size !== w) throw new ValueError(`value of type 0x${type.toString(16)} has ${size} bytes`);
   switch (type) {
     case T.Null:
       return "";

@@ -203,15 +203,24 @@ export const sigmaWebRows: RowDetection = {
     const literals = hunt.memo("sigma:web-literals", () => webLiterals(set));
     // The one-pass search holds 64 literals for all row detections of a log kind: the plan replaces
     // gate literals by pieces of them where they do not fit (hunt/literal-cover.ts).
-    return { field: "uri", accept: () => true, ...(literals !== null ? { literals } : {}) };
+    // No `accept`: the rules' own index (sigma/web-index.ts) reads the fields; the reader neither
+    // splits nor decodes the row to wake them.
+    return { field: "uri", ...(literals !== null ? { literals } : {}) };
   },
   match(row, ctx) {
     const out: FindingDraft[] = [];
-    matchRow(active(ctx), row, (rule, view) => {
-      // No line: a range after the first counts lines from its own start (the engine offsets drafts only).
-      collectBase(ctx, rule, view, row.time(), {});
-      if (rule.generate) out.push(draft(rule, view, row.time(), {}));
-    });
+    // The rows come through the plan's gate (the rules' line literals or pieces of them): the rules'
+    // field index alone decides (a speed choice only: the index never drops a match).
+    matchRow(
+      active(ctx),
+      row,
+      (rule, view) => {
+        // No line: a range after the first counts lines from its own start (the engine offsets drafts only).
+        collectBase(ctx, rule, view, row.time(), {});
+        if (rule.generate) out.push(draft(rule, view, row.time(), {}));
+      },
+      { gated: false },
+    );
     return out;
   },
 };

@@ -37,7 +37,8 @@ export type Drafts = FindingDraft | FindingDraft[] | null | undefined;
 export interface FieldFilter {
   /** A canonical field of the rows' family; the reader finds its column through the format's field map. */
   field: HttpField;
-  accept(value: string): boolean;
+  /** Omitted: the field's gate literals alone decide (the column is not read). */
+  accept?: (value: string) => boolean;
   /**
    * ASCII literals (either case) one of which every accepted value contains: rows without any are not
    * looked at. Omit when no such set exists; every row's field is then read.

@@ -176,10 +176,19 @@ function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
   // all fit (literal-cover.ts: a looser gate, never a missed row); no gates when even that fails, and
   // then a gated column is read on every row (e.g. thousands of --ioc addresses).
   const wanted = fields.flatMap(({ f }) => (f.literals ?? []).map((l) => l.toLowerCase()));
+  // A detection's own literal of either case and without a guard already records every occurrence
+  // (prefilters act on consumers, not on the hit): a gate literal equal to one reads that hit instead
+  // of searching the same bytes twice, and takes no room in the search.
+  const at = new Map<string, number>();
+  plan.literals.forEach((x, k) => {
+    const l = x.bytes.toString("utf8");
+    if (x.fold && !x.guard && wanted.includes(l) && !at.has(l)) at.set(l, k);
+  });
+  const fresh = [...new Set(wanted.filter((l) => !at.has(l)))];
   const budget = MAX_LITERALS - plan.literals.length;
   const cover =
-    budget <= 0 ? null : wanted.length <= budget ? [...new Set(wanted)] : coverLiterals(wanted, budget);
-  const at = new Map<string, number>();
+    fresh.length <= Math.max(budget, 0) ? fresh : budget <= 0 ? null : coverLiterals(fresh, budget);
+  if (cover === null) at.clear();
   for (const l of cover ?? []) {
     at.set(l, plan.literals.length);
     plan.literals.push({ bytes: Buffer.from(l, "utf8"), fold: true, consumers: [] });

@@ -478,14 +478,17 @@ function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): vo
   const { plan, dialect, fieldCol, span, bounds, consumers } = st;
   const nField = plan.fields.length;
   // Fields whose gate literals are all absent from the row are not looked at (no split, no walk).
-  if (st.oneScan) {
-    let open = false;
-    for (let i = 0; i < nField && !open; i++) {
-      const g = plan.fields[i].gate;
-      open = !g || (anyHit && gateOpen(st, g, e));
-    }
-    if (!open) return;
+  // Fields without a test wake their consumers by the gate alone; the others need the column.
+  let open = false;
+  for (let i = 0; i < nField; i++) {
+    const f = plan.fields[i];
+    const g = f.gate;
+    const gated = !g || !st.oneScan || (anyHit && gateOpen(st, g, e));
+    if (!gated) continue;
+    if (f.accept) open = true;
+    else for (const c of f.consumers) if (!consumers.includes(c)) consumers.push(c);
   }
+  if (!open) return;
   let h = st.header;
   let varying = false;
   let n = -1; // fields of the split row, when it was split
@@ -506,7 +509,7 @@ function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): vo
   for (let i = 0; i < nField; i++) {
     const f = plan.fields[i];
     const col = fieldCol[i];
-    if (f.gate && st.oneScan && !(anyHit && gateOpen(st, f.gate, e))) continue;
+    if (!f.accept || (f.gate && st.oneScan && !(anyHit && gateOpen(st, f.gate, e)))) continue;
     // No header, or a header without the column: the row cannot carry the value by name.
     if (col < 0) continue;
     let found: boolean;

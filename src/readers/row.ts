@@ -57,6 +57,7 @@ export class Row implements LogRow {
   readonly line: number;
   private bounds: number[] = [];
   private count = -1;
+  private line_: string | null = null;
   constructor(
     private readonly buf: Buffer,
     private readonly start: number,
@@ -105,7 +106,8 @@ export class Row implements LogRow {
     return this.dialect.decode(this.buf, this.bounds[2 * i], this.bounds[2 * i + 1]);
   }
   text(): string {
-    return this.buf.toString("utf8", this.start, this.end);
+    this.line_ ??= this.buf.toString("utf8", this.start, this.end);
+    return this.line_;
   }
   time(): string | null {
     return this.dialect.rowTime((name) => this.get(name));

@@ -113,9 +113,10 @@ export interface LiteralPlan {
    * without splitting the row. A row whose layout cannot be told (no header, too few fields) wakes
    * them too: `accept` is a prefilter, never the reason evidence is missed. With a `gate` (indices
    * of literals), only rows containing one of those literals are looked at (every row when the
-   * one-pass search is not available).
+   * one-pass search is not available). Without `accept`, the gate alone decides: the column is not
+   * found (no split, no decode) and every row with a gate literal wakes the consumers.
    */
-  fields: { name: string; accept(value: string): boolean; consumers: number[]; gate?: number[] }[];
+  fields: { name: string; accept?: (value: string) => boolean; consumers: number[]; gate?: number[] }[];
   /** Consumers that want every data row. */
   everyRow: number[];
 }

@@ -37,13 +37,24 @@ function valueAnchor(v: unknown, mods: string[]): string | null {
   return best.length >= MIN_ANCHOR ? best.toLowerCase() : null;
 }
 
-function itemAnchors(key: string, value: unknown, o: CompileOptions): Anchor[] | null {
-  const [field, ...rest] = key.split("|");
+/**
+ * The field keyword searches read (webserver rules: the line) when `text` is given to searchAnchors;
+ * its anchors are tested against the record's lower-cased text.
+ */
+export const TEXT_FIELD = "\u0000text";
+
+function itemAnchors(key: string, value: unknown, o: CompileOptions, text?: string): Anchor[] | null {
+  const [name, ...rest] = key.split("|");
   const mods = rest.map((m) => m.trim().toLowerCase()).filter((m) => m !== "");
-  if (field === "" || o.normalise?.[field] || mods.some((m) => !SAFE_MODS.has(m))) return null;
+  // A keyword item (`'|all': [...]`) searches the text; the values are contained, as keywords are.
+  const field = name === "" && text !== undefined ? text : name;
+  if (field === "" || mods.some((m) => !SAFE_MODS.has(m))) return null;
   const values = Array.isArray(value) ? value : [value];
   if (values.length === 0) return null;
-  const lits = values.map((v) => valueAnchor(v, mods));
+  // The view normalises such a field's values and the matcher the rule's (IIS `+` for a space): the
+  // literal runs of the normalised value are what must occur.
+  const norm = name === "" ? undefined : o.normalise?.[field];
+  const lits = values.map((v) => valueAnchor(norm && typeof v === "string" ? norm(v) : v, mods));
   if (mods.includes("all")) {
     // Every value must match: the longest of them is enough.
     const one = lits.filter((l): l is string => l !== null).sort((a, b) => b.length - a.length)[0];
@@ -69,16 +80,22 @@ const pick = (xs: (Anchor[] | null)[]): Anchor[] | null => {
 const every = (xs: (Anchor[] | null)[]): Anchor[] | null =>
   xs.length === 0 || xs.some((x) => x === null) ? null : (xs as Anchor[][]).flat();
 
-function mapAnchors(map: Obj, o: CompileOptions): Anchor[] | null {
-  return pick(Object.entries(map).map(([k, v]) => itemAnchors(k, v, o)));
+function mapAnchors(map: Obj, o: CompileOptions, text?: string): Anchor[] | null {
+  return pick(Object.entries(map).map(([k, v]) => itemAnchors(k, v, o, text)));
 }
 
-/** Anchors of a search identifier: a map needs every item (one anchored item is enough), a list any map. */
-export function searchAnchors(def: unknown, o: CompileOptions): Anchor[] | null {
-  if (isObj(def)) return mapAnchors(def, o);
+/**
+ * Anchors of a search identifier: a map needs every item (one anchored item is enough), a list any map.
+ * Keywords (a list of values) give anchors on `text` when it is given, else none.
+ */
+export function searchAnchors(def: unknown, o: CompileOptions, text?: string): Anchor[] | null {
+  if (isObj(def)) return mapAnchors(def, o, text);
   if (Array.isArray(def) && def.length > 0 && def.every(isObj))
-    return every(def.map((m) => mapAnchors(m, o)));
-  return null; // keywords
+    return every(def.map((m) => mapAnchors(m, o, text)));
+  if (text === undefined) return null;
+  if (Array.isArray(def) ? def.length > 0 && !def.some((v) => isObj(v) || Array.isArray(v)) : !isObj(def))
+    return itemAnchors("|contains", def, o, text);
+  return null; // keywords mixed with maps
 }
 
 /** Anchors of a condition: AND needs one anchored branch, OR all of them, NOT none. */

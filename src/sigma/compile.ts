@@ -1,6 +1,6 @@
 // A rule's `detection` section compiled once to a Matcher: each search identifier becomes a closure
 // (a map: every item; a list of maps: any map; a list of values: keywords), then the condition joins them.
-import { type Anchor, detectionAnchors, searchAnchors } from "./anchors.js";
+import { type Anchor, detectionAnchors, searchAnchors, TEXT_FIELD } from "./anchors.js";
 import { compileCondition, conditionEventIds, parseCondition } from "./condition.js";
 import { fieldMatcher, keywordMatcher } from "./modifiers.js";
 import { conditionKeys, conditionLiterals, type RuleKey, searchKeys, searchLiterals } from "./prefilter.js";
@@ -89,6 +89,11 @@ export interface CompiledDetection {
   anchors: Anchor[] | null;
   /** Lower-case ASCII literals one of which a matching log line contains; null: none known (or not asked). */
   lineLiterals: string[] | null;
+  /**
+   * Webserver rules (`lines`): necessary (field, literal) anchors derived whether or not the rule has
+   * keys, keywords anchored on TEXT_FIELD (the line); null: none (or not asked).
+   */
+  webAnchors: Anchor[] | null;
 }
 
 function fieldsOf(def: unknown, out: Set<string>): void {
@@ -144,7 +149,12 @@ export function compileDetection(detection: unknown, o: CompileOptions, lines = 
       ? detectionAnchors(trees, new Map(names.map((n) => [n, searchAnchors(searches[n], o)])))
       : null;
   let lineLiterals: string[] | null = null;
+  let webAnchors: Anchor[] | null = null;
   if (lines) {
+    webAnchors = detectionAnchors(
+      trees,
+      new Map(names.map((n) => [n, searchAnchors(searches[n], o, TEXT_FIELD)])),
+    );
     const slits = new Map(names.map((n) => [n, searchLiterals(searches[n])]));
     const perCond = trees.map((t) => conditionLiterals(t, slits));
     lineLiterals = perCond.some((l) => l === null) ? null : [...new Set((perCond as string[][]).flat())];
@@ -153,10 +163,20 @@ export function compileDetection(detection: unknown, o: CompileOptions, lines = 
     match,
     eventIds: eventIds ? [...eventIds].sort((a, b) => a - b) : null,
     fields: [...fields],
-    keys: keys && keys.length > 0 ? dedupeKeys(keys) : null,
+    keys: keys && keys.length > 0 ? dedupeKeys(keys.map((k) => normaliseKey(k, o))) : null,
     anchors,
     lineLiterals: lineLiterals && lineLiterals.length > 0 ? lineLiterals : null,
+    webAnchors,
   };
+}
+
+/**
+ * A key on a field the view normalises (IIS `+` for a space) names the normalised last segment: the
+ * matcher compares normalised values, and the normalisation leaves `\` and `/` alone.
+ */
+function normaliseKey(k: RuleKey, o: CompileOptions): RuleKey {
+  const norm = o.normalise?.[k.field];
+  return norm ? { field: k.field, name: norm(k.name) } : k;
 }
 
 function dedupeKeys(keys: RuleKey[]): RuleKey[] {

@@ -242,6 +242,7 @@ export function compileParsed(
         keys: det.keys,
         anchors: det.anchors,
         lineLiterals: det.lineLiterals,
+        webAnchors: det.webAnchors,
         name: str(doc.name),
         generate: true,
       });

@@ -3,7 +3,7 @@
 // their kind. Built once per scan and thread; matching allocates one view per record and rule group.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { EventRecord, LogRow } from "../model/records.js";
+import type { EventRecord } from "../model/records.js";
 import { parseThroughCache } from "./cache.js";
 import { type LiteralSearch, literalSearch, searchLiterals } from "./literals.js";
 import { compileParsed, type ParsedRuleFile, parseRuleText } from "./load.js";
@@ -17,7 +17,10 @@ import {
   SIGMA_LEVELS,
   type SigmaLevel,
 } from "./types.js";
-import { eventView, webView } from "./views.js";
+import { eventView } from "./views.js";
+import { buildWebIndex, type WebIndex } from "./web-index.js";
+
+export { matchRow, webLiterals } from "./web-index.js";
 
 /**
  * Rules that share a target (and so the same field renames): one view serves them all. Rules with
@@ -61,6 +64,8 @@ export interface RuleSet {
   belowLevel: number;
   channels: Map<string, ChannelIndex>;
   web: CompiledRule[];
+  /** The webserver rules' field index (sigma/web-index.ts); null without the index (`index: false`). */
+  webIndex: WebIndex | null;
 }
 
 /** Channel names as the index keys them (case-insensitive). */
@@ -174,6 +179,7 @@ export function buildRuleSet(
     belowLevel: 0,
     channels: new Map(),
     web: [],
+    webIndex: null,
   };
   const min = SIGMA_LEVELS.indexOf(o.minLevel ?? "informational");
   const checked = checkCorrelations(loaded.rules, loaded.correlations);
@@ -208,6 +214,7 @@ export function buildRuleSet(
     if (p.kind === "web") set.web.push(rule);
     else for (const t of p.targets) addEventRule(set.channels, t, rule, o.index ?? true);
   }
+  if (o.index ?? true) set.webIndex = buildWebIndex(set.web);
   return set;
 }
 
@@ -426,74 +433,4 @@ function runGroups(
       if (r.match(view)) onMatch(r, view);
     }
   }
-}
-
-/**
- * Literals one of which every IIS line a webserver rule can match contains (lower-case ASCII), or null
- * when some rule has none (then every row is read). Computed once per rule set.
- */
-export function webLiterals(set: RuleSet): string[] | null {
-  const all = new Set<string>();
-  for (const r of set.web) {
-    if (!r.lineLiterals) return null;
-    for (const l of r.lineLiterals) all.add(l);
-  }
-  // A literal that contains another adds nothing: a line with it has the shorter one too.
-  const list = [...all].sort((a, b) => a.length - b.length);
-  const kept: string[] = [];
-  for (const l of list) if (!kept.some((k) => l.includes(k))) kept.push(l);
-  return kept;
-}
-
-export function matchRow(
-  set: RuleSet,
-  row: LogRow,
-  onMatch: (rule: CompiledRule, view: ReturnType<typeof webView>) => void,
-): void {
-  if (set.web.length === 0) return;
-  // Each rule's necessary line literals first (ASCII, either case, exact-or-looser than the rule): most
-  // rows hold none and then cost one decode of the line and one search, not a view and every rule.
-  // The one-pass search gates rows the same way when the literals fit its budget; past it (the bundled
-  // set) this does. One alternation with /i (no u flag: ASCII-only folding, as the byte search) runs
-  // 3-5x faster than lower-casing the line and calling includes per literal.
-  const gate = lineGate(set);
-  let line: string | undefined;
-  if (gate.any) {
-    line = row.text();
-    if (!gate.any.test(line)) return;
-  }
-  let view: ReturnType<typeof webView> | undefined;
-  for (let i = 0; i < set.web.length; i++) {
-    const r = set.web[i];
-    const re = gate.rules[i];
-    if (re) {
-      if (line === undefined) line = row.text();
-      if (!re.test(line)) continue;
-    }
-    if (view === undefined) view = webView(row);
-    if (r.match(view)) onMatch(r, view);
-  }
-}
-
-/** The union of the web rules' line literals (null: some rule has none), and each rule's own. */
-interface LineGate {
-  any: RegExp | null;
-  rules: (RegExp | null)[];
-}
-/** A pure memo by rule set (compiled once per thread), like the hunt's own memo. */
-const gates = new WeakMap<RuleSet, LineGate>();
-
-const anyOfLiterals = (lits: string[]): RegExp =>
-  new RegExp(lits.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "i");
-
-function lineGate(set: RuleSet): LineGate {
-  let g = gates.get(set);
-  if (g) return g;
-  const lits = webLiterals(set);
-  g = {
-    any: lits && lits.length > 0 ? anyOfLiterals(lits) : null,
-    rules: set.web.map((r) => (r.lineLiterals ? anyOfLiterals(r.lineLiterals) : null)),
-  };
-  gates.set(set, g);
-  return g;
 }

@@ -1,5 +1,6 @@
 // Field accessors: an EventRecord or a LogRow seen as a Sigma RecordView. Lower-cased values are
-// computed at most once per field and record, whatever the number of rules that read them.
+// computed at most once per field and record, whatever the number of rules that read them, and so
+// are the values themselves (a web row's URI is decoded and joined once).
 import type { EventRecord, LogRow } from "../model/records.js";
 import { W3C_PLUS_FIELDS, WEBSERVER_FIELDS, WEBSERVER_FULL_URI } from "./logsources.js";
 import type { RecordView } from "./types.js";
@@ -24,14 +25,21 @@ function systemField(ev: EventRecord, field: string): string | undefined {
 }
 
 function lazyView(get: (field: string) => string | undefined, texts: () => string[]): RecordView {
+  const got = new Map<string, string | undefined>();
   const lowered = new Map<string, string | undefined>();
   let text: string[] | null = null;
   let textLower: string[] | null = null;
+  const value = (field: string): string | undefined => {
+    if (got.has(field)) return got.get(field);
+    const v = get(field);
+    got.set(field, v);
+    return v;
+  };
   return {
-    get,
+    get: value,
     lower(field) {
       if (lowered.has(field)) return lowered.get(field);
-      const v = get(field)?.toLowerCase();
+      const v = value(field)?.toLowerCase();
       lowered.set(field, v);
       return v;
     },

@@ -1,7 +1,9 @@
 // Build SweptFile values for content-rule unit tests (the sweep itself has its own tests).
 import { createHash } from "node:crypto";
-import type { SweptFile } from "../src/detections/types.js";
+import { draftsOf, type FindingDraft, type SweptFile } from "../src/detections/types.js";
 import { webFolderOf } from "../src/detections/webfolders.js";
+import { webshellContent } from "../src/detections/webshells/content.js";
+import { ctx } from "./helpers.js";
 
 export const OWA_AUTH =
   "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\owa\\auth\\";
@@ -42,4 +44,14 @@ export function swept(
  */
 export function inertPage(keyed: string, language = "JScript"): string {
   return `<%@ Page Language="${language}" %>\n<%-- exhunt test fixture, inert: ${keyed} --%>\n<html><body>fixture</body></html>\n`;
+}
+
+/** A page whose code sits in a server-side comment (`<%-- --%>`, never run by IIS): inert, yet analysed. */
+export const inertCode = (code: string, lang = "C#"): string =>
+  `<%@ Page Language="${lang}" %>\n<%--\n${code}\n--%>\n`;
+
+/** The drafts of the web-shell content rule for one file (none when it does not select the file). */
+export function contentDrafts(f: SweptFile): FindingDraft[] {
+  const c = ctx(f.path);
+  return webshellContent.select(f, c) ? draftsOf(webshellContent.match(f, c)) : [];
 }

@@ -4,21 +4,14 @@
 // byte arrays that are not text (a BOM, image bytes, a key).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { draftsOf, type FindingDraft, type SweptFile } from "../../src/detections/types.js";
 import { decodeByteStrings } from "../../src/detections/webshells/byte-strings.js";
 import { webshellContent as content } from "../../src/detections/webshells/content.js";
 import { foldLine, normalise } from "../../src/detections/webshells/normalise.js";
 import { ctx } from "../helpers.js";
-import { swept } from "../sweep-helpers.js";
+import { inertCode as inert, contentDrafts as run, swept } from "../sweep-helpers.js";
 
 const SITE = "D:\\Sites\\shop\\"; // outside every Exchange and IIS folder the sweep knows
 
-function run(f: SweptFile): FindingDraft[] {
-  const c = ctx(f.path);
-  if (!content.select(f, c)) return [];
-  return draftsOf(content.match(f, c));
-}
-const inert = (code: string, lang: string) => `<%@ Page Language="${lang}" %>\n<%--\n${code}\n--%>\n`;
 /** The bytes of `s` as C# decimal, C# hex or VB hex literals. */
 const dec = (s: string, enc: BufferEncoding = "latin1") => [...Buffer.from(s, enc)].join(", ");
 const hex = (s: string) => [...Buffer.from(s)].map((c) => `0x${c.toString(16)}`).join(", ");

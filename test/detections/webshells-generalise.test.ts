@@ -3,20 +3,11 @@
 // GBK quotes re-saved as UTF-8. Each with false-positive traps. Fixtures are inert (server comments).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { draftsOf, type FindingDraft, type SweptFile } from "../../src/detections/types.js";
 import { analyse } from "../../src/detections/webshells/analyse.js";
-import { webshellContent } from "../../src/detections/webshells/content.js";
 import { normalise } from "../../src/detections/webshells/normalise.js";
-import { ctx } from "../helpers.js";
-import { swept } from "../sweep-helpers.js";
+import { inertCode as inert, contentDrafts as run, swept } from "../sweep-helpers.js";
 
 const DIR = "D:\\Sites\\shop\\";
-
-function run(f: SweptFile): FindingDraft[] {
-  const c = ctx(f.path);
-  return webshellContent.select(f, c) ? draftsOf(webshellContent.match(f, c)) : [];
-}
-const inert = (code: string, lang = "C#") => `<%@ Page Language="${lang}" %>\n<%--\n${code}\n--%>\n`;
 
 test("SQL client: the request names the connection and the SQL text -> strong, with rule and line", () => {
   const code = [

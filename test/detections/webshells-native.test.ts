@@ -5,19 +5,11 @@
 // XOR. Each has false-positive traps shaped like application code. Fixtures are inert (server comments).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { draftsOf, type FindingDraft, type SweptFile } from "../../src/detections/types.js";
 import { analyse } from "../../src/detections/webshells/analyse.js";
-import { webshellContent } from "../../src/detections/webshells/content.js";
-import { ctx } from "../helpers.js";
-import { swept } from "../sweep-helpers.js";
+import { inertCode as inert, contentDrafts as run, swept } from "../sweep-helpers.js";
 
 const DIR = "D:\\Sites\\shop\\";
 
-function run(f: SweptFile): FindingDraft[] {
-  const c = ctx(f.path);
-  return webshellContent.select(f, c) ? draftsOf(webshellContent.match(f, c)) : [];
-}
-const inert = (code: string, lang = "C#") => `<%@ Page Language="${lang}" %>\n<%--\n${code}\n--%>\n`;
 const checks = (name: string, code: string, lang = "C#") =>
   run(swept(`${DIR}${name}`, inert(code, lang))).map((d) => d.check);
 const scoreOf = (name: string, body: string) => analyse(Buffer.from(body, "latin1"), name);

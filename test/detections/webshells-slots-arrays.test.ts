@@ -5,21 +5,13 @@
 // APIs legitimately.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { draftsOf, type FindingDraft, type SweptFile } from "../../src/detections/types.js";
+import type { FindingDraft } from "../../src/detections/types.js";
 import { analyse } from "../../src/detections/webshells/analyse.js";
 import { decodeByteStrings } from "../../src/detections/webshells/byte-strings.js";
-import { webshellContent as content } from "../../src/detections/webshells/content.js";
-import { ctx } from "../helpers.js";
-import { swept } from "../sweep-helpers.js";
+import { inertCode as inert, contentDrafts as run, swept } from "../sweep-helpers.js";
 
 const SITE = "D:\\Sites\\shop\\"; // outside every Exchange and IIS folder the sweep knows
 
-function run(f: SweptFile): FindingDraft[] {
-  const c = ctx(f.path);
-  if (!content.select(f, c)) return [];
-  return draftsOf(content.match(f, c));
-}
-const inert = (code: string, lang: string) => `<%@ Page Language="${lang}" %>\n<%--\n${code}\n--%>\n`;
 const dec = (s: string) => [...Buffer.from(s)].join(", ");
 const checks = (d: FindingDraft[]) => d.map((x) => x.check);
 const rules = (code: string, name = "p.aspx") =>

@@ -58,7 +58,8 @@ export function isLiteral(parts: Part[]): parts is string[] {
   return parts.every((p) => typeof p === "string");
 }
 
-const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+/** `s` as a regular-expression literal (every metacharacter escaped). */
+export const reEscape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
 
 function toRegExp(parts0: Part[], cased: boolean): RegExp {
   // A leading or trailing `*` drops the anchor instead of becoming `[\s\S]*`, which would make the

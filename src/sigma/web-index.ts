@@ -8,6 +8,7 @@
 // when a rule that passed its keys asks for them. Rules with neither are gated by their line literals.
 import type { LogRow } from "../model/records.js";
 import { TEXT_FIELD } from "./anchors.js";
+import { reEscape } from "./pattern.js";
 import { lastSegment } from "./prefilter.js";
 import type { RuleSet } from "./ruleset.js";
 import type { CompiledRule, RecordView } from "./types.js";
@@ -29,7 +30,7 @@ export interface WebIndex {
 }
 
 const anyOfLiterals = (lits: string[]): RegExp =>
-  new RegExp(lits.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("|"), "i");
+  new RegExp(lits.map(reEscape).join("|"), "i");
 
 /**
  * Literals one of which every IIS line a webserver rule can match contains (lower-case ASCII), or null

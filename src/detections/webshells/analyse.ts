@@ -5,6 +5,7 @@
 // decryption before a load). Each signal names its rule and line and carries points; the caller decides
 // what a score means. Taint sources and propagation are in taint.ts, the sinks in sinks.ts, the cues
 // around them in cues.ts; this module runs them in order and adds the cues of the page's shape.
+import { escapeRe } from "./code-scan.js";
 import { addCues } from "./cues.js";
 import { type Normalised, normalise } from "./normalise.js";
 import type { Analysis } from "./signals.js";
@@ -95,7 +96,7 @@ const GATE_WORDS = [
   "getstring",
   "/*",
 ];
-const GATE_RE = new RegExp(GATE_WORDS.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));
+const GATE_RE = new RegExp(GATE_WORDS.map(escapeRe).join("|"));
 const GATE_CONCAT = /["'][ \t]*[+&][ \t]*["']/;
 const GATE_BLOB = /["'][a-z0-9+/]{16}/;
 

@@ -29,8 +29,7 @@ export interface WebIndex {
   any: RegExp | null;
 }
 
-const anyOfLiterals = (lits: string[]): RegExp =>
-  new RegExp(lits.map(reEscape).join("|"), "i");
+const anyOfLiterals = (lits: string[]): RegExp => new RegExp(lits.map(reEscape).join("|"), "i");
 
 /**
  * Literals one of which every IIS line a webserver rule can match contains (lower-case ASCII), or null

@@ -1,0 +1,56 @@
+// Procedures the taint in taint.ts follows beyond its FUNCTION_DEF pattern: VBScript subs and functions
+// called without parentheses (`Run Request("c")`, `Call Run(Request("c"))` is a call with them), and
+// C#/VB methods whose return type is not one of the fixed types FUNCTION_DEF names
+// (`public static MyResult Run(string c)`, `List<string> Split(string s) {`). Their parameters then
+// carry what the calls pass, into the body (an Execute/eval there sees request data).
+import { escapeRe, KEYWORDS, paramNames } from "./code-scan.js";
+
+/** A method with modifiers, then any return type (generic, array, dotted), then name and parameters. */
+const MODIFIED_DEF =
+  /\b(?:public|private|protected|internal|static|friend)\s+(?:(?:static|virtual|override|async|unsafe|shared|overridable|sealed|new|extern)\s+)*[a-z_][\w.]*(?:\s*<[^<>()\n]{0,80}>)?(?:\s*\[\s*,*\s*\])?\s+([a-z_]\w*)\s*\(([^()\n]{0,200})\)/g;
+/** A C# method without modifiers: `Type Name(T a) {` (a body follows, so not a call). */
+const BARE_DEF =
+  /(?<![.\w])([a-z_][\w.]*)(?:\s*<[^<>()\n]{0,80}>)?(?:\s*\[\s*\])?\s+([a-z_]\w*)\s*\(([^()\n]{0,200})\)\s*\{/g;
+const NOT_TYPES = new Set([
+  "return",
+  "new",
+  "else",
+  "throw",
+  "await",
+  "yield",
+  "case",
+  "goto",
+  "in",
+  "is",
+  "as",
+]);
+
+/** Definitions FUNCTION_DEF does not see, name -> parameter names. */
+export function extraDefs(t: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  if (!t.includes("(")) return out;
+  const add = (name: string, list: string) => {
+    if (KEYWORDS.has(name) || out.has(name)) return;
+    const params = paramNames(list);
+    if (params.length) out.set(name, params);
+  };
+  for (const m of t.matchAll(MODIFIED_DEF)) add(m[1], m[2]);
+  if (t.includes("{"))
+    for (const m of t.matchAll(BARE_DEF)) if (!NOT_TYPES.has(m[1]) && !KEYWORDS.has(m[1])) add(m[2], m[3]);
+  return out;
+}
+
+/**
+ * VBScript calls of the page's own procedures without parentheses: a statement that starts with the
+ * procedure's name (at a line start, after `:`, `Then` or `Else`), optionally after `Call`, and then
+ * its arguments (`Run Request("c"), 1`). Assignments to a name (`run = 1`) are not calls.
+ */
+export function bareCalls(t: string, defs: Map<string, string[]>): { name: string; args: string }[] {
+  if (!defs.size) return [];
+  const names = [...defs.keys()].map(escapeRe).join("|");
+  const re = new RegExp(
+    String.raw`(?:^|[:\n]|\bthen\b|\belse\b)[ \t]*(?:call[ \t]+)?(${names})[ \t]+(?![=(:]|then\b|and\b|or\b)([^\n:]{1,300})`,
+    "g",
+  );
+  return [...t.matchAll(re)].map((m) => ({ name: m[1], args: m[2] }));
+}

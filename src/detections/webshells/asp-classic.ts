@@ -10,7 +10,7 @@ import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
 
 /** Words one of which each technique needs: a cheap test before any of them runs. */
-const ASP_WORDS = /filesystemobject|loadfromfile|adodb|xp_cmdshell|xmlhttp|winhttp/;
+const ASP_WORDS = /filesystemobject|loadfromfile|adodb|xp_cmdshell|xmlhttp|winhttp|conn\w*\s*\.\s*execute\b/;
 
 export function aspSignals(
   norm: Normalised,

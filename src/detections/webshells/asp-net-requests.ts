@@ -11,8 +11,9 @@ import type { Signal } from "./signals.js";
 const HTTP_CLIENT =
   /^(?:msxml2\.(?:server)?xmlhttp(?:\.\d\.\d)?|microsoft\.xmlhttp|winhttp\.winhttprequest(?:\.\d\.\d)?)$/;
 const HTTP_ID = String.raw`(?:msxml2\.(?:server)?xmlhttp(?:\.\d\.\d)?|microsoft\.xmlhttp|winhttp\.winhttprequest(?:\.\d\.\d)?)`;
-/** Saving what was fetched: ADODB.Stream SaveToFile, or a text file written with the response. */
-const SAVES = /\.\s*savetofile\b|\.\s*write(?:line)?\b[^\n]{0,120}\bresponse(?:body|text|stream)\b/;
+/** Saving what was fetched: ADODB.Stream SaveToFile, or a text file written with the response (not Response.Write). */
+const SAVES =
+  /\.\s*savetofile\b|(?<!response\s*)\.\s*write(?:line)?\b[^\n]{0,120}\bresponse(?:body|text|stream)\b/;
 /** A URL on the machine itself with an explicit port. */
 const LOCAL_URL = /\/\/(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[?::1\]?)(?::(\d{1,5}))?/;
 const WEB_PORTS = new Set(["80", "443", "8080", "8443"]);

@@ -90,7 +90,9 @@ export function rootedChecker(t: string, tainted: RegExp): (expr: string) => boo
     assigned.set(a.name, list);
   }
   const rooted = (expr: string, depth: number): boolean => {
-    const head = headOf(expr);
+    // Literals emptied first: their words (`"… WHERE m_name = '"`), `+`, `&` and brackets are text of
+    // the SQL or path, not the page's names and operators.
+    const head = headOf(expr.replace(/"[^"\n]*"/g, '""'));
     if (!head || UNDER_ROOT.test(head) || !tainted.test(head)) return false;
     const name = /^(?:[a-z_]\w*\s*\(\s*)*([a-z_]\w*)\s*\)*$/.exec(head)?.[1];
     const rhs = name && !/^request$/.test(name) ? assigned.get(name) : undefined;

@@ -24,8 +24,9 @@ export function aspSqlSignals({ norm, tainted, rooted }: SqlInput): Signal[] {
   const out: Signal[] = [];
   const objects = objectNames(t, DB_OBJECT);
   const recordsets = objectNames(t, /^adodb\.recordset(?:\.\d+)?$/);
-  const known = t.includes("adodb") || objects.length > 0;
-  if (known && (t.includes("execute") || t.includes(".open") || t.includes("commandtext"))) {
+  // Without "adodb" in the file (the connection made in an include), only a name like a connection.
+  const adodb = t.includes("adodb");
+  if (t.includes("execute") || t.includes(".open") || t.includes("commandtext")) {
     const calls = methodCalls(
       t,
       [...objects, "conn", "cn", "db", "rs", "objconn", "oconn", "cmd"],
@@ -34,7 +35,9 @@ export function aspSqlSignals({ norm, tainted, rooted }: SqlInput): Signal[] {
     );
     const run = calls.find(
       (c) =>
-        (c.receiver === "" || objects.includes(c.receiver) || DB_NAME.test(c.receiver)) &&
+        (c.receiver === "" ||
+          objects.includes(c.receiver) ||
+          (DB_NAME.test(c.receiver) && (adodb || /conn/.test(c.receiver)))) &&
         (c.method === "execute" || recordsets.includes(c.receiver) || /rs$|recordset/.test(c.receiver)) &&
         rooted(argumentAt(c.args, 0)),
     );

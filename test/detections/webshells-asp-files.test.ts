@@ -129,6 +129,13 @@ test("FSO file manager: a request path reaching two kinds of operation (list/rea
     'If Request("x") = "1" Then f.Delete Else Response.Write f.OpenAsTextStream(1).ReadAll',
   ].join("\n");
   assert.ok(rules(page(item)).includes("asp-file-manager"), String(rules(page(item))));
+  // A drive root and then the request: any path on the drive.
+  const drive = [
+    'Set fs = CreateObject("Scripting.FileSystemObject")',
+    'Set fld = fs.GetFolder("c:\\" & Request("p"))',
+    'fs.DeleteFile "c:\\" & Request("d")',
+  ].join("\n");
+  assert.ok(rules(page(drive)).includes("asp-file-manager"), String(rules(page(drive))));
   // ADODB.Stream: any file the request names, streamed back.
   const dl = [
     'Set st = Server.CreateObject("ADODB.Stream")',
@@ -160,6 +167,10 @@ test("file-manager traps: a guestbook on its own file, a download page under its
     "Response.BinaryWrite st.Read",
   ].join("\n");
   assert.deepEqual(checks(page(download)), []);
+  // A download folder outside the web root, configured as a literal: still the application's folder.
+  const fixed = download.replace('Server.MapPath("downloads/" & f)', '"d:\\files\\" & f');
+  assert.ok(!rules(page(fixed)).includes("asp-request-file-download"), String(rules(page(fixed))));
+  assert.deepEqual(checks(page(fixed)), []);
   // A pure-ASP upload class: the posted bytes saved under the site's upload folder with its own name.
   const upload = [
     "formBytes = Request.BinaryRead(Request.TotalBytes)",

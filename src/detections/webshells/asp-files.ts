@@ -38,6 +38,9 @@ const ITEM_METHODS: Record<string, FileKind> = {
   delete: "delete",
 };
 
+/** `name = receiver.` just before a method: the name given what the method returns. */
+const BOUND_BEFORE = /([a-z_]\w*)\s*=\s*[a-z_]\w*\s*\.\s*$/;
+
 export interface FileManagerInput {
   norm: Normalised;
   rooted: (expr: string) => boolean;
@@ -65,9 +68,7 @@ export function aspFileSignals({ norm, rooted }: FileManagerInput): Signal[] {
       if (!rooted(path)) continue;
       reach(c.method === "opentextfile" ? openMode(c.args) : FSO_METHODS[c.method], c.at);
       // `Set f = fso.GetFile(p)`: the name now stands for the caller's file or folder.
-      const bound = /([a-z_]\w*)\s*=\s*$/.exec(
-        t.slice(Math.max(0, c.at - 80), c.at).replace(/[\w.\s]*$/, ""),
-      );
+      const bound = BOUND_BEFORE.exec(t.slice(Math.max(0, c.at - 80), c.at));
       if (bound) items.push(bound[1]);
     }
     const itemNames = items.filter((n) => !fso.includes(n));
@@ -87,7 +88,7 @@ export function aspFileSignals({ norm, rooted }: FileManagerInput): Signal[] {
   // ADODB.Stream LoadFromFile of a request path, sent back with Response.BinaryWrite: any file downloaded.
   if (t.includes("loadfromfile")) {
     const streams = objectNames(t, STREAM);
-    const load = methodCalls(t, streams, String.raw`adodb\.stream`, ["loadfromfile"]).find((c) =>
+    const load = [...methodCalls(t, streams, String.raw`adodb\.stream`, ["loadfromfile"])].find((c) =>
       rooted(argumentAt(c.args, 0)),
     );
     if (load) {

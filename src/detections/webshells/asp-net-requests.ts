@@ -30,8 +30,8 @@ export function aspHttpSignals({ norm, tainted }: HttpInput): Signal[] {
   if (!t.includes("xmlhttp") && !t.includes("winhttp")) return [];
   const out: Signal[] = [];
   const names = objectNames(t, HTTP_CLIENT);
-  const opens = methodCalls(t, names, HTTP_ID, ["open"]);
-  const sends = methodCalls(t, names, HTTP_ID, ["send"]);
+  const opens = [...methodCalls(t, names, HTTP_ID, ["open"])];
+  const sends = [...methodCalls(t, names, HTTP_ID, ["send"])];
   const download = opens.find((c) => tainted.test(argumentAt(c.args, 1)));
   if (download && SAVES.test(t))
     out.push({

@@ -4,16 +4,47 @@
 // ActiveXObject("MSXML2.XMLHTTP")`), the calls of a method on such an object (also on the creation
 // expression itself), and whether an argument is request data from its start (the caller picks the
 // whole path or text) rather than request data put under a fixed root or into a fixed query shape.
-import { assignments, escapeRe, firstArgument, headOf, statementFrom, vbStatement } from "./code-scan.js";
+import {
+  assignments,
+  escapeRe,
+  firstArgument,
+  headOf,
+  IDENT_CHAR,
+  statementFrom,
+  vbStatement,
+} from "./code-scan.js";
 
-/** `name = [Server.]CreateObject("progid")` or `name = new ActiveXObject("progid")` (VB Set, JScript var). */
-const BIND =
-  /([a-z_]\w*)\s*=\s*(?:(?:server\s*\.\s*)?createobject|new\s+activexobject)\s*\(\s*["']([\w.]+)["']/g;
+/** `[Server.]CreateObject("progid")` or `new ActiveXObject("progid")`, found by the word, not the name. */
+const CREATE = /(?:(?:server\s*\.\s*)?createobject|new\s+activexobject)\s*\(\s*["']([\w.]+)["']/g;
+/** The name the creation is assigned to: `Set x = `, `var x = `, `x = ` just before it. */
+const ASSIGNED_TO = /([a-z_]\w*)\s*=\s*$/;
 
 /** Names bound to an object whose ProgID matches `progid` (lower case, anchored by the caller). */
 export function objectNames(t: string, progid: RegExp): string[] {
   const out = new Set<string>();
-  for (const m of t.matchAll(BIND)) if (progid.test(m[2])) out.add(m[1]);
+  if (!t.includes("createobject") && !t.includes("activexobject")) return [];
+  for (const m of t.matchAll(CREATE)) {
+    if (!progid.test(m[1])) continue;
+    const name = ASSIGNED_TO.exec(t.slice(Math.max(0, m.index - 60), m.index))?.[1];
+    if (name) out.add(name);
+  }
+  return [...out];
+}
+
+/**
+ * The names a method is called on (`my_conn.Execute` -> `my_conn`), found from each `.method` match
+ * backwards (a regex that starts at an identifier would be tried at every position of the text).
+ */
+export function receiversOf(t: string, method: RegExp): string[] {
+  const out = new Set<string>();
+  for (const m of t.matchAll(method)) {
+    let j = m.index - 1;
+    while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
+    const end = j + 1;
+    while (j >= 0 && IDENT_CHAR.test(t[j])) j--;
+    const name = t.slice(j + 1, end);
+    if (name && t[j] !== "." && /^[a-z_]/.test(name)) out.add(name);
+  }
   return [...out];
 }
 
@@ -31,21 +62,24 @@ export interface MethodCall {
  * Calls of `methods` on `names` or directly on a `CreateObject("progid")`/`ActiveXObject` expression:
  * `fso.GetFolder(p)`, `fso.DeleteFile p, True`, `CreateObject("x").Run c`.
  */
-export function methodCalls(t: string, names: string[], progid: string, methods: string[]): MethodCall[] {
+export function* methodCalls(
+  t: string,
+  names: string[],
+  progid: string,
+  methods: string[],
+): Generator<MethodCall> {
   const recv = [
     ...(names.length ? [`(?<![.\\w])(${names.map(escapeRe).join("|")})`] : []),
     String.raw`(?:createobject|activexobject)\s*\(\s*["']${progid}["']\s*\)`,
   ];
   const re = new RegExp(String.raw`(?:${recv.join("|")})\s*\.\s*(${methods.join("|")})\b`, "g");
-  const out: MethodCall[] = [];
   for (const m of t.matchAll(re)) {
     const after = m.index + m[0].length;
     const rest = vbStatement(statementFrom(t, after));
     const open = /^\s*\(/.exec(rest);
     const args = open ? firstArgsList(rest.slice(open[0].length)) : rest;
-    out.push({ at: m.index + m[0].length - m[2].length, method: m[2], args, receiver: m[1] ?? "" });
+    yield { at: m.index + m[0].length - m[2].length, method: m[2], args, receiver: m[1] ?? "" };
   }
-  return out;
 }
 
 /** The text inside a call's parentheses (from after `(` to the matching `)`). */
@@ -75,6 +109,9 @@ export function argumentAt(args: string, n: number): string {
 /** Under the site's own root: the expression maps a virtual path or names the application's folder. */
 const UNDER_ROOT = /mappath|request\s*\.\s*servervariables\s*\(\s*["'](?:appl_physical_path|path_translated)/;
 
+/** An expression that starts with a literal that is only a drive root (`"c:\\" & …`, `"d:/" + …`). */
+const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
+
 /**
  * Whether request data decides an expression from its start: its head (up to the first top-level `&`
  * or `+`) carries request data and does not map a path under the site root; a name is followed
@@ -93,6 +130,8 @@ export function rootedChecker(t: string, tainted: RegExp): (expr: string) => boo
     // Literals emptied first: their words (`"… WHERE m_name = '"`), `+`, `&` and brackets are text of
     // the SQL or path, not the page's names and operators.
     const head = headOf(expr.replace(/"[^"\n]*"/g, '""'));
+    // A drive root and then request data (`"c:\\" & Request("p")`): the caller picks any path on it.
+    if (DRIVE_ROOT.test(expr.trim())) return tainted.test(expr.replace(/"[^"\n]*"/g, '""'));
     if (!head || UNDER_ROOT.test(head) || !tainted.test(head)) return false;
     const name = /^(?:[a-z_]\w*\s*\(\s*)*([a-z_]\w*)\s*\)*$/.exec(head)?.[1];
     const rhs = name && !/^request$/.test(name) ? assigned.get(name) : undefined;

@@ -3,7 +3,7 @@
 // given request text (a command run through the database server). A page that puts request data into
 // a fixed query shape (`"SELECT … WHERE id=" & Request("id")`) is injection-prone but not a console:
 // its text starts with the application's own SQL, so it is not counted here.
-import { argumentAt, methodCalls, objectNames } from "./asp-objects.js";
+import { argumentAt, type MethodCall, methodCalls, objectNames, receiversOf } from "./asp-objects.js";
 import { statementFrom } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal } from "./signals.js";
@@ -27,20 +27,18 @@ export function aspSqlSignals({ norm, tainted, rooted }: SqlInput): Signal[] {
   // Without "adodb" in the file (the connection made in an include), only a name like a connection.
   const adodb = t.includes("adodb");
   if (t.includes("execute") || t.includes(".open") || t.includes("commandtext")) {
-    const calls = methodCalls(
-      t,
-      [...objects, "conn", "cn", "db", "rs", "objconn", "oconn", "cmd"],
-      "adodb\\.\\w+",
-      ["execute", "open"],
+    const receivers = receiversOf(t, /\.\s*(?:execute|open)\b/g).filter(
+      (r) => objects.includes(r) || (DB_NAME.test(r) && (adodb || /conn/.test(r))),
     );
-    const run = calls.find(
-      (c) =>
-        (c.receiver === "" ||
-          objects.includes(c.receiver) ||
-          (DB_NAME.test(c.receiver) && (adodb || /conn/.test(c.receiver)))) &&
-        (c.method === "execute" || recordsets.includes(c.receiver) || /rs$|recordset/.test(c.receiver)) &&
-        rooted(argumentAt(c.args, 0)),
-    );
+    let run: MethodCall | undefined;
+    for (const c of methodCalls(t, receivers, "adodb\\.\\w+", ["execute", "open"])) {
+      const opensQuery =
+        c.method === "execute" || recordsets.includes(c.receiver) || /rs$|recordset/.test(c.receiver);
+      if (opensQuery && rooted(argumentAt(c.args, 0))) {
+        run = c;
+        break;
+      }
+    }
     const text = /\.\s*commandtext\s*=(?!=)([^\n]{0,300})/.exec(t);
     const at = run?.at ?? (text && rooted(text[1]) ? text.index : null);
     if (at !== null && at !== undefined)

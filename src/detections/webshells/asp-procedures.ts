@@ -1,8 +1,8 @@
 // Procedures the taint in taint.ts follows beyond its FUNCTION_DEF pattern: VBScript subs and functions
-// called without parentheses (`Run Request("c")`, `Call Run(Request("c"))` is a call with them), and
-// C#/VB methods whose return type is not one of the fixed types FUNCTION_DEF names
-// with a modifier (`public static MyResult Run(string c)`, `private List<string> Split(string s)`). Their parameters then
-// carry what the calls pass, into the body (an Execute/eval there sees request data).
+// called without parentheses (`Run Request("c")`; `Call Run(Request("c"))` is a call with them), and
+// C#/VB methods after a modifier whose return type is not one of the fixed types FUNCTION_DEF names
+// (`public static MyResult Run(string c)`, `private List<string> Split(string s)`). Their parameters
+// then carry what the calls pass into the body (an Execute/eval there sees request data).
 import { KEYWORDS, paramNames } from "./code-scan.js";
 
 /** A method with modifiers, then any return type (generic, array, dotted), then name and parameters. */

@@ -65,6 +65,28 @@ test("SQL traps: forum pages that build SQL around a request id, a fixed xp_cmds
   assert.deepEqual(checks(page(backup)), []);
 });
 
+test("ADODB client: the request picks the server, credentials and table (a table dumper), installer trap", () => {
+  const dumper = [
+    'srv = Request("server") : usr = Request("user") : pwd = Request("pass") : tbl = Request("table")',
+    'Set conn = Server.CreateObject("ADODB.Connection")',
+    'conn.Open "Provider=SQLOLEDB;Server=" & srv & ";UID=" & usr & ";PWD=" & pwd',
+    'Set rs = conn.Execute("SELECT * FROM [" & tbl & "]")',
+    'Do While Not rs.EOF : Response.Write rs(0) & "<br>" : rs.MoveNext : Loop',
+  ].join("\n");
+  assert.ok(rules(page(dumper)).includes("request-sql-client"), String(rules(page(dumper))));
+  assert.ok(strong(page(dumper)));
+  // An installer: connection details typed into the form, then only its own SQL.
+  const installer = [
+    'Set conn = Server.CreateObject("ADODB.Connection")',
+    'conn.Open "Provider=SQLOLEDB;Server=" & Request.Form("server") & ";Database=" & Request.Form("db") & ";UID=" & Request.Form("user") & ";PWD=" & Request.Form("pw")',
+    'conn.Execute "CREATE TABLE FORUM_MEMBERS (MEMBER_ID int IDENTITY, M_NAME nvarchar(75))"',
+    "conn.Execute \"INSERT INTO FORUM_CONFIG (C_VARIABLE, C_VALUE) VALUES ('strVersion', '4.0')\"",
+    'Response.Write "Tables created."',
+  ].join("\n");
+  assert.ok(!rules(page(installer)).includes("request-sql-client"), String(rules(page(installer))));
+  assert.deepEqual(checks(page(installer)), []);
+});
+
 test("downloaders: a request URL fetched and saved to disk (XMLHTTP, ServerXMLHTTP, WinHttp, JScript)", () => {
   const save =
     'Set st = CreateObject("ADODB.Stream")\nst.Type = 1 : st.Open : st.Write x.ResponseBody\nst.SaveToFile Request("to"), 2';

@@ -4,15 +4,7 @@
 // ActiveXObject("MSXML2.XMLHTTP")`), the calls of a method on such an object (also on the creation
 // expression itself), and whether an argument is request data from its start (the caller picks the
 // whole path or text) rather than request data put under a fixed root or into a fixed query shape.
-import {
-  assignments,
-  escapeRe,
-  firstArgument,
-  headOf,
-  IDENT_CHAR,
-  statementFrom,
-  vbStatement,
-} from "./code-scan.js";
+import { assignments, escapeRe, firstArgument, headOf, IDENT_CHAR, vbStatement } from "./code-scan.js";
 
 /** `[Server.]CreateObject("progid")` or `new ActiveXObject("progid")`, found by the word, not the name. */
 const CREATE = /(?:(?:server\s*\.\s*)?createobject|new\s+activexobject)\s*\(\s*["']([\w.]+)["']/g;
@@ -75,11 +67,27 @@ export function* methodCalls(
   const re = new RegExp(String.raw`(?:${recv.join("|")})\s*\.\s*(${methods.join("|")})\b`, "g");
   for (const m of t.matchAll(re)) {
     const after = m.index + m[0].length;
-    const rest = vbStatement(statementFrom(t, after));
+    const rest = vbStatement(statementAt(t, after));
     const open = /^\s*\(/.exec(rest);
     const args = open ? firstArgsList(rest.slice(open[0].length)) : rest;
     yield { at: m.index + m[0].length - m[2].length, method: m[2], args, receiver: m[1] ?? "" };
   }
+}
+
+/**
+ * The rest of the statement from `at`: to the line end, or a `;` outside double-quoted literals (an
+ * ADODB connection string is `"Provider=…;Server=" & x`), at most 400 characters.
+ */
+function statementAt(t: string, at: number): string {
+  const end = Math.min(t.length, at + 400);
+  let quoted = false;
+  let i = at;
+  for (; i < end; i++) {
+    const c = t[i];
+    if (c === "\n" || (c === ";" && !quoted)) break;
+    if (c === '"') quoted = !quoted;
+  }
+  return t.slice(at, i);
 }
 
 /** The text inside a call's parentheses (from after `(` to the matching `)`). */

@@ -31,14 +31,41 @@ export function aspSqlSignals({ norm, tainted, rooted }: SqlInput): Signal[] {
       (r) => objects.includes(r) || (DB_NAME.test(r) && (adodb || /conn/.test(r))),
     );
     let run: MethodCall | undefined;
+    let query: MethodCall | undefined;
+    let connect: MethodCall | undefined;
     for (const c of methodCalls(t, receivers, "adodb\\.\\w+", ["execute", "open"])) {
       const opensQuery =
         c.method === "execute" || recordsets.includes(c.receiver) || /rs$|recordset/.test(c.receiver);
-      if (opensQuery && rooted(argumentAt(c.args, 0))) {
+      const first = argumentAt(c.args, 0);
+      if (opensQuery && rooted(first)) {
         run = c;
         break;
       }
+      if (!tainted.test(first)) continue;
+      if (opensQuery) query ??= c;
+      else connect ??= c;
     }
+    // Request data in the SQL text (a fixed query shape) or in the connection string (the server and
+    // credentials): a flow each, weighed like the .NET SQL and connection sinks; both together make
+    // the request-chosen database client of cues.ts.
+    if (!run && query)
+      out.push({
+        rule: "asp-sql-request",
+        line: norm.lineAt(query.at),
+        points: 2,
+        what: "request data in the SQL text ADODB runs",
+        kind: "sql",
+        flow: true,
+      });
+    if (connect)
+      out.push({
+        rule: "asp-db-connect",
+        line: norm.lineAt(connect.at),
+        points: 4,
+        what: "request data in the ADODB connection string (the caller picks the server and credentials)",
+        kind: "dbconnect",
+        flow: true,
+      });
     const text = /\.\s*commandtext\s*=(?!=)([^\n]{0,300})/.exec(t);
     const at = run?.at ?? (text && rooted(text[1]) ? text.index : null);
     if (at !== null && at !== undefined)

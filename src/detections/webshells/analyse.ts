@@ -5,6 +5,7 @@
 // decryption before a load). Each signal names its rule and line and carries points; the caller decides
 // what a score means. Taint sources and propagation are in taint.ts, the sinks in sinks.ts, the cues
 // around them in cues.ts; this module runs them in order and adds the cues of the page's shape.
+import { aspSignals } from "./asp-classic.js";
 import { escapeRe } from "./code-scan.js";
 import { addCues } from "./cues.js";
 import { type Normalised, normalise } from "./normalise.js";
@@ -58,6 +59,10 @@ const GATE_WORDS = [
   "directory.",
   "deletefile",
   "getfolder",
+  "loadfromfile",
+  "xmlhttp",
+  "winhttp",
+  "xp_cmdshell",
   "socket",
   "tcpclient",
   "registry",
@@ -120,6 +125,8 @@ export function analyse(
   const t = norm.text;
   const tainted = taintOf(t) ?? NOTHING;
   const { signals, flows, sinks } = sinkSignals(norm, tainted);
+  // Classic ASP file managers, SQL consoles, downloaders and local-port requests (asp-classic.ts).
+  signals.push(...aspSignals(norm, tainted, flows, sinks));
   const sinkScore = signals.reduce((n, s) => n + s.points, 0);
   const { hidden, encodedRun } = addCues({ norm, tainted, signals, flows, sinks });
   const cue = (rule: string, line: number, points: number, what: string) => {

@@ -3,6 +3,7 @@
 // parameters), followed through assignments, the page's own function calls, containers, XML documents
 // and Session/Application slots to a fixed point. The result is one regex that matches text carrying
 // request data.
+import { bareCalls, extraDefs } from "./asp-procedures.js";
 import { assignments, escapeRe, IDENT_CHAR, KEYWORDS, paramNames } from "./code-scan.js";
 import { type SlotStore, slotReads, slotStores } from "./slots.js";
 
@@ -102,9 +103,12 @@ export function taintOf(t: string): RegExp | null {
     const params = paramNames(m[2]);
     if (params.length) defs.set(m[1], params);
   }
+  // Methods with other return types, and VB procedures called without parentheses (asp-procedures.ts).
+  for (const [name, params] of extraDefs(t)) if (!defs.has(name)) defs.set(name, params);
   const calls = defs.size
     ? [...t.matchAll(CALL)].filter((c) => defs.has(c[1])).map((c) => ({ name: c[1], args: c[2] }))
     : [];
+  calls.push(...bareCalls(t, defs));
   const slots = new Set<SlotStore>();
   const build = () => {
     const p = [...parts];

@@ -1,0 +1,150 @@
+// Classic ASP (VBScript and JScript) COM objects and request-rooted paths, shared by the classic ASP
+// technique modules (asp-files.ts, asp-sql.ts, asp-net-requests.ts): which names hold an object of a
+// ProgID (`Set fso = Server.CreateObject("Scripting.FileSystemObject")`, JScript `var x = new
+// ActiveXObject("MSXML2.XMLHTTP")`), the calls of a method on such an object (also on the creation
+// expression itself), and whether an argument is request data from its start (the caller picks the
+// whole path or text) rather than request data put under a fixed root or into a fixed query shape.
+import { assignments, escapeRe, firstArgument, headOf, IDENT_CHAR, vbStatement } from "./code-scan.js";
+
+/** `[Server.]CreateObject("progid")` or `new ActiveXObject("progid")`, found by the word, not the name. */
+const CREATE = /(?:(?:server\s*\.\s*)?createobject|new\s+activexobject)\s*\(\s*["']([\w.]+)["']/g;
+/** The name the creation is assigned to: `Set x = `, `var x = `, `x = ` just before it. */
+const ASSIGNED_TO = /([a-z_]\w*)\s*=\s*$/;
+
+/** Names bound to an object whose ProgID matches `progid` (lower case, anchored by the caller). */
+export function objectNames(t: string, progid: RegExp): string[] {
+  const out = new Set<string>();
+  if (!t.includes("createobject") && !t.includes("activexobject")) return [];
+  for (const m of t.matchAll(CREATE)) {
+    if (!progid.test(m[1])) continue;
+    const name = ASSIGNED_TO.exec(t.slice(Math.max(0, m.index - 60), m.index))?.[1];
+    if (name) out.add(name);
+  }
+  return [...out];
+}
+
+/**
+ * The names a method is called on (`my_conn.Execute` -> `my_conn`), found from each `.method` match
+ * backwards (a regex that starts at an identifier would be tried at every position of the text).
+ */
+export function receiversOf(t: string, method: RegExp): string[] {
+  const out = new Set<string>();
+  for (const m of t.matchAll(method)) {
+    let j = m.index - 1;
+    while (j >= 0 && (t[j] === " " || t[j] === "\t")) j--;
+    const end = j + 1;
+    while (j >= 0 && IDENT_CHAR.test(t[j])) j--;
+    const name = t.slice(j + 1, end);
+    if (name && t[j] !== "." && /^[a-z_]/.test(name)) out.add(name);
+  }
+  return [...out];
+}
+
+export interface MethodCall {
+  /** Offset of the method name in the text. */
+  at: number;
+  method: string;
+  /** The argument list: what follows the method (VB without parentheses, or inside them). */
+  args: string;
+  /** The receiver name, or "" when the call is on the creation expression. */
+  receiver: string;
+}
+
+/**
+ * Calls of `methods` on `names` or directly on a `CreateObject("progid")`/`ActiveXObject` expression:
+ * `fso.GetFolder(p)`, `fso.DeleteFile p, True`, `CreateObject("x").Run c`.
+ */
+export function* methodCalls(
+  t: string,
+  names: string[],
+  progid: string,
+  methods: string[],
+): Generator<MethodCall> {
+  const recv = [
+    ...(names.length ? [`(?<![.\\w])(${names.map(escapeRe).join("|")})`] : []),
+    String.raw`(?:createobject|activexobject)\s*\(\s*["']${progid}["']\s*\)`,
+  ];
+  const re = new RegExp(String.raw`(?:${recv.join("|")})\s*\.\s*(${methods.join("|")})\b`, "g");
+  for (const m of t.matchAll(re)) {
+    const after = m.index + m[0].length;
+    const rest = vbStatement(statementAt(t, after));
+    const open = /^\s*\(/.exec(rest);
+    const args = open ? firstArgsList(rest.slice(open[0].length)) : rest;
+    yield { at: m.index + m[0].length - m[2].length, method: m[2], args, receiver: m[1] ?? "" };
+  }
+}
+
+/**
+ * The rest of the statement from `at`: to the line end, or a `;` outside double-quoted literals (an
+ * ADODB connection string is `"Provider=…;Server=" & x`), at most 400 characters.
+ */
+function statementAt(t: string, at: number): string {
+  const end = Math.min(t.length, at + 400);
+  let quoted = false;
+  let i = at;
+  for (; i < end; i++) {
+    const c = t[i];
+    if (c === "\n" || (c === ";" && !quoted)) break;
+    if (c === '"') quoted = !quoted;
+  }
+  return t.slice(at, i);
+}
+
+/** The text inside a call's parentheses (from after `(` to the matching `)`). */
+function firstArgsList(s: string): string {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "(") depth++;
+    else if (s[i] === ")") {
+      if (depth === 0) return s.slice(0, i);
+      depth--;
+    }
+  }
+  return s;
+}
+
+/** The n-th (0-based) top-level argument of an argument list. */
+export function argumentAt(args: string, n: number): string {
+  let rest = args;
+  for (let i = 0; i < n; i++) {
+    const first = firstArgument(rest);
+    if (first.length >= rest.length) return "";
+    rest = rest.slice(first.length + 1);
+  }
+  return firstArgument(rest).trim();
+}
+
+/** Under the site's own root: the expression maps a virtual path or names the application's folder. */
+const UNDER_ROOT = /mappath|request\s*\.\s*servervariables\s*\(\s*["'](?:appl_physical_path|path_translated)/;
+
+/** An expression that starts with a literal that is only a drive root (`"c:\\" & …`, `"d:/" + …`). */
+const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
+
+/**
+ * Whether request data decides an expression from its start: its head (up to the first top-level `&`
+ * or `+`) carries request data and does not map a path under the site root; a name is followed
+ * through its assignments (any of them). `"SELECT … WHERE id=" & Request("id")` and
+ * `Server.MapPath("files/" & Request("f"))` are not rooted; `Request("path")`, `Trim(Request("p"))`
+ * and a name given either are.
+ */
+export function rootedChecker(t: string, tainted: RegExp): (expr: string) => boolean {
+  const assigned = new Map<string, string[]>();
+  for (const a of assignments(t)) {
+    const list = assigned.get(a.name) ?? [];
+    if (list.length < 8) list.push(a.rhs);
+    assigned.set(a.name, list);
+  }
+  const rooted = (expr: string, depth: number): boolean => {
+    // Literals emptied first: their words (`"… WHERE m_name = '"`), `+`, `&` and brackets are text of
+    // the SQL or path, not the page's names and operators.
+    const head = headOf(expr.replace(/"[^"\n]*"/g, '""'));
+    // A drive root and then request data (`"c:\\" & Request("p")`): the caller picks any path on it.
+    if (DRIVE_ROOT.test(expr.trim())) return tainted.test(expr.replace(/"[^"\n]*"/g, '""'));
+    if (!head || UNDER_ROOT.test(head) || !tainted.test(head)) return false;
+    const name = /^(?:[a-z_]\w*\s*\(\s*)*([a-z_]\w*)\s*\)*$/.exec(head)?.[1];
+    const rhs = name && !/^request$/.test(name) ? assigned.get(name) : undefined;
+    if (!rhs) return true;
+    return depth < 3 && rhs.some((r) => rooted(r, depth + 1));
+  };
+  return (expr) => rooted(expr, 0);
+}

@@ -7,6 +7,7 @@
 // around them in cues.ts; this module runs them in order and adds the cues of the page's shape.
 import { escapeRe } from "./code-scan.js";
 import { addCues } from "./cues.js";
+import { nativeExecCues } from "./native-exec.js";
 import { type Normalised, normalise } from "./normalise.js";
 import type { Analysis } from "./signals.js";
 import { sinkSignals } from "./sinks.js";
@@ -77,6 +78,7 @@ const GATE_WORDS = [
   "xslcompiledtransform",
   "websocket",
   "marshal",
+  "virtualalloc",
   "frombase64",
   "unsafe",
   "#@~^",
@@ -122,6 +124,7 @@ export function analyse(
   const { signals, flows, sinks } = sinkSignals(norm, tainted);
   const sinkScore = signals.reduce((n, s) => n + s.points, 0);
   const { hidden, encodedRun } = addCues({ norm, tainted, signals, flows, sinks });
+  nativeExecCues(norm, signals, sinks);
   const cue = (rule: string, line: number, points: number, what: string) => {
     signals.push({ rule, line, points, what });
   };

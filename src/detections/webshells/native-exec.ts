@@ -18,7 +18,8 @@ const ALLOC =
 /** A protection change (the new protection is the third argument, or the fourth for the Ex/Nt forms). */
 const PROTECT = /(?<![\w.])(?:virtualprotect(?:ex)?|ntprotectvirtualmemory|zwprotectvirtualmemory)\s*\(/g;
 /** PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, or a name saying so. */
-const EXEC_PROTECTION = /^(?:\(\s*[\w.]+\s*\)\s*)?(?:0x0*(?:10|20|40|80)|16|32|64|128)(?:u|ul)?$|execute|rwx/;
+const EXEC_PROTECTION =
+  /^(?:\(\s*[\w.]+\s*\)\s*)?(?:(?:0x|&h)0*(?:10|20|40|80)|16|32|64|128)(?:u|ul)?&?$|execute|rwx/;
 /** Bytes written into that memory. */
 const COPY =
   /marshal\s*\.\s*(?:copy|write(?:byte|int16|int32|int64|intptr))\s*\(|(?<![\w.])(?:rtlmovememory|rtlcopymemory|movememory|copymemory|memcpy|writeprocessmemory|ntwritevirtualmemory|zwwritevirtualmemory)\s*\(|buffer\s*\.\s*memorycopy\s*\(/;
@@ -31,16 +32,18 @@ const DOWNLOAD =
 const DECRYPTION =
   /createdecryptor|transformfinalblock|rijndaelmanaged|aes\s*\.\s*create|aescryptoserviceprovider|(?:triple)?descryptoserviceprovider|tripledes\s*\.\s*create|rc2cryptoserviceprovider|\w\s*\[\s*\w+\s*\]\s*\^=?/;
 /** A process created suspended: CREATE_SUSPENDED (0x4) among the flags of CreateProcess. */
-const CREATE_PROCESS = /(?<![\w.])(?:createprocess(?:asuser|withlogon|withtoken)?[aw]?|ntcreateuserprocess)\s*\(/g;
+const CREATE_PROCESS =
+  /(?<![\w.])(?:createprocess(?:asuser|withlogon|withtoken)?[aw]?|ntcreateuserprocess)\s*\(/g;
 /** A flags argument with CREATE_SUSPENDED (0x4) set, as a number or by name. */
 function suspendedFlag(arg: string): boolean {
   if (arg.includes("suspended")) return true;
-  const n = /^(?:\(\s*\w+\s*\)\s*)?(0x[0-9a-f]{1,8}|\d{1,10})u?$/.exec(arg)?.[1];
-  return n !== undefined && (Number(n) & 4) !== 0;
+  const n = /^(?:\(\s*\w+\s*\)\s*)?(?:(0x|&h)([0-9a-f]{1,8})|(\d{1,10}))u?&?$/.exec(arg);
+  return n !== null && (Number(n[1] ? `0x${n[2]}` : n[3]) & 4) !== 0;
 }
 const REPLACE_IMAGE =
   /(?<![\w.])(?:writeprocessmemory|ntwritevirtualmemory|zwwritevirtualmemory|ntunmapviewofsection|zwunmapviewofsection|ntmapviewofsection|setthreadcontext|wow64setthreadcontext)\s*\(/;
-const RESUME = /(?<![\w.])(?:resumethread|ntresumethread|ntalertresumethread|queueuserapc|ntqueueapcthread)\s*\(/;
+const RESUME =
+  /(?<![\w.])(?:resumethread|ntresumethread|ntalertresumethread|queueuserapc|ntqueueapcthread)\s*\(/;
 
 /** The arguments of the call whose `(` is at `open` (across lines, up to 800 characters). */
 export function callArgs(t: string, open: number): string[] {
@@ -67,15 +70,18 @@ export function callArgs(t: string, open: number): string[] {
 }
 
 /** What a plain name stands for: the value of its first assignment (`PAGE_EXECUTE_READWRITE = 0x40`). */
-function valueOf(t: string, arg: string): string {
+function constantOf(t: string, arg: string): string {
   const bare = arg.replace(/^\(\s*[\w.]+\s*\)\s*/, "");
   if (!/^[a-z_]\w*$/.test(bare)) return arg;
-  const m = new RegExp(String.raw`(?<![\w.])${escapeRe(bare)}\s*=(?!=)\s*([^;\n,]{1,60})`).exec(t);
+  // C# `NAME = v`, VB `Const NAME As UInteger = v`.
+  const m = new RegExp(
+    String.raw`(?<![\w.])${escapeRe(bare)}(?:\s+as\s+[\w.]+)?\s*=(?!=)\s*([^;\n,]{1,60})`,
+  ).exec(t);
   return m ? m[1].trim() : arg;
 }
 
 const isExec = (t: string, arg: string | undefined): boolean =>
-  arg !== undefined && (EXEC_PROTECTION.test(arg) || EXEC_PROTECTION.test(valueOf(t, arg).trim()));
+  arg !== undefined && (EXEC_PROTECTION.test(arg) || EXEC_PROTECTION.test(constantOf(t, arg).trim()));
 
 /** The first call of `re` whose chosen argument passes `ok`, as its index, else -1. */
 function callWhere(t: string, re: RegExp, ok: (args: string[]) => boolean): number {
@@ -96,8 +102,7 @@ export function nativeExecCues(norm: Normalised, signals: Signal[], sinks: Set<S
   };
   if (t.includes("virtual") || t.includes("allocatevirtualmemory")) {
     const alloc = callWhere(t, ALLOC, (a) => isExec(t, a.at(-1)));
-    const protect =
-      alloc >= 0 ? alloc : callWhere(t, PROTECT, (a) => a.slice(2).some((x) => isExec(t, x)));
+    const protect = alloc >= 0 ? alloc : callWhere(t, PROTECT, (a) => a.slice(2).some((x) => isExec(t, x)));
     if (protect >= 0 && COPY.test(t) && RUN.test(t)) {
       const from = DOWNLOAD.test(t) ? " downloaded" : DECRYPTION.test(t) ? " decrypted" : "";
       cue(
@@ -108,7 +113,9 @@ export function nativeExecCues(norm: Normalised, signals: Signal[], sinks: Set<S
     }
   }
   if (t.includes("createprocess") || t.includes("ntcreateuserprocess")) {
-    const suspended = callWhere(t, CREATE_PROCESS, (a) => a.some((x) => suspendedFlag(x) || suspendedFlag(valueOf(t, x))));
+    const suspended = callWhere(t, CREATE_PROCESS, (a) =>
+      a.some((x) => suspendedFlag(x) || suspendedFlag(constantOf(t, x))),
+    );
     if (suspended >= 0 && REPLACE_IMAGE.test(t) && RESUME.test(t))
       cue(
         "process-hollowing",

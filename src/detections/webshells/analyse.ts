@@ -120,7 +120,7 @@ export function analyse(
   norm: Normalised = normalise(content.toString("latin1")),
 ): Analysis {
   const t = norm.text;
-  const tainted = taintOf(t) ?? NOTHING;
+  const tainted = taintOf(t, name) ?? NOTHING;
   const { signals, flows, sinks } = sinkSignals(norm, tainted);
   const sinkScore = signals.reduce((n, s) => n + s.points, 0);
   const { hidden, encodedRun } = addCues({ norm, tainted, signals, flows, sinks });

@@ -7,6 +7,7 @@
 // around them in cues.ts; this module runs them in order and adds the cues of the page's shape.
 import { escapeRe } from "./code-scan.js";
 import { addCues } from "./cues.js";
+import { dotnetProcess } from "./dotnet-process.js";
 import { nativeExecCues } from "./native-exec.js";
 import { type Normalised, normalise } from "./normalise.js";
 import type { Analysis } from "./signals.js";
@@ -122,6 +123,7 @@ export function analyse(
   const t = norm.text;
   const tainted = taintOf(t, name) ?? NOTHING;
   const { signals, flows, sinks } = sinkSignals(norm, tainted);
+  dotnetProcess(norm, tainted, signals, flows, sinks);
   const sinkScore = signals.reduce((n, s) => n + s.points, 0);
   const { hidden, encodedRun } = addCues({ norm, tainted, signals, flows, sinks });
   nativeExecCues(norm, signals, sinks);

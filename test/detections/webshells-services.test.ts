@@ -127,3 +127,35 @@ test("service traps: a web method that queries by its parameter, a Remoting obje
   // The same public method in an .aspx page's code is not a remoting endpoint.
   assert.ok(!flows("calc.aspx", `<% ${remoting.split("\n").slice(1).join("\n")} %>`).includes("process"));
 });
+
+test("ProcessStartInfo object initializer over lines is a process sink; trap: a fixed program with a validated argument", () => {
+  const init = [
+    '<%@ WebService Language="C#" Class="Svc" %>',
+    "public class Svc : WebService {",
+    "  [WebMethod] public void Run(string cmd) {",
+    "    var process = new Process {",
+    "      StartInfo = new ProcessStartInfo {",
+    '        FileName = "cmd.exe",',
+    '        Arguments = "/c " + cmd,',
+    "        UseShellExecute = false",
+    "      } };",
+    "    process.Start(); } }",
+  ].join("\n");
+  assert.deepEqual(checks("i.asmx", init), ["webshell-cmd-runner"]);
+  const admin = [
+    '<%@ Page Language="C#" %>',
+    '<script runat="server">',
+    "protected void btnRecycle_Click(object sender, EventArgs e) {",
+    "  string pool = ddlPool.SelectedValue;",
+    '  if (!Regex.IsMatch(pool, "^[A-Za-z0-9 _-]+$")) return;',
+    '  Process.Start(@"C:\\Windows\\System32\\inetsrv\\appcmd.exe", "recycle apppool /apppool.name:" + pool).WaitForExit();',
+    "}",
+    "</script>",
+    '<html><body><form runat="server"><asp:DropDownList ID="ddlPool" runat="server" /></form></body></html>',
+  ].join("\n");
+  assert.deepEqual(checks("recycle.aspx", admin), []);
+  // The same page with a shell as the program stays a command runner.
+  assert.deepEqual(checks("r.aspx", admin.replace("C:\\Windows\\System32\\inetsrv\\appcmd.exe", "cmd.exe")), [
+    "webshell-cmd-runner",
+  ]);
+});

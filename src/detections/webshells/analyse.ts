@@ -8,6 +8,8 @@
 import { aspSignals } from "./asp-classic.js";
 import { escapeRe } from "./code-scan.js";
 import { addCues } from "./cues.js";
+import { dotnetProcess } from "./dotnet-process.js";
+import { nativeExecCues } from "./native-exec.js";
 import { type Normalised, normalise } from "./normalise.js";
 import type { Analysis } from "./signals.js";
 import { sinkSignals } from "./sinks.js";
@@ -82,6 +84,7 @@ const GATE_WORDS = [
   "xslcompiledtransform",
   "websocket",
   "marshal",
+  "virtualalloc",
   "frombase64",
   "unsafe",
   "#@~^",
@@ -123,12 +126,14 @@ export function analyse(
   norm: Normalised = normalise(content.toString("latin1")),
 ): Analysis {
   const t = norm.text;
-  const tainted = taintOf(t) ?? NOTHING;
+  const tainted = taintOf(t, name) ?? NOTHING;
   const { signals, flows, sinks } = sinkSignals(norm, tainted);
+  dotnetProcess(norm, tainted, signals, flows, sinks);
   // Classic ASP file managers, SQL consoles, downloaders and local-port requests (asp-classic.ts).
   signals.push(...aspSignals(norm, tainted, flows, sinks));
   const sinkScore = signals.reduce((n, s) => n + s.points, 0);
   const { hidden, encodedRun } = addCues({ norm, tainted, signals, flows, sinks });
+  nativeExecCues(norm, signals, sinks);
   const cue = (rule: string, line: number, points: number, what: string) => {
     signals.push({ rule, line, points, what });
   };

@@ -5,6 +5,7 @@
 // request data.
 import { bareCalls, extraDefs } from "./asp-procedures.js";
 import { assignments, escapeRe, IDENT_CHAR, KEYWORDS, paramNames } from "./code-scan.js";
+import { dotnetSources } from "./dotnet-sources.js";
 import { type SlotStore, slotReads, slotStores } from "./slots.js";
 
 /** Request data in ASP, ASP.NET pages and handlers: Request.Form/QueryString/Item/[..]/(..)/headers/body. */
@@ -64,14 +65,16 @@ const CALL = /(?<!\w)([a-z_]\w*)\s*\((?=([^;\n]{0,300}))/g;
  * (their parameters) and Session slots fed from them, to a fixed point. Returns null when the code has
  * no request source at all (no flow is then possible, and the rest is skipped).
  */
-export function taintOf(t: string): RegExp | null {
+export function taintOf(t: string, file = ""): RegExp | null {
   const controls = [...t.matchAll(INPUT_CONTROL)].map((m) => m[1]);
   const parts = [REQUEST.source];
   if (controls.length) parts.push(`\\b(?:${controls.map(escapeRe).join("|")})\\s*\\.\\s*${CONTROL_PROPS}\\b`);
+  const dotnet = dotnetSources(t, file, REQUEST.source);
+  parts.push(...dotnet.sources);
   let re = new RegExp(parts.join("|"));
   const websocket = ACCEPTS_WEBSOCKET.test(t);
-  if (!re.test(t) && !t.includes("webmethod") && !websocket) return null;
-  const names = new Set<string>();
+  if (!re.test(t) && !t.includes("webmethod") && !websocket && !dotnet.names.length) return null;
+  const names = new Set<string>(dotnet.names);
   for (const m of t.matchAll(READ_INTO)) names.add(m[1]);
   if (websocket) for (const m of t.matchAll(WEBSOCKET_INTO)) names.add(m[1]);
   if (t.includes("webmethod"))

@@ -7,6 +7,7 @@
 // expectedHashes for what is judged then).
 import { readFileSync } from "node:fs";
 import { dataPath } from "../data-path.js";
+import { once } from "../model/once.js";
 
 export interface Baseline {
   /** Builds the data holds (e.g. 15.0.1497.12). */
@@ -47,11 +48,9 @@ export function parseBaseline(text: string): Baseline {
 }
 
 // Immutable shipped data, read once on first use (like the build table).
-let shipped: Baseline | null = null;
-export function shippedBaseline(): Baseline {
-  shipped ??= parseBaseline(readFileSync(dataPath("baselines", "exchange-web.json"), "utf8"));
-  return shipped;
-}
+export const shippedBaseline = once(
+  (): Baseline => parseBaseline(readFileSync(dataPath("baselines", "exchange-web.json"), "utf8")),
+);
 
 const MARKER = "\\frontend\\httpproxy\\";
 const CLIENT_ACCESS = /\\v1[45]\\clientaccess\\/;

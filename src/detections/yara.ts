@@ -2,6 +2,7 @@
 // native dependency). Rules are compiled once per thread from the sources the scan set up; where the
 // engine cannot be loaded the scan says so (a skipped entry), and every built-in rule still runs.
 import { createRequire } from "node:module";
+import { once } from "../model/once.js";
 import type { CheckInfo } from "../model/types.js";
 import type { HuntContext } from "./context.js";
 import { clip } from "./evidence.js";
@@ -59,24 +60,23 @@ function loadFirst(req: NodeJS.Require, names: string[]): YaraModule {
   throw first;
 }
 
-let engine: YaraModule | null | undefined;
-let engineError = "";
+/** The yara-x binding loaded once per thread, or the first line of why it could not be. */
+const loadedEngine = once((): { engine: YaraModule | null; error: string } => {
+  try {
+    return { engine: loadFirst(createRequire(import.meta.url), YARA_PACKAGES), error: "" };
+  } catch (e) {
+    return { engine: null, error: (e as Error).message.split("\n")[0] };
+  }
+});
 
 /** The yara-x binding, or null (with the reason in `yaraUnavailable()`). */
 export function yaraEngine(): YaraModule | null {
-  if (engine !== undefined) return engine;
-  try {
-    const req = createRequire(import.meta.url);
-    engine = loadFirst(req, YARA_PACKAGES);
-  } catch (e) {
-    engine = null;
-    engineError = (e as Error).message.split("\n")[0];
-  }
-  return engine;
+  return loadedEngine().engine;
 }
 
 export function yaraUnavailable(): string {
-  return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x-linux-x64-gnu on Linux x64; elsewhere install @litko/yara-x) could not be loaded${engineError ? ` (${engineError})` : ""}`;
+  const { error } = loadedEngine();
+  return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x-linux-x64-gnu on Linux x64; elsewhere install @litko/yara-x) could not be loaded${error ? ` (${error})` : ""}`;
 }
 
 /** Compile rule sources into one rule set (namespaced per file); throws with the compiler's message. */

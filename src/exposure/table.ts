@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { dataPath } from "../data-path.js";
+import { once } from "../model/once.js";
 import { CVES } from "./cves.js";
 import { type BuildNumber, parseVersion } from "./version.js";
 
@@ -176,13 +177,8 @@ function lineKey(b: BuildNumber): string {
 
 const KINDS: readonly UpdateKind[] = ["rtm", "cu", "su", "hu", "ru"];
 
-let shipped: BuildTable | null = null;
-
-/** The shipped table (cached: it never changes while the process runs). */
-export function buildTable(): BuildTable {
-  shipped ??= loadBuildTable(shippedFiles());
-  return shipped;
-}
+/** The shipped table (loaded once: it never changes while the process runs). */
+export const buildTable = once((): BuildTable => loadBuildTable(shippedFiles()));
 
 export function shippedFiles(): TableFiles {
   return {

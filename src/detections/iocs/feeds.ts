@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { isIPv4, isIPv6 } from "node:net";
 import { dataPath } from "../../data-path.js";
+import { once } from "../../model/once.js";
 import { splitCsvLine } from "../../readers/csv-line.js";
 
 export type IocType = "sha256" | "sha1" | "md5" | "ip" | "path" | "domain";
@@ -173,11 +174,8 @@ export function parseVolexity(text: string): Ioc[] {
   return out;
 }
 
-let bundled: IocSet | null = null;
-
 /** The bundled feeds, read once per thread. */
-export function bundledIocs(): IocSet {
-  if (bundled) return bundled;
+export const bundledIocs = once((): IocSet => {
   const set = emptySet();
   const all = [
     ...parseMstic(read("mstic-exchange-march2021.csv")),
@@ -186,6 +184,5 @@ export function bundledIocs(): IocSet {
     ...parseFeed(read("hafnium-blog-extra-sha256.txt"), "Microsoft HAFNIUM blog 2021-03-02").iocs,
   ];
   for (const i of all) addIoc(set, i);
-  bundled = set;
   return set;
-}
+});

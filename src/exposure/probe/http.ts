@@ -62,28 +62,20 @@ function certInfo(socket: TLSSocket): CertificateInfo | null {
 const ABORT_CODES = new Set(["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]);
 
 /**
- * One connector for every host: a TLS secure context is costly to build (it loads the CA store), and
- * without one per process each connection would build its own. No TLS session is cached: a resumed
- * session presents no certificate, so a host probed twice (or a target listed twice) would come back
- * without one; distinct hosts never resume anyway.
+ * The connector every host of one probe run shares: a TLS secure context is costly to build (it loads
+ * the CA store), and without a shared one each connection would build its own. No TLS session is
+ * cached: a resumed session presents no certificate, so a host probed twice (or a target listed twice)
+ * would come back without one; distinct hosts never resume anyway.
  */
-let shared: { connectMs: number; connector: buildConnector.connector } | null = null;
-let context: SecureContext | null = null;
-
-function connectorFor(lib: HttpLib, connectMs: number): buildConnector.connector {
-  if (shared?.connectMs !== connectMs) {
-    context ??= createSecureContext();
-    shared = {
-      connectMs,
-      connector: lib.buildConnector({
-        rejectUnauthorized: false,
-        timeout: connectMs,
-        secureContext: context,
-        maxCachedSessions: 0,
-      }),
-    };
-  }
-  return shared.connector;
+export type Connector = buildConnector.connector;
+export function newConnector(lib: HttpLib, connectMs: number): Connector {
+  const secureContext: SecureContext = createSecureContext();
+  return lib.buildConnector({
+    rejectUnauthorized: false,
+    timeout: connectMs,
+    secureContext,
+    maxCachedSessions: 0,
+  });
 }
 
 export class HostSession {
@@ -92,8 +84,7 @@ export class HostSession {
   /** Whether any TCP/TLS connection to the host succeeded. */
   connected = false;
 
-  constructor(lib: HttpLib, origin: string, t: HttpTimeouts) {
-    const connector = connectorFor(lib, t.connectMs);
+  constructor(lib: HttpLib, origin: string, t: HttpTimeouts, connector: Connector) {
     this.client = new lib.Client(origin, {
       connect: (opts, cb) =>
         connector(opts, (err, socket) => {

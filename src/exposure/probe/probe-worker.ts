@@ -1,48 +1,38 @@
 // A probe worker thread: probes the targets the main thread hands it, `concurrency` hosts at once, and
 // sends each result back as it completes. It asks for more targets before its queue runs dry.
 import { parentPort, workerData } from "node:worker_threads";
-import { type HostResult, probeHost, rateLimiter } from "./probe.js";
+import { type HostResult, probeHost, probeRun, rateLimiter } from "./probe.js";
 import type { ProbeTarget } from "./targets.js";
 import type { ThreadInit, ToMain, ToWorker } from "./threads.js";
 
-const init = workerData as ThreadInit;
-const take = rateLimiter(init.rate);
-const now = new Date(init.now);
-const queue: ProbeTarget[] = [];
-let ended = false;
-let asked = false;
-let wake: (() => void) | null = null;
+/** This thread's state: the targets handed to it and not yet taken, and the lanes waiting for more. */
+interface Feed {
+  readonly queue: ProbeTarget[];
+  ended: boolean;
+  asked: boolean;
+  wake: (() => void) | null;
+}
 
 function post(m: ToMain): void {
   parentPort?.postMessage(m);
 }
 
-function askIfLow(): void {
-  if (!ended && !asked && queue.length < init.concurrency) {
-    asked = true;
-    post({ need: init.concurrency * 2 });
+function askIfLow(f: Feed, concurrency: number): void {
+  if (!f.ended && !f.asked && f.queue.length < concurrency) {
+    f.asked = true;
+    post({ need: concurrency * 2 });
   }
 }
 
-parentPort?.on("message", (m: ToWorker) => {
-  if ("targets" in m) queue.push(...m.targets);
-  if ("end" in m) ended = true;
-  asked = false;
-  const w = wake;
-  wake = null;
-  w?.();
-  askIfLow();
-});
-
-async function next(): Promise<ProbeTarget | null> {
+async function next(f: Feed, concurrency: number): Promise<ProbeTarget | null> {
   for (;;) {
-    const t = queue.shift();
-    askIfLow();
+    const t = f.queue.shift();
+    askIfLow(f, concurrency);
     if (t) return t;
-    if (ended) return null;
+    if (f.ended) return null;
     await new Promise<void>((r) => {
-      const prev = wake;
-      wake = () => {
+      const prev = f.wake;
+      f.wake = () => {
         prev?.();
         r();
       };
@@ -50,13 +40,27 @@ async function next(): Promise<ProbeTarget | null> {
   }
 }
 
-async function lane(): Promise<void> {
-  for (let t = await next(); t; t = await next()) {
-    const r: HostResult = await probeHost(t, { timeouts: init.timeouts, take, now });
-    post({ host: r });
-  }
+async function main(init: ThreadInit): Promise<void> {
+  const run = probeRun(init.timeouts, rateLimiter(init.rate), new Date(init.now));
+  const feed: Feed = { queue: [], ended: false, asked: false, wake: null };
+  parentPort?.on("message", (m: ToWorker) => {
+    if ("targets" in m) feed.queue.push(...m.targets);
+    if ("end" in m) feed.ended = true;
+    feed.asked = false;
+    const w = feed.wake;
+    feed.wake = null;
+    w?.();
+    askIfLow(feed, init.concurrency);
+  });
+  const lane = async (): Promise<void> => {
+    for (let t = await next(feed, init.concurrency); t; t = await next(feed, init.concurrency)) {
+      const r: HostResult = await probeHost(t, run);
+      post({ host: r });
+    }
+  };
+  askIfLow(feed, init.concurrency);
+  await Promise.all(Array.from({ length: init.concurrency }, lane));
+  post({ done: true });
 }
 
-askIfLow();
-await Promise.all(Array.from({ length: init.concurrency }, lane));
-post({ done: true });
+await main(workerData as ThreadInit);

@@ -7,7 +7,15 @@ import type { CveExposure } from "../../model/types.js";
 import { type Assessment, assessBuild, cveJson } from "../assess.js";
 import { exposureCheckInfo, PROBE_CHECKS } from "../checks.js";
 import { exposureDrafts } from "../findings.js";
-import { type CertificateInfo, HostSession, type HttpTimeouts, loadHttp, type Outcome } from "./http.js";
+import {
+  type CertificateInfo,
+  type Connector,
+  HostSession,
+  type HttpTimeouts,
+  loadHttp,
+  newConnector,
+  type Outcome,
+} from "./http.js";
 import type { ProbeTarget } from "./targets.js";
 
 export const REQUESTS = {
@@ -143,15 +151,28 @@ function buildFrom(logon: Outcome, manifest: Outcome): { build: string; source: 
   return null;
 }
 
-/** Fleets run the same few builds: assess each once per run. */
-const assessed = new Map<string, Assessment>();
-function assessCached(build: string, now: Date): Assessment {
-  const key = `${build}|${now.toISOString().slice(0, 10)}`;
-  let a = assessed.get(key);
+/**
+ * What the hosts of one probe run (or of one probe worker thread) share: the options, one TLS connector
+ * (built on the first host) and the assessment of each build seen (fleets run the same few builds).
+ */
+export interface ProbeRun {
+  readonly timeouts: HttpTimeouts;
+  readonly take: () => Promise<void>;
+  readonly now: Date;
+  connector?: Connector;
+  readonly assessed: Map<string, Assessment>;
+}
+
+export function probeRun(timeouts: HttpTimeouts, take: () => Promise<void>, now: Date): ProbeRun {
+  return { timeouts, take, now, assessed: new Map() };
+}
+
+function assessCached(run: ProbeRun, build: string): Assessment {
+  let a = run.assessed.get(build);
   if (!a) {
-    a = assessBuild(build, now);
-    if (assessed.size > 10_000) assessed.clear();
-    assessed.set(key, a);
+    a = assessBuild(build, run.now);
+    if (run.assessed.size > 10_000) run.assessed.clear();
+    run.assessed.set(build, a);
   }
   return a;
 }
@@ -162,15 +183,13 @@ function hostLabel(t: ProbeTarget): string {
   return t.port === def ? host : `${host}:${t.port}`;
 }
 
-export async function probeHost(
-  t: ProbeTarget,
-  o: { timeouts: HttpTimeouts; take: () => Promise<void>; now: Date },
-): Promise<HostResult> {
+export async function probeHost(t: ProbeTarget, o: ProbeRun): Promise<HostResult> {
   // Loaded (once per thread) before the clock starts: a host's timing is its own.
   const lib = await loadHttp();
+  o.connector ??= newConnector(lib, o.timeouts.connectMs);
   const t0 = performance.now();
   const origin = `${t.protocol}//${t.host.includes(":") ? `[${t.host}]` : t.host}:${t.port}`;
-  const session = new HostSession(lib, origin, o.timeouts);
+  const session = new HostSession(lib, origin, o.timeouts, o.connector);
   const overall = o.timeouts.connectMs + o.timeouts.headersMs + o.timeouts.bodyMs;
   const notes: string[] = [];
   const send = async (r: { path: string; headers: Record<string, string> }) => {
@@ -193,7 +212,7 @@ export async function probeHost(
     let assessment: Assessment | null = null;
     if (found) {
       try {
-        assessment = assessCached(found.build, o.now);
+        assessment = assessCached(o, found.build);
       } catch (e) {
         notes.push(`build ${found.build}: ${(e as Error).message}`);
       }
@@ -297,8 +316,7 @@ export async function probeTargets(
   o: ProbeOptions & { collect?: boolean } = {},
 ): Promise<HostResult[]> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
-  const take = rateLimiter(o.rate);
-  const now = o.now ?? new Date();
+  const run = probeRun(timeouts, rateLimiter(o.rate), o.now ?? new Date());
   const it = targets[Symbol.iterator]();
   const out: HostResult[] = [];
   const collect = o.collect ?? true;
@@ -306,7 +324,7 @@ export async function probeTargets(
     for (;;) {
       const n = it.next();
       if (n.done) return;
-      const r = await probeHost(n.value, { timeouts, take, now });
+      const r = await probeHost(n.value, run);
       o.onHost?.(r);
       if (collect) out.push(r);
     }

@@ -3,6 +3,7 @@
 // counted and described in the summary, and the rest of the file is still read.
 import { closeSync, openSync, readSync } from "node:fs";
 import * as zlib from "node:zlib";
+import { once } from "../../model/once.js";
 import type { EventRecord } from "../../model/records.js";
 import { BinXmlError, ChunkContext, K, LIMITS, type Node, parseStream } from "./binxml.js";
 import { carveRecords } from "./carve.js";
@@ -71,16 +72,17 @@ const crc32: (data: Uint8Array, value?: number) => number =
     ? (zlib as unknown as { crc32: (d: Uint8Array, v?: number) => number }).crc32
     : tableCrc32;
 
-let table: Int32Array | null = null;
-function tableCrc32(data: Uint8Array, value = 0): number {
-  if (!table) {
-    table = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c;
-    }
+const crcTable = once((): Int32Array => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
   }
+  return table;
+});
+function tableCrc32(data: Uint8Array, value = 0): number {
+  const table = crcTable();
   let crc = ~value;
   for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
   return ~crc >>> 0;

@@ -127,9 +127,29 @@ function pad(n: number, w: number): string {
 const DAYS_1601_TO_1970 = 134774;
 const MS_PER_DAY = 86400000;
 
-/** The date part of the last day rendered (FILETIMEs of one log cluster on few days). */
-let lastDay = -1;
-let lastDayText = "";
+/**
+ * `YYYY-MM-DD` of a day count since 1970-01-01 (proleptic Gregorian; the civil-from-days arithmetic of
+ * H. Hinnant's "chrono-compatible low-level date algorithms"), as `Date.toISOString` writes it; years
+ * past 9999 (which ISO writes as `+010000`) go through Date itself.
+ */
+function dayText(day: number): string {
+  const z = day + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y > 9999) {
+    const iso = new Date(day * MS_PER_DAY).toISOString();
+    return iso.slice(0, iso.indexOf("T"));
+  }
+  return `${y < 1000 ? String(y).padStart(4, "0") : y}-${two(m)}-${two(d)}`;
+}
 
 /** FILETIME (100 ns ticks since 1601) as `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
 export function fileTime(b: Buffer, off: number): string {
@@ -141,11 +161,6 @@ export function fileTime(b: Buffer, off: number): string {
   const subMs = Math.floor((r % 10000) / 10);
   const ms = msSince1601 - DAYS_1601_TO_1970 * MS_PER_DAY;
   const day = Math.floor(ms / MS_PER_DAY);
-  if (day !== lastDay) {
-    const iso = new Date(day * MS_PER_DAY).toISOString();
-    lastDayText = iso.slice(0, iso.indexOf("T"));
-    lastDay = day;
-  }
   let rest = ms - day * MS_PER_DAY;
   const h = Math.floor(rest / 3600000);
   rest -= h * 3600000;
@@ -153,7 +168,7 @@ export function fileTime(b: Buffer, off: number): string {
   rest -= mi * 60000;
   const sec = Math.floor(rest / 1000);
   const frac = (rest - sec * 1000) * 1000 + subMs;
-  return `${lastDayText}T${two(h)}:${two(mi)}:${two(sec)}.${String(1000000 + frac).slice(1)}Z`;
+  return `${dayText(day)}T${two(h)}:${two(mi)}:${two(sec)}.${String(1000000 + frac).slice(1)}Z`;
 }
 
 function two(n: number): string {

@@ -2,6 +2,7 @@
 // exact check). Replaces one `indexOf` pass per literal, which cost about 0.65 s per GB and literal
 // on the reference machine. The haystack is the module's own memory: the delimited reader reads
 // file bytes straight into `buffer`, so nothing is copied.
+import { once } from "../../model/once.js";
 import { BUCKETS, bucketsOf } from "./buckets.js";
 import { MULTI_WASM } from "./multi-bytes.js";
 
@@ -170,10 +171,5 @@ export class MultiSearch {
   lastEnd = 0;
 }
 
-let instance: MultiSearch | null | undefined;
-
 /** This thread's searcher (one module instance per thread), or null without WebAssembly SIMD. */
-export function multiSearch(): MultiSearch | null {
-  if (instance === undefined) instance = MultiSearch.create();
-  return instance;
-}
+export const multiSearch = once((): MultiSearch | null => MultiSearch.create());

@@ -20,6 +20,7 @@ import { discover, type Inventory } from "../evidence/discover.js";
 import { type IisSite, iisSites, iisWebRoots } from "../evidence/iis-config.js";
 import { windowsPathOf } from "../evidence/layout.js";
 import type { FileSubject } from "../model/finding.js";
+import { once } from "../model/once.js";
 import type { FileEntry } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
 
@@ -52,17 +53,11 @@ export interface SweepResult {
   bytes: number;
 }
 
-let small: Buffer | null = null;
-let large: Buffer | null = null;
-/** One read buffer per thread, grown once to the cap (files are read whole, up to HASH_CAP). */
+/** The read buffer of files up to 1 MiB: one per thread (tasks run synchronously, one file at a time). */
+const smallBuffer = once((): Buffer => Buffer.allocUnsafe(1 << 20));
+/** Files are read whole, up to HASH_CAP: larger ones get a buffer of their own (its cost is small next to the read). */
 function bufferFor(bytes: number): Buffer {
-  if (bytes <= 1 << 20) {
-    small ??= Buffer.allocUnsafe(1 << 20);
-    return small;
-  }
-  if (!large || large.length < bytes)
-    large = Buffer.allocUnsafe(Math.max(bytes, large ? large.length * 2 : 0));
-  return large;
+  return bytes <= 1 << 20 ? smallBuffer() : Buffer.allocUnsafe(bytes);
 }
 
 function readInto(fd: number, buf: Buffer, want: number): number {

@@ -15,3 +15,23 @@ export function once<T>(load: () => T): () => T {
     return cell.value as T;
   };
 }
+
+/**
+ * A pure function, remembered for up to `max` distinct keys (`keyOf` must tell arguments apart exactly;
+ * all are forgotten at once when full, so evidence with endless distinct keys cannot grow it). Only for
+ * functions whose result depends on the argument alone: the memo changes how fast an answer comes,
+ * never the answer.
+ */
+export function memo<A, T>(compute: (arg: A) => T, keyOf: (arg: A) => string, max = 512): (arg: A) => T {
+  const known = new Map<string, T>();
+  return (arg) => {
+    const key = keyOf(arg);
+    let v = known.get(key);
+    if (v === undefined) {
+      if (known.size >= max) known.clear();
+      v = compute(arg);
+      known.set(key, v);
+    }
+    return v;
+  };
+}

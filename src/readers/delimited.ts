@@ -3,6 +3,7 @@
 // line is split into fields only when it contains one of the literals a detection asked for (and
 // passes the declarative prefilter that came with it).
 import { closeSync, openSync, readSync } from "node:fs";
+import { once } from "../model/once.js";
 import type { LogKind, LogRow } from "../model/records.js";
 import { sourceHintOf } from "./fields.js";
 import {
@@ -85,15 +86,12 @@ const HASH = 35;
 /** Rows read for the first time stamp even when nobody asked for them. */
 const TIME_ROWS = 50;
 
-let shared: Buffer | null = null;
 /**
  * The read buffer: one per thread, reused across files (allocating 2 MiB per small file costs more than
- * reading it). It is the one-pass searcher's memory when there is one, so bytes are searched where read.
+ * reading it); readers are synchronous, so one file at a time fills it. It is the one-pass searcher's
+ * memory when there is one, so bytes are searched where read.
  */
-function scratch(): Buffer {
-  shared ??= multiSearch()?.buffer ?? Buffer.allocUnsafe(CHUNK_SIZE * 2);
-  return shared;
-}
+const scratch = once((): Buffer => multiSearch()?.buffer ?? Buffer.allocUnsafe(CHUNK_SIZE * 2));
 
 /** A plan's literals in the forms the scan needs, made once per plan. */
 interface CompiledPlan {

@@ -1,38 +1,29 @@
 // Headers of line logs (parsed once per distinct `#Fields:` line) and the lazy row the scanner hands
 // out: fields are split and decoded only when a detection asks for one.
+
+import { memo } from "../model/once.js";
 import type { HttpField, LogKind, LogRow, RecordFamily } from "../model/records.js";
 import { familyOf, mappedField } from "./fields.js";
 import type { Dialect, Header } from "./types.js";
 
-const headerCache = new Map<string, Header>();
-
 /** A header for these columns; the same columns give the same object (every hourly file repeats them). */
-export function makeHeader(fields: string[]): Header {
-  const key = fields.join("\u0000");
-  const hit = headerCache.get(key);
-  if (hit) return hit;
-  if (headerCache.size > 512) headerCache.clear();
-  const h = buildHeader(fields);
-  headerCache.set(key, h);
-  return h;
-}
+export const makeHeader: (fields: string[]) => Header = memo(buildHeader, (fields) => JSON.stringify(fields));
 
-const textCaches = new Map<Dialect["parseFields"], Map<string, Header>>();
+/** Per dialect (commas or spaces): the header of each `#Fields:` line text seen lately. */
+const byDialect = new WeakMap<Dialect["parseFields"], (line: string) => Header>();
 
 /** The header of a `#Fields:` line, parsed once per distinct line text (and per dialect: commas or spaces). */
 export function headerFromText(line: string, dialect: Pick<Dialect, "parseFields">): Header {
-  let textCache = textCaches.get(dialect.parseFields);
-  if (!textCache) {
-    textCache = new Map();
-    textCaches.set(dialect.parseFields, textCache);
+  let of = byDialect.get(dialect.parseFields);
+  if (!of) {
+    const parse = dialect.parseFields;
+    of = memo(
+      (text: string) => makeHeader(parse(text.slice(text.indexOf(":") + 1))),
+      (text) => text,
+    );
+    byDialect.set(dialect.parseFields, of);
   }
-  let h = textCache.get(line);
-  if (!h) {
-    if (textCache.size > 512) textCache.clear();
-    h = makeHeader(dialect.parseFields(line.slice(line.indexOf(":") + 1)));
-    textCache.set(line, h);
-  }
-  return h;
+  return of(line);
 }
 
 function buildHeader(fields: string[]): Header {

@@ -43,7 +43,13 @@ function valueAnchor(v: unknown, mods: string[]): string | null {
  */
 export const TEXT_FIELD = "\u0000text";
 
-function itemAnchors(key: string, value: unknown, o: CompileOptions, text?: string): Anchor[] | null {
+/** The field and the literal of each value of one item (null: unanchored); `all`: every value must occur. */
+function itemLits(
+  key: string,
+  value: unknown,
+  o: CompileOptions,
+  text?: string,
+): { field: string; lits: (string | null)[]; all: boolean } | null {
   const [name, ...rest] = key.split("|");
   const mods = rest.map((m) => m.trim().toLowerCase()).filter((m) => m !== "");
   // A keyword item (`'|all': [...]`) searches the text; the values are contained, as keywords are.
@@ -55,7 +61,14 @@ function itemAnchors(key: string, value: unknown, o: CompileOptions, text?: stri
   // literal runs of the normalised value are what must occur.
   const norm = name === "" ? undefined : o.normalise?.[field];
   const lits = values.map((v) => valueAnchor(norm && typeof v === "string" ? norm(v) : v, mods));
-  if (mods.includes("all")) {
+  return { field, lits, all: mods.includes("all") };
+}
+
+function itemAnchors(key: string, value: unknown, o: CompileOptions, text?: string): Anchor[] | null {
+  const it = itemLits(key, value, o, text);
+  if (!it) return null;
+  const { field, lits } = it;
+  if (it.all) {
     // Every value must match: the longest of them is enough.
     const one = lits.filter((l): l is string => l !== null).sort((a, b) => b.length - a.length)[0];
     return one ? [{ field, lit: one }] : null;
@@ -114,4 +127,73 @@ export function detectionAnchors(trees: Cond[], anchors: Map<string, Anchor[] | 
     seen.add(id);
     return true;
   });
+}
+
+/**
+ * Webserver rules: necessary anchors as clauses, every one of which holds on a matching row (a clause:
+ * one of its anchors occurs). Where `Anchor[]` keeps one branch of an AND, clauses keep them all: a
+ * rule asking for `autodiscover.json` and one of `/powershell`, `/ews` is only tried on rows with both.
+ * An OR keeps one clause: the best clause of each branch, joined. Exact-or-looser like the rest.
+ */
+export type Clauses = Anchor[][];
+
+const dedupe = (xs: Anchor[]): Anchor[] => {
+  const seen = new Set<string>();
+  return xs.filter((a) => {
+    const id = `${a.field}\u0000${a.lit}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+};
+
+function andClauses(xs: (Clauses | null)[]): Clauses | null {
+  const kept = xs.filter((x): x is Clauses => x !== null && x.length > 0);
+  return kept.length === 0 ? null : kept.flat(1);
+}
+
+function orClauses(xs: (Clauses | null)[]): Clauses | null {
+  if (xs.length === 1) return xs[0];
+  if (xs.length === 0 || xs.some((x) => x === null || x.length === 0)) return null;
+  return [dedupe((xs as Clauses[]).flatMap((c) => pick(c) ?? []))];
+}
+
+function itemClauses(key: string, value: unknown, o: CompileOptions, text?: string): Clauses | null {
+  const it = itemLits(key, value, o, text);
+  if (!it) return null;
+  if (it.all) {
+    const lits = [...new Set(it.lits.filter((l): l is string => l !== null))];
+    return lits.length === 0 ? null : lits.map((lit) => [{ field: it.field, lit }]);
+  }
+  const one = itemAnchors(key, value, o, text);
+  return one ? [one] : null;
+}
+
+const mapClauses = (map: Obj, o: CompileOptions, text?: string): Clauses | null =>
+  andClauses(Object.entries(map).map(([k, v]) => itemClauses(k, v, o, text)));
+
+/** Clauses of a search identifier: a map, all its items; a list, one of its maps; keywords, on `text`. */
+export function searchClauses(def: unknown, o: CompileOptions, text?: string): Clauses | null {
+  if (isObj(def)) return mapClauses(def, o, text);
+  if (Array.isArray(def) && def.length > 0 && def.every(isObj))
+    return orClauses(def.map((m) => mapClauses(m, o, text)));
+  const one = searchAnchors(def, o, text);
+  return one ? [one] : null;
+}
+
+/** Clauses of a detection's conditions (any may match), each clause deduplicated; null: none. */
+export function detectionClauses(trees: Cond[], clauses: Map<string, Clauses | null>): Clauses | null {
+  const per = trees.map((t) => necessary(t, (n) => clauses.get(n) ?? null, andClauses, orClauses));
+  const all = orClauses(per);
+  if (!all) return null;
+  const seen = new Set<string>();
+  const out: Clauses = [];
+  for (const c of all.map(dedupe)) {
+    const id = JSON.stringify(c);
+    if (c.length > 0 && !seen.has(id)) {
+      seen.add(id);
+      out.push(c);
+    }
+  }
+  return out.length === 0 ? null : out;
 }

@@ -13,7 +13,7 @@ import { VERSION } from "../version.js";
 import { type ParsedDoc, type ParsedRuleFile, parseRuleText } from "./load.js";
 
 /** Bumped whenever parseRuleText's output changes for the same text (so old entries never apply). */
-const PARSE_FORMAT = 1;
+const PARSE_FORMAT = 2;
 export const CACHE_LOADER = `exhunt ${VERSION} sigma-parse ${PARSE_FORMAT}`;
 /**
  * The loader of the shipped parse of the bundled rules (data/sigma/parsed.json, written by

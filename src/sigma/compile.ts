@@ -1,6 +1,14 @@
 // A rule's `detection` section compiled once to a Matcher: each search identifier becomes a closure
 // (a map: every item; a list of maps: any map; a list of values: keywords), then the condition joins them.
-import { type Anchor, detectionAnchors, searchAnchors, TEXT_FIELD } from "./anchors.js";
+import {
+  type Anchor,
+  type Clauses,
+  detectionAnchors,
+  detectionClauses,
+  searchAnchors,
+  searchClauses,
+  TEXT_FIELD,
+} from "./anchors.js";
 import { compileCondition, conditionEventIds, parseCondition } from "./condition.js";
 import { fieldMatcher, keywordMatcher } from "./modifiers.js";
 import { conditionKeys, conditionLiterals, type RuleKey, searchKeys, searchLiterals } from "./prefilter.js";
@@ -90,10 +98,11 @@ export interface CompiledDetection {
   /** Lower-case ASCII literals one of which a matching log line contains; null: none known (or not asked). */
   lineLiterals: string[] | null;
   /**
-   * Webserver rules (`lines`): necessary (field, literal) anchors derived whether or not the rule has
-   * keys, keywords anchored on TEXT_FIELD (the line); null: none (or not asked).
+   * Webserver rules (`lines`): necessary (field, literal) anchor clauses, all of which hold on a
+   * matching row, derived whether or not the rule has keys, keywords anchored on TEXT_FIELD (the line);
+   * null: none (or not asked).
    */
-  webAnchors: Anchor[] | null;
+  webAnchors: Clauses | null;
 }
 
 function fieldsOf(def: unknown, out: Set<string>): void {
@@ -149,11 +158,11 @@ export function compileDetection(detection: unknown, o: CompileOptions, lines = 
       ? detectionAnchors(trees, new Map(names.map((n) => [n, searchAnchors(searches[n], o)])))
       : null;
   let lineLiterals: string[] | null = null;
-  let webAnchors: Anchor[] | null = null;
+  let webAnchors: Clauses | null = null;
   if (lines) {
-    webAnchors = detectionAnchors(
+    webAnchors = detectionClauses(
       trees,
-      new Map(names.map((n) => [n, searchAnchors(searches[n], o, TEXT_FIELD)])),
+      new Map(names.map((n) => [n, searchClauses(searches[n], o, TEXT_FIELD)])),
     );
     const slits = new Map(names.map((n) => [n, searchLiterals(searches[n])]));
     const perCond = trees.map((t) => conditionLiterals(t, slits));

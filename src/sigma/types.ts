@@ -60,8 +60,11 @@ export interface CompiledRule {
   anchors: { field: string; lit: string }[] | null;
   /** Webserver rules: lower-case ASCII literals one of which any matching line contains; null: none known. */
   lineLiterals: string[] | null;
-  /** Webserver rules: necessary (field, literal) anchors, keywords on the line (sigma/web-index.ts); null: none. */
-  webAnchors?: { field: string; lit: string }[] | null;
+  /**
+   * Webserver rules: necessary (field, literal) anchor clauses, every one of which holds on a matching
+   * row (a clause: one of its anchors), keywords on the line (sigma/web-index.ts); null: none.
+   */
+  webAnchors?: { field: string; lit: string }[][] | null;
   /** The rule's `name` (Sigma 2 correlation references rules by id or name). */
   name: string | null;
   /** False when a correlation rule has `generate: false` for it: it only feeds the correlation. */

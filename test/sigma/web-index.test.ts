@@ -48,14 +48,71 @@ describe("sigma web index: derivation", () => {
     const r = set.web[0];
     assert.equal(r.keys, null); // the keyword branch has no method
     assert.deepEqual(r.webAnchors, [
-      { field: "cs-user-agent", lit: "python requests" },
-      { field: TEXT_FIELD, lit: "evil.aspx" },
+      [
+        { field: "cs-user-agent", lit: "python requests" },
+        { field: TEXT_FIELD, lit: "evil.aspx" },
+      ],
     ]);
     const keyed = compileWeb(
       "    sel:\n        cs-method: POST\n        cs-uri-query|contains: '/ecp/'\n    condition: sel",
     ).web[0];
     assert.deepEqual(keyed.keys, [{ field: "cs-method", name: "post" }]);
-    assert.deepEqual(keyed.webAnchors, [{ field: "cs-uri-query", lit: "/ecp/" }]);
+    // The method is a clause too (a plain value contains itself); the index tests the longer first.
+    assert.deepEqual(keyed.webAnchors, [
+      [{ field: "cs-method", lit: "post" }],
+      [{ field: "cs-uri-query", lit: "/ecp/" }],
+    ]);
+  });
+
+  test("an AND keeps a clause per branch, `all` one per value; a row with one of them meets none", () => {
+    const d =
+      "    auto:\n        cs-uri-query|contains: '/autodiscover.json'\n    uri:\n        cs-uri-query|contains:\n            - '/powershell'\n            - '/EWS'\n    both:\n        cs-user-agent|contains|all:\n            - 'curl'\n            - 'x64'\n    condition: auto and uri and both";
+    const set = compileWeb(d);
+    assert.deepEqual(set.web[0].webAnchors, [
+      [{ field: "cs-uri-query", lit: "/autodiscover.json" }],
+      [
+        { field: "cs-uri-query", lit: "/powershell" },
+        { field: "cs-uri-query", lit: "/ews" },
+      ],
+      [{ field: "cs-user-agent", lit: "curl" }],
+      [{ field: "cs-user-agent", lit: "x64" }],
+    ]);
+    const plain = compileWeb(d, { index: false });
+    const hit = iisRow({
+      "cs-uri-stem": "/autodiscover/autodiscover.json",
+      "cs-uri-query": "a=/EWS/x",
+      "cs(User-Agent)": "curl/8.0+(x64)",
+    });
+    assert.equal(ids(set, hit).length, 1);
+    assert.equal(ids(plain, hit).length, 1);
+    // Traps: each row lacks one clause (benign Outlook autodiscover; the same URI from another client).
+    for (const row of [
+      iisRow({
+        "cs-uri-stem": "/autodiscover/autodiscover.json",
+        "cs-uri-query": "Email=a%40b&Protocol=ActiveSync",
+        "cs(User-Agent)": "curl/8.0+(x64)",
+      }),
+      iisRow({
+        "cs-uri-stem": "/autodiscover/autodiscover.json",
+        "cs-uri-query": "a=/EWS/x",
+        "cs(User-Agent)": "curl/8.0",
+      }),
+    ]) {
+      assert.equal(ids(set, row).length, 0);
+      assert.equal(ids(plain, row).length, 0);
+    }
+  });
+
+  test("an OR joins the best clause of each branch; a NOT branch leaves the rule unanchored", () => {
+    const or = compileWeb(
+      "    a:\n        cs-uri-query|contains: '/owa/'\n        cs-user-agent|contains: 'python'\n    b:\n        cs-uri-query|contains: 'cmd=read'\n    condition: a or b",
+    ).web[0];
+    assert.equal(or.webAnchors?.length, 1);
+    assert.deepEqual(or.webAnchors?.[0].map((x) => x.lit).sort(), ["cmd=read", "python"]);
+    const not = compileWeb(
+      "    a:\n        cs-uri-query|contains: '/owa/'\n    b:\n        cs-uri-query|contains: 'cmd=read'\n    condition: a or not b",
+    ).web[0];
+    assert.equal(not.webAnchors, null);
   });
 
   test("a rule with keys and anchors matches through the index; rows failing either meet none", () => {
@@ -69,6 +126,66 @@ describe("sigma web index: derivation", () => {
       0,
     );
     assert.equal(ids(set, iisRow({ "cs-method": "GET", "cs-uri-stem": "/ecp/x.js" })).length, 0);
+  });
+
+  test("an anchor shared by two rules is one test; a clause the keys imply is dropped; dear fields last", () => {
+    const rule = (id: string, detection: string) =>
+      `title: t\nid: 00000000-0000-0000-0000-0000000000${id}\nlevel: high\nlogsource:\n    category: webserver\ndetection:\n${detection}\n`;
+    const sources = [
+      // Keys on the user agent (its last segment), a clause on the URI: the URI is read first.
+      rule(
+        "b1",
+        "    sel:\n        cs-user-agent|endswith: '/537.36'\n        cs-uri-query|contains: '/owa/mastermailbox'\n    condition: sel",
+      ),
+      rule(
+        "b2",
+        "    sel:\n        cs-method: POST\n        cs-uri-query|contains: '/owa/mastermailbox'\n    condition: sel",
+      ),
+    ].map((text, i) => ({ file: `r${i}.yml`, licence: null, text }));
+    const set = compileSources(sources, {});
+    const plain = compileSources(sources, { index: false });
+    const ix = set.webIndex;
+    assert.ok(ix);
+    assert.deepEqual(
+      ix.atoms.map((a) => [ix.fields[a.field].name, a.lit]),
+      [
+        ["cs-user-agent", "/537.36"],
+        ["cs-uri-query", "/owa/mastermailbox"],
+      ],
+    );
+    // b2: the `post` clause is implied by the key POST; b1: the URI clause comes before the agent's key
+    // (its last segment, `537.36`) and the agent's anchor (`/537.36`, which the key does not imply).
+    const steps = (id: string) =>
+      ix.rules[set.web.findIndex((r) => r.meta.id.endsWith(id))].steps?.map((s) =>
+        s.keys ? "keys" : "atoms",
+      );
+    assert.deepEqual(steps("b2"), ["keys", "atoms"]);
+    assert.deepEqual(steps("b1"), ["atoms", "keys", "atoms"]);
+    const ua = "Mozilla/5.0+(Windows+NT+10.0)+AppleWebKit/537.36";
+    const hit = iisRow({
+      "cs-method": "POST",
+      "cs-uri-stem": "/owa/mastermailbox@x.com/powershell",
+      "cs(User-Agent)": ua,
+    });
+    assert.deepEqual(ids(set, hit).sort(), ids(plain, hit).sort());
+    assert.equal(ids(set, hit).length, 2);
+    // Traps: the literal only in the referer (the field union rejects the URI), the wrong method and agent.
+    for (const row of [
+      iisRow({
+        "cs-method": "POST",
+        "cs-uri-stem": "/owa/",
+        "cs(User-Agent)": ua,
+        "cs(Referer)": "/owa/mastermailbox",
+      }),
+      iisRow({
+        "cs-method": "GET",
+        "cs-uri-stem": "/owa/mastermailbox@x.com/",
+        "cs(User-Agent)": "curl/8.0",
+      }),
+    ]) {
+      assert.deepEqual(ids(set, row), []);
+      assert.deepEqual(ids(plain, row), []);
+    }
   });
 
   test("characters that lower-case to ASCII letters still meet the literal", () => {

@@ -6,8 +6,10 @@
 // what a score means. Taint sources and propagation are in taint.ts, the sinks in sinks.ts, the cues
 // around them in cues.ts; this module runs them in order and adds the cues of the page's shape.
 import { aspSignals } from "./asp-classic.js";
+import { rootedChecker } from "./asp-objects.js";
 import { escapeRe } from "./code-scan.js";
 import { addCues } from "./cues.js";
+import { dotnetFileSignals } from "./dotnet-files.js";
 import { dotnetProcess } from "./dotnet-process.js";
 import { nativeExecCues } from "./native-exec.js";
 import { type Normalised, normalise } from "./normalise.js";
@@ -17,6 +19,9 @@ import { NOTHING, taintOf } from "./taint.js";
 
 export type { Analysis, Signal, SinkKind } from "./signals.js";
 
+/** Words one of which every .NET file-manager call holds. */
+const DOTNET_FILE_WORDS =
+  /directory|file\s*\.|fileinfo|streamreader|streamwriter|filestream|transmitfile|writefile|saveas/;
 const HANDLER_EXT = /\.(?:ashx|asmx)$/i;
 const HTML = /<(?:html|body|div|form|table|head|p|span|asp:\w+|ul|h[1-6])\b/;
 const PAGE_EXT = /\.(?:aspx|asp|asa|cer|cdx|shtml|stm|ascx)$/i;
@@ -131,6 +136,9 @@ export function analyse(
   dotnetProcess(norm, tainted, signals, flows, sinks);
   // Classic ASP file managers, SQL consoles, downloaders and local-port requests (asp-classic.ts).
   signals.push(...aspSignals(norm, tainted, flows, sinks));
+  // .NET file browsers and managers on request-chosen paths (dotnet-files.ts).
+  if (tainted !== NOTHING && DOTNET_FILE_WORDS.test(t))
+    signals.push(...dotnetFileSignals({ norm, rooted: rootedChecker(t, tainted) }));
   const sinkScore = signals.reduce((n, s) => n + s.points, 0);
   const { hidden, encodedRun } = addCues({ norm, tainted, signals, flows, sinks });
   nativeExecCues(norm, signals, sinks);

@@ -117,6 +117,9 @@ export function argumentAt(args: string, n: number): string {
 /** Under the site's own root: the expression maps a virtual path or names the application's folder. */
 const UNDER_ROOT = /mappath|request\s*\.\s*servervariables\s*\(\s*["'](?:appl_physical_path|path_translated)/;
 
+/** .NET path joins, whose result starts with their first argument (`Path.Combine(root, name)`). */
+const PATH_JOIN = /^(?:system\s*\.\s*io\s*\.\s*)?path\s*\.\s*(?:combine|join)\s*\(/;
+
 /** An expression that starts with a literal that is only a drive root (`"c:\\" & …`, `"d:/" + …`). */
 const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
 
@@ -124,7 +127,7 @@ const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
  * Whether request data decides an expression from its start: its head (up to the first top-level `&`
  * or `+`) carries request data and does not map a path under the site root; a name is followed
  * through its assignments (any of them). `"SELECT … WHERE id=" & Request("id")` and
- * `Server.MapPath("files/" & Request("f"))` are not rooted; `Request("path")`, `Trim(Request("p"))`
+ * `Server.MapPath("files/" & Request("f"))` and `Path.Combine(root, Request["f"])` are not rooted; `Request("path")`, `Trim(Request("p"))`
  * and a name given either are.
  */
 export function rootedChecker(t: string, tainted: RegExp): (expr: string) => boolean {
@@ -141,6 +144,9 @@ export function rootedChecker(t: string, tainted: RegExp): (expr: string) => boo
     // A drive root and then request data (`"c:\\" & Request("p")`): the caller picks any path on it.
     if (DRIVE_ROOT.test(expr.trim())) return tainted.test(expr.replace(/"[^"\n]*"/g, '""'));
     if (!head || UNDER_ROOT.test(head) || !tainted.test(head)) return false;
+    // .NET `Path.Combine(root, name)`: the path starts where its first part does.
+    const combine = PATH_JOIN.exec(head);
+    if (combine) return depth < 3 && rooted(firstArgument(head.slice(combine[0].length)), depth + 1);
     const name = /^(?:[a-z_]\w*\s*\(\s*)*([a-z_]\w*)\s*\)*$/.exec(head)?.[1];
     const rhs = name && !/^request$/.test(name) ? assigned.get(name) : undefined;
     if (!rhs) return true;

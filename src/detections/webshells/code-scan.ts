@@ -149,3 +149,27 @@ export function headOf(expr: string): string {
   }
   return expr.trim();
 }
+
+/** The arguments of the call whose `(` is at `open` (across lines, up to 800 characters). */
+export function callArgs(t: string, open: number): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = open + 1;
+  const end = Math.min(t.length, open + 800);
+  for (let i = open + 1; i < end; i++) {
+    const c = t[i];
+    if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") {
+      if (depth === 0) {
+        out.push(t.slice(from, i).trim());
+        return out;
+      }
+      depth--;
+    } else if (c === "," && depth === 0) {
+      out.push(t.slice(from, i).trim());
+      from = i + 1;
+    } else if (c === ";") break;
+  }
+  out.push(t.slice(from, end).trim());
+  return out;
+}

@@ -12,7 +12,9 @@ const CODE_OF_ENCODED =
   /(?<![.\w])(?:eval|execute(?:global)?|executestatement)\b\s*\(?\s*\w+\s*\(\s*"(?=[^"\n]{16,}")(?![a-z ,.!?']*")[^"\n]*"/;
 /** What a writer object writes (not Response.Write), and the content argument of File.WriteAll*. */
 const WRITE_CONTENT =
-  /(?<!response)\s*\.\s*write(?:line|text)?\s*(?:\(|=(?!=)|[ \t]+(?=[\w"(]))([^;\n]{0,300})|writeall\w*\s*\([^,\n]{1,200},([^;\n]{0,300})/g;
+  /(?<!response)\s*\.\s*write(?:line|text)?\s*(?:\(|=(?!=)|[ \t]+(?=[\w"(]))([^;\n]{0,300})|writeall\w*\s*\(([^,\n]{1,200}),([^;\n]{0,300})/g;
+/** The receiver just before a `.Write`: the writer or stream whose file is being written. */
+const RECEIVER_BEFORE = /(?<![\w.])([a-z_]\w*)\s*$/;
 /** Listing a folder: .NET Directory/DirectoryInfo, the FileSystemObject's GetFolder. */
 const FOLDER_LISTING =
   /directory\s*\.\s*(?:get|enumerate)(?:files|directories|filesystementries)\s*\(|new\s+directoryinfo\s*\(|\.\s*getfolder\s*\(/g;
@@ -64,6 +66,40 @@ export interface CueInput {
   /** Sink kinds reached by request data, and present at all (a native call adds "load" to both). */
   flows: Set<SinkKind>;
   sinks: Set<SinkKind>;
+}
+
+/**
+ * Whether the file a content write goes to is chosen by the request: the path of `File.WriteAllText`,
+ * or of the writer the `.Write` is called on (what it was made from, or where it is saved). A write on
+ * a name the page never assigns (a VB `With` block, an inline `new StreamWriter(p).Write`) counts when
+ * any write sink took request data, as before.
+ */
+/** Text up to a `)` that closes a bracket opened before it (`using (var w = new X(p)) w.Write(b)`). */
+function toUnbalanced(s: string): string {
+  let depth = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === "(") depth++;
+    else if (s[i] === ")" && --depth < 0) return s.slice(0, i);
+  }
+  return s;
+}
+
+function chosenFile(t: string, m: RegExpMatchArray, tainted: RegExp): boolean {
+  if (m[2] !== undefined) return tainted.test(m[2]);
+  const at = m.index ?? 0;
+  const receiver = RECEIVER_BEFORE.exec(t.slice(Math.max(0, at - 60), at))?.[1];
+  if (!receiver || receiver === "response") return true;
+  const name = escapeRe(receiver);
+  const made = new RegExp(
+    String.raw`(?<![\w.])${name}\s*(?:=(?![=>])|\s+as\s+new\b)([^;\n]{0,300})|(?<![\w.])${name}\s*\.\s*(?:savetofile|saveas)\b\s*\(?([^;\n]{0,300})`,
+    "g",
+  );
+  let seen = false;
+  for (const d of t.matchAll(made)) {
+    seen = true;
+    if (tainted.test(toUnbalanced(d[1] ?? d[2]))) return true;
+  }
+  return !seen;
 }
 
 /**
@@ -129,7 +165,9 @@ export function addCues({ norm, tainted, signals, flows, sinks }: CueInput): {
   if (hidden)
     cue("hidden-request-access", hidden.line, 6, `request access hidden in a ${hidden.how} literal`);
   if (flows.has("write")) {
-    const content = [...t.matchAll(WRITE_CONTENT)].find((m) => tainted.test(m[1]));
+    const content = [...t.matchAll(WRITE_CONTENT)].find(
+      (m) => tainted.test(m[1] ?? m[3]) && chosenFile(t, m, tainted),
+    );
     if (content)
       cue(
         "request-chooses-file-content",

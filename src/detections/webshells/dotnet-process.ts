@@ -4,7 +4,7 @@
 // command runner. And the admin page that starts one fixed program (not a shell) with an argument it
 // validated first (int.Parse, Regex.IsMatch, a whitelist): the argument cannot become a command, so
 // that flow is not a command runner.
-import { callArgs } from "./native-exec.js";
+import { callArgs } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
 

@@ -5,7 +5,7 @@
 // CREATE_SUSPENDED + WriteProcessMemory/NtUnmapViewOfSection + ResumeThread). The bytes may come from
 // the request, a download, a decryption or a literal: a web page that does this is a shell whatever
 // their source, because no application page starts native code it put into memory itself.
-import { escapeRe } from "./code-scan.js";
+import { callArgs, escapeRe } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
 
@@ -44,30 +44,6 @@ const REPLACE_IMAGE =
   /(?<![\w.])(?:writeprocessmemory|ntwritevirtualmemory|zwwritevirtualmemory|ntunmapviewofsection|zwunmapviewofsection|ntmapviewofsection|setthreadcontext|wow64setthreadcontext)\s*\(/;
 const RESUME =
   /(?<![\w.])(?:resumethread|ntresumethread|ntalertresumethread|queueuserapc|ntqueueapcthread)\s*\(/;
-
-/** The arguments of the call whose `(` is at `open` (across lines, up to 800 characters). */
-export function callArgs(t: string, open: number): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let from = open + 1;
-  const end = Math.min(t.length, open + 800);
-  for (let i = open + 1; i < end; i++) {
-    const c = t[i];
-    if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") {
-      if (depth === 0) {
-        out.push(t.slice(from, i).trim());
-        return out;
-      }
-      depth--;
-    } else if (c === "," && depth === 0) {
-      out.push(t.slice(from, i).trim());
-      from = i + 1;
-    } else if (c === ";") break;
-  }
-  out.push(t.slice(from, end).trim());
-  return out;
-}
 
 /** What a plain name stands for: the value of its first assignment (`PAGE_EXECUTE_READWRITE = 0x40`). */
 function constantOf(t: string, arg: string): string {

@@ -1,7 +1,7 @@
 // Dangerous sinks in normalised server code (eval/Execute, Assembly.Load, process start, reflection,
 // file writes, SQL, sockets, registry) and whether request data reaches their arguments. One signal per
 // sink kind: the strongest seen (a flow of request data beats a bare sink).
-import { firstArgument, ownValue, statementFrom, vbStatement } from "./code-scan.js";
+import { callArgs, firstArgument, ownValue, statementFrom, vbStatement } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
 
@@ -19,6 +19,8 @@ interface Sink {
   lits: string[];
   /** Only the first argument carries what the sink does (SqlCommand(text, connection)). */
   firstArg?: boolean;
+  /** Arguments that make the match no sink at all (a reader over the request body reads no file). */
+  notArg?: RegExp;
 }
 
 const SINKS: Sink[] = [
@@ -218,6 +220,8 @@ const SINKS: Sink[] = [
     flow: 2,
     bare: 0,
     what: "file read/listing",
+    notArg:
+      /^\s*(?:[\w.]+\.\s*)?(?:request\s*\.\s*(?:inputstream|getbufferlessinputstream)|[\w.]*(?:inputstream|postedfile|filecontent)\b)/,
   },
   {
     id: "sql",
@@ -286,7 +290,14 @@ export function sinkSignals(norm: Normalised, tainted: RegExp): SinkFindings {
       // Up to the next statement on the line (VB `:`): what follows is not this call's argument.
       // A call without parentheses is a VB statement, which ends at `:`.
       const rest = m[0].endsWith("(") ? stmt : vbStatement(stmt);
-      const arg = s.firstArg ? firstArgument(rest.slice(m[0].length)) : ownValue(rest.slice(m[0].length - 1));
+      // A call's arguments end at its closing parenthesis: in `new StreamWriter(path)) w.Write(body)`
+      // the body is written to the file, it does not choose it.
+      const arg = s.firstArg
+        ? firstArgument(rest.slice(m[0].length))
+        : m[0].endsWith("(")
+          ? callArgs(t, m.index + m[0].length - 1).join(",")
+          : ownValue(rest.slice(m[0].length - 1));
+      if (s.notArg?.test(arg)) continue;
       const flow = tainted.test(arg);
       const points = flow ? s.flow : s.bare;
       sinks.add(s.kind);

@@ -158,3 +158,90 @@ test("hollowing traps: a worker started suspended into a job object, a process s
   ].join("\n");
   assert.ok(!rules("rep.aspx", diag).includes("process-hollowing"));
 });
+
+const ADVAPI = [
+  '[DllImport("kernel32")] static extern IntPtr OpenProcess(uint access, bool inherit, int pid);',
+  '[DllImport("advapi32")] static extern bool OpenProcessToken(IntPtr p, uint access, out IntPtr tok);',
+  '[DllImport("advapi32")] static extern bool DuplicateTokenEx(IntPtr t, uint a, IntPtr sa, int l, int ty, out IntPtr dup);',
+].join("\n");
+
+test("token theft, named-pipe impersonation and powerful privileges, with no request input", () => {
+  const steal = [
+    ADVAPI,
+    '[DllImport("advapi32", CharSet = CharSet.Unicode)] static extern bool CreateProcessWithTokenW(IntPtr t, int f, string app, string cmd, int c, IntPtr e, string d, ref STARTUPINFO si, out PROCESS_INFORMATION pi);',
+    'int pid = Process.GetProcessesByName("winlogon")[0].Id;',
+    "IntPtr h = OpenProcess(0x0400, false, pid);",
+    "OpenProcessToken(h, 0x0002, out IntPtr tok);",
+    "DuplicateTokenEx(tok, 0xF01FF, IntPtr.Zero, 2, 1, out IntPtr dup);",
+    'CreateProcessWithTokenW(dup, 0, null, "cmd.exe /c net user x P@ss /add", 0, IntPtr.Zero, null, ref si, out pi);',
+  ].join("\n");
+  assert.ok(rules("t.aspx", steal).includes("token-theft"), String(rules("t.aspx", steal)));
+  assert.deepEqual(checks("t.aspx", steal), ["webshell-behaviour"]);
+  // VB, impersonating the duplicated token on the thread.
+  const vb = [
+    'Declare Function OpenProcess Lib "kernel32" (ByVal a As UInteger, ByVal i As Boolean, ByVal p As Integer) As IntPtr',
+    'Declare Function OpenProcessToken Lib "advapi32" (ByVal p As IntPtr, ByVal a As UInteger, ByRef t As IntPtr) As Boolean',
+    'Declare Function DuplicateToken Lib "advapi32" (ByVal t As IntPtr, ByVal l As Integer, ByRef d As IntPtr) As Boolean',
+    'Declare Function SetThreadToken Lib "advapi32" (ByVal th As IntPtr, ByVal t As IntPtr) As Boolean',
+    "Dim h As IntPtr = OpenProcess(&H400, False, lsassPid)",
+    "OpenProcessToken(h, &HE, tok)",
+    "DuplicateToken(tok, 2, dup)",
+    "SetThreadToken(IntPtr.Zero, dup)",
+  ].join("\n");
+  assert.ok(rules("v.aspx", vb, "VB").includes("token-theft"), String(rules("v.aspx", vb, "VB")));
+  const potato = [
+    '[DllImport("kernel32")] static extern IntPtr CreateNamedPipe(string n, uint o, uint m, uint i, uint ob, uint ib, uint t, IntPtr sa);',
+    '[DllImport("kernel32")] static extern bool ConnectNamedPipe(IntPtr p, IntPtr o);',
+    '[DllImport("advapi32")] static extern bool ImpersonateNamedPipeClient(IntPtr p);',
+    'IntPtr pipe = CreateNamedPipe(@"\\\\.\\pipe\\x\\pipe\\spoolss", 3, 0, 10, 2048, 2048, 0, IntPtr.Zero);',
+    "ConnectNamedPipe(pipe, IntPtr.Zero);",
+    "ImpersonateNamedPipeClient(pipe);",
+  ].join("\n");
+  assert.ok(rules("p.aspx", potato).includes("named-pipe-impersonation"), String(rules("p.aspx", potato)));
+  assert.deepEqual(checks("p.aspx", potato), ["webshell-behaviour"]);
+  const debug = [
+    '[DllImport("advapi32")] static extern bool AdjustTokenPrivileges(IntPtr t, bool d, ref TOKEN_PRIVILEGES n, int l, IntPtr p, IntPtr r);',
+    '[DllImport("advapi32")] static extern bool LookupPrivilegeValue(string s, string n, out LUID l);',
+    'LookupPrivilegeValue(null, "SeDebugPrivilege", out luid);',
+    "AdjustTokenPrivileges(tok, false, ref tp, 0, IntPtr.Zero, IntPtr.Zero);",
+  ].join("\n");
+  assert.ok(rules("d.aspx", debug).includes("enables-powerful-privilege"), String(rules("d.aspx", debug)));
+});
+
+test("token traps: LogonUser impersonation for a file share (the documented pattern), a shutdown privilege, a process monitor", () => {
+  const share = [
+    '[DllImport("advapi32.dll", SetLastError = true)] static extern bool LogonUser(string u, string d, string p, int t, int pr, out IntPtr tok);',
+    '[DllImport("advapi32.dll")] static extern bool DuplicateToken(IntPtr t, int l, out IntPtr dup);',
+    '[DllImport("advapi32.dll")] static extern bool OpenProcessToken(IntPtr p, uint a, out IntPtr t);',
+    'LogonUser(ConfigurationManager.AppSettings["ShareUser"], "CORP", ConfigurationManager.AppSettings["SharePass"], 9, 0, out IntPtr tok);',
+    "DuplicateToken(tok, 2, out IntPtr dup);",
+    "using (WindowsImpersonationContext ctx = new WindowsIdentity(dup).Impersonate()) {",
+    '  gridFiles.DataSource = Directory.GetFiles(@"\\\\fileserver\\reports");',
+    "}",
+  ].join("\n");
+  assert.ok(
+    !rules("s.aspx", share).some((r) => /token|pipe|privilege/.test(r)),
+    String(rules("s.aspx", share)),
+  );
+  assert.deepEqual(checks("s.aspx", share), []);
+  const shutdown = [
+    '[DllImport("advapi32")] static extern bool OpenProcessToken(IntPtr p, uint a, out IntPtr t);',
+    '[DllImport("advapi32")] static extern bool AdjustTokenPrivileges(IntPtr t, bool d, ref TOKEN_PRIVILEGES n, int l, IntPtr p, IntPtr r);',
+    '[DllImport("user32")] static extern bool ExitWindowsEx(uint f, uint r);',
+    "OpenProcessToken(Process.GetCurrentProcess().Handle, 0x28, out IntPtr tok);",
+    'LookupPrivilegeValue(null, "SeShutdownPrivilege", out luid);',
+    "AdjustTokenPrivileges(tok, false, ref tp, 0, IntPtr.Zero, IntPtr.Zero);",
+    'if (User.IsInRole("Administrators")) ExitWindowsEx(2, 0);',
+  ].join("\n");
+  assert.ok(
+    !rules("x.aspx", shutdown).some((r) => /token|pipe|privilege/.test(r)),
+    String(rules("x.aspx", shutdown)),
+  );
+  assert.deepEqual(checks("x.aspx", shutdown), []);
+  const monitor = [
+    '[DllImport("kernel32")] static extern IntPtr OpenProcess(uint a, bool i, int p);',
+    '[DllImport("psapi")] static extern bool GetProcessMemoryInfo(IntPtr h, out PROCESS_MEMORY_COUNTERS c, uint s);',
+    "foreach (var p in Process.GetProcesses()) { IntPtr h = OpenProcess(0x1000, false, p.Id); GetProcessMemoryInfo(h, out c, 72); }",
+  ].join("\n");
+  assert.deepEqual(checks("m.aspx", monitor), []);
+});

@@ -4,7 +4,9 @@
 // + CreateRemoteThread), or a process created suspended and hollowed (CreateProcess with
 // CREATE_SUSPENDED + WriteProcessMemory/NtUnmapViewOfSection + ResumeThread). The bytes may come from
 // the request, a download, a decryption or a literal: a web page that does this is a shell whatever
-// their source, because no application page starts native code it put into memory itself.
+// their source, because no application page starts native code it put into memory itself. Also token
+// theft (another process's token duplicated and used), named-pipe client impersonation and enabling a
+// privilege that owns the machine.
 import { callArgs, escapeRe } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
@@ -59,6 +61,19 @@ function constantOf(t: string, arg: string): string {
 const isExec = (t: string, arg: string | undefined): boolean =>
   arg !== undefined && (EXEC_PROTECTION.test(arg) || EXEC_PROTECTION.test(constantOf(t, arg).trim()));
 
+/** Another process opened (not OpenProcessToken, whose name starts the same). */
+const OPEN_PROCESS = /(?<![\w.])(?:openprocess|ntopenprocess)\s*\(/;
+const OPEN_TOKEN = /(?<![\w.])(?:openprocesstoken|ntopenprocesstoken(?:ex)?)\s*\(/;
+const DUPLICATE_TOKEN = /(?<![\w.])(?:duplicatetoken(?:ex)?|ntduplicatetoken)\s*\(/;
+/** A duplicated token put to use: impersonated, set on a thread, or given to a new process. */
+const USE_TOKEN =
+  /(?<![\w.])(?:impersonateloggedonuser|setthreadtoken|ntsetinformationthread|createprocess(?:asuser|withtoken)[aw]?)\s*\(|\.\s*impersonate\s*\(|new\s+(?:system\s*\.\s*security\s*\.\s*principal\s*\.\s*)?windowsidentity\s*\(/;
+const PIPE_IMPERSONATION = /(?<![\w.])impersonatenamedpipeclient\s*\(/;
+const NAMED_PIPE = /(?<![\w.])createnamedpipe[aw]?\s*\(|namedpipeserverstream/;
+/** Privileges that give the process the machine (debug any process, impersonate, act as the OS, load drivers, own or back up any file). */
+const POWERFUL_PRIVILEGE =
+  /"se(?:debug|impersonate|assignprimarytoken|tcb|loaddriver|takeownership|backup|restore|createtoken)privilege"/;
+
 /** The first call of `re` whose chosen argument passes `ok`, as its index, else -1. */
 function callWhere(t: string, re: RegExp, ok: (args: string[]) => boolean): number {
   for (const m of t.matchAll(re)) if (ok(callArgs(t, m.index + m[0].length - 1))) return m.index;
@@ -88,6 +103,7 @@ export function nativeExecCues(norm: Normalised, signals: Signal[], sinks: Set<S
       );
     }
   }
+  if (t.includes("token") || t.includes("privilege") || t.includes("pipe")) tokenCues(norm, signals);
   if (t.includes("createprocess") || t.includes("ntcreateuserprocess")) {
     const suspended = callWhere(t, CREATE_PROCESS, (a) =>
       a.some((x) => suspendedFlag(x) || suspendedFlag(constantOf(t, x))),
@@ -99,4 +115,41 @@ export function nativeExecCues(norm: Normalised, signals: Signal[], sinks: Set<S
         "creates a process suspended, writes or unmaps its memory and resumes it (process hollowing/injection)",
       );
   }
+}
+
+/**
+ * Token theft and privilege escalation from a page: another process's token duplicated and used
+ * (impersonated or given to a new process), a named-pipe client impersonated (the "potato" escalations
+ * from the IIS account), or a privilege that owns the machine enabled. Applications that impersonate
+ * log a user on (LogonUser) or use the caller's own token; they do not open other processes' tokens.
+ */
+function tokenCues(norm: Normalised, signals: Signal[]): void {
+  const t = norm.text;
+  const push = (rule: string, at: number, points: number, what: string) =>
+    signals.push({ rule, line: norm.lineAt(at), points, what });
+  const open = OPEN_PROCESS.exec(t);
+  const token = OPEN_TOKEN.exec(t);
+  if (open && token && DUPLICATE_TOKEN.test(t) && USE_TOKEN.test(t))
+    push(
+      "token-theft",
+      token.index,
+      10,
+      "opens another process, duplicates its token and uses it (impersonation or a process started with it)",
+    );
+  const pipe = PIPE_IMPERSONATION.exec(t);
+  if (pipe && NAMED_PIPE.test(t))
+    push(
+      "named-pipe-impersonation",
+      pipe.index,
+      10,
+      "serves a named pipe and impersonates its client (a potato-style escalation from the web account)",
+    );
+  const privilege = POWERFUL_PRIVILEGE.exec(t);
+  if (privilege && /adjusttokenprivileges|rtladjustprivilege/.test(t))
+    push(
+      "enables-powerful-privilege",
+      privilege.index,
+      6,
+      `enables ${privilege[0].replace(/"/g, "")} in the web process`,
+    );
 }

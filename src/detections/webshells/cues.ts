@@ -68,12 +68,6 @@ export interface CueInput {
   sinks: Set<SinkKind>;
 }
 
-/**
- * Whether the file a content write goes to is chosen by the request: the path of `File.WriteAllText`,
- * or of the writer the `.Write` is called on (what it was made from, or where it is saved). A write on
- * a name the page never assigns (a VB `With` block, an inline `new StreamWriter(p).Write`) counts when
- * any write sink took request data, as before.
- */
 /** Text up to a `)` that closes a bracket opened before it (`using (var w = new X(p)) w.Write(b)`). */
 function toUnbalanced(s: string): string {
   let depth = 0;
@@ -84,6 +78,12 @@ function toUnbalanced(s: string): string {
   return s;
 }
 
+/**
+ * Whether the file a content write goes to is chosen by the request: the path of `File.WriteAllText`,
+ * or of the writer the `.Write` is called on (what it was made from, or where it is saved). A write on
+ * a name the page never assigns (a VB `With` block, an inline `new StreamWriter(p).Write`) counts when
+ * any write sink took request data, as before.
+ */
 function chosenFile(t: string, m: RegExpMatchArray, tainted: RegExp): boolean {
   if (m[2] !== undefined) return tainted.test(m[2]);
   const at = m.index ?? 0;

@@ -166,3 +166,48 @@ test("traps: posted settings saved to the page's own file; a request value logge
   assert.ok(!rules(log).includes("request-chooses-file-content"), String(rules(log)));
   assert.deepEqual(checks(log), []);
 });
+
+test("trap: a CMS file manager connector whose dispatcher passes request paths to methods that map them under the site first", () => {
+  // The shape of the file-manager connectors shipped with rich-text editors: one handler, an action
+  // switch, each action's path put through the page's own helper returning Server.MapPath.
+  const connector = [
+    '<%@ WebHandler Language="C#" Class="Files" %>',
+    "using System; using System.IO; using System.Web;",
+    "public class Files : IHttpHandler {",
+    "  HttpContext ctx;",
+    "  public void ProcessRequest(HttpContext context) {",
+    "    ctx = context;",
+    '    switch (ctx.Request["a"]) {',
+    '      case "list": ListFiles(ctx.Request["d"]); break;',
+    '      case "delfile": RemoveFile(ctx.Request["f"]); break;',
+    '      case "move": MoveFile(ctx.Request["f"], ctx.Request["n"]); break;',
+    "    }",
+    "  }",
+    "  private string ToSitePath(string path) {",
+    '    if (!path.StartsWith("~")) { path = "~/" + path.TrimStart(\'/\'); }',
+    '    path = path.Replace("../", "");',
+    "    return ctx.Server.MapPath(path);",
+    "  }",
+    "  protected void ListFiles(string path) {",
+    "    string full = ToSitePath(path);",
+    "    foreach (string f in Directory.GetFiles(full)) ctx.Response.Write(Path.GetFileName(f));",
+    "  }",
+    "  protected void RemoveFile(string path) {",
+    "    path = ToSitePath(path);",
+    "    if (File.Exists(path)) File.Delete(path);",
+    "  }",
+    "  protected void MoveFile(string path, string newPath) {",
+    "    FileInfo file = new FileInfo(ToSitePath(path));",
+    "    newPath = ToSitePath(newPath);",
+    "    File.Move(file.FullName, Path.Combine(newPath, file.Name));",
+    "  }",
+    "  public bool IsReusable { get { return false; } }",
+    "}",
+  ].join("\n");
+  const r = rules(connector, "main.ashx");
+  assert.ok(!r.some((x) => x.startsWith("dotnet-")), String(r));
+  assert.ok(!strong(connector, "main.ashx"), String(checks(connector, "main.ashx")));
+  // The same connector without the mapping helper hands the caller the disk.
+  const open = connector.replace("return ctx.Server.MapPath(path);", "return path;");
+  assert.ok(rules(open, "main.ashx").includes("dotnet-file-manager"), String(rules(open, "main.ashx")));
+});

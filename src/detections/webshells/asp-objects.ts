@@ -130,14 +130,15 @@ const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
  * `Server.MapPath("files/" & Request("f"))` and `Path.Combine(root, Request["f"])` are not rooted;
  * `Request("path")`, `Trim(Request("p"))` and a name given either are.
  */
-export function rootedChecker(t: string, tainted: RegExp): (expr: string) => boolean {
-  const assigned = new Map<string, string[]>();
+export function rootedChecker(t: string, tainted: RegExp): (expr: string, at?: number) => boolean {
+  const assigned = new Map<string, { rhs: string; at: number }[]>();
   for (const a of assignments(t)) {
     const list = assigned.get(a.name) ?? [];
-    if (list.length < 8) list.push(a.rhs);
+    if (list.length < 8) list.push(a);
     assigned.set(a.name, list);
   }
-  const rooted = (expr: string, depth: number): boolean => {
+  const mapping = rootMappingFunctions(t);
+  const rooted = (expr: string, depth: number, at: number | undefined): boolean => {
     // Literals emptied first: their words (`"… WHERE m_name = '"`), `+`, `&` and brackets are text of
     // the SQL or path, not the page's names and operators.
     const head = headOf(expr.replace(/"[^"\n]*"/g, '""'));
@@ -146,11 +147,34 @@ export function rootedChecker(t: string, tainted: RegExp): (expr: string) => boo
     if (!head || UNDER_ROOT.test(head) || !tainted.test(head)) return false;
     // .NET `Path.Combine(root, name)`: the path starts where its first part does.
     const combine = PATH_JOIN.exec(head);
-    if (combine) return depth < 3 && rooted(firstArgument(head.slice(combine[0].length)), depth + 1);
+    if (combine) return depth < 3 && rooted(firstArgument(head.slice(combine[0].length)), depth + 1, at);
+    // The page's own helper that maps its argument under the site (`FixPath(p)` returning MapPath).
+    const call = /^([a-z_]\w*)\s*\(/.exec(head);
+    if (call && mapping.has(call[1])) return false;
     const name = /^(?:[a-z_]\w*\s*\(\s*)*([a-z_]\w*)\s*\)*$/.exec(head)?.[1];
-    const rhs = name && !/^request$/.test(name) ? assigned.get(name) : undefined;
-    if (!rhs) return true;
-    return depth < 3 && rhs.some((r) => rooted(r, depth + 1));
+    const all = name && !/^request$/.test(name) ? assigned.get(name) : undefined;
+    if (!all) return true;
+    // At a known place, the value the name holds there: its last assignment before it (when any).
+    const before = at === undefined ? [] : all.filter((a) => a.at < at);
+    const rhs = before.length ? [before[before.length - 1]] : all;
+    return depth < 3 && rhs.some((r) => rooted(r.rhs, depth + 1, at === undefined ? undefined : r.at));
   };
-  return (expr) => rooted(expr, 0);
+  return (expr, at) => rooted(expr, 0, at);
+}
+
+/** A function definition (C#, VB, JScript): modifiers or a return type, the name, the parameters. */
+const DEF =
+  /\b(?:function|sub|string|object|var|public|private|protected|static|internal)\s+(?:[\w.<>[\]]+\s+)?([a-z_]\w*)\s*\([^()]*\)\s*(?:as\s+[\w.]+\s*)?(?:\{|\n)/g;
+
+/** The page's functions that return a path mapped under the site root (a `return` of `…MapPath(…)`). */
+function rootMappingFunctions(t: string): Set<string> {
+  const out = new Set<string>();
+  if (!t.includes("mappath")) return out;
+  for (const m of t.matchAll(/\breturn\b[^;\n]{0,200}mappath\s*\(/g)) {
+    // The function the return is in: the last definition before it.
+    const defs = [...t.slice(Math.max(0, m.index - 1500), m.index).matchAll(DEF)];
+    const def = defs.at(-1);
+    if (def) out.add(def[1]);
+  }
+  return out;
 }

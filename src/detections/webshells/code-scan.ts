@@ -25,8 +25,8 @@ export const KEYWORDS = new Set([
  * Every `name = value` (also `name[i] = ...`, `Dim name As T = ...`), found from each `=` backwards:
  * a scan, because a regex that starts at an identifier is tried at every position of the text.
  */
-export function assignments(t: string): { name: string; rhs: string }[] {
-  const out: { name: string; rhs: string }[] = [];
+export function assignments(t: string): { name: string; rhs: string; at: number }[] {
+  const out: { name: string; rhs: string; at: number }[] = [];
   for (let i = t.indexOf("="); i >= 0; i = t.indexOf("=", i + 1)) {
     const prev = t[i - 1];
     const next = t[i + 1];
@@ -54,7 +54,7 @@ export function assignments(t: string): { name: string; rhs: string }[] {
     let k = i + 1;
     const stop = Math.min(t.length, i + 401);
     while (k < stop && t[k] !== ";" && t[k] !== "\n") k++;
-    out.push({ name, rhs: ownValue(t.slice(i + 1, k)) });
+    out.push({ name, rhs: ownValue(t.slice(i + 1, k)), at: i });
   }
   return out;
 }

@@ -82,7 +82,8 @@ const NOT_A_PATH = /inputstream|outputstream|\.\s*files\s*[[(.]|postedfile|filec
 
 export interface DotnetFileInput {
   norm: Normalised;
-  rooted: (expr: string) => boolean;
+  /** Whether request data decides the path from its start (at `at`: the values names hold there). */
+  rooted: (expr: string, at?: number) => boolean;
 }
 
 function infoKind(rest: string): FileKind | null {
@@ -97,18 +98,18 @@ export function dotnetFileSignals({ norm, rooted }: DotnetFileInput): Signal[] {
   const reach = (kind: FileKind, at: number) => {
     if (!kinds.has(kind)) kinds.set(kind, norm.lineAt(at));
   };
-  const isPath = (a: string | undefined): boolean => !!a && !NOT_A_PATH.test(a) && rooted(a);
+  const isPath = (a: string | undefined, at: number): boolean => !!a && !NOT_A_PATH.test(a) && rooted(a, at);
   for (const c of CALLS) {
     for (const m of t.matchAll(c.re)) {
       const args = callArgs(t, m.index + m[0].length - 1);
-      if (!c.paths.some((i) => isPath(args[i]))) continue;
+      if (!c.paths.some((i) => isPath(args[i], m.index))) continue;
       reach(typeof c.kind === "string" ? c.kind : c.kind(args), m.index);
     }
   }
   const objects: string[] = [];
   for (const m of t.matchAll(INFO)) {
     const args = callArgs(t, m.index + m[0].length - 1);
-    if (!isPath(args[0])) continue;
+    if (!isPath(args[0], m.index)) continue;
     // `new DirectoryInfo(p).GetFiles()`: the member right after the call.
     const close = t.indexOf(")", m.index + m[0].length + args[0].length);
     const inline = close >= 0 ? /^\)\s*\.\s*(.{0,40})/.exec(t.slice(close, close + 60)) : null;

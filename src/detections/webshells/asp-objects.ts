@@ -125,8 +125,9 @@ const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
 
 /**
  * Whether request data decides an expression from its start: its head (up to the first top-level `&`
- * or `+`) carries request data and does not map a path under the site root; a name is followed
- * through its assignments (any of them). `"SELECT … WHERE id=" & Request("id")`,
+ * or `+`) carries request data and does not map a path under the site root (`MapPath`, or the page's
+ * own helper returning one); a name is followed through its assignments (any of them, or at a known
+ * place `at` the last one before it). `"SELECT … WHERE id=" & Request("id")`,
  * `Server.MapPath("files/" & Request("f"))` and `Path.Combine(root, Request["f"])` are not rooted;
  * `Request("path")`, `Trim(Request("p"))` and a name given either are.
  */

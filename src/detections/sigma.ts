@@ -16,6 +16,7 @@ import {
   type RuleSet,
   type RuleSource,
   readRuleSources,
+  webLineGate,
   webLiterals,
 } from "../sigma/ruleset.js";
 import type { CompiledRule, RecordView, SigmaLevel, SigmaRuleMeta } from "../sigma/types.js";
@@ -205,7 +206,11 @@ export const sigmaWebRows: RowDetection = {
     // gate literals by pieces of them where they do not fit (hunt/literal-cover.ts).
     // No `accept`: the rules' own index (sigma/web-index.ts) reads the fields; the reader neither
     // splits nor decodes the row to wake them.
-    return { field: "uri", ...(literals !== null ? { literals } : {}) };
+    // Rows through the gate must also hold, as logged, the literals of every line test of some rule
+    // (the method, the status and the other fields' literals): most gated rows are Exchange's own
+    // (autodiscover.json, /ecp/, /powershell) and fail that, and are never made into rows.
+    const line = webLineGate(set.webIndex);
+    return { field: "uri", ...(literals !== null ? { literals } : {}), ...(line ? { line } : {}) };
   },
   match(row, ctx) {
     const out: FindingDraft[] = [];

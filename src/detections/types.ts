@@ -44,6 +44,11 @@ export interface FieldFilter {
    * looked at. Omit when no such set exists; every row's field is then read.
    */
   literals?: string[];
+  /**
+   * Rows whose gate is open also pass this test of the whole line as logged (Latin-1, lower-cased)
+   * before the row is made: for conditions on several literals at once. Exact-or-looser than `match`.
+   */
+  line?: (lower: string) => boolean;
 }
 
 /** Reads rows of line-oriented logs. */

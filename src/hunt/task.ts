@@ -200,7 +200,7 @@ function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
       own && cover ? [...at].filter(([c]) => own.some((l) => l.includes(c))).map(([, k]) => k) : undefined;
     // Every column the kind's field map names for it: a prefilter may look at more, never fewer.
     for (const name of FIELD_MAPS[kind]?.[f.field] ?? [])
-      plan.fields.push({ name, accept: f.accept, consumers: [i], gate });
+      plan.fields.push({ name, accept: f.accept, consumers: [i], gate, line: f.line });
   }
   return plan;
 }

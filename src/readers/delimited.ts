@@ -478,11 +478,16 @@ function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): vo
   // Fields whose gate literals are all absent from the row are not looked at (no split, no walk).
   // Fields without a test wake their consumers by the gate alone; the others need the column.
   let open = false;
+  let lower: string | null = null;
   for (let i = 0; i < nField; i++) {
     const f = plan.fields[i];
     const g = f.gate;
     const gated = !g || !st.oneScan || (anyHit && gateOpen(st, g, e));
     if (!gated) continue;
+    if (f.line) {
+      lower ??= st.buf.toString("latin1", s, e).toLowerCase();
+      if (!f.line(lower)) continue;
+    }
     if (f.accept) open = true;
     else for (const c of f.consumers) if (!consumers.includes(c)) consumers.push(c);
   }
@@ -508,6 +513,10 @@ function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): vo
     const f = plan.fields[i];
     const col = fieldCol[i];
     if (!f.accept || (f.gate && st.oneScan && !(anyHit && gateOpen(st, f.gate, e)))) continue;
+    if (f.line) {
+      lower ??= st.buf.toString("latin1", s, e).toLowerCase();
+      if (!f.line(lower)) continue;
+    }
     // No header, or a header without the column: the row cannot carry the value by name.
     if (col < 0) continue;
     let found: boolean;

@@ -116,7 +116,14 @@ export interface LiteralPlan {
    * one-pass search is not available). Without `accept`, the gate alone decides: the column is not
    * found (no split, no decode) and every row with a gate literal wakes the consumers.
    */
-  fields: { name: string; accept?: (value: string) => boolean; consumers: number[]; gate?: number[] }[];
+  fields: {
+    name: string;
+    accept?: (value: string) => boolean;
+    consumers: number[];
+    gate?: number[];
+    /** Also the whole line as logged (Latin-1, lower-cased) passes this, before the row is made. */
+    line?: (lower: string) => boolean;
+  }[];
   /** Consumers that want every data row. */
   everyRow: number[];
 }

@@ -16,7 +16,7 @@ import {
 } from "./correlation.js";
 import { fieldEvidence, ruleRef, type SigmaRuleRef } from "./evidence.js";
 import type { RuleSet } from "./ruleset.js";
-import { matchEvent, matchRow } from "./ruleset.js";
+import { matchEvent, matchRow, webLineGate } from "./ruleset.js";
 import type { CompiledRule, RecordView } from "./types.js";
 
 export interface SigmaHit {
@@ -105,7 +105,12 @@ export function huntSigma(paths: string[], set: RuleSet, o: HuntOptions = {}): S
     }
     res.hits.push({ rule: ruleRef(rule.meta), ...at, fields: fieldEvidence(rule, view) });
   };
-  const webPlan: LiteralPlan = { literals: [], fields: [], everyRow: set.web.length ? [0] : [] };
+  // Every row, or with the rules' line gate the rows whose line holds some rule's literals (the others
+  // are never made into rows: sigma/web-line.ts).
+  const line = set.web.length ? webLineGate(set.webIndex) : null;
+  const webPlan: LiteralPlan = line
+    ? { literals: [], fields: [{ name: "cs-uri-stem", consumers: [0], line }], everyRow: [] }
+    : { literals: [], fields: [], everyRow: set.web.length ? [0] : [] };
   const noRows: LiteralPlan = { literals: [], fields: [], everyRow: [] };
   for (const file of files) {
     let size: number;

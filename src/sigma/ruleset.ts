@@ -20,7 +20,7 @@ import {
 import { eventView } from "./views.js";
 import { buildWebIndex, type WebIndex } from "./web-index.js";
 
-export { matchRow, webLiterals } from "./web-index.js";
+export { matchRow, webLineGate, webLiterals } from "./web-index.js";
 
 /**
  * Rules that share a target (and so the same field renames): one view serves them all. Rules with

@@ -16,6 +16,7 @@ import { lastSegment } from "./prefilter.js";
 import type { RuleSet } from "./ruleset.js";
 import type { CompiledRule, RecordView } from "./types.js";
 import { webView } from "./views.js";
+import { anyRuleTest, buildLinePlan, type LinePlan, lineHolds, lineReset } from "./web-line.js";
 
 type Keys = [string, Set<string>][];
 
@@ -47,6 +48,10 @@ export interface WebIndex {
   any: RegExp | null;
   /** The current row's tests (reset for each row; matchRow is never re-entered). */
   row: { atom: Int8Array; field: Int8Array };
+  /** The rules' tests as literals of the raw line, tried before the row is split (sigma/web-line.ts). */
+  line: LinePlan;
+  /** Every rule has a line test: the union `any` adds nothing. */
+  allLined: boolean;
 }
 
 const anyOfLiterals = (lits: string[]): RegExp => new RegExp(lits.map(reEscape).join("|"), "i");
@@ -127,12 +132,23 @@ export function buildWebIndex(rules: readonly CompiledRule[]): WebIndex {
     return { steps, line: !steps && r.lineLiterals ? anyOfLiterals(r.lineLiterals) : null };
   });
   const lits = webLiterals({ web: rules });
+  const line = buildLinePlan(
+    needs.map((n) =>
+      (n.steps ?? []).map((s) =>
+        s.keys
+          ? s.keys.map(([field, names]) => ({ field, lits: [...names], key: true }))
+          : s.atoms.map((a) => ({ field: fieldLits[atoms[a].field].name, lits: [atoms[a].lit] })),
+      ),
+    ),
+  );
   return {
     rules: needs,
     atoms,
     fields: fieldLits.map((f) => ({ name: f.name, union: anyOfLiterals(f.lits) })),
     any: lits && lits.length > 0 ? anyOfLiterals(lits) : null,
     row: { atom: new Int8Array(atoms.length), field: new Int8Array(fieldLits.length) },
+    line,
+    allLined: line.rules.every((c) => c.length > 0),
   };
 }
 
@@ -146,6 +162,24 @@ const FOLDS_TO_ASCII = /[\u0130\u212a]/;
  */
 export function holdsLiteral(re: RegExp, v: string): boolean {
   return re.test(v) || (FOLDS_TO_ASCII.test(v) && re.test(v.toLowerCase()));
+}
+
+/** U+212A and U+0130 (which lower-case to ASCII letters) as UTF-8 read as Latin-1, lower-cased. */
+const FOLDS_TO_ASCII_LATIN1 = /\u00e2\u0084\u00aa|\u00e4\u00b0/;
+
+/**
+ * The reader's gate for the rules' rows: whether the line as logged (Latin-1, lower-cased) passes
+ * every line test of some rule (sigma/web-line.ts); null when some rule has none. A line with a
+ * character that lower-cases to an ASCII letter passes (its fields' lower case differs from this form).
+ */
+export function webLineGate(ix: WebIndex | null): ((lower: string) => boolean) | null {
+  if (ix === null) return null;
+  const test = anyRuleTest(ix.line);
+  if (test === null) return null;
+  // Both forms end in a byte no ASCII line has: one character search rules most lines out.
+  return (lower) =>
+    test(lower) ||
+    ((lower.includes("\u00aa") || lower.includes("\u00b0")) && FOLDS_TO_ASCII_LATIN1.test(lower));
 }
 
 /** One row's tests, each done at most once: 0 not yet, 1 holds, 2 does not. */
@@ -229,10 +263,17 @@ export function matchRow(
     for (const r of rules) if (r.match(view)) onMatch(r, view);
     return;
   }
-  if (!o.gated && ix.any && !holdsLiteral(ix.any, row.text())) return;
-  const view = webView(row);
+  if (!o.gated && ix.any && !ix.allLined && !holdsLiteral(ix.any, row.text())) return;
+  // The line tests first, on the line lower-cased once: most rows that reach here fail them all and
+  // are never split. A row's text holds every field's raw value (the IIS line; test rows alike).
+  const lower = row.text().toLowerCase();
+  lineReset(ix.line);
+  let view: RecordView | undefined;
   let tests: RowTests | undefined;
   for (let i = 0; i < rules.length; i++) {
+    const clauses = ix.line.rules[i];
+    if (clauses.length > 0 && !lineHolds(ix.line, clauses, lower)) continue;
+    view ??= webView(row);
     const n = ix.rules[i];
     if (n.steps) {
       if (tests === undefined) {

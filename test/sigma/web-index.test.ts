@@ -2,7 +2,7 @@
 // and anchors are necessary conditions, tested on the fields. Derivation cases, a positive and a trap,
 // and the equivalence over every SigmaHQ webserver rule (../shared/sigma) on rows made from the rules'
 // own values (so that most rules match some row) and look-alikes of them: the same (row, rule) matches
-// with the index as without it.
+// with the index as without it, and the reader's line gate lets every matching row through.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -12,6 +12,7 @@ import { TEXT_FIELD } from "../../src/sigma/anchors.js";
 import { WEBSERVER_FIELDS } from "../../src/sigma/logsources.js";
 import { compileSources, matchRow, type RuleSet, readRuleSources } from "../../src/sigma/ruleset.js";
 import { holdsLiteral } from "../../src/sigma/web-index.js";
+import { lineHolds, lineReset } from "../../src/sigma/web-line.js";
 import { fakeRow } from "../helpers.js";
 import { assertShared, NO_SHARED, SIGMA_RULES } from "./helpers.js";
 
@@ -275,12 +276,27 @@ describe("sigma web index: equivalence over the SigmaHQ webserver rules", { skip
       const doc = parse(s.text) as Obj;
       if (isObj(doc.detection)) rows.push(...rowsOf(doc.detection));
     }
+    // The line tests (the reader's gate: the line as logged, Latin-1, lower-cased) of every rule that
+    // matches a row hold on that row (a rule without line tests is never gated).
+    const ix = indexed.webIndex;
+    assert.ok(ix);
+    const lined = ix.line.rules.filter((r) => r.length > 0).length;
+    assert.ok(lined >= indexed.web.length * 0.8, `${lined} rules with line tests`);
+    const lineHoldsFor = (row: LogRow, ruleIds: string[]): string[] => {
+      const lower = Buffer.from(row.text(), "utf8").toString("latin1").toLowerCase();
+      lineReset(ix.line);
+      return ruleIds.filter(
+        (id) => !lineHolds(ix.line, ix.line.rules[indexed.web.findIndex((r) => r.meta.id === id)], lower),
+      );
+    };
     let found = 0;
     const rulesHit = new Set<string>();
     const differ: string[] = [];
     for (const row of rows) {
       const a = ids(indexed, row);
       const b = ids(plain, row);
+      const closed = b.length > 0 ? lineHoldsFor(row, b) : [];
+      if (closed.length > 0) differ.push(`line tests fail: ${row.text()} [${closed.join(", ")}]`);
       found += b.length;
       for (const id of b) rulesHit.add(id);
       if (a.join() !== b.join() && differ.length < 20)
@@ -289,7 +305,7 @@ describe("sigma web index: equivalence over the SigmaHQ webserver rules", { skip
         );
     }
     t.diagnostic(
-      `${indexed.web.length} rules, ${rows.length} rows, ${found} matches, ${rulesHit.size} rules hit`,
+      `${indexed.web.length} rules (${lined} with line tests), ${rows.length} rows, ${found} matches, ${rulesHit.size} rules hit`,
     );
     assert.ok(rulesHit.size >= indexed.web.length / 2, `only ${rulesHit.size} rules matched a row`);
     assert.deepEqual(differ, []);

@@ -120,6 +120,54 @@ const UNDER_ROOT = /mappath|request\s*\.\s*servervariables\s*\(\s*["'](?:appl_ph
 /** .NET path joins, whose result starts with their first argument (`Path.Combine(root, name)`). */
 const PATH_JOIN = /^(?:system\s*\.\s*io\s*\.\s*)?path\s*\.\s*(?:combine|join)\s*\(/;
 
+/**
+ * Names that start a framework call (.NET, ASP.NET, VBScript/JScript objects): a path passed through
+ * one (`Path.GetFullPath`, `Server.UrlDecode`, `Encoding.UTF8.GetString`) is still the request's.
+ */
+const FRAMEWORK_ROOT =
+  /^(?:system|microsoft|path|file|directory|fileinfo|directoryinfo|driveinfo|convert|encoding|asciiencoding|utf8encoding|unicodeencoding|httputility|webutility|server|string|strings|request|response|context|httpcontext|page|this|me|environment|uri|regex|math|bitconverter|text|io|web|marshal|assembly|activator|type|process|array|char|enumerable|session|application|wscript|fso)$/;
+
+/**
+ * A static member of the application's own code (`FileIO.GetFilePath(folder, name)`): its first name is
+ * no framework type, no variable, parameter or type of the page, and the call reads no request data
+ * itself. The application decides such a path (and confines it); a page dropped by an attacker cannot
+ * rely on code that is not in it.
+ */
+function applicationCall(t: string, head: string, assigned: Map<string, unknown>, tainted: RegExp): boolean {
+  const m = /^([a-z_]\w*)(?:\s*\.\s*[a-z_]\w*)+\s*\(/.exec(head);
+  if (!m || FRAMEWORK_ROOT.test(m[1]) || assigned.has(m[1]) || tainted.test(m[0])) return false;
+  const name = escapeRe(m[1]);
+  // Declared in the page: a variable or parameter (`HttpContext ctx`, `ctx As HttpContext`), or a type.
+  const declared = new RegExp(
+    String.raw`(?:[\w>\]]\s+${name}\s*[,)=;]|(?<![\w.])${name}\s+as\s+|\b(?:class|struct|structure|module|namespace|enum)\s+${name}\b)`,
+  );
+  return !declared.test(t);
+}
+
+/**
+ * Whether an expression's path comes from the application's own code (applicationCall): the path
+ * itself, the first argument of the object it makes (`new FileStream(FileIO.GetFilePath(…), …)`), or
+ * a name every assignment of which is one.
+ */
+export function applicationPath(t: string, tainted: RegExp): (expr: string) => boolean {
+  let assigned: Map<string, { rhs: string }[]> | null = null;
+  const resolve = (expr: string, depth: number): boolean => {
+    const e = expr.trim();
+    const made = /^new\s+[\w.]+\s*\(/.exec(e);
+    const path = made ? firstArgument(e.slice(made[0].length)) : e;
+    const head = headOf(path.replace(/"[^"\n]*"/g, '""')).trim();
+    if (!head) return false;
+    if (assigned === null) {
+      assigned = new Map();
+      for (const a of assignments(t)) assigned.set(a.name, [...(assigned.get(a.name) ?? []), a]);
+    }
+    if (applicationCall(t, head, assigned, tainted)) return true;
+    const all = /^[a-z_]\w*$/.test(head) ? assigned.get(head) : undefined;
+    return !!all && depth < 3 && all.every((a) => resolve(a.rhs, depth + 1));
+  };
+  return (expr) => resolve(expr, 0);
+}
+
 /** An expression that starts with a literal that is only a drive root (`"c:\\" & …`, `"d:/" + …`). */
 const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
 
@@ -128,7 +176,8 @@ const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
  * or `+`) carries request data and does not map a path under the site root (`MapPath`, or the page's
  * own helper returning one); a name is followed through its assignments (any of them, or at a known
  * place `at` the last one before it). `"SELECT … WHERE id=" & Request("id")`,
- * `Server.MapPath("files/" & Request("f"))` and `Path.Combine(root, Request["f"])` are not rooted;
+ * `Server.MapPath("files/" & Request("f"))`, `Path.Combine(root, Request["f"])` and the application's
+ * own resolver (`FileIO.GetFilePath(folder, Request["f"])`) are not rooted;
  * `Request("path")`, `Trim(Request("p"))` and a name given either are.
  */
 export function rootedChecker(t: string, tainted: RegExp): (expr: string, at?: number) => boolean {
@@ -152,6 +201,7 @@ export function rootedChecker(t: string, tainted: RegExp): (expr: string, at?: n
     // The page's own helper that maps its argument under the site (`FixPath(p)` returning MapPath).
     const call = /^([a-z_]\w*)\s*\(/.exec(head);
     if (call && mapping.has(call[1])) return false;
+    if (applicationCall(t, head, assigned, tainted)) return false;
     const name = /^(?:[a-z_]\w*\s*\(\s*)*([a-z_]\w*)\s*\)*$/.exec(head)?.[1];
     const all = name && !/^request$/.test(name) ? assigned.get(name) : undefined;
     if (!all) return true;

@@ -8,6 +8,12 @@ import { KEYWORDS, paramNames } from "./code-scan.js";
 /** A method with modifiers, then any return type (generic, array, dotted), then name and parameters. */
 const MODIFIED_DEF =
   /\b(?:public|private|protected|internal|static|friend)\s+(?:(?:static|virtual|override|async|unsafe|shared|overridable|sealed|new|extern)\s+)*[a-z_][\w.]*(?:\s*<[^<>()\n]{0,80}>)?(?:\s*\[\s*,*\s*\])?\s+([a-z_]\w*)\s*\(([^()\n]{0,200})\)/g;
+/**
+ * A C# method without modifiers (private by default) and any return type, at a statement's start,
+ * whose parameter list is followed by its body: `ExecuteResult Run(string arg) {`.
+ */
+const PLAIN_DEF =
+  /(?:^|[\n;{}])[ \t]*(?!(?:new|return|else|throw|await|yield|case|goto|using|lock|await)\b)[a-z_][\w.]*(?:\s*<[^<>()\n]{0,80}>)?(?:\s*\[\s*,*\s*\])?[ \t]+([a-z_]\w*)\s*\(([^()\n]{0,200})\)\s*\{/g;
 /** A VBScript `Sub`/`Function` (or JScript `function`) definition's name. */
 const PROCEDURE = /\b(?:sub|function)\s+([a-z_]\w*)/g;
 
@@ -25,6 +31,7 @@ export function extraDefs(t: string): Map<string, string[]> {
     if (params.length) out.set(name, params);
   };
   for (const m of t.matchAll(MODIFIED_DEF)) add(m[1], m[2]);
+  if (t.includes("{")) for (const m of t.matchAll(PLAIN_DEF)) add(m[1], m[2]);
   return out;
 }
 

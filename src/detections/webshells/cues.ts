@@ -3,6 +3,8 @@
 // executable, long blobs), and what a web shell does that applications do not (the request choosing a
 // file's content, browsing the whole disk, a socket kept in Session, calls through native function
 // pointers, AMSI/ETW patching, uploads to a path the caller picks, a caller-chosen database and SQL).
+
+import { applicationPath } from "./asp-objects.js";
 import { assignments, escapeRe, firstArgument, headOf, statementFrom } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
@@ -13,6 +15,8 @@ const CODE_OF_ENCODED =
 /** What a writer object writes (not Response.Write), and the content argument of File.WriteAll*. */
 const WRITE_CONTENT =
   /(?<!response)\s*\.\s*write(?:line|text)?\s*(?:\(|=(?!=)|[ \t]+(?=[\w"(]))([^;\n]{0,300})|writeall\w*\s*\(([^,\n]{1,200}),([^;\n]{0,300})/g;
+/** The response's output stream just before a `.Write` (the body sent to the caller, not a file). */
+const RESPONSE_STREAM = /\bresponse\s*\.\s*(?:outputstream|output)\s*$/;
 /** The receiver just before a `.Write`: the writer or stream whose file is being written. */
 const RECEIVER_BEFORE = /(?<![\w.])([a-z_]\w*)\s*$/;
 /** Listing a folder: .NET Directory/DirectoryInfo, the FileSystemObject's GetFolder. */
@@ -84,10 +88,18 @@ function toUnbalanced(s: string): string {
  * a name the page never assigns (a VB `With` block, an inline `new StreamWriter(p).Write`) counts when
  * any write sink took request data, as before.
  */
-function chosenFile(t: string, m: RegExpMatchArray, tainted: RegExp): boolean {
-  if (m[2] !== undefined) return tainted.test(m[2]);
+function chosenFile(
+  t: string,
+  m: RegExpMatchArray,
+  tainted: RegExp,
+  fromApplication: (expr: string) => boolean,
+): boolean {
+  if (m[2] !== undefined) return tainted.test(m[2]) && !fromApplication(m[2]);
   const at = m.index ?? 0;
-  const receiver = RECEIVER_BEFORE.exec(t.slice(Math.max(0, at - 60), at))?.[1];
+  const before = t.slice(Math.max(0, at - 60), at);
+  // The response's own stream (`context.Response.OutputStream.Write(bytes, …)`) is no file.
+  if (RESPONSE_STREAM.test(before)) return false;
+  const receiver = RECEIVER_BEFORE.exec(before)?.[1];
   if (!receiver || receiver === "response") return true;
   const name = escapeRe(receiver);
   const made = new RegExp(
@@ -97,7 +109,8 @@ function chosenFile(t: string, m: RegExpMatchArray, tainted: RegExp): boolean {
   let seen = false;
   for (const d of t.matchAll(made)) {
     seen = true;
-    if (tainted.test(toUnbalanced(d[1] ?? d[2]))) return true;
+    const made = toUnbalanced(d[1] ?? d[2]);
+    if (tainted.test(made) && !fromApplication(made)) return true;
   }
   return !seen;
 }
@@ -165,8 +178,10 @@ export function addCues({ norm, tainted, signals, flows, sinks }: CueInput): {
   if (hidden)
     cue("hidden-request-access", hidden.line, 6, `request access hidden in a ${hidden.how} literal`);
   if (flows.has("write")) {
+    // A file the application's own code names (FileIO.GetFilePath(folder, name)) is not the request's choice.
+    const fromApplication = applicationPath(t, tainted);
     const content = [...t.matchAll(WRITE_CONTENT)].find(
-      (m) => tainted.test(m[1] ?? m[3]) && chosenFile(t, m, tainted),
+      (m) => tainted.test(m[1] ?? m[3]) && chosenFile(t, m, tainted, fromApplication),
     );
     if (content)
       cue(

@@ -21,7 +21,12 @@ interface Sink {
   firstArg?: boolean;
   /** Arguments that make the match no sink at all (a reader over the request body reads no file). */
   notArg?: RegExp;
+  /** The object the method is called on (group 1) stands for the file: it counts as an argument. */
+  receiver?: boolean;
 }
+
+/** A FileStream that creates, appends, truncates or opens for writing (the rest of its statement). */
+const FILESTREAM_WRITES = String.raw`[^;\n]{0,300}?(?:filemode\s*\.\s*(?:create|append|truncate|openorcreate)|fileaccess\s*\.\s*(?:readwrite|write))`;
 
 const SINKS: Sink[] = [
   { id: "eval", lits: ["eval"], kind: "code", re: /(?<![.\w$#])eval\s*\(/g, flow: 10, bare: 0, what: "eval" },
@@ -207,16 +212,34 @@ const SINKS: Sink[] = [
       "deletefile",
     ],
     kind: "write",
-    re: /streamwriter\s*\(|file\s*\.\s*(?:writeall\w*|appendall\w*|create|delete|copy|move)\s*\(|\.\s*saveas\s*\(|filestream\s*\(|\.\s*savetofile\b|createtextfile\s*\(|opentextfile\s*\((?=[^\n]{0,200}?,\s*(?:2|8|forwriting|forappending)\s*[,)])|directory\s*\.\s*(?:delete|move|createdirectory)\s*\(|\.\s*deletefile\s*\(/g,
+    re: new RegExp(
+      String.raw`streamwriter\s*\(|file\s*\.\s*(?:writeall\w*|appendall\w*|create|delete|copy|move)\s*\(|\.\s*saveas\s*\(|filestream\s*\((?=${FILESTREAM_WRITES})|\.\s*savetofile\b|createtextfile\s*\(|opentextfile\s*\((?=[^\n]{0,200}?,\s*(?:2|8|forwriting|forappending)\s*[,)])|directory\s*\.\s*(?:delete|move|createdirectory)\s*\(|\.\s*deletefile\s*\(`,
+      "g",
+    ),
     flow: 4,
     bare: 0,
     what: "file write/delete",
   },
   {
+    // FileInfo's writers (`new FileInfo(path).CreateText()`, `fi.AppendText()`, `fi.OpenWrite()`): the
+    // file is the object's, so the object carries the request's choice.
+    id: "file-info-write",
+    lits: ["createtext", "appendtext", "openwrite"],
+    kind: "write",
+    re: /(?<![\w.])([a-z_]\w*)\s*\.\s*(?:createtext|appendtext|openwrite)\s*\(/g,
+    receiver: true,
+    flow: 4,
+    bare: 0,
+    what: "file write (FileInfo)",
+  },
+  {
     id: "file-read",
     lits: ["file", "streamreader", "directory", "getfolder", "opentextfile"],
     kind: "read",
-    re: /file\s*\.\s*(?:readall\w*|openread)\s*\(|streamreader\s*\(|response\s*\.\s*(?:writefile|transmitfile)\s*\(|directory\s*\.\s*get(?:files|directories)\s*\(|new\s+directoryinfo\s*\(|\.\s*getfolder\s*\(|opentextfile\s*\(/g,
+    re: new RegExp(
+      String.raw`file\s*\.\s*(?:readall\w*|openread)\s*\(|streamreader\s*\(|filestream\s*\((?!${FILESTREAM_WRITES})|response\s*\.\s*(?:writefile|transmitfile)\s*\(|directory\s*\.\s*get(?:files|directories)\s*\(|new\s+directoryinfo\s*\(|\.\s*getfolder\s*\(|opentextfile\s*\(`,
+      "g",
+    ),
     flow: 2,
     bare: 0,
     what: "file read/listing",
@@ -298,7 +321,7 @@ export function sinkSignals(norm: Normalised, tainted: RegExp): SinkFindings {
           ? callArgs(t, m.index + m[0].length - 1).join(",")
           : ownValue(rest.slice(m[0].length - 1));
       if (s.notArg?.test(arg)) continue;
-      const flow = tainted.test(arg);
+      const flow = tainted.test(arg) || (s.receiver === true && m[1] !== undefined && tainted.test(m[1]));
       const points = flow ? s.flow : s.bare;
       sinks.add(s.kind);
       if (flow) flows.add(s.kind);

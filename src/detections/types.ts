@@ -47,8 +47,10 @@ export interface FieldFilter {
   /**
    * Rows whose gate is open also pass this test of the whole line as logged (Latin-1, lower-cased)
    * before the row is made: for conditions on several literals at once. Exact-or-looser than `match`.
+   * `gateHits`: the gate literals (or the plan's pieces of them, lower case) the row holds, when the
+   * one-pass search gated it; null when every row comes (then nothing is known of them).
    */
-  line?: (lower: string) => boolean;
+  line?: (lower: string, gateHits: readonly string[] | null) => boolean;
 }
 
 /** Reads rows of line-oriented logs. */

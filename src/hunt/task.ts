@@ -186,10 +186,27 @@ function makePlan(kind: LogKind, hunt: HuntContext): LiteralPlan {
   });
   const fresh = [...new Set(wanted.filter((l) => !at.has(l)))];
   const budget = MAX_LITERALS - plan.literals.length;
+  // The detections' own literals of either case and without a guard may also stand for a gate literal
+  // that contains them (their hits are recorded anyway): a cover may name them at no cost.
+  const free = new Map<string, number>();
+  plan.literals.forEach((x, k) => {
+    const l = x.bytes.toString("utf8");
+    if (x.fold && !x.guard && !free.has(l)) free.set(l, k);
+  });
   const cover =
-    fresh.length <= Math.max(budget, 0) ? fresh : budget <= 0 ? null : coverLiterals(fresh, budget);
+    fresh.length <= Math.max(budget, 0)
+      ? fresh
+      : budget <= 0
+        ? null
+        : coverLiterals(fresh, budget, [...free.keys()]);
   if (cover === null) at.clear();
   for (const l of cover ?? []) {
+    if (at.has(l)) continue;
+    const k = free.get(l);
+    if (k !== undefined) {
+      at.set(l, k);
+      continue;
+    }
     at.set(l, plan.literals.length);
     plan.literals.push({ bytes: Buffer.from(l, "utf8"), fold: true, consumers: [] });
   }

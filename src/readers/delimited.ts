@@ -154,6 +154,8 @@ interface Scan {
   splitAt: number;
   splitCount: number;
   readonly consumers: number[];
+  /** The gate literals (lower case) a field's line test is told were found in the row (scratch). */
+  readonly gateHits: string[];
   /** The current row's decoded form, shared by its encoded prefilters (reset for every row). */
   readonly decoded: DecodedRow;
   // The chunk being scanned.
@@ -242,6 +244,7 @@ function newScan(
     splitAt: -1,
     splitCount: -1,
     consumers: [],
+    gateHits: [],
     decoded: newDecodedRow(),
     buf,
     home: buf,
@@ -471,6 +474,16 @@ function gateOpen(st: Scan, gate: number[], e: number): boolean {
   return false;
 }
 
+/** The gate literals (lower case) found (entirely) in the row, in a scratch list valid until the next call. */
+function gateHits(st: Scan, gate: number[], e: number): string[] {
+  const out = st.gateHits;
+  out.length = 0;
+  for (const i of gate)
+    if (st.rowHit[i] >= 0 && st.rowHit[i] + st.lit.bytes[i].length <= e)
+      out.push(st.lit.lower[i] || st.lit.bytes[i].toString("latin1").toLowerCase());
+  return out;
+}
+
 /** Consumers of the column filters whose value in this row passes (finding only those columns). */
 function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): void {
   const { plan, dialect, fieldCol, span, bounds, consumers } = st;
@@ -486,7 +499,7 @@ function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): vo
     if (!gated) continue;
     if (f.line) {
       lower ??= st.buf.toString("latin1", s, e).toLowerCase();
-      if (!f.line(lower)) continue;
+      if (!f.line(lower, g && st.oneScan ? gateHits(st, g, e) : null)) continue;
     }
     if (f.accept) open = true;
     else for (const c of f.consumers) if (!consumers.includes(c)) consumers.push(c);
@@ -515,7 +528,7 @@ function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): vo
     if (!f.accept || (f.gate && st.oneScan && !(anyHit && gateOpen(st, f.gate, e)))) continue;
     if (f.line) {
       lower ??= st.buf.toString("latin1", s, e).toLowerCase();
-      if (!f.line(lower)) continue;
+      if (!f.line(lower, f.gate && st.oneScan ? gateHits(st, f.gate, e) : null)) continue;
     }
     // No header, or a header without the column: the row cannot carry the value by name.
     if (col < 0) continue;

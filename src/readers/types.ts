@@ -121,8 +121,11 @@ export interface LiteralPlan {
     accept?: (value: string) => boolean;
     consumers: number[];
     gate?: number[];
-    /** Also the whole line as logged (Latin-1, lower-cased) passes this, before the row is made. */
-    line?: (lower: string) => boolean;
+    /**
+     * Also the whole line as logged (Latin-1, lower-cased) passes this, before the row is made; told
+     * which gate literals (lower case) the row holds when the one-pass search gated it (else null).
+     */
+    line?: (lower: string, gateHits: readonly string[] | null) => boolean;
   }[];
   /** Consumers that want every data row. */
   everyRow: number[];

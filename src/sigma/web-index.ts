@@ -52,6 +52,8 @@ export interface WebIndex {
   line: LinePlan;
   /** Every rule has a line test: the union `any` adds nothing. */
   allLined: boolean;
+  /** Per rule, its line literals (lower case; null: none), which the one-pass search gates on. */
+  gates: (string[] | null)[];
 }
 
 const anyOfLiterals = (lits: string[]): RegExp => new RegExp(lits.map(reEscape).join("|"), "i");
@@ -149,6 +151,7 @@ export function buildWebIndex(rules: readonly CompiledRule[]): WebIndex {
     row: { atom: new Int8Array(atoms.length), field: new Int8Array(fieldLits.length) },
     line,
     allLined: line.rules.every((c) => c.length > 0),
+    gates: rules.map((r) => r.lineLiterals?.map((l) => l.toLowerCase()) ?? null),
   };
 }
 
@@ -172,13 +175,15 @@ const FOLDS_TO_ASCII_LATIN1 = /\u00e2\u0084\u00aa|\u00e4\u00b0/;
  * every line test of some rule (sigma/web-line.ts); null when some rule has none. A line with a
  * character that lower-cases to an ASCII letter passes (its fields' lower case differs from this form).
  */
-export function webLineGate(ix: WebIndex | null): ((lower: string) => boolean) | null {
+export function webLineGate(
+  ix: WebIndex | null,
+): ((lower: string, gateHits: readonly string[] | null) => boolean) | null {
   if (ix === null) return null;
-  const test = anyRuleTest(ix.line);
+  const test = anyRuleTest(ix.line, ix.gates);
   if (test === null) return null;
   // Both forms end in a byte no ASCII line has: one character search rules most lines out.
-  return (lower) =>
-    test(lower) ||
+  return (lower, gateHits) =>
+    test(lower, gateHits) ||
     ((lower.includes("\u00aa") || lower.includes("\u00b0")) && FOLDS_TO_ASCII_LATIN1.test(lower));
 }
 

@@ -123,13 +123,41 @@ export function lineHolds(plan: LinePlan, rule: readonly number[], lower: string
 
 /**
  * Whether some rule's line tests all hold in `lower`; null when some rule has none (every line may
- * match it). For the reader's gate (before the row is made), on the line as logged.
+ * match it). For the reader's gate (before the row is made), on the line as logged. `gates[i]`: rule
+ * i's line literals (one of which every line it matches holds; null: none known); told which gate
+ * literals the row holds (each a piece of some rule's), only the rules with a literal that contains
+ * one of them are tried.
  */
-export function anyRuleTest(plan: LinePlan): ((lower: string) => boolean) | null {
+export function anyRuleTest(
+  plan: LinePlan,
+  gates: readonly (readonly string[] | null)[],
+): ((lower: string, hits: readonly string[] | null) => boolean) | null {
   if (plan.rules.length === 0 || plan.rules.some((r) => r.length === 0)) return null;
-  return (lower) => {
+  const all = plan.rules.map((_, i) => i);
+  // Per gate literal, the rules it can stand for (at most one entry per literal of the plan).
+  const rulesOf = new Map<string, number[]>();
+  const forHit = (h: string): number[] => {
+    let rs = rulesOf.get(h);
+    if (rs === undefined) {
+      rs = all.filter((i) => gates[i] === null || (gates[i] ?? []).some((l) => l.includes(h)));
+      rulesOf.set(h, rs);
+    }
+    return rs;
+  };
+  const tried = new Uint8Array(plan.rules.length);
+  return (lower, hits) => {
     lineReset(plan);
-    for (const r of plan.rules) if (lineHolds(plan, r, lower)) return true;
+    if (hits === null) {
+      for (const r of plan.rules) if (lineHolds(plan, r, lower)) return true;
+      return false;
+    }
+    tried.fill(0);
+    for (const h of hits)
+      for (const i of forHit(h)) {
+        if (tried[i] === 1) continue;
+        tried[i] = 1;
+        if (lineHolds(plan, plan.rules[i], lower)) return true;
+      }
     return false;
   };
 }

@@ -26,6 +26,20 @@ describe("coverLiterals", () => {
     assert.ok(covers(c, lits));
   });
 
+  it("lets a literal the search already holds stand for the literals that contain it, at no cost", () => {
+    const lits = ["/autodiscover.json", "chrome/51.0.2704.103", "chrome/105.0.5195.54", "=whoami"];
+    const free = ["iscover.json", ".as"];
+    // One literal too many: the held `iscover.json` (12 characters) beats merging into `chrome/` (7).
+    const c = coverLiterals(lits, 3, free);
+    assert.deepEqual(c, ["=whoami", "iscover.json", "chrome/105.0.5195.54", "chrome/51.0.2704.103"]);
+    assert.ok(c && covers(c, lits));
+    // Two too many: then the merge too; a held literal shorter than MIN_PIECE (`.as`) is never used.
+    const two = coverLiterals(lits, 2, free);
+    assert.deepEqual(two, ["=whoami", "chrome/", "iscover.json"]);
+    assert.ok(two && covers(two, lits));
+    assert.equal(coverLiterals(["=whoami.aspx", "=nltest.aspx", "abcdefgh"], 1, free), null);
+  });
+
   it("gives up rather than use pieces shorter than MIN_PIECE", () => {
     assert.equal(coverLiterals(["abcdef", "uvwxyz", "123456"], 2), null);
     assert.equal(MIN_PIECE, 4);

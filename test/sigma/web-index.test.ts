@@ -11,7 +11,7 @@ import type { LogRow } from "../../src/model/records.js";
 import { TEXT_FIELD } from "../../src/sigma/anchors.js";
 import { WEBSERVER_FIELDS } from "../../src/sigma/logsources.js";
 import { compileSources, matchRow, type RuleSet, readRuleSources } from "../../src/sigma/ruleset.js";
-import { holdsLiteral } from "../../src/sigma/web-index.js";
+import { holdsLiteral, webLineGate, webLiterals } from "../../src/sigma/web-index.js";
 import { lineHolds, lineReset } from "../../src/sigma/web-line.js";
 import { fakeRow } from "../helpers.js";
 import { assertShared, NO_SHARED, SIGMA_RULES } from "./helpers.js";
@@ -303,6 +303,22 @@ describe("sigma web index: equivalence over the SigmaHQ webserver rules", { skip
         differ.push(
           `${COLUMNS.map((c) => row.get(c)).join(" ")}: indexed [${a.join(", ")}], plain [${b.join(", ")}]`,
         );
+    }
+    // The reader's gate over the rules with line tests, told which of their gate literals a row holds
+    // (as the one-pass search would): every row one of them matches passes.
+    const linedSources = sources.filter((_, i) => ix.line.rules[i].length > 0);
+    const gated = compileSources(linedSources);
+    const gatedPlain = compileSources(linedSources, { index: false });
+    const gate = webLineGate(gated.webIndex);
+    assert.ok(gate, "the rules with line tests make a gate");
+    const gateLits = webLiterals(gated);
+    t.diagnostic(`gate literals: ${gateLits ? gateLits.length : "none (every rule tried)"}`);
+    for (const row of rows) {
+      const b = ids(gatedPlain, row);
+      if (b.length === 0) continue;
+      const lower = Buffer.from(row.text(), "utf8").toString("latin1").toLowerCase();
+      const hits = gateLits ? gateLits.filter((l) => lower.includes(l)) : null;
+      if (!gate(lower, hits)) differ.push(`gate closed: ${row.text()} [${b.join(", ")}]`);
     }
     t.diagnostic(
       `${indexed.web.length} rules (${lined} with line tests), ${rows.length} rows, ${found} matches, ${rulesHit.size} rules hit`,

@@ -62,8 +62,9 @@ describe("sigma web line tests: derivation", () => {
       ].map((text, i) => ({ file: `r${i}.yml`, licence: null, text })),
       {},
     );
-    const gate = webLineGate(set.webIndex);
-    assert.ok(gate);
+    const g = webLineGate(set.webIndex);
+    assert.ok(g);
+    const gate = (lower: string) => g(lower, null);
     const lower = (l: string) => l.toLowerCase();
     assert.ok(gate(lower("POST /autodiscover/autodiscover.json a=/powershell/x 443 - 10.1.1.1 python 200")));
     // Traps: Outlook's autodiscover request, and PowerShell remoting on its own.
@@ -79,6 +80,35 @@ describe("sigma web line tests: derivation", () => {
       Buffer.from("ell 443 - 1.1.1.1 ua 200"),
     ]);
     assert.ok(gate(k.toString("latin1").toLowerCase()));
+  });
+});
+
+describe("sigma web line tests: the gate literals the row holds choose the rules tried", () => {
+  test("only the rules with a literal containing a hit are tried", () => {
+    const set = compileSources(
+      [
+        rule(
+          "d1",
+          "    sel:\n        cs-method: POST\n        cs-uri-query|contains: '/owa/calendar/a'\n    condition: sel",
+        ),
+        rule(
+          "d2",
+          "    sel:\n        cs-method: GET\n        cs-uri-query|contains: 'cmd=read'\n    condition: sel",
+        ),
+      ].map((text, i) => ({ file: `r${i}.yml`, licence: null, text })),
+      {},
+    );
+    const gate = webLineGate(set.webIndex);
+    assert.ok(gate);
+    const both = "get /owa/calendar/a cmd=read 443 post";
+    // Told nothing, every rule is tried; told the row holds a piece of d1's literal, d1 alone.
+    assert.ok(gate(both, null));
+    assert.ok(gate(both, ["/calendar/"]));
+    assert.ok(gate(both, ["cmd=re"]));
+    // A hit of no rule's literal tries none (the reader only tells hits of the gate's own literals).
+    assert.ok(!gate(both, ["/autodiscover"]));
+    // d1's line tests fail on a GET-only line even when told its literal is there.
+    assert.ok(!gate("get /owa/calendar/a 443", ["/owa/calendar/a"]));
   });
 });
 

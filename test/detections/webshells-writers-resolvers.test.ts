@@ -196,3 +196,33 @@ test("a web service whose paths the application's own resolver makes is no file 
   );
   assert.ok(rules(decoded).includes("dotnet-file-manager"), String(rules(decoded)));
 });
+
+test("an assembly loaded by a name the request chooses (LoadWithPartialName, UnsafeLoadFrom) is a load", () => {
+  // A reflection runner: the posted, base64-decoded text names the assembly, type and method to run.
+  const src = page(
+    [
+      "string Go(string spec) {",
+      "  string[] q = Encoding.UTF8.GetString(Convert.FromBase64String(spec)).Split('~');",
+      "  Assembly a = Assembly.LoadWithPartialName(q[0]);",
+      "  Type t = a.GetType(q[1]);",
+      "  object o = Activator.CreateInstance(t);",
+      "  return Convert.ToString(t.GetMethod(q[2]).Invoke(o, null));",
+      "}",
+      'void Page_Load(object s, EventArgs e) { if (Request.Form["spec"] != null) Response.Write(Server.HtmlEncode(Go(Request.Form["spec"]))); }',
+    ].join("\n"),
+  );
+  assert.ok(rules(src).includes("flow-assembly-load"), String(rules(src)));
+  assert.ok(strong(src), String(checks(src)));
+  const unsafe = page('Assembly.UnsafeLoadFrom(Request.QueryString["dll"]).EntryPoint.Invoke(null, null);');
+  assert.ok(rules(unsafe).includes("flow-assembly-load"), String(rules(unsafe)));
+  // Trap: a provider page loading the assembly its configuration names.
+  const provider = page(
+    [
+      'Assembly a = Assembly.LoadWithPartialName(ConfigurationManager.AppSettings["searchProvider"]);',
+      'ISearch engine = (ISearch)Activator.CreateInstance(a.GetType("Portal.Search.Engine"));',
+      'results.DataSource = engine.Find(Request.QueryString["q"]); results.DataBind();',
+    ].join("\n"),
+  );
+  assert.ok(!rules(provider).includes("flow-assembly-load"), String(rules(provider)));
+  assert.deepEqual(checks(provider), []);
+});

@@ -61,7 +61,7 @@ const SINKS: Sink[] = [
     id: "assembly-load",
     lits: ["load"],
     kind: "load",
-    re: /assembly\s*\.\s*load(?:from|file)?\s*\(|getmethod\s*\(\s*"load"|appdomain\s*\.\s*currentdomain\s*\.\s*load\s*\(/g,
+    re: /assembly\s*\.\s*(?:load(?:from|file|withpartialname)?|unsafeloadfrom)\s*\(|getmethod\s*\(\s*"load"|appdomain\s*\.\s*currentdomain\s*\.\s*load\s*\(/g,
     flow: 10,
     bare: 3,
     what: "Assembly.Load",

@@ -5,9 +5,17 @@
 // remoting handler fills from the SOAP message as ASP.NET fills a web method's.
 import { escapeRe, paramNames } from "./code-scan.js";
 
-/** `x = <something>.Request` (C#, VB `Dim x As HttpRequest = ...`), the statement ending there. */
-const REQUEST_ALIAS =
-  /(?<![.\w])([a-z_]\w*)(?:\s+as\s+(?:system\.web\.)?httprequest(?:base|wrapper)?)?\s*=(?!=)\s*(?:[\w.]+\s*\.\s*)?request\s*(?=[;\n):]|$)/g;
+/** `request` ending a statement (or an argument list): where a request alias may be assigned. */
+const REQUEST_END = /request\s*(?=[;\n):]|$)/g;
+/**
+ * What precedes such a `request` in `x = <something>.Request` (C#, VB `Dim x As HttpRequest = ...`):
+ * the name assigned. Tested on the text just before each one (an identifier at every position of the
+ * page would be tried otherwise).
+ */
+const ALIAS_BEFORE =
+  /(?<![.\w])([a-z_]\w*)(?:\s+as\s+(?:system\.web\.)?httprequest(?:base|wrapper)?)?\s*=(?!=)\s*(?:[\w.]+\s*\.\s*)?$/;
+/** How far before `request` the assignment is looked for. */
+const ALIAS_REACH = 200;
 /** A parameter or field typed as the request: `HttpRequest req`, VB `ByVal req As HttpRequest`. */
 const REQUEST_PARAM =
   /\b(?:system\.web\.)?httprequest(?:base|wrapper)?\s+([a-z_]\w*)|\b(?:byval|byref)\s+([a-z_]\w*)\s+as\s+(?:system\.web\.)?httprequest(?:base|wrapper)?\b/g;
@@ -32,7 +40,10 @@ export function dotnetSources(t: string, name: string, request: string): DotnetS
   const out: DotnetSources = { sources: [], names: [] };
   if (t.includes("request")) {
     const aliases = new Set<string>();
-    for (const m of t.matchAll(REQUEST_ALIAS)) if (m[1] !== "request") aliases.add(m[1]);
+    for (const m of t.matchAll(REQUEST_END)) {
+      const a = ALIAS_BEFORE.exec(t.slice(Math.max(0, m.index - ALIAS_REACH), m.index));
+      if (a && a[1] !== "request") aliases.add(a[1]);
+    }
     if (t.includes("httprequest"))
       for (const m of t.matchAll(REQUEST_PARAM)) {
         const n = m[1] ?? m[2];

@@ -1,7 +1,7 @@
 // Dangerous sinks in normalised server code (eval/Execute, Assembly.Load, process start, reflection,
 // file writes, SQL, sockets, registry) and whether request data reaches their arguments. One signal per
 // sink kind: the strongest seen (a flow of request data beats a bare sink).
-import { callArgs, firstArgument, ownValue, statementFrom, vbStatement } from "./code-scan.js";
+import { callArgs, escapeRe, firstArgument, ownValue, statementFrom, vbStatement } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
 
@@ -289,6 +289,31 @@ const SINKS: Sink[] = [
   },
 ];
 
+/** Every sink literal, longest first, as one alternation: one pass over the code finds those present. */
+const SINK_LITERALS = [...new Set(SINKS.flatMap((s) => s.lits))].sort(
+  (a, b) => b.length - a.length || (a < b ? -1 : 1),
+);
+const SINK_LITERAL_SOURCE = SINK_LITERALS.map(escapeRe).join("|");
+/** Per literal, the sink literals that are prefixes of it (itself included): present wherever it is. */
+const PREFIXES: ReadonlyMap<string, readonly string[]> = new Map(
+  SINK_LITERALS.map((l) => [l, SINK_LITERALS.filter((p) => l.startsWith(p))]),
+);
+
+/**
+ * The sink literals `t` contains. At each position the alternation takes the longest literal there
+ * (whose prefixes are there too), and the search goes on from the next character, so overlapping
+ * literals are all seen: one pass instead of one search per literal (most are absent from most pages).
+ */
+function presentLiterals(t: string): Set<string> {
+  const found = new Set<string>();
+  const re = new RegExp(SINK_LITERAL_SOURCE, "g");
+  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
+    for (const p of PREFIXES.get(m[0]) ?? [m[0]]) found.add(p);
+    re.lastIndex = m.index + 1;
+  }
+  return found;
+}
+
 export interface SinkFindings {
   /** The strongest signal of each sink kind that scores (kinds in the order the table first reaches them). */
   signals: Signal[];
@@ -305,8 +330,9 @@ export function sinkSignals(norm: Normalised, tainted: RegExp): SinkFindings {
   const flows = new Set<SinkKind>();
   const sinks = new Set<SinkKind>();
   const best = new Map<SinkKind, Signal>();
+  const present = presentLiterals(t);
   for (const s of SINKS) {
-    if (!s.lits.some((l) => t.includes(l))) continue;
+    if (!s.lits.some((l) => present.has(l))) continue;
     if (s.needs && !s.needs.test(t)) continue;
     for (const m of t.matchAll(s.re)) {
       const stmt = statementFrom(t, m.index);

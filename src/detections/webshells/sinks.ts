@@ -290,7 +290,7 @@ const SINKS: Sink[] = [
 ];
 
 /** Every sink literal, longest first, as one alternation: one pass over the code finds those present. */
-const SINK_LITERALS = [...new Set(SINKS.flatMap((s) => s.lits))].sort(
+export const SINK_LITERALS = [...new Set(SINKS.flatMap((s) => s.lits))].sort(
   (a, b) => b.length - a.length || (a < b ? -1 : 1),
 );
 const SINK_LITERAL_SOURCE = SINK_LITERALS.map(escapeRe).join("|");
@@ -304,7 +304,7 @@ const PREFIXES: ReadonlyMap<string, readonly string[]> = new Map(
  * (whose prefixes are there too), and the search goes on from the next character, so overlapping
  * literals are all seen: one pass instead of one search per literal (most are absent from most pages).
  */
-function presentLiterals(t: string): Set<string> {
+export function presentLiterals(t: string): Set<string> {
   const found = new Set<string>();
   const re = new RegExp(SINK_LITERAL_SOURCE, "g");
   for (let m = re.exec(t); m !== null; m = re.exec(t)) {

@@ -13,7 +13,7 @@ const MODIFIED_DEF =
  * whose parameter list is followed by its body: `ExecuteResult Run(string arg) {`.
  */
 const PLAIN_DEF =
-  /(?:^|[\n;{}])[ \t]*(?!(?:new|return|else|throw|await|yield|case|goto|using|lock|await)\b)[a-z_][\w.]*(?:\s*<[^<>()\n]{0,80}>)?(?:\s*\[\s*,*\s*\])?[ \t]+([a-z_]\w*)\s*\(([^()\n]{0,200})\)\s*\{/g;
+  /(?:^|[\n;{}])[ \t]*(?!(?:new|return|else|throw|await|yield|case|goto|using|lock)\b)[a-z_][\w.]*(?:\s*<[^<>()\n]{0,80}>)?(?:\s*\[\s*,*\s*\])?[ \t]+([a-z_]\w*)\s*\(([^()\n]{0,200})\)\s*\{/g;
 /** A VBScript `Sub`/`Function` (or JScript `function`) definition's name. */
 const PROCEDURE = /\b(?:sub|function)\s+([a-z_]\w*)/g;
 

@@ -3,7 +3,6 @@
 // executable, long blobs), and what a web shell does that applications do not (the request choosing a
 // file's content, browsing the whole disk, a socket kept in Session, calls through native function
 // pointers, AMSI/ETW patching, uploads to a path the caller picks, a caller-chosen database and SQL).
-
 import { applicationPath } from "./asp-objects.js";
 import { assignments, escapeRe, firstArgument, headOf, statementFrom } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";

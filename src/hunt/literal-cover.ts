@@ -4,6 +4,7 @@
 // two literals that share the longest piece are replaced by that piece, or a literal by the longest
 // literal the search holds already that it contains (whichever is longer), until they fit; a piece
 // shorter than MIN_PIECE would open the gate on most rows, and then the caller drops the gates instead.
+import { minimalLiterals } from "../model/literals.js";
 
 /** The shortest piece two literals are merged into. */
 export const MIN_PIECE = 4;
@@ -28,14 +29,6 @@ function longestCommonPiece(a: string, b: string): string {
     }
   }
   return a.slice(end - best, end);
-}
-
-/** The literals without those that contain another (a row with the longer one has the shorter too). */
-export function minimalLiterals(literals: readonly string[]): string[] {
-  const byLength = [...new Set(literals)].sort((x, y) => x.length - y.length || (x < y ? -1 : 1));
-  const kept: string[] = [];
-  for (const l of byLength) if (!kept.some((k) => l.includes(k))) kept.push(l);
-  return kept;
 }
 
 /** More distinct literals than this are not covered (a feed of thousands of addresses): the caller drops the gates. */

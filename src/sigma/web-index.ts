@@ -8,6 +8,7 @@
 // union of its field's anchors is absent from the field; a rule's tests run cheapest field first
 // (the user agent, which is rewritten, and the line come last). Fields are read (and the URI decoded)
 // only when a test asks for them. Rules with neither are gated by their line literals.
+import { minimalLiterals } from "../model/literals.js";
 import type { LogRow } from "../model/records.js";
 import { TEXT_FIELD } from "./anchors.js";
 import { W3C_PLUS_FIELDS } from "./logsources.js";
@@ -69,10 +70,7 @@ export function webLiterals(set: { web: readonly CompiledRule[] }): string[] | n
     for (const l of r.lineLiterals) all.add(l);
   }
   // A literal that contains another adds nothing: a line with it has the shorter one too.
-  const list = [...all].sort((a, b) => a.length - b.length);
-  const kept: string[] = [];
-  for (const l of list) if (!kept.some((k) => l.includes(k))) kept.push(l);
-  return kept;
+  return minimalLiterals([...all]);
 }
 
 /** Relative cost of reading a field: the line and the rewritten (`+` to space) fields cost more. */

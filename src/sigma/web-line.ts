@@ -9,6 +9,7 @@
 // - keyword literals are searched in the line itself.
 // So a rule one of whose tests has none of its literals in the lower-cased line cannot match, and the
 // row is neither split nor decoded for it. Exact-or-looser: the field tests still decide.
+import { minimalLiterals } from "../model/literals.js";
 import { TEXT_FIELD } from "./anchors.js";
 import { W3C_PLUS_FIELDS, WEBSERVER_FULL_URI } from "./logsources.js";
 import { reEscape } from "./pattern.js";
@@ -69,10 +70,7 @@ export function buildLinePlan(rules: readonly (readonly (readonly FieldTest[])[]
       // A literal with no line form lets every line through: the test gates nothing.
       if (open || forms.length === 0) continue;
       // A literal that contains another of the same test adds nothing: a line with it has the other.
-      const short = [...new Set(forms)].sort((a, b) => a.length - b.length || (a < b ? -1 : 1));
-      const kept: string[] = [];
-      for (const l of short) if (!kept.some((k) => l.includes(k))) kept.push(l);
-      const lits = kept.reverse();
+      const lits = minimalLiterals(forms).reverse();
       const k = JSON.stringify(lits);
       let id = ids.get(k);
       if (id === undefined) {

@@ -4,8 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createHuntContext } from "../../src/detections/context.js";
 import { compileSigmaSetup, DEFAULT_SIGMA } from "../../src/detections/sigma.js";
-import { coverLiterals, MAX_COVERED, MIN_PIECE, minimalLiterals } from "../../src/hunt/literal-cover.js";
+import { coverLiterals, MAX_COVERED, MIN_PIECE } from "../../src/hunt/literal-cover.js";
 import { planFor } from "../../src/hunt/task.js";
+import { minimalLiterals } from "../../src/model/literals.js";
 import { MAX_LITERALS } from "../../src/readers/wasm/multi.js";
 import { webLiterals } from "../../src/sigma/ruleset.js";
 

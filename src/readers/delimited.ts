@@ -147,6 +147,8 @@ interface Scan {
   readonly hitList: number[];
   /** Column of each field filter under `colsFor` (-1: not in it). */
   readonly fieldCol: number[];
+  /** Per field filter, whether the current row passed its gate and line test (1) or not (0). */
+  readonly fieldReady: Uint8Array;
   colsFor: Header | null | undefined;
   readonly span: number[];
   readonly bounds: number[];
@@ -238,6 +240,7 @@ function newScan(
     rowHit: new Array<number>(nLit).fill(-1),
     hitList: new Array<number>(nLit).fill(0),
     fieldCol: new Array<number>(plan.fields.length).fill(-1),
+    fieldReady: new Uint8Array(plan.fields.length),
     colsFor: undefined,
     span: [0, 0],
     bounds: [],
@@ -486,21 +489,24 @@ function gateHits(st: Scan, gate: number[], e: number): string[] {
 
 /** Consumers of the column filters whose value in this row passes (finding only those columns). */
 function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): void {
-  const { plan, dialect, fieldCol, span, bounds, consumers } = st;
+  const { plan, dialect, fieldCol, fieldReady, span, bounds, consumers } = st;
   const nField = plan.fields.length;
-  // Fields whose gate literals are all absent from the row are not looked at (no split, no walk).
-  // Fields without a test wake their consumers by the gate alone; the others need the column.
+  // Fields whose gate literals are all absent from the row, or whose line test fails, are not looked at
+  // (no split, no walk). Fields without a test wake their consumers by the gate alone; the others need
+  // the column.
   let open = false;
   let lower: string | null = null;
   for (let i = 0; i < nField; i++) {
     const f = plan.fields[i];
     const g = f.gate;
+    fieldReady[i] = 0;
     const gated = !g || !st.oneScan || (anyHit && gateOpen(st, g, e));
     if (!gated) continue;
     if (f.line) {
       lower ??= st.buf.toString("latin1", s, e).toLowerCase();
       if (!f.line(lower, g && st.oneScan ? gateHits(st, g, e) : null)) continue;
     }
+    fieldReady[i] = 1;
     if (f.accept) open = true;
     else for (const c of f.consumers) if (!consumers.includes(c)) consumers.push(c);
   }
@@ -525,11 +531,7 @@ function wakeFieldConsumers(st: Scan, s: number, e: number, anyHit: boolean): vo
   for (let i = 0; i < nField; i++) {
     const f = plan.fields[i];
     const col = fieldCol[i];
-    if (!f.accept || (f.gate && st.oneScan && !(anyHit && gateOpen(st, f.gate, e)))) continue;
-    if (f.line) {
-      lower ??= st.buf.toString("latin1", s, e).toLowerCase();
-      if (!f.line(lower, f.gate && st.oneScan ? gateHits(st, f.gate, e) : null)) continue;
-    }
+    if (!f.accept || fieldReady[i] === 0) continue;
     // No header, or a header without the column: the row cannot carry the value by name.
     if (col < 0) continue;
     let found: boolean;

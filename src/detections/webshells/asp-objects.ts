@@ -4,7 +4,7 @@
 // ActiveXObject("MSXML2.XMLHTTP")`), the calls of a method on such an object (also on the creation
 // expression itself), and whether an argument is request data from its start (the caller picks the
 // whole path or text) rather than request data put under a fixed root or into a fixed query shape.
-import { assignments, escapeRe, firstArgument, headOf, IDENT_CHAR, vbStatement } from "./code-scan.js";
+import { assignmentsByName, escapeRe, firstArgument, headOf, IDENT_CHAR, vbStatement } from "./code-scan.js";
 
 /** `[Server.]CreateObject("progid")` or `new ActiveXObject("progid")`, found by the word, not the name. */
 const CREATE = /(?:(?:server\s*\.\s*)?createobject|new\s+activexobject)\s*\(\s*["']([\w.]+)["']/g;
@@ -157,10 +157,7 @@ export function applicationPath(t: string, tainted: RegExp): (expr: string) => b
     const path = made ? firstArgument(e.slice(made[0].length)) : e;
     const head = headOf(path.replace(/"[^"\n]*"/g, '""')).trim();
     if (!head) return false;
-    if (assigned === null) {
-      assigned = new Map();
-      for (const a of assignments(t)) assigned.set(a.name, [...(assigned.get(a.name) ?? []), a]);
-    }
+    assigned ??= assignmentsByName(t);
     if (applicationCall(t, head, assigned, tainted)) return true;
     const all = /^[a-z_]\w*$/.test(head) ? assigned.get(head) : undefined;
     return !!all && depth < 3 && all.every((a) => resolve(a.rhs, depth + 1));
@@ -181,12 +178,7 @@ const DRIVE_ROOT = /^"[a-z]:[\\/]{0,2}"\s*[&+]/;
  * `Request("path")`, `Trim(Request("p"))` and a name given either are.
  */
 export function rootedChecker(t: string, tainted: RegExp): (expr: string, at?: number) => boolean {
-  const assigned = new Map<string, { rhs: string; at: number }[]>();
-  for (const a of assignments(t)) {
-    const list = assigned.get(a.name) ?? [];
-    if (list.length < 8) list.push(a);
-    assigned.set(a.name, list);
-  }
+  const assigned = assignmentsByName(t, 8);
   const mapping = rootMappingFunctions(t);
   const rooted = (expr: string, depth: number, at: number | undefined): boolean => {
     // Literals emptied first: their words (`"… WHERE m_name = '"`), `+`, `&` and brackets are text of

@@ -59,6 +59,20 @@ export function assignments(t: string): { name: string; rhs: string; at: number 
   return out;
 }
 
+/** The assignments of `t` by name, in text order, at most `cap` per name. */
+export function assignmentsByName(
+  t: string,
+  cap = Number.POSITIVE_INFINITY,
+): Map<string, { name: string; rhs: string; at: number }[]> {
+  const out = new Map<string, { name: string; rhs: string; at: number }[]>();
+  for (const a of assignments(t)) {
+    const list = out.get(a.name) ?? [];
+    if (list.length < cap) list.push(a);
+    out.set(a.name, list);
+  }
+  return out;
+}
+
 /**
  * Where another statement or declarator starts on the same line: VB's `:` before the next assignment
  * or `Then`, C#'s `, b = …` at bracket depth 0. What follows it is not this assignment's value (in

@@ -1,21 +1,25 @@
-// The one-pass search for the sink literals a page holds (sinks.ts presentLiterals) finds exactly the
-// literals a search per literal would: overlapping ones, prefixes of longer ones, at the start and end.
+// The one-pass literal gates (literal-gate.ts; sinks.ts presentLiterals) find exactly the literals a
+// search per literal would: overlapping ones, prefixes of longer ones, at the start and end, in the SIMD
+// search, in the alternation it falls back to, and for the literals looked up one by one.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { literalGate, presentIn } from "../../src/detections/webshells/literal-gate.js";
 import { presentLiterals, SINK_LITERALS } from "../../src/detections/webshells/sinks.js";
 
-const naive = (t: string) => new Set(SINK_LITERALS.filter((l) => t.includes(l)));
+const naive = (lits: readonly string[], t: string) => new Set(lits.filter((l) => t.includes(l)));
 
-test("the one-pass search finds what a search per literal finds", () => {
+function cases(lits: readonly string[]): string[] {
   // Prefixes of longer literals, literals inside others, back to back and at both ends.
-  const cases = [
+  const out = [
     "",
     "nothing here",
-    SINK_LITERALS.join(""),
-    SINK_LITERALS.join(" "),
-    [...SINK_LITERALS].reverse().join(""),
-    ...SINK_LITERALS.map((l) => l.slice(0, -1)),
-    ...SINK_LITERALS.map((l) => `x${l}y`),
+    lits.join(""),
+    lits.join(" "),
+    [...lits].reverse().join(""),
+    ...lits.map((l) => l.slice(0, -1)),
+    ...lits.map((l) => `x${l}y`),
+    // Characters above U+00FF whose low byte is a literal's: never a hit they do not spell.
+    lits.map((l) => [...l].map((c) => String.fromCharCode(c.charCodeAt(0) + 0x100)).join("")).join(" "),
   ];
   // Deterministic mixtures of literal pieces and noise.
   let seed = 7;
@@ -26,13 +30,48 @@ test("the one-pass search finds what a search per literal finds", () => {
   for (let i = 0; i < 400; i++) {
     let t = "";
     for (let k = 0; k < 12; k++) {
-      const l = SINK_LITERALS[next() % SINK_LITERALS.length];
+      const l = lits[next() % lits.length];
       const a = next() % l.length;
       t += next() % 3 === 0 ? l : l.slice(a);
-      if (next() % 2 === 0) t += " ;(".charAt(next() % 3);
+      if (next() % 2 === 0) t += " ;(\u0163".charAt(next() % 4);
     }
-    cases.push(t);
+    out.push(t);
   }
-  for (const t of cases)
-    assert.deepEqual([...presentLiterals(t)].sort(), [...naive(t)].sort(), JSON.stringify(t));
+  return out;
+}
+
+test("the sinks' one-pass search finds what a search per literal finds", () => {
+  for (const t of cases(SINK_LITERALS))
+    assert.deepEqual([...presentLiterals(t)].sort(), [...naive(SINK_LITERALS, t)].sort(), JSON.stringify(t));
+});
+
+test("a gate finds the same literals by SIMD, by the alternation and one by one", () => {
+  const lits = [
+    "request",
+    "<%",
+    "eval",
+    "evaluate",
+    "unsafe",
+    "safe",
+    "^",
+    "x-cmd",
+    "system.net.sockets",
+    "socket",
+  ];
+  const simd = literalGate(lits, ["request", "<%"]);
+  assert.ok(simd.multi, "ASCII literals fit the SIMD search");
+  assert.deepEqual([...simd.frequent].sort(), ["<%", "request"]);
+  // More literals than the SIMD search holds, and a non-ASCII one: the alternation.
+  const many = [...lits, ...Array.from({ length: 70 }, (_, i) => `lit${i}q`)];
+  const wide = literalGate([...many, "caf\u00e9"]);
+  assert.equal(wide.multi, null);
+  for (const t of cases(lits)) {
+    assert.deepEqual([...presentIn(simd, t)].sort(), [...naive(lits, t)].sort(), JSON.stringify(t));
+    const w = [...many, "caf\u00e9"];
+    assert.deepEqual([...presentIn(wide, t)].sort(), [...naive(w, t)].sort(), JSON.stringify(t));
+  }
+  // Past the SIMD search's buffer (2 MiB): the alternation, same answer.
+  const big = `${"a".repeat(3 << 20)}x-cmd`;
+  assert.deepEqual([...presentIn(simd, big)], ["x-cmd"]);
+  assert.deepEqual([...presentIn(literalGate(["x"]), "")], []);
 });

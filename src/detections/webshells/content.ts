@@ -3,6 +3,7 @@
 // families. A family match or a strong behaviour score decides alone; a middling score is listed as
 // context, with a confidence raised by where the file lies (Exchange web folders, IIS web roots, Temp).
 
+import { requiredLiterals } from "../../model/literals.js";
 import type { CheckInfo } from "../../model/types.js";
 import { clip } from "../evidence.js";
 import { isStockFile } from "../shipped-baseline.js";
@@ -10,6 +11,7 @@ import type { ContentDetection, FindingDraft, SweptFile } from "../types.js";
 import { type Analysis, analyse, mayScore, type Signal } from "./analyse.js";
 import { hasScriptExt, isServerScript, REFS, singleByteText, sweptDraft } from "./common.js";
 import { FAMILIES, type Family, type FamilyRule } from "./families.js";
+import { literalGate, presentIn } from "./literal-gate.js";
 
 /** A behaviour score at or above this decides alone; from WEAK up it is listed as context. */
 export const STRONG = 10;
@@ -98,10 +100,23 @@ export function judged(file: SweptFile): boolean {
   return isServerScript(file);
 }
 
-function ruleHits(rule: FamilyRule, a: Analysis, file: SweptFile): number | null {
+/**
+ * Per rule, the literals its `all` patterns need (each pattern: one of its list), read off the patterns'
+ * sources; a pattern the reader cannot vouch for adds no gate.
+ */
+const RULE_GATES: ReadonlyMap<FamilyRule, readonly (readonly string[])[]> = new Map(
+  FAMILIES.flatMap((f) =>
+    f.rules.map((r) => [r, r.all.map(requiredLiterals).filter((g): g is string[] => g !== null)] as const),
+  ),
+);
+// In nearly every ASP/ASP.NET page, and early: `includes` finds them at once, the one-pass search would stop at each.
+const FAMILY_GATE = literalGate([...RULE_GATES.values()].flat(2), ["request", "<%", "language"]);
+
+function ruleHits(rule: FamilyRule, a: Analysis, file: SweptFile, present: Set<string>): number | null {
   if (rule.maxBytes !== undefined && file.size > rule.maxBytes) return null;
   if (rule.name && !rule.name.test(file.winPath ?? file.path)) return null;
   if (rule.flow && !rule.flow.some((k) => a.flows.has(k))) return null;
+  if (!RULE_GATES.get(rule)?.every((g) => g.some((l) => present.has(l)))) return null;
   if (rule.test && !rule.test(a)) return null;
   const t = a.norm.text;
   let line: number | null = null;
@@ -170,9 +185,10 @@ export function familyMatches(
   file: SweptFile,
 ): { family: Family; rule: FamilyRule; line: number }[] {
   const out: { family: Family; rule: FamilyRule; line: number }[] = [];
+  const present = presentIn(FAMILY_GATE, a.norm.text);
   for (const family of FAMILIES) {
     for (const rule of family.rules) {
-      const line = ruleHits(rule, a, file);
+      const line = ruleHits(rule, a, file, present);
       if (line === null) continue;
       out.push({ family, rule, line });
       break;

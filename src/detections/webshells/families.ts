@@ -34,7 +34,9 @@ const base: Pick<CheckInfo, "cves" | "severity" | "effect"> = {
 };
 const REQ = /\brequest\b/;
 const LOAD = /assembly\s*\.\s*load\s*\(|getmethod\s*\(\s*"load"/;
-const POWERFUL = new Set(["process", "sql", "registry", "socket"]);
+const POWERFUL: readonly SinkKind[] = ["process", "sql", "registry", "socket"];
+/** The capabilities of `capabilities` that the analysis' sink kinds tell. */
+const SINK_CAPABILITIES: readonly SinkKind[] = ["read", "write", ...POWERFUL];
 const SOCKET = /system\.net\.sockets|new\s+(?:system\.net\.sockets\.)?socket\s*\(|tcpclient\s*\(/;
 
 export const FAMILIES: Family[] = [
@@ -234,8 +236,10 @@ export const FAMILIES: Family[] = [
         id: "file-manager-capabilities",
         all: [],
         test: (a) => {
-          const c = capabilities(a);
-          return c.length >= 4 && c.some((k) => POWERFUL.has(k)) && a.flows.size > 0;
+          // The analysis' own facts first: the two text searches of `capabilities` add at most two.
+          if (a.flows.size === 0 || !POWERFUL.some((k) => a.sinks.has(k))) return false;
+          if (SINK_CAPABILITIES.filter((k) => a.sinks.has(k)).length < 2) return false;
+          return capabilities(a).length >= 4;
         },
       },
     ],

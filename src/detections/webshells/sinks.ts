@@ -1,7 +1,8 @@
 // Dangerous sinks in normalised server code (eval/Execute, Assembly.Load, process start, reflection,
 // file writes, SQL, sockets, registry) and whether request data reaches their arguments. One signal per
 // sink kind: the strongest seen (a flow of request data beats a bare sink).
-import { callArgs, escapeRe, firstArgument, ownValue, statementFrom, vbStatement } from "./code-scan.js";
+import { callArgs, firstArgument, ownValue, statementFrom, vbStatement } from "./code-scan.js";
+import { literalGate, presentIn } from "./literal-gate.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
 
@@ -293,25 +294,11 @@ const SINKS: Sink[] = [
 export const SINK_LITERALS = [...new Set(SINKS.flatMap((s) => s.lits))].sort(
   (a, b) => b.length - a.length || (a < b ? -1 : 1),
 );
-const SINK_LITERAL_SOURCE = SINK_LITERALS.map(escapeRe).join("|");
-/** Per literal, the sink literals that are prefixes of it (itself included): present wherever it is. */
-const PREFIXES: ReadonlyMap<string, readonly string[]> = new Map(
-  SINK_LITERALS.map((l) => [l, SINK_LITERALS.filter((p) => l.startsWith(p))]),
-);
+const SINK_GATE = literalGate(SINK_LITERALS);
 
-/**
- * The sink literals `t` contains. At each position the alternation takes the longest literal there
- * (whose prefixes are there too), and the search goes on from the next character, so overlapping
- * literals are all seen: one pass instead of one search per literal (most are absent from most pages).
- */
+/** The sink literals `t` contains, in one pass (most are absent from most pages). */
 export function presentLiterals(t: string): Set<string> {
-  const found = new Set<string>();
-  const re = new RegExp(SINK_LITERAL_SOURCE, "g");
-  for (let m = re.exec(t); m !== null; m = re.exec(t)) {
-    for (const p of PREFIXES.get(m[0]) ?? [m[0]]) found.add(p);
-    re.lastIndex = m.index + 1;
-  }
-  return found;
+  return presentIn(SINK_GATE, t);
 }
 
 export interface SinkFindings {

@@ -19,18 +19,20 @@ function quote(s: string): string {
 /**
  * A one-pass search for which of `literals` a text contains: one alternation, longest first, that steps
  * one character past each hit, so literals overlapping a hit are seen too (at each position the longest
- * literal there is taken, and those of its prefixes that are literals are there as well).
+ * literal there is taken, and those of its prefixes that are literals are there as well). With `fold`,
+ * ASCII letters match in either case and the literals are given in lower case.
  */
-export function literalPresence(literals: readonly string[]): (text: string) => Set<string> {
+export function literalPresence(literals: readonly string[], fold = false): (text: string) => Set<string> {
   const sorted = [...new Set(literals)].filter((l) => l.length > 0);
   sorted.sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
   const prefixes = new Map(sorted.map((l) => [l, sorted.filter((p) => l.startsWith(p))]));
-  const source = sorted.length ? sorted.map(quote).join("|") : "(?!)";
+  const source = sorted.length ? sorted.map(quote).join("|") : "^(?!)";
   return (text) => {
     const found = new Set<string>();
-    const re = new RegExp(source, "g");
+    const re = new RegExp(source, fold ? "gi" : "g");
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      for (const p of prefixes.get(m[0]) ?? [m[0]]) found.add(p);
+      const hit = fold ? m[0].toLowerCase() : m[0];
+      for (const p of prefixes.get(hit) ?? [hit]) found.add(p);
       re.lastIndex = m.index + 1;
     }
     return found;

@@ -58,7 +58,7 @@ test("a gate finds the same literals by SIMD, by the alternation and one by one"
     "system.net.sockets",
     "socket",
   ];
-  const simd = literalGate(lits, ["request", "<%"]);
+  const simd = literalGate(lits, { frequent: ["request", "<%"] });
   assert.ok(simd.multi, "ASCII literals fit the SIMD search");
   assert.deepEqual([...simd.frequent].sort(), ["<%", "request"]);
   // More literals than the SIMD search holds, and a non-ASCII one: the alternation.

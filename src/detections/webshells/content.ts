@@ -110,7 +110,9 @@ const RULE_GATES: ReadonlyMap<FamilyRule, readonly (readonly string[])[]> = new 
   ),
 );
 // In nearly every ASP/ASP.NET page, and early: `includes` finds them at once, the one-pass search would stop at each.
-const FAMILY_GATE = literalGate([...RULE_GATES.values()].flat(2), ["request", "<%", "language"]);
+const FAMILY_GATE = literalGate([...RULE_GATES.values()].flat(2), {
+  frequent: ["request", "<%", "language"],
+});
 
 function ruleHits(rule: FamilyRule, a: Analysis, file: SweptFile, present: Set<string>): number | null {
   if (rule.maxBytes !== undefined && file.size > rule.maxBytes) return null;

@@ -3,6 +3,7 @@
 // "ev" & "al"), reversals undone (StrReverse, .split("").reverse().join(""), .Reverse()); and constant
 // propagation of names assigned one literal, which feeds folding again. Used by normalise.ts.
 import { decodeByteStrings } from "./byte-strings.js";
+import { literalGate, presentIn } from "./literal-gate.js";
 
 /** A number literal: decimal, C/JScript hex (0x65), VBScript hex (&H65) and octal (&O145, &0145). */
 export const NUM = String.raw`(?:0x[0-9a-f]{1,6}|&h[0-9a-f]{1,6}|&o?[0-7]{1,8}|\d{1,7})`;
@@ -49,13 +50,18 @@ function untilStable(s: string, re: RegExp, quote: string): string {
   return cur;
 }
 
+/** The words that decide which folding steps apply, in either case; decodeByteStrings needs one of the first three. */
+const FOLD_GATE = literalGate(["getstring", "char", "chr", "fromcharcode", "reverse", "/*"], { fold: true });
+
 /** Code-level folding on one line: char codes and byte arrays to literals, literals joined, reversals undone. */
 export function foldLine(line: string): string {
   let s = line;
-  if (s.includes("/*")) s = s.replace(INLINE_COMMENT, "");
-  s = decodeByteStrings(s);
-  const l = s.toLowerCase();
-  if (l.includes("fromcharcode"))
+  let words = presentIn(FOLD_GATE, s);
+  if (words.has("/*")) s = s.replace(INLINE_COMMENT, "");
+  if (words.has("getstring") || words.has("char") || words.has("chr")) s = decodeByteStrings(s);
+  // A comment dropped or a byte string decoded can spell a word that was not there.
+  if (s !== line) words = presentIn(FOLD_GATE, s);
+  if (words.has("fromcharcode"))
     s = s.replace(
       FROM_CHAR_CODE,
       (_m, list: string) =>
@@ -64,7 +70,7 @@ export function foldLine(line: string): string {
           .map((n) => charOf(num(n.trim())))
           .join("")}"`,
     );
-  if (l.includes("chr") || l.includes("char"))
+  if (words.has("chr") || words.has("char"))
     s = s
       .replace(CHR, (_m, n: string) => `"${charOf(num(n))}"`)
       .replace(CAST, (_m, n: string) => `"${charOf(num(n))}"`)
@@ -72,7 +78,7 @@ export function foldLine(line: string): string {
         const chars = [...list.matchAll(/'((?:[^'\\]|\\.))'/g)].map((c) => c[1]);
         return `"${chars.join("")}"`;
       });
-  if (l.includes("reverse")) {
+  if (words.has("reverse")) {
     const rev = (t: string) => [...t].reverse().join("");
     s = s
       .replace(STR_REVERSE, (_m, t: string) => `"${rev(t)}"`)

@@ -11,6 +11,8 @@ export interface LiteralGate {
   readonly literals: readonly string[];
   /** Literals most pages hold early: one `includes` each finds them sooner than the search would. */
   readonly frequent: readonly string[];
+  /** ASCII letters match in either case (the literals are lower case). */
+  readonly fold: boolean;
   /** The literals for the SIMD search, or null when they do not fit it (count, non-ASCII). */
   readonly multi: readonly MultiLiteral[] | null;
   /** This gate's own searcher (its literal tables stay loaded), made on first use; null without SIMD. */
@@ -20,8 +22,18 @@ export interface LiteralGate {
 
 const ascii = (l: string) => [...l].every((c) => c.charCodeAt(0) > 0 && c.charCodeAt(0) < 128);
 
-/** A gate for `literals`; those also in `frequent` are looked up one by one instead. */
-export function literalGate(literals: readonly string[], frequent: readonly string[] = []): LiteralGate {
+/**
+ * A gate for `literals`; those also in `frequent` are looked up one by one instead. With `fold`, ASCII
+ * letters match in either case (give the literals in lower case; `frequent` is then not allowed).
+ */
+export function literalGate(
+  literals: readonly string[],
+  o: { frequent?: readonly string[]; fold?: boolean } = {},
+): LiteralGate {
+  const fold = o.fold ?? false;
+  const frequent = o.frequent ?? [];
+  if (fold && (frequent.length > 0 || literals.some((l) => l !== l.toLowerCase())))
+    throw new Error("a case-folding gate takes lower-case literals and no frequent ones");
   const all = [...new Set(literals)].filter((l) => l.length > 0);
   const list = all.filter((l) => !frequent.includes(l));
   // Only ASCII literals: the text's ASCII characters are its bytes, so a literal in the text is in them.
@@ -29,11 +41,22 @@ export function literalGate(literals: readonly string[], frequent: readonly stri
   return {
     literals: list,
     frequent: all.filter((l) => frequent.includes(l)),
-    multi: fits ? list.map((l) => ({ bytes: Buffer.from(l, "latin1"), fold: false })) : null,
+    fold,
+    multi: fits ? list.map((l) => ({ bytes: Buffer.from(l, "latin1"), fold })) : null,
     // Apart from the log readers' searcher, whose buffer holds the chunk they are reading.
     search: once((): MultiSearch | null => (fits ? MultiSearch.create() : null)),
-    fallback: literalPresence(list),
+    fallback: literalPresence(list, fold),
   };
+}
+
+/** Whether literal `l` is at `p` of `text`. */
+function at(gate: LiteralGate, text: string, l: string, p: number): boolean {
+  if (!gate.fold) return text.startsWith(l, p);
+  for (let i = 0; i < l.length; i++) {
+    const c = text.charCodeAt(p + i);
+    if ((c >= 65 && c <= 90 ? c | 32 : c) !== l.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 function searched(gate: LiteralGate, text: string): Set<string> {
@@ -50,7 +73,7 @@ function searched(gate: LiteralGate, text: string): Set<string> {
     ])
       for (let m = mask, i = first; m !== 0; m >>>= 1, i++) {
         const l = gate.literals[i];
-        if (m & 1 && !found.has(l) && text.startsWith(l, p)) found.add(l);
+        if (m & 1 && !found.has(l) && at(gate, text, l, p)) found.add(l);
       }
   }
   return found;

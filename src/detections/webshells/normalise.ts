@@ -7,6 +7,7 @@
 // kept as an extra layer that points back at the literal's line.
 
 import { foldLine, propagateConstants } from "./fold.js";
+import { literalGate, presentIn } from "./literal-gate.js";
 import { decodeScriptBlocks } from "./script-encoder.js";
 import { asciiQuotes, dropShortComments, joinContinuations } from "./source-clean.js";
 import { spelledOut } from "./spelled.js";
@@ -60,6 +61,8 @@ export function decodeEscapes(s: string): string {
 
 /** Words whose reversal inside a literal means the code reverses it back at run time. */
 const REVERSED_WORDS = ["lave", "efasnu", "tseuqer", "etucexe", "daol", "exe.dmc", "llehs.tpircsw", "tratss"];
+/** The reversed words, and what code spelled out character by character needs (spelled.ts). */
+const LAYER_GATE = literalGate([...REVERSED_WORDS, "array", "|", "!"], { frequent: ["|", "!"] });
 
 const B64 = /["']([A-Za-z0-9+/]{16,}={0,2})["']/g;
 const HEX = /["']((?:[0-9a-fA-F]{2}){16,})["']/g;
@@ -123,7 +126,8 @@ export function normalise(source: string, depth = 2): Normalised {
       whole = raw.join("\n");
     }
   }
-  const lines = whole.toLowerCase().split("\n");
+  const low = whole.toLowerCase();
+  const lines = low.split("\n");
   const layers: Layer[] = [];
   let longestBlob = 0;
   let embeddedPe: number | null = null;
@@ -156,22 +160,23 @@ export function normalise(source: string, depth = 2): Normalised {
       for (const l of inner.layers) layers.push({ ...l, line });
       if (inner.embeddedPe !== null) embeddedPe ??= line;
     }
-  const low = lines.join("\n");
-  if (low.includes("array") || low.includes("|") || low.includes("!"))
+  const words = presentIn(LAYER_GATE, low);
+  if (words.has("array") || words.has("|") || words.has("!"))
     for (const sp of spelledOut(low)) layers.push({ line: lineOf(sp.at), how: "spelled", text: sp.text });
-  if (REVERSED_WORDS.some((w) => low.includes(w))) {
+  if (REVERSED_WORDS.some((w) => words.has(w))) {
     for (const m of low.matchAll(/"([^"\n]{4,200})"/g)) {
       if (REVERSED_WORDS.some((w) => m[1].includes(w)))
         layers.push({ line: lineOf(m.index ?? 0), how: "reversed", text: [...m[1]].reverse().join("") });
     }
   }
-  const parts = [...lines, ...layers.map((l) => l.text.toLowerCase())];
-  const text = parts.join("\n");
+  // The lines (`low` is they joined), then each layer on its own line.
+  const layerTexts = layers.map((l) => l.text.toLowerCase());
+  const text = layerTexts.length ? `${low}\n${layerTexts.join("\n")}` : low;
   // Start offset of every part, for offset -> line.
-  const starts: number[] = new Array(parts.length);
-  for (let i = 0, o = 0; i < parts.length; i++) {
+  const starts: number[] = new Array(lines.length + layerTexts.length);
+  for (let i = 0, o = 0; i < starts.length; i++) {
     starts[i] = o;
-    o += parts[i].length + 1;
+    o += (i < lines.length ? lines[i] : layerTexts[i - lines.length]).length + 1;
   }
   const lineAt = (offset: number): number => {
     let lo = 0;

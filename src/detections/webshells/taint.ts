@@ -56,8 +56,8 @@ const NOT_CONTAINERS = new Set([
 /** Names an assignment never taints as a whole: the request itself and the state stores. */
 const NOT_NAMES = new Set(["request", "session", "application", "cache"]);
 
-/** Matches nothing: the taint of code without any request source. */
-export const NOTHING = /(?!)/;
+/** Matches nothing: the taint of code without any request source (anchored, so it fails at once). */
+export const NOTHING = /^(?!)/;
 const CALL = /(?<!\w)([a-z_]\w*)\s*\((?=([^;\n]{0,300}))/g;
 
 /**

@@ -75,3 +75,23 @@ test("a gate finds the same literals by SIMD, by the alternation and one by one"
   assert.deepEqual([...presentIn(simd, big)], ["x-cmd"]);
   assert.deepEqual([...presentIn(literalGate(["x"]), "")], []);
 });
+
+test("a case-folding gate finds literals in either case, by SIMD and by the alternation", () => {
+  const lits = ["getstring", "char", "chr", "fromcharcode", "reverse", "/*"];
+  const gate = literalGate(lits, { fold: true });
+  assert.ok(gate.multi);
+  const lower = (t: string) => t.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  for (const t of [
+    ...cases(lits),
+    "String.FromCharCode(101)",
+    "ChrW(101) & CHR(97)",
+    "x.Reverse()/* c */",
+    // Not ASCII letters: no case folding onto them (U+212A KELVIN SIGN, U+0130, U+017F).
+    "\u212Aey ch\u0130r \u017Ftring",
+  ]) {
+    const want = [...naive(lits, lower(t))].sort();
+    assert.deepEqual([...presentIn(gate, t)].sort(), want, JSON.stringify(t));
+    assert.deepEqual([...gate.fallback(t)].sort(), want, JSON.stringify(t));
+  }
+  assert.throws(() => literalGate(["Eval"], { fold: true }));
+});

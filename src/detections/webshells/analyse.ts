@@ -25,6 +25,15 @@ const DOTNET_FILE_WORDS =
 const HANDLER_EXT = /\.(?:ashx|asmx)$/i;
 const HTML = /<(?:html|body|div|form|table|head|p|span|asp:\w+|ul|h[1-6])\b/;
 const PAGE_EXT = /\.(?:aspx|asp|asa|cer|cdx|shtml|stm|ascx)$/i;
+/** Files that only ever hold ASP.NET code (handlers, services, code-behind, Razor), never classic ASP. */
+const DOTNET_ONLY_EXT = /\.(?:ashx|asmx|asax|master|cs|vb|cshtml|vbhtml|svc|soap|rem)$/i;
+/** An ASP.NET directive: the page is compiled by ASP.NET, not run by asp.dll. */
+const DOTNET_DIRECTIVE = /<%@\s*(?:page|control|webhandler|webservice|master|application)\b/;
+
+/** Whether code is ASP.NET's (C#, VB.NET, JScript.NET): by its file type, or by its directive. */
+export function isDotnetCode(t: string, name: string): boolean {
+  return DOTNET_ONLY_EXT.test(name) || DOTNET_DIRECTIVE.test(t);
+}
 
 /** Shannon entropy of the bytes, bits per byte. */
 export function entropy(b: Buffer): number {
@@ -132,7 +141,7 @@ export function analyse(
 ): Analysis {
   const t = norm.text;
   const tainted = taintOf(t, name) ?? NOTHING;
-  const { signals, flows, sinks } = sinkSignals(norm, tainted);
+  const { signals, flows, sinks } = sinkSignals(norm, tainted, isDotnetCode(t, name));
   dotnetProcess(norm, tainted, signals, flows, sinks);
   // Classic ASP file managers, SQL consoles, downloaders and local-port requests (asp-classic.ts).
   signals.push(...aspSignals(norm, tainted, flows, sinks));

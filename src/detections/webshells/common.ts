@@ -122,7 +122,11 @@ export function isServerScript(file: SweptFile): boolean {
   if (v === undefined) {
     const text = singleByteText(file.content);
     const c = hasScriptExt(file) ? text : text.subarray(0, HEAD);
-    v = c.indexOf("<%") >= 0 || hasWord(c, "runat", "RunAt") || /\.(ashx|asmx|cs|vb)$/i.test(file.path);
+    // Handlers, services and code-behind are code; Razor pages (.cshtml, .vbhtml) are code with markup.
+    v =
+      c.indexOf("<%") >= 0 ||
+      hasWord(c, "runat", "RunAt") ||
+      /\.(ashx|asmx|cs|vb|cshtml|vbhtml)$/i.test(file.path);
     serverSideCache.set(file, v);
   }
   return v;

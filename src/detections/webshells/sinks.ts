@@ -24,6 +24,8 @@ interface Sink {
   notArg?: RegExp;
   /** The object the method is called on (group 1) stands for the file: it counts as an argument. */
   receiver?: boolean;
+  /** A VBScript statement: not in ASP.NET code (C#, VB.NET, JScript.NET have no such statement). */
+  classicOnly?: boolean;
 }
 
 /** A FileStream that creates, appends, truncates or opens for writing (the rest of its statement). */
@@ -39,6 +41,18 @@ const SINKS: Sink[] = [
     flow: 10,
     bare: 0,
     what: "VBScript Execute/ExecuteGlobal",
+    classicOnly: true,
+  },
+  {
+    // VBScript calls a function as a statement without parentheses: `eval str`.
+    id: "eval-statement",
+    lits: ["eval"],
+    kind: "code",
+    re: /(?<![.\w$#])eval[ \t]+(?=[a-z_"(])/g,
+    flow: 10,
+    bare: 0,
+    what: "VBScript Eval called as a statement",
+    classicOnly: true,
   },
   {
     id: "jscript-evaluate",
@@ -311,7 +325,7 @@ export interface SinkFindings {
 }
 
 /** Every sink of the code; `tainted` matches text that carries request data. */
-export function sinkSignals(norm: Normalised, tainted: RegExp): SinkFindings {
+export function sinkSignals(norm: Normalised, tainted: RegExp, dotnet = false): SinkFindings {
   const t = norm.text;
   const signals: Signal[] = [];
   const flows = new Set<SinkKind>();
@@ -319,6 +333,7 @@ export function sinkSignals(norm: Normalised, tainted: RegExp): SinkFindings {
   const best = new Map<SinkKind, Signal>();
   const present = presentLiterals(t);
   for (const s of SINKS) {
+    if (dotnet && s.classicOnly) continue;
     if (!s.lits.some((l) => present.has(l))) continue;
     if (s.needs && !s.needs.test(t)) continue;
     for (const m of t.matchAll(s.re)) {

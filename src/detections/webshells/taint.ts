@@ -8,9 +8,12 @@ import { assignments, escapeRe, IDENT_CHAR, KEYWORDS, paramNames } from "./code-
 import { dotnetSources } from "./dotnet-sources.js";
 import { type SlotStore, slotReads, slotStores } from "./slots.js";
 
-/** Request data in ASP, ASP.NET pages and handlers: Request.Form/QueryString/Item/[..]/(..)/headers/body. */
+/**
+ * Request data in ASP, ASP.NET pages and handlers: Request.Form/QueryString/Item/[..]/(..)/headers/body, the
+ * URL the caller chose (Url, RawUrl: its query string too), and ASP.NET Core's Request.Query and Request.Body.
+ */
 export const REQUEST =
-  /\brequest\s*(?:\.\s*(?:form|querystring|item|params|headers|cookies|inputstream|binaryread|files|servervariables|getbuffer(?:less|ed)inputstream|unvalidated|totalbytes)\b|\[|\()/;
+  /\brequest\s*(?:\.\s*(?:form|querystring|query|body|url|rawurl|item|params|headers|cookies|inputstream|binaryread|files|servervariables|getbuffer(?:less|ed)inputstream|unvalidated|totalbytes)\b|\[|\()/;
 /** WebForms controls that carry posted input: their ids become sources. */
 export const INPUT_CONTROL =
   /<(?:asp:(?:textbox|hiddenfield|dropdownlist|listbox|fileupload)|input|textarea|select)\b[^>]*?\bid\s*=\s*["']?(\w+)/g;

@@ -169,7 +169,7 @@ export function normalise(source: string, depth = 2): Normalised {
         layers.push({ line: lineOf(m.index ?? 0), how: "reversed", text: [...m[1]].reverse().join("") });
     }
   }
-  // The lines (`low` is they joined), then each layer on its own line.
+  // The lines (`low` is them joined), then each layer on its own line.
   const layerTexts = layers.map((l) => l.text.toLowerCase());
   const text = layerTexts.length ? `${low}\n${layerTexts.join("\n")}` : low;
   // Start offset of every part, for offset -> line.

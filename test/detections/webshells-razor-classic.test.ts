@@ -110,3 +110,50 @@ test("Execute and Eval statements are VBScript: not in ASP.NET code, where they 
   const classic = '<%\nExecute Request.Form("c")\n%>';
   assert.ok(strong(classic, "x.asp"), String(checks(classic, "x.asp")));
 });
+
+test("a call's argument taints the parameter in its place, not its neighbours", () => {
+  const shell = [
+    '<%@ WebHandler Language="C#" Class="T" %>',
+    "public class T : IHttpHandler {",
+    '  public void ProcessRequest(HttpContext context) { Run("audit", context.Request.Form["c"]); }',
+    "  void Run(string tag, string line) {",
+    '    var p = Process.Start(new ProcessStartInfo("cmd.exe", "/c " + line) { UseShellExecute = false });',
+    "  }",
+    "}",
+  ].join("\n");
+  assert.ok(
+    rules(shell, "t.ashx").some((r) => r.startsWith("flow-process")),
+    String(rules(shell, "t.ashx")),
+  );
+  assert.ok(strong(shell, "t.ashx"), String(checks(shell, "t.ashx")));
+  // Trap: request data goes into the second parameter; the first (the context) only names the app's log.
+  const hook = [
+    '<%@ WebHandler Language="C#" Class="Hook" %>',
+    "public class Hook : IHttpHandler {",
+    "  public void ProcessRequest(HttpContext ctx) {",
+    '    var item = Parse(ctx.Request.Form["body"]);',
+    "    Save(ctx, item);",
+    "  }",
+    "  void Save(HttpContext http, Item entry) {",
+    '    string log = http.Server.MapPath("~/App_Data/Logs/hook.txt");',
+    "    using (var fs = new FileStream(log, FileMode.Append, FileAccess.Write)) { }",
+    "    Store.Add(entry);",
+    "  }",
+    "}",
+  ].join("\n");
+  assert.ok(!rules(hook, "hook.ashx").includes("flow-file-write"), String(rules(hook, "hook.ashx")));
+  // When the arguments cannot be paired with the parameters (a default value), all are tainted, as before.
+  const loose = [
+    '<%@ WebHandler Language="C#" Class="L" %>',
+    "public class L : IHttpHandler {",
+    '  public void ProcessRequest(HttpContext context) { Run(context.Request.Form["c"]); }',
+    '  void Run(string line, string mode = "x") {',
+    '    Process.Start(new ProcessStartInfo("cmd.exe", "/c " + line + mode));',
+    "  }",
+    "}",
+  ].join("\n");
+  assert.ok(
+    rules(loose, "l.ashx").some((r) => r.startsWith("flow-process")),
+    String(rules(loose, "l.ashx")),
+  );
+});

@@ -4,7 +4,7 @@
 // and Session/Application slots to a fixed point. The result is one regex that matches text carrying
 // request data.
 import { bareCalls, extraDefs } from "./asp-procedures.js";
-import { assignments, escapeRe, IDENT_CHAR, KEYWORDS, paramNames } from "./code-scan.js";
+import { assignments, callArgs, escapeRe, IDENT_CHAR, KEYWORDS, paramNames } from "./code-scan.js";
 import { dotnetSources } from "./dotnet-sources.js";
 import { type SlotStore, slotReads, slotStores } from "./slots.js";
 
@@ -112,9 +112,11 @@ export function taintOf(t: string, file = ""): RegExp | null {
   // Methods with other return types, and VB procedures called without parentheses (asp-procedures.ts).
   for (const [name, params] of extraDefs(t)) if (!defs.has(name)) defs.set(name, params);
   const calls = defs.size
-    ? [...t.matchAll(CALL)].filter((c) => defs.has(c[1])).map((c) => ({ name: c[1], args: c[2] }))
+    ? [...t.matchAll(CALL)]
+        .filter((c) => defs.has(c[1]))
+        .map((c) => ({ name: c[1], args: c[2], list: callArgs(t, c.index + c[0].length - 1) }))
     : [];
-  calls.push(...bareCalls(t, defs));
+  for (const c of bareCalls(t, defs)) calls.push({ ...c, list: callArgs(`(${c.args})`, 0) });
   const slots = new Set<SlotStore>();
   const build = () => {
     const p = [...parts];
@@ -127,9 +129,16 @@ export function taintOf(t: string, file = ""): RegExp | null {
   if (names.size) re = build();
   for (let round = 0; round < 4; round++) {
     const before = names.size + slots.size;
-    for (const c of calls)
-      if (!names.has(defs.get(c.name)?.[0] ?? "") && re.test(c.args))
-        for (const p of defs.get(c.name) ?? []) names.add(p);
+    for (const c of calls) {
+      const params = defs.get(c.name) ?? [];
+      // Each argument taints the parameter in its place. When the two cannot be paired (the counts
+      // differ: default values, params arrays, overloads), a tainted argument taints them all.
+      if (c.list.length === params.length)
+        c.list.forEach((arg, i) => {
+          if (!names.has(params[i]) && re.test(arg)) names.add(params[i]);
+        });
+      else if (params.some((p) => !names.has(p)) && re.test(c.args)) for (const p of params) names.add(p);
+    }
     for (const a of assigns) if (!names.has(a.name) && re.test(a.rhs)) names.add(a.name);
     for (const c of puts) if (!names.has(c.name) && re.test(c.args)) names.add(c.name);
     for (const f of fills) if (!names.has(f.name) && re.test(f.args)) names.add(f.name);

@@ -259,7 +259,7 @@ export function sniffFile(
   abs: string,
   rel: string,
   size: number,
-): { fileKind: FileKind; sniffed: Sniffed } | { notLog: NonNullable<TaskResult["notLog"]> } {
+): { fileKind: FileKind; sniffed: Sniffed; head: Buffer } | { notLog: NonNullable<TaskResult["notLog"]> } {
   let head: Buffer;
   try {
     head = size === 0 ? Buffer.alloc(0) : readHead(abs, size);
@@ -271,7 +271,7 @@ export function sniffFile(
     };
   }
   const c = classifyHead({ path: rel, size }, head);
-  if ("sniffed" in c) return { fileKind: toFileKind(c.sniffed), sniffed: c.sniffed };
+  if ("sniffed" in c) return { fileKind: toFileKind(c.sniffed), sniffed: c.sniffed, head };
   return { notLog: c };
 }
 
@@ -287,6 +287,8 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
     channels: [],
   };
   let sniffed: Sniffed | null = null;
+  // A file no larger than the sniffed head was read whole: it is scanned from those bytes.
+  let bytes: Buffer | undefined;
   if (!result.fileKind) {
     const s = sniffFile(task.abs, task.rel, task.size);
     if ("notLog" in s) {
@@ -295,6 +297,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
     }
     result.fileKind = s.fileKind;
     sniffed = s.sniffed;
+    if (task.start === 0 && task.end === task.size && s.head.length === task.size) bytes = s.head;
   }
   const fk = result.fileKind;
   const kept = new Map<string, number>();
@@ -371,6 +374,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
         start: task.start,
         end: task.end,
         header: task.rangeHeaderFields ? makeHeader(task.rangeHeaderFields) : null,
+        bytes,
       },
       {
         planFor: (kind) => planFor(kind, hunt),

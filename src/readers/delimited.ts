@@ -127,7 +127,7 @@ function compiled(plan: LiteralPlan): CompiledPlan {
 
 /** Everything one scan carries from line to line and chunk to chunk. */
 interface Scan {
-  readonly fd: number;
+  readonly read: ByteSource;
   readonly dialect: Dialect;
   readonly plan: LiteralPlan;
   readonly lit: CompiledPlan;
@@ -205,15 +205,24 @@ function newStats(range: ScanRange): ScanStats {
   };
 }
 
+/** Where a scan's bytes come from: `readSync`'s shape (into `buf` at `off`, up to `len` bytes of file offset `pos`). */
+export type ByteSource = (buf: Buffer, off: number, len: number, pos: number) => number;
+
+/** A file's bytes already in memory, as a source. */
+export function bytesSource(bytes: Buffer): ByteSource {
+  return (buf, off, len, pos) =>
+    pos >= bytes.length ? 0 : bytes.copy(buf, off, pos, Math.min(bytes.length, pos + len));
+}
+
 /** A range that starts mid-line belongs to the line's owner: whether its first (partial) line is skipped. */
-function startsMidLine(fd: number, start: number): boolean {
+function startsMidLine(read: ByteSource, start: number): boolean {
   if (start === 0) return false;
   const one = Buffer.allocUnsafe(1);
-  return !(readSync(fd, one, 0, 1, start - 1) === 1 && one[0] === NL);
+  return !(read(one, 0, 1, start - 1) === 1 && one[0] === NL);
 }
 
 function newScan(
-  fd: number,
+  read: ByteSource,
   range: ScanRange,
   dialect: Dialect,
   plan: LiteralPlan,
@@ -225,7 +234,7 @@ function newScan(
   const multi = nLit > 0 ? multiSearch() : null;
   const buf = scratch();
   return {
-    fd,
+    read,
     dialect,
     plan,
     lit,
@@ -258,7 +267,7 @@ function newScan(
     eof: false,
     done: false,
     overlong: false,
-    skipFirst: startsMidLine(fd, range.start),
+    skipFirst: startsMidLine(read, range.start),
     oneScan: false,
     mNext: -2,
     lastLine: -1,
@@ -291,13 +300,7 @@ function readChunk(st: Scan): void {
       st.buf = bigger;
     }
   }
-  const n = readSync(
-    st.fd,
-    st.buf,
-    st.filled,
-    Math.min(st.buf.length - st.filled, CHUNK_SIZE),
-    st.pos + st.filled,
-  );
+  const n = st.read(st.buf, st.filled, Math.min(st.buf.length - st.filled, CHUNK_SIZE), st.pos + st.filled);
   st.stats.bytes += n;
   if (n === 0) st.eof = true;
   st.avail = st.filled + n;
@@ -652,14 +655,14 @@ function scanLines(st: Scan): number {
  * content: bad rows are counted in the returned stats.
  */
 export function scanDelimited(
-  fd: number,
+  read: ByteSource,
   range: ScanRange,
   dialect: Dialect,
   plan: LiteralPlan,
   sink: RowSink,
   fileSize: number,
 ): ScanStats {
-  const st = newScan(fd, range, dialect, plan, sink, fileSize);
+  const st = newScan(read, range, dialect, plan, sink, fileSize);
   while (!st.done) {
     readChunk(st);
     const ls = scanLines(st);
@@ -676,7 +679,10 @@ export function scanDelimited(
   return st.stats;
 }
 
-/** Open, scan, close; errors opening or reading are returned, not thrown. */
+/**
+ * Open, scan, close; errors opening or reading are returned, not thrown. `bytes`, when given, is the
+ * whole file, already read (a small file's sniffed head): it is scanned without opening the file again.
+ */
 export function scanFileDelimited(
   path: string,
   range: ScanRange,
@@ -684,10 +690,20 @@ export function scanFileDelimited(
   plan: LiteralPlan,
   sink: RowSink,
   fileSize: number,
+  bytes?: Buffer,
 ): ScanStats {
+  if (bytes && bytes.length === fileSize)
+    return scanDelimited(bytesSource(bytes), range, dialect, plan, sink, fileSize);
   const fd = openSync(path, "r");
   try {
-    return scanDelimited(fd, range, dialect, plan, sink, fileSize);
+    return scanDelimited(
+      (buf, off, len, pos) => readSync(fd, buf, off, len, pos),
+      range,
+      dialect,
+      plan,
+      sink,
+      fileSize,
+    );
   } finally {
     closeSync(fd);
   }

@@ -66,6 +66,7 @@ export const exchangeLogReader: Reader = {
       h.planFor(kind),
       (row, consumers) => h.onRow(row, consumers),
       size,
+      range.bytes,
     );
     const damage: string[] = [];
     if (stats.truncatedLastLine) damage.push("the last line is cut off");

@@ -247,6 +247,7 @@ export const iisW3cReader: Reader = {
       h.planFor("iis-w3c"),
       (row, consumers) => h.onRow(row, consumers),
       size,
+      range.bytes,
     );
     const damage: string[] = [];
     if (stats.truncatedLastLine) damage.push("the last line is cut off");

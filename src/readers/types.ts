@@ -146,6 +146,8 @@ export interface ReadRange {
   end: number;
   /** Header in effect at `start` for ranges after the first (line logs). */
   header: Header | null;
+  /** The whole file's bytes, when the caller has already read them (a small file is all head). */
+  bytes?: Buffer;
 }
 
 export interface ReadHandlers {

@@ -91,25 +91,29 @@ export function compileYara(sources: YaraSource[]): YaraRules {
   return rules;
 }
 
-type CompiledSet = { rules: YaraRules; bundled: BundledRuleSet | null };
+type CompiledSet = { rules: YaraRules | null; bundled: BundledRuleSet | null; error: string | null };
 
 /**
  * One compiled set per group, once per scan and thread (kept in the hunt context): the user's files
- * together, each bundled rule set on its own, so their rule names never clash.
+ * together, each bundled rule file on its own, so their rule names never clash.
  */
 function ruleSets(hunt: HuntContext): CompiledSet[] {
   return hunt.memo("yara:sets", () => {
     const groups = new Map<string, YaraSource[]>();
     for (const src of hunt.setup.yara) {
-      const key = src.bundled?.name ?? "";
+      // Each bundled file on its own: a match names its own file, and a file the engine refuses costs only itself.
+      const key = src.bundled?.url ?? "";
       groups.set(key, [...(groups.get(key) ?? []), src]);
     }
     const out: CompiledSet[] = [];
     for (const group of groups.values()) {
+      const bundled = group[0].bundled ?? null;
       try {
-        out.push({ rules: compileYara(group), bundled: group[0].bundled ?? null });
-      } catch {
-        // reported once by the scan set-up, which compiled the same sources first
+        out.push({ rules: compileYara(group), bundled, error: null });
+      } catch (e) {
+        // The user's files were compiled by the scan set-up (a usage error there); bundled ones are first
+        // compiled here, and a refusal is reported by the first page this thread sweeps.
+        if (bundled) out.push({ rules: null, bundled, error: (e as Error).message.split("\n")[0] });
       }
     }
     return out;
@@ -157,9 +161,20 @@ export const yaraRules: ContentDetection = {
   select: (_file, ctx) => ctx.hunt.setup.yara.length > 0 && yaraEngine() !== null,
   match(file, ctx) {
     const out: FindingDraft[] = [];
+    let refused: CompiledSet | null = null;
     for (const set of ruleSets(ctx.hunt)) {
       if (set.bundled && !bundledTarget(file)) continue;
-      for (const m of set.rules.scan(file.content)) out.push(draftOf(file, m, set.bundled));
+      if (set.rules) for (const m of set.rules.scan(file.content)) out.push(draftOf(file, m, set.bundled));
+      else refused = set;
+    }
+    // Bundled rules this engine refused: said once per thread, on a page without other matches (the
+    // sweep turns the throw into a visible finding for that file).
+    const told = ctx.hunt.memo("yara:refusal-told", () => ({ done: false }));
+    if (refused && !told.done && out.length === 0) {
+      told.done = true;
+      throw new Error(
+        `the bundled ${refused.bundled?.name} rules do not compile with this YARA engine (${refused.error}); built-in rules ran`,
+      );
     }
     return out;
   },

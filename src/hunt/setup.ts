@@ -156,19 +156,9 @@ export function prepareHunt(
       setup.yara = sources;
     }
   }
-  if (o.communityRules !== false && yaraLoads()) {
-    const bundled = bundledRules();
-    try {
-      if (bundled.length) compileYara(bundled);
-      setup.yara.push(...bundled);
-    } catch (e) {
-      setup.warnings.push({
-        file: "data/rules/signature-base",
-        reason: "refused",
-        detail: `bundled signature-base rules do not compile with this YARA engine (${(e as Error).message.split("\n")[0]}); built-in rules ran`,
-      });
-    }
-  }
+  // The bundled rules compile where a page is first swept (about 0.25 s, which a scan of logs alone
+  // should not pay); should this engine refuse them, that thread's first page says so (detections/yara.ts).
+  if (o.communityRules !== false && yaraLoads()) setup.yara.push(...bundledRules());
   return setup;
 }
 

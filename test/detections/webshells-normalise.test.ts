@@ -1,6 +1,7 @@
 // The normaliser, the behaviour analysis' edges, precompiled pages, IIS web roots and the bundled
 // signature-base rules. Samples are inert (server comments, or bytes that only look like an assembly).
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -147,4 +148,49 @@ test("bundled signature-base rules: shipped unchanged with their licence; a matc
   assert.equal(d[0].rule?.author, "threatintel@volexity.com", "schema v2: the rule's author travels with it");
   const off = createHuntContext(prepareHunt({ communityRules: false }));
   assert.equal(yaraRules.select(f, ctx(f.path, null, off)), false);
+});
+
+test("bundled generic web-shell rules (gen_webshells.yar) name their rule and author", (t) => {
+  const dir = join(ROOT, "data", "rules", "signature-base");
+  const text = readFileSync(join(dir, "gen_webshells.yar"), "utf8");
+  // The file as listed in SOURCES.md, byte for byte.
+  const sha = createHash("sha256")
+    .update(readFileSync(join(dir, "gen_webshells.yar")))
+    .digest("hex");
+  assert.ok(readFileSync(join(dir, "SOURCES.md"), "utf8").includes(sha), "SHA-256 in SOURCES.md");
+  assert.match(text, /author = "Arnim Rupp/);
+  if (!yaraEngine()) {
+    t.skip("yara-x engine (@litko/yara-x) not installed on this platform");
+    return;
+  }
+  const hunt = createHuntContext(prepareHunt({}));
+  // Inert: China Chopper's call inside an ASP.NET server comment.
+  const page = '<%@ Page Language="Jscript"%>\n<%-- inert: eval(Request.Item["x"],"unsafe"); --%>\n';
+  const f: SweptFile = swept("D:\\Sites\\x\\discover.aspx", page);
+  const d = draftsOf(yaraRules.match(f, ctx(f.path, null, hunt))).filter(
+    (x) => x.check === yaraChecks.community.id && x.evidence.Rule === "WEBSHELL_ASP_Generic_Eval_On_Input",
+  );
+  assert.equal(d.length, 1);
+  assert.match(d[0].evidence.Author, /Arnim Rupp/);
+  assert.match(d[0].evidence.RuleFile, /gen_webshells\.yar$/);
+  // A page of an application: no generic rule.
+  const app = swept(
+    "D:\\Sites\\x\\about.aspx",
+    '<%@ Page Language="C#" %>\n<html><body>About us</body></html>\n',
+  );
+  assert.deepEqual(draftsOf(yaraRules.match(app, ctx(app.path, null, hunt))), []);
+});
+
+test("bundled rules the engine refuses: said once per thread, the other rules still run", (t) => {
+  if (!yaraEngine()) {
+    t.skip("yara-x engine (@litko/yara-x) not installed on this platform");
+    return;
+  }
+  const setup = prepareHunt({ communityRules: false });
+  const bundled = { name: "test-set", licence: "x", url: "u" };
+  setup.yara.push({ file: "bad.yar", text: "rule broken { condition: nosuchthing }", bundled });
+  const hunt = createHuntContext(setup);
+  const f = swept("D:\\Sites\\x\\a.aspx", "<%@ Page %>");
+  assert.throws(() => yaraRules.match(f, ctx(f.path, null, hunt)), /do not compile with this YARA engine/);
+  assert.deepEqual(draftsOf(yaraRules.match(f, ctx(f.path, null, hunt))), []);
 });

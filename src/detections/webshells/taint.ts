@@ -6,6 +6,7 @@
 import { bareCalls, extraDefs } from "./asp-procedures.js";
 import { assignments, callArgs, escapeRe, IDENT_CHAR, KEYWORDS, paramNames } from "./code-scan.js";
 import { dotnetSources } from "./dotnet-sources.js";
+import { returnedValues } from "./returns.js";
 import { type SlotStore, slotReads, slotStores } from "./slots.js";
 
 /**
@@ -118,17 +119,27 @@ export function taintOf(t: string, file = ""): RegExp | null {
     : [];
   for (const c of bareCalls(t, defs)) calls.push({ ...c, list: callArgs(`(${c.args})`, 0) });
   const slots = new Set<SlotStore>();
+  // The page's own functions that return request data: a call of one is request data.
+  const returning = returnedValues(t);
+  const wrappers = new Set<string>();
   const build = () => {
     const p = [...parts];
     // A name, not a member of another object (`x.data` is not the local `data`).
     if (names.size) p.push(`(?<![.\\w])(?:${[...names].map(escapeRe).join("|")})\\b`);
     if (slots.size) p.push(slotReads([...slots]));
+    // A call of such a function, also as `this.f(` / `Me.f(`.
+    if (wrappers.size)
+      p.push(
+        `(?:(?<![.\\w])(?:this|me)\\s*\\.\\s*|(?<![.\\w]))(?:${[...wrappers].map(escapeRe).join("|")})\\s*\\(`,
+      );
     return new RegExp(p.join("|"));
   };
   // Names known before the rounds (buffers read from the body, web-method parameters) count in the first.
   if (names.size) re = build();
   for (let round = 0; round < 4; round++) {
-    const before = names.size + slots.size;
+    const before = names.size + slots.size + wrappers.size;
+    for (const r of returning)
+      if (!wrappers.has(r.name) && r.values.some((v) => re.test(v))) wrappers.add(r.name);
     for (const c of calls) {
       const params = defs.get(c.name) ?? [];
       // Each argument taints the parameter in its place. When the two cannot be paired (the counts
@@ -144,7 +155,7 @@ export function taintOf(t: string, file = ""): RegExp | null {
     for (const f of fills) if (!names.has(f.name) && re.test(f.args)) names.add(f.name);
     for (const x of stores) if (!slots.has(x) && re.test(x.value)) slots.add(x);
     re = build();
-    if (names.size + slots.size === before) break;
+    if (names.size + slots.size + wrappers.size === before) break;
   }
   return re;
 }

@@ -38,7 +38,11 @@ function relJoin(base: string, name: string): string {
 }
 
 /** Walk the roots and classify every file. Never throws for a bad file; errors land in `skipped`. */
-export async function discover(roots: EvidenceRoot[]): Promise<Inventory> {
+/**
+ * Every file under the roots. `onBytes` hears the bytes found so far after each file (the engine starts
+ * its worker threads while the walk goes on, once the evidence is large enough to need them).
+ */
+export async function discover(roots: EvidenceRoot[], onBytes?: (bytes: number) => void): Promise<Inventory> {
   const inv: Inventory = { files: [], candidates: [], skipped: [], installPath: null, bytes: 0 };
   const seenDirs = new Set<string>();
 
@@ -62,6 +66,7 @@ export async function discover(roots: EvidenceRoot[]): Promise<Inventory> {
     const entry: FileEntry = { path: rel, winPath: win, size: st.size, mtime: st.mtime.toISOString(), abs };
     inv.files.push(entry);
     inv.bytes += st.size;
+    onBytes?.(inv.bytes);
     if (!inv.installPath && !root.winBase) inv.installPath = installPathOf(rel);
     if (!root.filesOnly && isLogCandidate(rel)) inv.candidates.push(entry);
   };

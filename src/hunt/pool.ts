@@ -9,7 +9,7 @@ import type { Worker } from "node:worker_threads";
 import type { HuntContext } from "../detections/context.js";
 import { startWorker } from "../threads.js";
 import { crashedSweep, runSweepBatch, type SweepResult, type SweepTask } from "./sweep.js";
-import { type ReadTask, runBatch, type TaskResult } from "./task.js";
+import { type ReadTask, runBatchHere, type TaskResult } from "./task.js";
 
 /** A message to a worker and how to answer it without one (inline, or after a crash). */
 interface Job {
@@ -72,6 +72,12 @@ export class WorkerPool {
     slot.worker.unref();
     this.slots.push(slot);
     return slot;
+  }
+
+  /** Start every worker now, before there is work for them (their start-up overlaps the caller's). */
+  warm(): void {
+    if (this.broken) return;
+    while (this.slots.length < this.size) this.add();
   }
 
   private finish(slot: Slot, r: unknown): void {
@@ -157,7 +163,7 @@ export class WorkerPool {
   run(batch: ReadTask[]): Promise<TaskResult[]> {
     return this.submit(
       batch,
-      () => runBatch(batch, this.hunt),
+      () => runBatchHere(batch, this.hunt),
       (e) =>
         batch.map((t) => ({
           id: t.id,

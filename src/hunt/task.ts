@@ -397,7 +397,11 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
       },
     );
     const { lastHeader, ...rest } = stats;
-    result.stats = { ...rest, lastHeaderFields: lastHeader ? lastHeader.fields : null };
+    // Only the ranges of a split file need the columns back (engine.ts reconcileHeaders); a whole file's
+    // result stays small, as thousands of them are held until the end of the scan.
+    const whole = task.start === 0 && task.end === task.size;
+    result.stats = { ...rest, lastHeaderFields: lastHeader && !whole ? lastHeader.fields : null };
+    if (whole && fk.headerFields) result.fileKind = { ...fk, headerFields: null };
   } catch (e) {
     result.error = (e as Error).message;
   }
@@ -406,4 +410,21 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
 
 export function runBatch(batch: ReadTask[], hunt: HuntContext): TaskResult[] {
   return batch.map((t) => runTask(t, hunt));
+}
+
+/**
+ * runBatch for results kept in the thread that read them. A string a reader cut from a file's text (a
+ * preamble's software, a collected URL, an excerpt) is a slice that keeps the whole text alive in V8:
+ * thousands of small files' results held to the end of the scan would keep every file's text. Those
+ * parts are copied (a worker's results are copies already, having crossed to this thread); the rest of
+ * a result holds no such strings.
+ */
+export function runBatchHere(batch: ReadTask[], hunt: HuntContext): TaskResult[] {
+  return batch.map((t) => {
+    const r = runTask(t, hunt);
+    if (r.fileKind?.preamble) r.fileKind = structuredClone(r.fileKind);
+    if (r.collected) r.collected = structuredClone(r.collected);
+    if (r.drafts.length) r.drafts = structuredClone(r.drafts);
+    return r;
+  });
 }

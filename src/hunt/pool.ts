@@ -74,6 +74,11 @@ export class WorkerPool {
     return slot;
   }
 
+  /** Worker threads started (and not failed). */
+  get started(): number {
+    return this.slots.length;
+  }
+
   /** Start every worker now, before there is work for them (their start-up overlaps the caller's). */
   warm(): void {
     if (this.broken) return;

@@ -27,3 +27,20 @@ test("pool: without the main lane every job goes to the workers", async () => {
     await pool.close();
   }
 });
+
+test("pool: warm() starts every worker before any job, once, and warmed workers take jobs", async () => {
+  const pool = new WorkerPool(2, createHuntContext(), false);
+  try {
+    assert.equal(pool.started, 0);
+    pool.warm();
+    assert.equal(pool.started, 2);
+    pool.warm();
+    assert.equal(pool.started, 2);
+    const results = await Promise.all(Array.from({ length: 5 }, () => pool.run([])));
+    assert.equal(results.length, 5);
+    assert.equal(pool.started, 2);
+    assert.equal(pool.mainJobs, 0);
+  } finally {
+    await pool.close();
+  }
+});

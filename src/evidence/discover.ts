@@ -37,10 +37,10 @@ function relJoin(base: string, name: string): string {
   return base ? `${base}/${name}` : name;
 }
 
-/** Walk the roots and classify every file. Never throws for a bad file; errors land in `skipped`. */
 /**
- * Every file under the roots. `onBytes` hears the bytes found so far after each file (the engine starts
- * its worker threads while the walk goes on, once the evidence is large enough to need them).
+ * Walk the roots and classify every file. Never throws for a bad file; errors land in `skipped`.
+ * `onBytes` hears the bytes found so far after each file (the engine starts its worker threads while
+ * the walk goes on, once the evidence is large enough to need them).
  */
 export async function discover(roots: EvidenceRoot[], onBytes?: (bytes: number) => void): Promise<Inventory> {
   const inv: Inventory = { files: [], candidates: [], skipped: [], installPath: null, bytes: 0 };

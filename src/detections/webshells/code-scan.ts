@@ -126,6 +126,17 @@ export function paramNames(list: string): string[] {
     .filter((p): p is string => !!p && !KEYWORDS.has(p));
 }
 
+/** The text inside the block whose `{` is at `open`, up to its matching `}` or `reach` characters. */
+export function braceBlock(t: string, open: number, reach: number): string {
+  let depth = 0;
+  const end = Math.min(t.length, open + reach);
+  for (let i = open; i < end; i++) {
+    if (t[i] === "{") depth++;
+    else if (t[i] === "}" && --depth === 0) return t.slice(open + 1, i);
+  }
+  return t.slice(open + 1, end);
+}
+
 export function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

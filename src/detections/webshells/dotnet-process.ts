@@ -4,7 +4,7 @@
 // command runner. And the admin page that starts one fixed program (not a shell) with an argument it
 // validated first (int.Parse, Regex.IsMatch, a whitelist): the argument cannot become a command, so
 // that flow is not a command runner.
-import { callArgs } from "./code-scan.js";
+import { braceBlock, callArgs } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
 import type { Signal, SinkKind } from "./signals.js";
 
@@ -21,16 +21,8 @@ const VALIDATED =
 const START =
   /process\s*\.\s*start\s*\(|new\s+(?:system\.diagnostics\.)?processstartinfo\s*\(|\.\s*filename\s*=(?!=)|\bfilename\s*=(?!=)/g;
 
-/** The block of the initializer whose `{` is at `open`, up to the matching `}` (at most 1,500 characters). */
-function block(t: string, open: number): string {
-  let depth = 0;
-  const end = Math.min(t.length, open + 1500);
-  for (let i = open; i < end; i++) {
-    if (t[i] === "{") depth++;
-    else if (t[i] === "}" && --depth === 0) return t.slice(open + 1, i);
-  }
-  return t.slice(open + 1, end);
-}
+/** How far an initializer's block is followed. */
+const INITIALIZER_REACH = 1500;
 
 /** A member's value in an initializer: up to the next top-level `,` or the end of the line. */
 function memberValue(s: string): string {
@@ -64,7 +56,7 @@ export function dotnetProcess(
   if (!flows.has("process") && t.includes("processstartinfo"))
     for (const m of t.matchAll(INITIALIZER)) {
       const open = m.index + m[0].length - 1;
-      const body = block(t, open);
+      const body = braceBlock(t, open, INITIALIZER_REACH);
       sinks.add("process");
       const hit = [...body.matchAll(MEMBER)].find((x) =>
         tainted.test(memberValue(body.slice(x.index + x[0].length))),

@@ -1,7 +1,7 @@
 // What the page's own functions return: request data returned by a wrapper (`HttpFileCollection
 // Files() { return Request.Files; }`, VB `Function Cmd() : Cmd = Request("c")`) is request data wherever
 // the wrapper is called. Used by taint.ts, which decides which returned values carry request data.
-import { KEYWORDS } from "./code-scan.js";
+import { braceBlock, KEYWORDS } from "./code-scan.js";
 
 export interface Returned {
   /** The function's name (lower case, as the normalised text). */
@@ -30,17 +30,6 @@ const NOT_FUNCTIONS = new Set([
 /** How far a body is followed. */
 const BODY_REACH = 4000;
 
-/** The body of the block that opens at `open` (`{`), up to its matching `}` or BODY_REACH characters. */
-function blockAt(t: string, open: number): string {
-  let depth = 0;
-  const end = Math.min(t.length, open + BODY_REACH);
-  for (let i = open; i < end; i++) {
-    if (t[i] === "{") depth++;
-    else if (t[i] === "}" && --depth === 0) return t.slice(open + 1, i);
-  }
-  return t.slice(open + 1, end);
-}
-
 /** The page's own functions and what each returns (normalised, lower-case code). */
 export function returnedValues(t: string): Returned[] {
   const out: Returned[] = [];
@@ -48,7 +37,9 @@ export function returnedValues(t: string): Returned[] {
   if (t.includes("return"))
     for (const m of t.matchAll(BRACE_HEAD)) {
       if (NOT_FUNCTIONS.has(m[1])) continue;
-      const values = [...blockAt(t, m.index + m[0].length - 1).matchAll(RETURN)].map((r) => r[1]);
+      const values = [...braceBlock(t, m.index + m[0].length - 1, BODY_REACH).matchAll(RETURN)].map(
+        (r) => r[1],
+      );
       if (values.length) out.push({ name: m[1], values });
     }
   if (t.includes("end function"))

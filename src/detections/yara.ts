@@ -34,7 +34,8 @@ interface YaraMatch {
 }
 export interface YaraRules {
   scan(data: Buffer): YaraMatch[];
-  setTimeout?(seconds: number): void;
+  /** Milliseconds (the binding's unit, despite yara-x's own API taking seconds), rounded up to yara-x's 1 s tick. */
+  setTimeout?(ms: number): void;
   setMaxMatchesPerPattern?(n: number): void;
 }
 interface YaraModule {
@@ -79,6 +80,9 @@ export function yaraUnavailable(): string {
   return `YARA is unavailable: the yara-x engine (optional dependency @litko/yara-x-linux-x64-gnu on Linux x64; elsewhere install @litko/yara-x) could not be loaded${error ? ` (${error})` : ""}`;
 }
 
+/** How long one file's YARA scan may take before it ends as a visible detection failure. */
+export const YARA_TIMEOUT_MS = 30_000;
+
 /** Compile rule sources into one rule set (namespaced per file); throws with the compiler's message. */
 export function compileYara(sources: YaraSource[]): YaraRules {
   const y = yaraEngine();
@@ -87,7 +91,9 @@ export function compileYara(sources: YaraSource[]): YaraRules {
   const text = sources.map((s) => `// ${s.file.replaceAll("\n", " ")}\n${s.text}`).join("\n");
   const rules = y.compile(text);
   rules.setMaxMatchesPerPattern?.(16);
-  rules.setTimeout?.(30);
+  // 30 s per file. The binding takes milliseconds: 30 here once meant 30 ms, which yara-x's 1 s heartbeat
+  // turned into "the next tick", so about one small page a second failed with "Scan timed out".
+  rules.setTimeout?.(YARA_TIMEOUT_MS);
   return rules;
 }
 

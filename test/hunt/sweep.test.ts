@@ -2,10 +2,10 @@
 // layout, --files roots, --ioc feeds, caps, workers and inline, YARA. Fixtures are inert.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { yaraEngine } from "../../src/detections/yara.js";
+import { compileYara, yaraEngine } from "../../src/detections/yara.js";
 import { CONTENT_CAP, HASH_CAP } from "../../src/hunt/sweep.js";
 import { scan } from "../../src/index.js";
 import type { Finding, ServerResult } from "../../src/model/types.js";
@@ -185,6 +185,35 @@ test("--yara: rules compiled once, run on swept files; compile errors are usage 
   const cli = runCli(["scan", root, "--no-progress", "--json", "-", "--yara", rules]);
   assert.equal(cli.status, 1);
   assert.ok(JSON.parse(cli.stdout).servers[0].findings.some((f: Finding) => f.check === "yara-match"));
+});
+
+test("--yara: a small page never times out (the binding's timeout is in ms; yara-x ticks once a second)", (t) => {
+  if (!yaraEngine()) {
+    t.skip("yara-x engine (@litko/yara-x) not installed on this platform");
+    return;
+  }
+  const file = "data/rules/signature-base/gen_webshells.yar";
+  const rules = compileYara([
+    { file, text: readFileSync(new URL(`../../${file}`, import.meta.url), "utf8") },
+  ]);
+  const page = Buffer.from(
+    `<%@ Page Language="C#" %>\n<html><body>${"<p>hello</p>\n".repeat(200)}</body></html>`,
+  );
+  // Small scans across more than two of yara-x's one-second ticks: with a timeout read as 30 ms, the
+  // scan running when a tick lands fails, about one a second; with 30 s none does.
+  let scans = 0;
+  const failures: string[] = [];
+  const end = performance.now() + 2300;
+  while (performance.now() < end) {
+    scans++;
+    try {
+      rules.scan(page);
+    } catch (e) {
+      failures.push((e as Error).message);
+    }
+  }
+  assert.ok(scans > 100, `${scans} scans`);
+  assert.deepEqual(failures, [], `${failures.length} of ${scans} scans failed`);
 });
 
 test("sweep tasks run in worker threads (not the inline fallback) and carry the setup", async (t) => {

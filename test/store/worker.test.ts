@@ -57,12 +57,13 @@ describe("exhunt worker: job timeout, SIGTERM, probe chunks", { skip: NO_PG }, (
   after(() => pg?.destroy());
 
   it("a job past its timeout is stopped: its process ends, the job fails with the reason, is retried, then dead", async (t) => {
-    // Ten hosts that never answer, probed one at a time with 60 s timeouts: minutes of work, 2 s allowed.
+    // Ten hosts that never answer, probed one at a time with 60 s timeouts: minutes of work, 5 s allowed
+    // (enough for a fresh job process to start and reach its first host on a loaded machine).
     const hang = await stalled(10);
     t.after(() => hang.close());
     const [id] = await addProbeJobs(pg.url, hang.targets, {
       options: { concurrency: 1, timeoutMs: 60_000 },
-      policy: { retries: 1, retryDelay: 1, timeout: 2 },
+      policy: { retries: 1, retryDelay: 1, timeout: 5 },
     });
     // A quick job behind it: the slot runs it in a fresh process after the first one was killed.
     const dir = tempDir(t);
@@ -80,7 +81,7 @@ describe("exhunt worker: job timeout, SIGTERM, probe chunks", { skip: NO_PG }, (
       throw new Error(`${(e as Error).message}\n${w.log()}`);
     });
     const s = await jobState(pg.url, id);
-    assert.match(s.error ?? "", /timed out: still running after the job timeout of 2 s/);
+    assert.match(s.error ?? "", /timed out: still running after the job timeout of 5 s/);
     assert.equal(s.attempts, 2, "the first try and one retry");
     assert.equal(s.boss, "failed");
     assert.match(w.log(), /failed for good \(dead letter\): timed out/);

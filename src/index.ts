@@ -63,6 +63,8 @@ export interface ScanOptions extends EngineOptions {
   sigmaBundled?: boolean;
   /** The parsed-Sigma-rule cache folder (`sigmaCacheDir(process.env)` is the CLI's); default: none. */
   sigmaCache?: string | null;
+  /** The folder compiled YARA rule sets are kept in (its yara/ folder; the CLI uses the Sigma cache's); default: none. */
+  yaraCache?: string | null;
 }
 
 /** Servers named by `paths` (none: the local server, on Windows). Throws UsageError for bad paths. */
@@ -117,6 +119,7 @@ export async function* scanServers(paths: string[], options: ScanOptions = {}): 
     sigmaLevel: options.sigmaLevel,
     sigmaBundled: options.sigmaBundled,
     sigmaCache: options.sigmaCache,
+    yaraCache: options.yaraCache,
   });
   const hunt = createHuntContext(setup);
   const workers = options.workers ?? defaultWorkers();

@@ -150,7 +150,7 @@ export function registerScan(program: Command): void {
     .option("--no-sigma-bundled", "leave out the bundled Sigma rules")
     .option(
       "--no-sigma-cache",
-      `parse every Sigma rule file, without the parsed-rule cache (also ${SIGMA_CACHE_ENV}=off)`,
+      `parse every Sigma rule file and compile every YARA rule file, without the rule cache (also ${SIGMA_CACHE_ENV}=off)`,
     )
     .option("--brief", "console: only the verdict lines")
     .option("--no-progress", "no progress bar")
@@ -185,6 +185,7 @@ export function registerScan(program: Command): void {
         sigmaLevel: o.sigmaLevel,
         sigmaBundled: o.sigmaBundled,
         sigmaCache: o.sigmaCache ? sigmaCacheDir(process.env) : null,
+        yaraCache: o.sigmaCache ? sigmaCacheDir(process.env) : null,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
       });

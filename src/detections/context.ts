@@ -13,6 +13,8 @@ import { compileYara, type YaraRules, type YaraSource } from "./yara.js";
 export interface HuntSetup {
   userIocs: Ioc[];
   yara: YaraSource[];
+  /** The rule cache folder: compiled YARA rule sets are kept in its yara/ folder (null or absent: none). */
+  yaraCache?: string | null;
   /** Sigma rules: the bundled set unless turned off, the user's (--sigma) and the level filter (absent: bundled, every level). */
   sigma?: SigmaSetup;
   /** Problems with the set-up itself (unreadable feed lines, YARA unavailable): listed on every server. */

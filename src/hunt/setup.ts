@@ -10,7 +10,7 @@ import { parseFeed } from "../detections/iocs/feeds.js";
 import { compileSigmaSetup, DEFAULT_SIGMA, type SigmaSetup } from "../detections/sigma.js";
 import {
   type BundledRuleSet,
-  compileYara,
+  compileYaraCached,
   type YaraSource,
   yaraEngine,
   yaraUnavailable,
@@ -41,6 +41,8 @@ export interface SetupOptions {
    * none). Absent or null: no cache, every rule file's YAML is parsed.
    */
   sigmaCache?: string | null;
+  /** The rule cache folder for compiled YARA rules (its yara/ folder; the CLI's is the Sigma cache's); default: none. */
+  yaraCache?: string | null;
 }
 
 /** Read and check the Sigma options; the compiled set tells what loaded (`problems`, `notApplicable`). */
@@ -118,7 +120,13 @@ export function prepareHunt(
   o: SetupOptions,
   yaraLoads: () => boolean = () => yaraEngine() !== null,
 ): HuntSetup {
-  const setup: HuntSetup = { userIocs: [], yara: [], sigma: DEFAULT_SIGMA, warnings: [] };
+  const setup: HuntSetup = {
+    userIocs: [],
+    yara: [],
+    yaraCache: o.yaraCache ?? null,
+    sigma: DEFAULT_SIGMA,
+    warnings: [],
+  };
   setup.sigma = sigmaSetup(o, setup.warnings);
   for (const f of o.iocFiles ?? []) {
     const parsed = parseFeed(readText(f, "--ioc"), `user:${f}`);
@@ -149,7 +157,7 @@ export function prepareHunt(
     } else {
       const sources = files.map((file) => ({ file, text: readText(file, "--yara") }));
       try {
-        compileYara(sources);
+        compileYaraCached(sources, setup.yaraCache ?? null);
       } catch (e) {
         throw new UsageError(`--yara: rules do not compile: ${(e as Error).message}`);
       }

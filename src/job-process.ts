@@ -14,6 +14,8 @@ export interface JobProcessInit {
   url: string;
   /** Scan worker threads per job (0: the scan runs in this process's main thread). */
   threads: number;
+  /** The worker machine's rule cache folder (parsed Sigma rules, compiled YARA rules), or null. */
+  ruleCache?: string | null;
 }
 
 /** From the slot: the set-up (first, once), a job to run, or the end. */
@@ -60,8 +62,13 @@ if (send) {
         store = null;
         throw e;
       });
-      const servers = await runJob(s, m.id, m.data, init?.threads ?? 0, (p) =>
-        post({ type: "progress", id: m.id, ...p }),
+      const servers = await runJob(
+        s,
+        m.id,
+        m.data,
+        init?.threads ?? 0,
+        (p) => post({ type: "progress", id: m.id, ...p }),
+        init?.ruleCache ?? null,
       );
       post({ type: "done", id: m.id, servers });
     } catch (e) {

@@ -55,6 +55,7 @@ async function scanJob(
   data: Extract<JobData, { kind: "scan" }>,
   threads: number,
   onProgress: (p: JobProgress) => void,
+  ruleCache: string | null,
 ): Promise<number> {
   const meta = runMeta("scan", { command: "worker", job: id, path: data.path, ...data.options }, `job:${id}`);
   let last = 0;
@@ -62,6 +63,9 @@ async function scanJob(
   for await (const s of scanServers([data.path], {
     ...data.options,
     workers: threads,
+    // Caches only (the same findings with or without): each job would otherwise parse and compile anew.
+    sigmaCache: ruleCache,
+    yaraCache: ruleCache,
     onProgress: (p) => {
       // Progress is best effort and at most once a second: it must never slow or fail the scan.
       const now = Date.now();
@@ -104,6 +108,9 @@ export function runJob(
   data: JobData,
   threads: number,
   onProgress: (p: JobProgress) => void,
+  ruleCache: string | null = null,
 ): Promise<number> {
-  return data.kind === "scan" ? scanJob(store, id, data, threads, onProgress) : probeJob(store, id, data);
+  return data.kind === "scan"
+    ? scanJob(store, id, data, threads, onProgress, ruleCache)
+    : probeJob(store, id, data);
 }

@@ -47,6 +47,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Scan worker threads per job (default 0: each job reads in its slot process's main thread). */
   threads?: number;
+  /** The rule cache folder the job processes use (the CLI's is the Sigma cache's); default: none. */
+  ruleCache?: string | null;
   /** Seconds between polls of an empty queue (default 2). */
   pollSeconds?: number;
   /** pg-boss maintenance interval (seconds): how soon a dead worker's expired job returns. */
@@ -239,7 +241,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerSummary> {
   };
 
   const slot = async (): Promise<void> => {
-    const proc = new SlotProcess({ url: o.url, threads: o.threads ?? 0 });
+    const proc = new SlotProcess({ url: o.url, threads: o.threads ?? 0, ruleCache: o.ruleCache ?? null });
     try {
       while (!stop.signal.aborted) {
         let jobs: Fetched[];

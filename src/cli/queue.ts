@@ -1,7 +1,7 @@
 // `exhunt queue add|status` and `exhunt worker`: the job queue on a PostgreSQL store.
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { UsageError } from "../index.js";
+import { sigmaCacheDir, UsageError } from "../index.js";
 import { count } from "../model/plural.js";
 import { forTerminal } from "../outputs/safe.js";
 import type { JobPolicy, JobRow, QueueStatus, WorkerEvent } from "../worker.js";
@@ -191,6 +191,7 @@ export function registerQueue(program: Command): void {
         url,
         concurrency: num("concurrency", 1),
         threads: num("threads", 0),
+        ruleCache: sigmaCacheDir(process.env),
         pollSeconds: num("poll", 1),
         graceSeconds: num("grace", 0),
         maintenanceSeconds: num("maintenance", 1),

@@ -1,21 +1,33 @@
 // Shared by the queue tests: a worker process (`exhunt worker` from the sources), waiting for a
 // condition, and a job's rows as the queue (pg-boss) and exhunt keep them.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { ROOT } from "../helpers.js";
 
 export type WorkerProcess = ChildProcess & { out: Promise<string>; log(): string };
 
+/** A worker from the sources, with a rule cache of its own (never the user's), removed when it ends. */
 export function worker(url: string, extra: string[] = []): WorkerProcess {
+  const cache = mkdtempSync(join(tmpdir(), "exhunt-rule-cache-"));
   const child = spawn(
     process.execPath,
     ["--import", "tsx", join(ROOT, "src/cli/bin.ts"), "worker", "--store", url, "--poll", "1", ...extra],
-    { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "ignore", "pipe"] },
+    {
+      env: { ...process.env, NO_COLOR: "1", EXHUNT_SIGMA_CACHE: cache },
+      stdio: ["ignore", "ignore", "pipe"],
+    },
   );
   let err = "";
   child.stderr?.on("data", (d) => (err += d));
-  const out = new Promise<string>((resolve) => child.on("close", () => resolve(err)));
+  const out = new Promise<string>((resolve) =>
+    child.on("close", () => {
+      rmSync(cache, { recursive: true, force: true });
+      resolve(err);
+    }),
+  );
   return Object.assign(child, { out, log: () => err });
 }
 

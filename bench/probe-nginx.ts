@@ -77,7 +77,7 @@ worker_rlimit_nofile ${Math.min(addresses.length + 8192, 20_000)};
 daemon off;
 pid ${join(dir, "nginx.pid")};
 error_log ${join(dir, "logs", "error.log")};
-events { worker_connections 8192; }
+events { worker_connections ${addresses.length + 4096}; }
 http {
   access_log off;
   server_tokens off;
@@ -88,11 +88,16 @@ http {
 ${ROLES.map((r, i) => (byRole[i].length ? serverBlock(r, byRole[i], tls) : "")).join("")}}
 `,
   );
-  const child = spawn(bin, ["-p", dir, "-c", conf], { stdio: "ignore" });
+  // Every listening socket takes a connection slot: worker_connections is above the address count.
+  const child = spawn(bin, ["-p", dir, "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
+    if (stderr.length < 4000) stderr += d;
+  });
   const [host, port] = addresses[addresses.length - 1].split(":");
   if (!(await listening(Number(port), 100, host))) {
     child.kill("SIGTERM");
-    throw new Error(`nginx did not listen on ${host}:${port} (see ${dir}/logs)`);
+    throw new Error(`nginx did not listen on ${host}:${port}: ${stderr.trim() || `see ${dir}/logs`}`);
   }
   return {
     process: child,

@@ -172,6 +172,8 @@ export function registerScan(program: Command): void {
       // Opened before any evidence is read, so a foreign or damaged store fails the run up front.
       const store = o.store ? await openFleetStore(o.store, scanOptionsForStore(paths, o)) : null;
       const bar = o.progress ? progressBar() : { update() {}, done() {} };
+      // One rule cache folder: parsed Sigma rules, and compiled YARA rules in its yara/ folder.
+      const ruleCache = o.sigmaCache ? sigmaCacheDir(process.env) : null;
       const servers = scanServers(paths, {
         each: o.each,
         installPath: o.installPath ?? null,
@@ -184,8 +186,8 @@ export function registerScan(program: Command): void {
         sigma: o.sigma,
         sigmaLevel: o.sigmaLevel,
         sigmaBundled: o.sigmaBundled,
-        sigmaCache: o.sigmaCache ? sigmaCacheDir(process.env) : null,
-        yaraCache: o.sigmaCache ? sigmaCacheDir(process.env) : null,
+        sigmaCache: ruleCache,
+        yaraCache: ruleCache,
         build: o.build ?? null,
         onProgress: (p) => bar.update(p),
       });

@@ -7,7 +7,7 @@ import { addIoc, bundledIocs, emptySet, type Ioc, type IocSet } from "./iocs/fee
 import { detections as registered } from "./registry.js";
 import { DEFAULT_SIGMA, type SigmaSetup } from "./sigma.js";
 import type { Detection } from "./types.js";
-import { compileYara, type YaraRules, type YaraSource } from "./yara.js";
+import type { YaraSource } from "./yara.js";
 
 /** What a scan sets up before reading (hunt/setup.ts reads and checks it); structured-clonable. */
 export interface HuntSetup {
@@ -27,8 +27,6 @@ export interface HuntContext {
   readonly setup: HuntSetup;
   /** Bundled indicators plus the user's. */
   readonly iocs: IocSet;
-  /** The user's YARA rules, compiled on first use in this thread; null when there are none. */
-  yaraRules(): YaraRules | null;
   /** Per-context memory for data a detection derives from the setup (computed once per scan). */
   memo<T>(key: string, make: () => T): T;
   /** The detection table this scan runs (the registry's; tests may run another in one thread). */
@@ -51,7 +49,6 @@ export function createHuntContext(
   detections: readonly Detection[] = registered,
 ): HuntContext {
   const iocs = mergeIocs(setup.userIocs);
-  let rules: YaraRules | null | undefined;
   const memos = new Map<string, unknown>();
   const memo = <T>(key: string, make: () => T): T => {
     if (!memos.has(key)) memos.set(key, make());
@@ -65,15 +62,6 @@ export function createHuntContext(
       memo(`detections:${type}`, () =>
         detections.filter((d): d is Extract<Detection, { type: K }> => d.type === type),
       ),
-    yaraRules() {
-      if (rules !== undefined) return rules;
-      try {
-        rules = setup.yara.length > 0 ? compileYara(setup.yara) : null;
-      } catch {
-        rules = null; // reported once by the scan set-up, which compiled the same sources first
-      }
-      return rules;
-    },
     memo,
   };
 }

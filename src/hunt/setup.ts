@@ -164,8 +164,9 @@ export function prepareHunt(
       setup.yara = sources;
     }
   }
-  // The bundled rules compile where a page is first swept (about 0.25 s, which a scan of logs alone
-  // should not pay); should this engine refuse them, that thread's first page says so (detections/yara.ts).
+  // The bundled rules compile (or are read from the rule cache) where a page is first swept: 0.3-0.8 s of
+  // CPU per thread uncached, which a scan of logs alone should not pay; should this engine refuse them,
+  // that thread's first page says so (detections/yara.ts).
   if (o.communityRules !== false && yaraLoads()) setup.yara.push(...bundledRules());
   return setup;
 }

@@ -21,6 +21,9 @@ export interface HuntSetup {
   warnings: Skipped[];
 }
 
+/** Files whose facts a thread remembers (a thread reads one file's ranges close together). */
+const FILE_MEMO_FILES = 8;
+
 export const EMPTY_SETUP: HuntSetup = { userIocs: [], yara: [], sigma: DEFAULT_SIGMA, warnings: [] };
 
 export interface HuntContext {
@@ -29,6 +32,8 @@ export interface HuntContext {
   readonly iocs: IocSet;
   /** Per-context memory for data a detection derives from the setup (computed once per scan). */
   memo<T>(key: string, make: () => T): T;
+  /** Facts about whole files kept between the ranges of one file this thread reads (the last few files). */
+  fileMemo<T>(key: string, make: () => T): T;
   /** The detection table this scan runs (the registry's; tests may run another in one thread). */
   readonly detections: readonly Detection[];
   /** The detections of one type, in table order (computed once per context). */
@@ -54,6 +59,15 @@ export function createHuntContext(
     if (!memos.has(key)) memos.set(key, make());
     return memos.get(key) as T;
   };
+  const files = new Map<string, unknown>();
+  const fileMemo = <T>(key: string, make: () => T): T => {
+    if (files.has(key)) return files.get(key) as T;
+    const v = make();
+    // Insertion order is age: the oldest file is forgotten first.
+    if (files.size >= FILE_MEMO_FILES) files.delete(files.keys().next().value as string);
+    files.set(key, v);
+    return v;
+  };
   return {
     setup,
     iocs,
@@ -63,5 +77,6 @@ export function createHuntContext(
         detections.filter((d): d is Extract<Detection, { type: K }> => d.type === type),
       ),
     memo,
+    fileMemo,
   };
 }

@@ -314,17 +314,22 @@ export async function scanServer(
   const installPath = opts.installPath ?? target.installPath ?? inv.installPath;
   const skipped: Skipped[] = [...target.skipped, ...inv.skipped];
   const maxDrafts = opts.maxFindingsPerCheck ?? 5000;
-  let id = 0;
-  const plans = inv.candidates.map((entry) =>
-    planFile(entry, { server, file: entry.path, installPath }, () => id++, opts.splitBytes, maxDrafts),
-  );
-  const byTask = new Map<number, FilePlan>();
-  for (const p of plans) for (const t of p.tasks) byTask.set(t.id, p);
   const bytesTotal = inv.candidates.reduce((n, e) => n + e.size, 0);
   // Workers already started are used whatever the size; otherwise they must pay for their start-up.
   const early = own as WorkerPool | null;
   const useWorkers = wanted > 0 && (bytesTotal > INLINE_BYTES || early !== null);
   const pool = useWorkers ? (early ?? shared ?? new WorkerPool(wanted, hunt)) : null;
+  // Byte ranges are for reading one file on several threads. Read in this thread alone, a file is read
+  // whole: its ranges would run one after another anyway, each paying again for what a range must
+  // work out about the whole file (an .evtx range reads every chunk header to place carved records).
+  // A split the caller asks for is kept.
+  const split = opts.splitBytes ?? (pool ? undefined : Number.POSITIVE_INFINITY);
+  let id = 0;
+  const plans = inv.candidates.map((entry) =>
+    planFile(entry, { server, file: entry.path, installPath }, () => id++, split, maxDrafts),
+  );
+  const byTask = new Map<number, FilePlan>();
+  for (const p of plans) for (const t of p.tasks) byTask.set(t.id, p);
   const run = (b: ReadTask[]): Promise<TaskResult[]> =>
     pool ? pool.run(b) : Promise.resolve(runBatchHere(b, hunt));
 

@@ -375,6 +375,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
         end: task.end,
         header: task.rangeHeaderFields ? makeHeader(task.rangeHeaderFields) : null,
         bytes,
+        memo: hunt.fileMemo,
       },
       {
         planFor: (kind) => planFor(kind, hunt),

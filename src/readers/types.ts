@@ -148,7 +148,16 @@ export interface ReadRange {
   header: Header | null;
   /** The whole file's bytes, when the caller has already read them (a small file is all head). */
   bytes?: Buffer;
+  /** What the reading thread keeps about a file between the ranges of it that it reads. */
+  memo?: FileMemo;
 }
+
+/**
+ * A thread's small memory of facts about whole files (an .evtx's chunk id spans), shared by the ranges
+ * of one file that the thread reads: `make` runs once per key while the key stays remembered. Keys name
+ * the file (path and size); only the last few files are remembered.
+ */
+export type FileMemo = <T>(key: string, make: () => T) => T;
 
 export interface ReadHandlers {
   /** Which literals wake which detections, for rows of a kind. */

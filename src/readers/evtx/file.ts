@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync } from "node:fs";
 import * as zlib from "node:zlib";
 import { once } from "../../model/once.js";
 import type { EventRecord } from "../../model/records.js";
+import type { FileMemo } from "../types.js";
 import { BinXmlError, ChunkContext, K, LIMITS, type Node, parseStream } from "./binxml.js";
 import { carveRecords } from "./carve.js";
 import { type LiveSpan, recoveredDedupe } from "./dedupe.js";
@@ -355,6 +356,11 @@ export function parseEvtx<R = EvtxRecord>(
   emit: (r: R) => void,
   range: { start: number; end: number } = { start: 0, end: src.size },
   decoder: Decoder<R> = treeDecoder as unknown as Decoder<R>,
+  /**
+   * Keeps the chunk id spans between the ranges of one file (they depend on the whole file only): a
+   * large file read as hundreds of ranges otherwise reads every chunk header once per range.
+   */
+  spansOf: (make: () => LiveSpan[]) => LiveSpan[] = (make) => make(),
 ): EvtxSummary {
   const s = newSummary();
   const size = src.size;
@@ -383,7 +389,7 @@ export function parseEvtx<R = EvtxRecord>(
     !(s.dirty && Number(b.readBigUInt64LE(24)) >= nextId);
   let slot = first;
   const dedupe = recoveredDedupe<R>(
-    () => liveSpans(src, slots, isStale),
+    () => spansOf(() => liveSpans(src, slots, isStale)),
     decoder.key,
     (r) => emit(r),
   );
@@ -468,14 +474,19 @@ export function parseEvtxFile(
   return withFile(abs, size, (src) => parseEvtx(src, emit, range));
 }
 
-/** parseEvtx over a file: EventRecords only, by the fast lane (scans, `exhunt events` JSON). */
+/**
+ * parseEvtx over a file: EventRecords only, by the fast lane (scans, `exhunt events` JSON). With `memo`,
+ * the chunk id spans the recovered-duplicate check reads are read once per file, not once per range.
+ */
 export function readEvtxEvents(
   abs: string,
   size: number,
   emit: (e: EventRecord) => void,
   range: { start: number; end: number } = { start: 0, end: size },
+  memo?: FileMemo,
 ): EvtxSummary {
-  return withFile(abs, size, (src) => parseEvtx(src, emit, range, eventDecoder));
+  const spans = memo && ((make: () => LiveSpan[]) => memo(`evtx-live-spans\0${abs}\0${size}`, make));
+  return withFile(abs, size, (src) => parseEvtx(src, emit, range, eventDecoder, spans));
 }
 
 function withFile<T>(abs: string, size: number, f: (src: ByteSource) => T): T {

@@ -50,6 +50,7 @@ export const evtxReader: Reader = {
         h.onEvent(e, null);
       },
       range,
+      range.memo,
     );
     const damage = [...s.damage];
     if (s.recordErrors)

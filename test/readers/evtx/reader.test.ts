@@ -4,11 +4,13 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { crc32 } from "node:zlib";
+import { createHuntContext } from "../../../src/detections/context.js";
 import { scan } from "../../../src/index.js";
 import type { EventRecord } from "../../../src/model/records.js";
-import { evtxReader } from "../../../src/readers/evtx/index.js";
+import { evtxReader, readEvtxEvents } from "../../../src/readers/evtx/index.js";
 import { sniff } from "../../../src/readers/index.js";
-import type { ReadHandlers } from "../../../src/readers/types.js";
+import type { FileMemo, ReadHandlers } from "../../../src/readers/types.js";
 import { CORPUS, NO_CORPUS, runCli, tempDir } from "../../helpers.js";
 
 const OMER = join(CORPUS, "evtx", "omerbenamram");
@@ -21,13 +23,31 @@ function handlers(out: EventRecord[]): ReadHandlers {
   };
 }
 
-function readRange(path: string, start: number, end: number) {
+function readRange(path: string, start: number, end: number, memo?: FileMemo) {
   const size = statSync(path).size;
   const events: EventRecord[] = [];
   const sniffed = evtxReader.sniff(readFileSync(path).subarray(0, 4096), path);
   assert.ok(sniffed);
-  const stats = evtxReader.read(path, size, sniffed, { start, end, header: null }, handlers(events));
+  const stats = evtxReader.read(path, size, sniffed, { start, end, header: null, memo }, handlers(events));
   return { events, stats };
+}
+
+/**
+ * The chunks of a corpus file `times` over, behind a clean header that counts them all: a log larger
+ * than one scan range whose far parts hold the same records, live and carved from slack.
+ */
+function repeated(name: string, times: number): Buffer {
+  const src = readFileSync(join(OMER, name));
+  const chunks: Buffer[] = [];
+  for (let off = 4096; off + 65536 <= src.length; off += 65536) chunks.push(src.subarray(off, off + 65536));
+  const all = Array.from({ length: times }, () => chunks).flat();
+  const h = Buffer.from(src.subarray(0, 4096));
+  h.writeBigUInt64LE(0n, 8);
+  h.writeBigUInt64LE(BigInt(all.length - 1), 16);
+  h.writeUInt16LE(all.length, 42);
+  h.writeUInt32LE(0, 120);
+  h.writeUInt32LE(crc32(h.subarray(0, 120)), 124);
+  return Buffer.concat([h, ...all]);
 }
 
 describe("evtx reader", () => {
@@ -61,6 +81,62 @@ describe("evtx reader", () => {
       ids,
       whole.events.map((e) => e.recordId),
     );
+  });
+
+  test("ranges with the thread's file memo read the chunk id spans once, with the same events", {
+    skip: NO_CORPUS,
+  }, () => {
+    // security.evtx's three carved records make every range look up the file's live chunk spans.
+    const p = join(OMER, "security.evtx");
+    const size = statSync(p).size;
+    const cuts = [0, 100_000, 700_001, 1_500_000, size];
+    const made: string[] = [];
+    const memos = new Map<string, unknown>();
+    const memo: FileMemo = <T>(key: string, make: () => T): T => {
+      if (!memos.has(key)) {
+        made.push(key);
+        memos.set(key, make());
+      }
+      return memos.get(key) as T;
+    };
+    const ids = (m?: FileMemo) =>
+      cuts.slice(1).flatMap((end, i) => readRange(p, cuts[i], end, m).events.map((e) => e.recordId));
+    const plain = ids();
+    assert.deepEqual(ids(memo), plain);
+    assert.equal(made.length, 1, `spans made ${made.length} times: ${made.join(", ")}`);
+    assert.match(made[0], /security\.evtx/);
+    // A thread's memo is bounded: it forgets the oldest file, and keeps answering.
+    const hunt = createHuntContext();
+    let calls = 0;
+    for (let i = 0; i < 20; i++) hunt.fileMemo(`f${i}`, () => ++calls);
+    assert.equal(
+      hunt.fileMemo("f19", () => ++calls),
+      20,
+      "the newest file is remembered",
+    );
+    assert.equal(
+      hunt.fileMemo("f0", () => ++calls),
+      21,
+      "the oldest one was forgotten",
+    );
+  });
+
+  test("a large .evtx read in one thread is read whole: carved records in its far parts count once", {
+    skip: NO_CORPUS,
+  }, async (t) => {
+    // Ten copies of a file whose slack holds 81 records: larger than one 8 MiB range. Read as ranges one
+    // after another, each range would keep its own carved copies (2862 here); read whole, the file's
+    // dedupe keeps each once, as the parser over the whole file does.
+    const dir = tempDir(t);
+    const logs = join(dir, "EXCH01", "Windows", "System32", "winevt", "Logs");
+    mkdirSync(logs, { recursive: true });
+    const p = join(logs, "System.evtx");
+    writeFileSync(p, repeated("sample_with_a_bad_chunk_magic.evtx", 10));
+    assert.ok(statSync(p).size > 8 * 2 ** 20);
+    const whole = readEvtxEvents(p, statSync(p).size, () => {});
+    assert.ok(whole.recovered > 0 && whole.recoveredDuplicates > 0);
+    const r = await scan([join(dir, "EXCH01")], { workers: 0 });
+    assert.equal(r.servers[0].stats.records, whole.records + whole.recovered);
   });
 
   test("damage reaches the engine as sentences", { skip: NO_CORPUS }, () => {

@@ -47,7 +47,8 @@ test("multi-literal search finds exactly what a brute-force search finds (random
   const m = MultiSearch.create();
   assert.ok(m, "WebAssembly SIMD is available on Node >= 20");
   const r = rng(7);
-  const alphabet = "abcAB0123.~,:/ Sx\r\n";
+  // "@`[{": bytes that differ from a letter only in the case bit (the word test of verify sets it).
+  const alphabet = "abcAB0123.~,:/ Sx\r\n@`[{";
   for (let round = 0; round < 60; round++) {
     const lits: MultiLiteral[] = [];
     const count = 1 + Math.floor(r() * (round % 3 === 0 ? 40 : 9));

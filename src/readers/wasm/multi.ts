@@ -26,7 +26,7 @@ export const HAYSTACK_SIZE = 2 << 20;
 /** The most literals one search holds (bits of the two 32-bit hit masks). */
 export const MAX_LITERALS = 64;
 const LIT_TABLE = 1024;
-const LIT_ENTRY = 20;
+const LIT_ENTRY = 32;
 const LIT_BYTES = 4096;
 const LIT_BYTES_END = HAYSTACK;
 
@@ -102,6 +102,14 @@ export class MultiSearch {
       mem.writeUInt32LE(l.fold ? 1 : 0, t + 8);
       mem.writeUInt32LE(l.guard?.need ?? 0, t + 12);
       for (let k = 0; k < 4; k++) mem[t + 16 + k] = l.guard?.stops[k] ?? 0;
+      // The word test of the first four bytes (multi.wat, verify): case bits, mask, bytes.
+      for (let k = 0; k < 4 && k < l.bytes.length; k++) {
+        const c = l.fold ? lower(l.bytes[k]) : l.bytes[k];
+        const letter = l.fold && c >= 97 && c <= 122;
+        mem[t + 20 + k] = letter ? 0x20 : 0;
+        mem[t + 24 + k] = 0xff;
+        mem[t + 28 + k] = c;
+      }
       for (let j = 0; j < l.bytes.length; j++) mem[at + j] = l.fold ? lower(l.bytes[j]) : l.bytes[j];
       at += l.bytes.length;
     });

@@ -9,8 +9,10 @@
 ;;   128..143   scratch: the candidate vector of one 16-byte block
 ;;   256..271   per bucket b: first index (u8 at 256+2b) and count (u8 at 257+2b) in the id list
 ;;   288..351   id list: literal ids (u8), grouped by bucket
-;;   1024..     literal table: for id i at 1024+20i: offset (u32), length (u32), fold case (u32),
-;;              guard byte (u32, 0: none), guard stop bytes (4 x u8, 0: unused)
+;;   1024..     literal table: for id i at 1024+32i: offset (u32), length (u32), fold case (u32),
+;;              guard byte (u32, 0: none), guard stop bytes (4 x u8, 0: unused), then the literal's
+;;              first four bytes as a word test: case bits (u32, 0x20 where a folded letter is),
+;;              mask (u32, 0xFF per byte the literal has) and the bytes themselves (u32, lower case)
 ;;   4096..     literal bytes (case-folded literals are stored in lower case)
 ;;   65536..    the haystack (the host's read buffer), followed by 64 bytes of slack
 (module
@@ -63,10 +65,19 @@
 
   ;; Whether literal $id occurs at $pos entirely before $end. A guarded literal counts only when its
   ;; guard byte follows before a stop byte, a line break or $end (e.g. `Server~` then `/` before `~`).
+  ;; The first four bytes are compared as one word first: most candidates fail there (the fingerprint
+  ;; lets through whatever shares nibbles with some literal of the bucket). Setting the case bit of a
+  ;; byte that is a folded letter makes either case agree; the byte loop below stays the exact test.
   (func $verify (param $pos i32) (param $end i32) (param $id i32) (result i32)
     (local $e i32) (local $off i32) (local $len i32) (local $fold i32) (local $j i32) (local $h i32)
     (local $need i32) (local $stops i32)
-    (local.set $e (i32.add (i32.const 1024) (i32.mul (local.get $id) (i32.const 20))))
+    (local.set $e (i32.add (i32.const 1024) (i32.shl (local.get $id) (i32.const 5))))
+    (if (i32.ne
+          (i32.and
+            (i32.or (i32.load (local.get $pos)) (i32.load offset=20 (local.get $e)))
+            (i32.load offset=24 (local.get $e)))
+          (i32.load offset=28 (local.get $e)))
+      (then (return (i32.const 0))))
     (local.set $off (i32.load (local.get $e)))
     (local.set $len (i32.load offset=4 (local.get $e)))
     (local.set $fold (i32.load offset=8 (local.get $e)))

@@ -12,6 +12,7 @@ import {
   type DecodedRow,
   guardHolds,
   newDecodedRow,
+  piecesOf,
   prefilterPasses,
 } from "./prefilter.js";
 import { columnOf, headerFromText, Row } from "./row.js";
@@ -117,7 +118,13 @@ function compiled(plan: LiteralPlan): CompiledPlan {
       guard: lits.map((l) => l.guard),
       lower: lits.map((l) => (l.fold ? l.bytes.toString("latin1").toLowerCase() : "")),
       prefilter: lits.map((l) =>
-        l.consumers.map((_, j) => (l.prefilter?.[j] ? compilePrefilter(l.prefilter[j]) : null)),
+        l.consumers.map((_, j) => {
+          const p = l.prefilter?.[j];
+          if (!p) return null;
+          const pf = compilePrefilter(p);
+          pf.allOfPieces = piecesOf(pf, lits);
+          return pf;
+        }),
       ),
     };
     compiledPlans.set(plan, c);
@@ -468,7 +475,10 @@ function wakeLiteralConsumers(st: Scan, s: number, e: number, nHits: number): vo
       const c = cs[j];
       if (consumers.includes(c)) continue;
       const pf = pfs[j];
-      if (!pf || prefilterPasses(pf, st.buf, s, e, h, bytes, lit.fold[i], lit.guard[i], stops, st.decoded))
+      if (
+        !pf ||
+        prefilterPasses(pf, st.buf, s, e, h, bytes, lit.fold[i], lit.guard[i], stops, st.decoded, rowHit)
+      )
         consumers.push(c);
     }
   }

@@ -13,6 +13,12 @@ const lower = (c: number): number => (c >= 65 && c <= 90 ? c | 32 : c);
 /** A prefilter ready for bytes: literals as Buffers, suffixes lower-cased. */
 export interface CompiledPrefilter {
   allOf: Buffer[][];
+  /**
+   * allOfPieces[g][k]: a literal of the plan (its index) that occurs wherever allOf[g][k] does (a piece
+   * of it, in the same case or folded), or -1. Where the row's literal hits say that piece is absent,
+   * the longer literal is not searched for (see piecesOf).
+   */
+  allOfPieces: number[][] | null;
   endsWith: Buffer[] | null;
   accept: ((token: string) => boolean) | null;
   /** Whether there is a token part at all. */
@@ -52,6 +58,7 @@ export function compilePrefilter(p: RowPrefilter): CompiledPrefilter {
   const decodedToken = p.token?.decoded === true;
   return {
     allOf: (p.allOf ?? []).map((g) => g.map((l) => Buffer.from(l, "utf8"))),
+    allOfPieces: null,
     endsWith:
       p.token?.endsWith && !decodedToken
         ? p.token.endsWith.map((x) => Buffer.from(x.toLowerCase(), "latin1"))
@@ -63,6 +70,42 @@ export function compilePrefilter(p: RowPrefilter): CompiledPrefilter {
     decodedAnyOf: p.decodedAnyOf ? p.decodedAnyOf.map((x) => x.toLowerCase()) : null,
     line: p.line ?? null,
   };
+}
+
+/** ASCII letters lower-cased, every other byte kept (the one-pass search's folding). */
+function asciiLower(b: Buffer): string {
+  let s = "";
+  for (const c of b) s += String.fromCharCode(lower(c));
+  return s;
+}
+
+/**
+ * For each allOf literal of `pf`, the longest plan literal that is part of it (unguarded; folded ones
+ * compared with ASCII letters folded, the others byte for byte), or -1: the plan's one-pass hits then
+ * tell, for free, that the allOf literal cannot be in a row where its piece is not.
+ */
+export function piecesOf(
+  pf: CompiledPrefilter,
+  plan: readonly { bytes: Buffer; fold?: boolean; guard?: LiteralGuard }[],
+): number[][] | null {
+  if (pf.allOf.length === 0) return null;
+  const folded = plan.map((l) => (l.fold ? asciiLower(l.bytes) : null));
+  const out = pf.allOf.map((group) =>
+    group.map((lit) => {
+      const exact = lit.toString("latin1");
+      const low = asciiLower(lit);
+      let best = -1;
+      plan.forEach((l, i) => {
+        if (l.guard || l.bytes.length === 0) return;
+        const inside = l.fold
+          ? low.includes(folded[i] as string)
+          : exact.includes(l.bytes.toString("latin1"));
+        if (inside && (best < 0 || l.bytes.length > plan[best].bytes.length)) best = i;
+      });
+      return best;
+    }),
+  );
+  return out.some((g) => g.some((i) => i >= 0)) ? out : null;
 }
 
 /**
@@ -169,6 +212,8 @@ function endsWithAny(buf: Buffer, ts: number, te: number, suffixes: Buffer[]): b
  * Whether a line [s, e) of `buf`, in which literal `lit` first occurs at `hit`, passes the prefilter.
  * `stops` are the dialect's field separators; without them the token part lets the row through.
  * `memo` holds the row's decoded form for the next prefilter of the same row (same buffer, same s/e).
+ * `rowHit` (the reader's first position of each plan literal in the row, -1: absent) lets allOf skip
+ * the literals whose piece (allOfPieces) the row does not hold.
  */
 export function prefilterPasses(
   pf: CompiledPrefilter,
@@ -181,6 +226,7 @@ export function prefilterPasses(
   guard: LiteralGuard | undefined,
   stops: readonly number[] | undefined,
   memo?: DecodedRow,
+  rowHit?: readonly number[],
 ): boolean {
   if (pf.allOf.length === 0 && !pf.token && !pf.decodedAnyOf && !pf.line) return true;
   // Searches run on a view of the line: on the whole buffer an absent literal would scan the rest of the chunk.
@@ -190,10 +236,14 @@ export function prefilterPasses(
     if (!pf.decodedAnyOf.some((l) => decoded.includes(l))) return false;
     if (pf.line && !pf.line(decoded)) return false;
   } else if (pf.line && !pf.line(line.toString("latin1").toLowerCase())) return false;
-  for (const group of pf.allOf) {
+  const pieces = rowHit ? pf.allOfPieces : null;
+  for (let g = 0; g < pf.allOf.length; g++) {
+    const group = pf.allOf[g];
+    const piece = pieces?.[g];
     let any = false;
-    for (const l of group) {
-      if (line.indexOf(l) >= 0) {
+    for (let k = 0; k < group.length; k++) {
+      if (piece && rowHit && piece[k] >= 0 && rowHit[piece[k]] < 0) continue;
+      if (line.indexOf(group[k]) >= 0) {
         any = true;
         break;
       }

@@ -14,7 +14,7 @@ import { planFor } from "../../src/hunt/task.js";
 import type { LogKind } from "../../src/model/records.js";
 import { exchangeCsv } from "../../src/readers/exchange-csv.js";
 import { iisW3c } from "../../src/readers/iis-w3c.js";
-import { compilePrefilter, nextOccurrence, prefilterPasses } from "../../src/readers/prefilter.js";
+import { compilePrefilter, nextOccurrence, piecesOf, prefilterPasses } from "../../src/readers/prefilter.js";
 import { indexOfPlan, ROOT, scanWholeFile, tempDir } from "../helpers.js";
 import {
   entryPathInLine,
@@ -288,6 +288,35 @@ describe("prefilter parts", () => {
     assert.equal(test("x POST /b/b.aspx y", ".as"), false, "accept says no");
     assert.equal(test("x POST /a/b.aspx.bak y", ".as"), false, "not at the token's end");
     assert.equal(test("x POST /b/c.aspx /a/B.ASPX", ".as"), true, "a later token");
+  });
+  it("skips an allOf literal whose piece the row's literal hits say is absent, and only then", () => {
+    const pf = compilePrefilter({ allOf: [["python-requests/2.25.1", "antSword/v2.1", "curl/7.1"]] });
+    const plan = [
+      { bytes: Buffer.from("/ecp/"), fold: true },
+      { bytes: Buffer.from("python-requests/2."), fold: true },
+      { bytes: Buffer.from("requests"), fold: true }, // a shorter piece: the longest is kept
+      { bytes: Buffer.from("AntSword"), fold: false }, // not the same bytes: not a piece
+      { bytes: Buffer.from("curl/"), fold: true, guard: { need: 0x2f, stops: [] } }, // guarded: not used
+    ];
+    pf.allOfPieces = piecesOf(pf, plan);
+    assert.deepEqual(pf.allOfPieces, [[1, -1, -1]]);
+    const passes = (s: string, rowHit: number[]) => {
+      const b = Buffer.from(s);
+      const l = Buffer.from("/ecp/");
+      return prefilterPasses(pf, b, 0, b.length, b.indexOf(l), l, true, undefined, [32], undefined, rowHit);
+    };
+    const row = "GET /ecp/ python-requests/2.25.1";
+    assert.equal(passes(row, [4, 10, 17, -1, -1]), true, "the piece is there: the literal is searched");
+    assert.equal(passes(row, [4, -1, 17, -1, -1]), false, "hits that say no piece: not searched");
+    assert.equal(
+      passes("GET /ecp/ antSword/v2.1", [4, -1, -1, -1, -1]),
+      true,
+      "no piece: searched as before",
+    );
+    assert.equal(passes(row, [4, -1, -1, -1, -1].slice(0, 0)), true, "no hits given: searched");
+    // Without the row's hits (the indexOf path of other callers) every literal is searched.
+    const b = Buffer.from(row);
+    assert.equal(prefilterPasses(pf, b, 0, b.length, 4, Buffer.from("/ecp/"), true, undefined, [32]), true);
   });
 });
 

@@ -84,3 +84,36 @@ test("bundled CLI: a scan big enough for the worker thread finds the planted row
     [7_006, 12_351],
   );
 });
+
+test("bundled CLI: commands that do not need them start without PostgreSQL's client, pg-boss or undici", {
+  skip: NO_BUNDLE,
+}, (t) => {
+  // Loading pg (and what it pulls in of Node) cost every command about 0.1 s of start-up. A preload
+  // lists the packages the process loaded, as it exits.
+  const dir = tempDir(t);
+  const preload = join(dir, "loaded.cjs");
+  const out = join(dir, "loaded.json");
+  writeFileSync(
+    preload,
+    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(out)}, JSON.stringify(Object.keys(require.cache))));`,
+  );
+  const packages = (args: string[]) => {
+    const r = spawnSync(process.execPath, ["--require", preload, BIN, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", EXHUNT_SIGMA_CACHE: "off" },
+    });
+    assert.ok(r.status === 0 || r.status === 1, r.stderr);
+    const files = JSON.parse(readFileSync(out, "utf8")) as string[];
+    return new Set(
+      files.map((f) => /node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(f)?.[1]).filter(Boolean),
+    );
+  };
+  for (const args of [["--version"], ["build", "15.1.2176.2", "--json", "-"]]) {
+    const got = packages(args);
+    for (const p of ["pg", "pg-boss", "undici"])
+      assert.ok(!got.has(p), `exhunt ${args.join(" ")} loaded ${p} (${[...got].join(", ")})`);
+  }
+  // The check sees packages at all: a command that opens SQLite loads better-sqlite3.
+  const store = join(dir, "fleet.sqlite");
+  assert.ok(packages(["fleet", "list", "--store", store]).has("better-sqlite3"));
+});

@@ -5,7 +5,8 @@
 // exhunt keeps what a person watching the fleet wants to see of each job (its progress, the worker
 // on it, the last error) in `exhunt_queue.jobs`, next to pg-boss and apart from the store's tables.
 import { hostname } from "node:os";
-import PgBoss from "pg-boss";
+// Imported when a queue is opened (see pg-pool.ts: start-up of every other command).
+import type PgBoss from "pg-boss";
 import type { ProbeTarget } from "../exposure/probe/targets.js";
 import { connectPool, type Pg, type PgClient, redact, withTx } from "./pg-pool.js";
 import { StoreError } from "./types.js";
@@ -96,7 +97,8 @@ CREATE INDEX IF NOT EXISTS jobs_state ON exhunt_queue.jobs(state);
 export async function openQueue(url: string, o: QueueOptions = {}): Promise<Queue> {
   const where = redact(url);
   const pool = await connectPool(url, o.poolSize ?? 3);
-  const boss = new PgBoss({
+  const { default: Boss } = await import("pg-boss");
+  const boss = new Boss({
     // pg-boss runs its statements on this process's queue pool: one pool, one connection budget.
     db: { executeSql: (text: string, values: unknown[]) => pool.query(text, values) },
     schema: BOSS_SCHEMA,

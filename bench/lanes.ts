@@ -36,7 +36,7 @@ export function lanesTable(now: Results, before: Results | null = null): string 
       l.exhunt.peakMiB === null ? "?" : `${l.exhunt.peakMiB.toFixed(0)} MiB`,
       l.reference ? `${l.reference.tool}: ${fig(l.reference.figure, l.reference.unit)}` : "not installed",
       l.timeRatio === null ? "" : `${l.timeRatio.toFixed(2)}×`,
-      l.goal,
+      l.limit ? `${l.goal}; ${l.limit}` : l.goal,
     ];
     if (before) {
       const p = before.lanes[name]?.timeRatio;

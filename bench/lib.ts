@@ -150,6 +150,8 @@ export interface Lane {
   /** exhunt's time over the reference's (median of alternated pairs where the bench pairs them). */
   timeRatio: number | null;
   goal: string;
+  /** What the same run measured of this machine's own limit for the lane (shown beside the goal). */
+  limit?: string;
   runs: number;
   /** When this lane was recorded and the 1-minute load average then (lanes of one file may differ). */
   measured?: { date: string; loadAverage: number };

@@ -3,6 +3,7 @@
 // crosses to worker threads) and passed down explicitly: two scans with different options in one
 // process never see each other's indicators or rules.
 import type { Skipped } from "../model/types.js";
+import type { FileMemo } from "../readers/types.js";
 import { addIoc, bundledIocs, emptySet, type Ioc, type IocSet } from "./iocs/feeds.js";
 import { detections as registered } from "./registry.js";
 import { DEFAULT_SIGMA, type SigmaSetup } from "./sigma.js";
@@ -33,7 +34,7 @@ export interface HuntContext {
   /** Per-context memory for data a detection derives from the setup (computed once per scan). */
   memo<T>(key: string, make: () => T): T;
   /** Facts about whole files kept between the ranges of one file this thread reads (the last few files). */
-  fileMemo<T>(key: string, make: () => T): T;
+  readonly fileMemo: FileMemo;
   /** The detection table this scan runs (the registry's; tests may run another in one thread). */
   readonly detections: readonly Detection[];
   /** The detections of one type, in table order (computed once per context). */
@@ -60,7 +61,7 @@ export function createHuntContext(
     return memos.get(key) as T;
   };
   const files = new Map<string, unknown>();
-  const fileMemo = <T>(key: string, make: () => T): T => {
+  const fileMemo: FileMemo = <T>(key: string, make: () => T): T => {
     if (files.has(key)) return files.get(key) as T;
     const v = make();
     // Insertion order is age: the oldest file is forgotten first.

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import { append } from "./model/arrays.js";
 import { UsageError } from "./model/errors.js";
 import type { ServerResult } from "./model/types.js";
 import { diffRuns, type RunDiff } from "./store/diff.js";
@@ -119,7 +120,10 @@ export async function importShadowserver(
   }
   const meta = runMeta("shadowserver", { file, report: parsed.report }, contentKey("shadowserver", text));
   const counts = await writeImported(store, meta, parsed.servers, onProgress);
-  counts.skipped.push(...parsed.skipped.map((s) => `line ${s.line}: ${s.why}`));
+  append(
+    counts.skipped,
+    parsed.skipped.map((s) => `line ${s.line}: ${s.why}`),
+  );
   return { ...counts, report: parsed.report };
 }
 
@@ -137,7 +141,10 @@ export async function importProbe(
     throw new UsageError((e as Error).message);
   }
   const counts = await writeImported(store, meta, parsed.servers, onProgress);
-  counts.skipped.push(...parsed.skipped.map((s) => `host ${s.index}: ${s.why}`));
+  append(
+    counts.skipped,
+    parsed.skipped.map((s) => `host ${s.index}: ${s.why}`),
+  );
   return counts;
 }
 
@@ -151,7 +158,10 @@ export async function recordProbeHosts(
   const meta = runMeta("probe", options, key);
   const parsed = readProbeJson(JSON.stringify({ hosts }), "probe", meta.at);
   const counts = await writeImported(store, meta, parsed.servers);
-  counts.skipped.push(...parsed.skipped.map((s) => `host ${s.index}: ${s.why}`));
+  append(
+    counts.skipped,
+    parsed.skipped.map((s) => `host ${s.index}: ${s.why}`),
+  );
   return counts;
 }
 

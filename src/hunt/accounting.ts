@@ -33,7 +33,8 @@ const REASON_TEXT: Record<SkipReason, string> = {
 export function accountFiles(
   files: FileEntry[],
   candidates: CandidateOutcome[],
-  swept: Set<string>,
+  /** Whether the file sweep read this file. */
+  swept: (f: FileEntry) => boolean,
   skipped: Skipped[],
 ): FileAccounting {
   const out: FileAccounting = { read: 0, notRead: 0, excluded: 0, byReader: {}, byReason: {}, files: [] };
@@ -69,7 +70,7 @@ export function accountFiles(
       });
       continue;
     }
-    if (swept.has(f.path) && !skipOf.has(f.path)) {
+    if (!skipOf.has(f.path) && swept(f)) {
       add({ file: f.path, outcome: "read", reader: "file-sweep" });
       continue;
     }

@@ -10,6 +10,7 @@ import { buildCoverage, layoutHints, type Span, sourceFamily, sourceOf } from ".
 import { discover, type Inventory } from "../evidence/discover.js";
 import type { ServerTarget } from "../evidence/targets.js";
 import { type HeaderVersion, serverExposure } from "../exposure/server.js";
+import { append } from "../model/arrays.js";
 import { compareFindings, type Finding, type FindingDraft, toFinding } from "../model/finding.js";
 import type { FileEntry, LogKind } from "../model/records.js";
 import type {
@@ -22,8 +23,9 @@ import type {
 } from "../model/types.js";
 import { readerFor } from "../readers/index.js";
 import { accountFiles, type CandidateOutcome } from "./accounting.js";
+import { type CheckCap, checkCap } from "./cap.js";
 import { defaultWorkers, WorkerPool } from "./pool.js";
-import { iisSitesOf, runSweepBatch, sweepSelection, sweepServer } from "./sweep.js";
+import { iisSitesOf, runSweepBatch, sweepServer, sweptFolder, webRootsOf } from "./sweep.js";
 import { type ChannelSpan, type ReadTask, runBatchHere, sniffFile, type TaskResult } from "./task.js";
 
 export interface EngineOptions {
@@ -206,6 +208,7 @@ function foldFile(
   omitted: Record<string, number>,
   skipped: Skipped[],
   collected: Collected,
+  keep: CheckCap,
 ): FileOutcome | null {
   const rel = plan.entry.path;
   const first = plan.results[0];
@@ -234,8 +237,10 @@ function foldFile(
     }
     for (const [c, n] of Object.entries(r.collectedDropped ?? {}))
       collected.dropped[c] = (collected.dropped[c] ?? 0) + n;
-    for (const d of r.drafts)
+    for (const d of r.drafts) {
+      if (!keep(d.check)) continue;
       drafts.push(d.line != null && d.file === rel ? { ...d, line: d.line + lineOffset } : d);
+    }
     for (const [c, n] of Object.entries(r.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
     if (r.error) error = r.error;
     out.channels.push(...(r.channels ?? []));
@@ -247,7 +252,7 @@ function foldFile(
     out.badRows += s.badRows;
     for (const b of s.badSamples)
       if (samples.length < 5) samples.push(`line ${b.line + lineOffset}: ${b.reason}`);
-    damage.push(...s.damage);
+    append(damage, s.damage);
     if (s.firstTime && (out.oldest === null || s.firstTime < out.oldest)) out.oldest = s.firstTime;
     if (s.lastTime && (out.newest === null || s.lastTime > out.newest)) out.newest = s.lastTime;
     lineOffset += s.lines;
@@ -384,8 +389,10 @@ export async function scanServer(
   let logBytes = 0;
   const headers: HeaderVersion[] = [];
   const collected: Collected = { items: {}, dropped: {} };
+  // One cap per check over the whole server (tasks already capped each file's share).
+  const keep = checkCap(maxDrafts, omitted);
   for (const plan of plans) {
-    const o = foldFile(plan, drafts, omitted, skipped, collected);
+    const o = foldFile(plan, drafts, omitted, skipped, collected, keep);
     if (!o) continue;
     const pre = plan.results[0]?.fileKind?.preamble;
     if (pre?.version && /exchange/i.test(pre.software ?? ""))
@@ -427,7 +434,8 @@ export async function scanServer(
     for (const d of hunt.ofType("file")) {
       try {
         for (const draft of draftsOf(d.match(entry, ctx)))
-          drafts.push({ file: entry.path, line: null, subject: fileSubject(entry), ...draft });
+          if (keep(draft.check))
+            drafts.push({ file: entry.path, line: null, subject: fileSubject(entry), ...draft });
       } catch (e) {
         drafts.push(failedDetectionDraft(d.id, e, entry.path, null));
       }
@@ -435,9 +443,9 @@ export async function scanServer(
   }
 
   if (swept) {
-    drafts.push(...swept.drafts);
-    skipped.push(...swept.skipped);
     for (const [c, n] of Object.entries(swept.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
+    for (const d of swept.drafts) if (keep(d.check)) drafts.push(d);
+    append(skipped, swept.skipped);
   }
 
   const coverage = buildCoverage([...sources.values()], layoutHints(inv.files), spans);
@@ -481,6 +489,7 @@ export async function scanServer(
     bytesDone: bytesTotal,
     bytesTotal,
   });
+  const webRoots = webRootsOf(inv.files);
   const evidence: ServerEvidence = {
     name: server,
     root: target.root,
@@ -504,7 +513,7 @@ export async function scanServer(
     files: accountFiles(
       inv.files,
       plans.map(candidateOutcome),
-      new Set(sweepSelection(inv.files).map((x) => x.entry.path)),
+      (f) => sweptFolder(f, webRoots) !== undefined,
       skipped,
     ),
   };

@@ -19,10 +19,12 @@ import { isLogCandidate } from "../evidence/classify.js";
 import { discover, type Inventory } from "../evidence/discover.js";
 import { type IisSite, iisSites, iisWebRoots } from "../evidence/iis-config.js";
 import { windowsPathOf } from "../evidence/layout.js";
+import { append } from "../model/arrays.js";
 import type { FileSubject } from "../model/finding.js";
 import { once } from "../model/once.js";
 import type { FileEntry } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
+import { checkCap } from "./cap.js";
 
 /** Files up to this size are hashed whole. */
 export const HASH_CAP = 32 * 2 ** 20;
@@ -213,37 +215,48 @@ export function iisSitesOf(files: FileEntry[]): IisSite[] {
   return [...byId.values()];
 }
 
-/** Which files of an inventory the sweep reads. */
-export function sweepSelection(
-  files: FileEntry[],
-  webRoots: readonly string[] = webRootsOf(files),
-): { entry: FileEntry; folder: WebFolder | null }[] {
-  const out: { entry: FileEntry; folder: WebFolder | null }[] = [];
-  for (const entry of files) {
-    const folder = webFolderOf(entry.winPath, webRoots);
-    // Logs outside web folders are read by the log readers, and are never malware samples.
-    if (folder === null && isLogCandidate(entry.path)) continue;
-    out.push({ entry, folder });
-  }
-  return out;
+/** The web folder of a file the sweep reads (null: swept, but outside the web folders), or undefined when it is not swept. */
+export function sweptFolder(entry: FileEntry, webRoots: readonly string[]): WebFolder | null | undefined {
+  const folder = webFolderOf(entry.winPath, webRoots);
+  // Logs outside web folders are read by the log readers, and are never malware samples.
+  if (folder === null && isLogCandidate(entry.path)) return undefined;
+  return folder;
 }
 
-function batches(tasks: SweepTask[]): SweepTask[][] {
-  const out: SweepTask[][] = [];
+/** Which files of an inventory the sweep reads, one at a time. */
+export function* sweepSelection(
+  files: FileEntry[],
+  webRoots: readonly string[] = webRootsOf(files),
+): Generator<{ entry: FileEntry; folder: WebFolder | null }> {
+  for (const entry of files) {
+    const folder = sweptFolder(entry, webRoots);
+    if (folder !== undefined) yield { entry, folder };
+  }
+}
+
+/** Tasks in batches of at most BATCH_FILES files or BATCH_BYTES to read, made as they are asked for. */
+function* batches(tasks: Iterable<SweepTask>): Generator<SweepTask[]> {
   let cur: SweepTask[] = [];
   let bytes = 0;
   for (const t of tasks) {
     cur.push(t);
     bytes += Math.min(t.size, HASH_CAP);
     if (bytes >= BATCH_BYTES || cur.length >= BATCH_FILES) {
-      out.push(cur);
+      yield cur;
       cur = [];
       bytes = 0;
     }
   }
-  if (cur.length) out.push(cur);
-  return out;
+  if (cur.length) yield cur;
 }
+
+/**
+ * Batches handed out at once, and batches held in all (out, or back before an older one). The sweep
+ * so holds a bounded number of tasks and results whatever the number of files: a tree of 200,000
+ * files used to hold every task and every result until the last one came back.
+ */
+const WINDOW = 16;
+const REORDER = 64;
 
 export interface SweepOptions {
   server: string;
@@ -283,46 +296,91 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
     files: 0,
     bytes: 0,
   };
-  const tasks: SweepTask[] = [];
-  const add = (entry: FileEntry, folder: WebFolder | null, extraRoot: boolean) =>
-    tasks.push({
-      id: tasks.length,
-      abs: entry.abs,
-      rel: entry.path,
-      winPath: entry.winPath,
-      size: entry.size,
-      mtime: entry.mtime,
-      folder,
-      extraRoot,
-      ctx: { server: o.server, file: entry.path, installPath: o.installPath },
-      maxDraftsPerCheck: o.maxDraftsPerCheck,
-    });
   const webRoots = webRootsOf(inv.files);
-  for (const { entry, folder } of sweepSelection(inv.files, webRoots)) add(entry, folder, false);
+  // --files roots: their files are listed first (one walk each), then swept after the server's own.
+  const extras: { entry: FileEntry; folder: WebFolder | null }[] = [];
   for (const dir of o.extraRoots ?? []) {
     const label = extraRootLabel(dir);
     const extra = await discover([{ abs: resolve(dir), relBase: label, filesOnly: true }]);
-    out.skipped.push(...extra.skipped);
+    append(out.skipped, extra.skipped);
     for (const entry of extra.files) {
       // Windows path: as if the root's own name were the top of the copied tree (`inetpub/...`).
       const inRoot = entry.path.slice(label.length + 1);
       const win = entry.winPath ?? windowsPathOf(`${basename(resolve(dir))}/${inRoot}`).path;
-      add({ ...entry, winPath: win }, webFolderOf(win, webRoots), true);
+      extras.push({ entry: { ...entry, winPath: win }, folder: webFolderOf(win, webRoots) });
     }
   }
-  const toRead = tasks.reduce((n, t) => n + Math.min(t.size, HASH_CAP), 0);
-  const inline = toRead < (o.inlineBytes ?? SWEEP_INLINE_BYTES) && tasks.length < 4096;
-  const results = await Promise.all(
-    batches(tasks).map((b) => (inline ? Promise.resolve(runSweepBatch(b, o.hunt)) : o.run(b))),
-  );
-  for (const batch of results) {
+  const selected = function* (): Generator<{
+    entry: FileEntry;
+    folder: WebFolder | null;
+    extraRoot: boolean;
+  }> {
+    for (const s of sweepSelection(inv.files, webRoots)) yield { ...s, extraRoot: false };
+    for (const s of extras) yield { ...s, extraRoot: true };
+  };
+  let count = 0;
+  let toRead = 0;
+  for (const { entry } of selected()) {
+    count++;
+    toRead += Math.min(entry.size, HASH_CAP);
+    if (toRead >= (o.inlineBytes ?? SWEEP_INLINE_BYTES) || count >= 4096) break;
+  }
+  const inline = toRead < (o.inlineBytes ?? SWEEP_INLINE_BYTES) && count < 4096;
+  const tasks = function* (): Generator<SweepTask> {
+    let id = 0;
+    for (const { entry, folder, extraRoot } of selected())
+      yield {
+        id: id++,
+        abs: entry.abs,
+        rel: entry.path,
+        winPath: entry.winPath,
+        size: entry.size,
+        mtime: entry.mtime,
+        folder,
+        extraRoot,
+        ctx: { server: o.server, file: entry.path, installPath: o.installPath },
+        maxDraftsPerCheck: o.maxDraftsPerCheck,
+      };
+  };
+  const keep = checkCap(o.maxDraftsPerCheck, out.omitted);
+  const fold = (batch: SweepResult[]) => {
     for (const r of batch) {
       out.files++;
       out.bytes += r.bytes;
-      out.drafts.push(...r.drafts);
+      for (const d of r.drafts) if (keep(d.check)) out.drafts.push(d);
       for (const [c, n] of Object.entries(r.omitted)) out.omitted[c] = (out.omitted[c] ?? 0) + n;
       if (r.skip) out.skipped.push(r.skip);
     }
+  };
+  // At most WINDOW batches out at once; results that come back before an older one wait for it (at
+  // most REORDER batches), so findings keep evidence order.
+  const back = new Map<number, SweepResult[]>();
+  let next = 0;
+  let sent = 0;
+  let wake: (() => void) | null = null;
+  const settle = (i: number, r: SweepResult[]) => {
+    back.set(i, r);
+    for (let b = back.get(next); b !== undefined; b = back.get(next)) {
+      back.delete(next++);
+      fold(b);
+    }
+    wake?.();
+  };
+  const room = () => sent - next - back.size < WINDOW && sent - next < REORDER;
+  for (const b of batches(tasks())) {
+    while (!room()) await new Promise<void>((r) => (wake = r));
+    const i = sent++;
+    if (inline) settle(i, runSweepBatch(b, o.hunt));
+    else
+      void o.run(b).then(
+        (r) => settle(i, r),
+        (e: Error) =>
+          settle(
+            i,
+            b.map((t) => crashedSweep(t, e)),
+          ),
+      );
   }
+  while (next < sent) await new Promise<void>((r) => (wake = r));
   return out;
 }

@@ -10,6 +10,7 @@ import { CONTENT_CAP, HASH_CAP } from "../../src/hunt/sweep.js";
 import { scan } from "../../src/index.js";
 import type { Finding, ServerResult } from "../../src/model/types.js";
 import { runCli, tempDir } from "../helpers.js";
+import { iisLog } from "../iis-helpers.js";
 import { inertPage } from "../sweep-helpers.js";
 
 const FE = "C/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy";
@@ -285,3 +286,47 @@ test("--yara without the yara-x engine: a plain skipped entry, built-in rules st
   assert.equal(setup.warnings[0].reason, "refused");
   assert.match(setup.warnings[0].detail, /^YARA is unavailable: .*; built-in rules ran$/);
 });
+
+for (const workers of [0, 2]) {
+  test(`--max-findings is per check and server, the first in evidence order kept (workers ${workers})`, async (t) => {
+    const root = join(tempDir(t), "EXCH01");
+    // 12 pages in aspnet_client: one finding each, 12 files with one finding each used to list 12.
+    const pages = Array.from(
+      { length: 12 },
+      (_, i) => `C/inetpub/wwwroot/aspnet_client/p${String(i).padStart(2, "0")}.aspx`,
+    );
+    for (const p of pages) put(root, p, "<html>hello</html>");
+    // Three IIS logs of four refused ProxyLogon SSRF requests each: the per-file cap let 12 through.
+    const logs = ["u_ex210302.log", "u_ex210303.log", "u_ex210304.log"];
+    for (const [d, name] of logs.entries()) {
+      const reqs = Array.from({ length: 4 }, (_, i) => ({
+        method: "POST",
+        stem: "/ecp/y.js",
+        status: 500,
+        time: `2021-03-0${2 + d}T06:1${i}:00Z`,
+      }));
+      put(root, `C/inetpub/logs/LogFiles/W3SVC1/${name}`, iisLog(reqs));
+    }
+    const r = await scan([root], { workers, sweepInlineBytes: 0, maxFindingsPerCheck: 5 });
+    const s = r.servers[0];
+    const scripts = by(s, "script-in-aspnet-client");
+    assert.deepEqual(
+      scripts.map((f) => f.source.file).sort(),
+      pages.slice(0, 5),
+      "the first five files in path order, whatever thread finished first",
+    );
+    assert.equal(s.omittedFindings["script-in-aspnet-client"], 7);
+    const ssrf = by(s, "iis-proxylogon-request-failed");
+    assert.equal(ssrf.length, 5);
+    assert.equal(s.omittedFindings["iis-proxylogon-request-failed"], 7);
+    assert.deepEqual(ssrf.map((f) => f.source.file.split("/").pop()).sort(), [
+      "u_ex210302.log",
+      "u_ex210302.log",
+      "u_ex210302.log",
+      "u_ex210302.log",
+      "u_ex210303.log",
+    ]);
+    // Nothing is lost: every page is still accounted for as swept.
+    for (const p of pages) assert.equal(s.files.files.find((a) => a.file === p)?.reader, "file-sweep");
+  });
+}

@@ -3,6 +3,7 @@
 // executable, long blobs), and what a web shell does that applications do not (the request choosing a
 // file's content, browsing the whole disk, a socket kept in Session, calls through native function
 // pointers, AMSI/ETW patching, uploads to a path the caller picks, a caller-chosen database and SQL).
+import { append } from "../../model/arrays.js";
 import { applicationPath } from "./asp-objects.js";
 import { assignments, escapeRe, firstArgument, headOf, statementFrom } from "./code-scan.js";
 import type { Normalised } from "./normalise.js";
@@ -232,7 +233,7 @@ export function addCues({ norm, tainted, signals, flows, sinks }: CueInput): {
     const calls = fns.length
       ? [...t.matchAll(new RegExp(String.raw`(?<![\w.])(?:${fns.map(escapeRe).join("|")})\s*\(`, "g"))]
       : [];
-    calls.push(...t.matchAll(UNMANAGED_CALL));
+    append(calls, t.matchAll(UNMANAGED_CALL));
     const hit = calls.find((m) => tainted.test(statementFrom(t, m.index + m[0].length)));
     if (hit && !flows.has("load")) {
       const sig: Signal = {

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { rng } from "../../../examples/generate.js"; // seeded: a failing iteration can be replayed
+import { BinXmlError } from "../../../src/readers/evtx/binxml.js";
 import {
   type EvtxRecord,
   type EvtxSummary,
@@ -216,4 +217,14 @@ describe("evtx fuzz", { skip: NO_CORPUS }, () => {
       }
     });
   }
+});
+
+test("BinXmlError: the message, no stack frames (carving throws thousands), the stack limit restored", () => {
+  const before = Error.stackTraceLimit;
+  const e = new BinXmlError("unexpected token 0x73 at chunk offset 0x805f");
+  assert.ok(e instanceof Error);
+  assert.equal(e.message, "unexpected token 0x73 at chunk offset 0x805f");
+  assert.doesNotMatch(e.stack ?? "", /\n\s+at /);
+  assert.equal(Error.stackTraceLimit, before);
+  assert.match(new Error("a parser bug").stack ?? "", /\n\s+at /, "other errors keep theirs");
 });

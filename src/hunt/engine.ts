@@ -343,10 +343,14 @@ export async function scanServer(
   progress({ phase: "read", filesDone, filesTotal: plans.length, bytesDone, bytesTotal });
   // The file sweep (web shells, IOC hashes, YARA) runs alongside the log reading, in the same pool.
   const sweepPool = pool ?? (wanted > 0 ? (shared ?? null) : null);
+  // The IIS site roots (read from applicationHost.config): the sweep places files by them, and the file
+  // accounting below says which files it read.
+  const webRoots = webRootsOf(inv.files);
   const sweeping = sweepServer(inv, {
     server,
     hunt,
     installPath,
+    webRoots,
     extraRoots: opts.files,
     maxDraftsPerCheck: maxDrafts,
     inlineBytes: opts.sweepInlineBytes,
@@ -489,7 +493,6 @@ export async function scanServer(
     bytesDone: bytesTotal,
     bytesTotal,
   });
-  const webRoots = webRootsOf(inv.files);
   const evidence: ServerEvidence = {
     name: server,
     root: target.root,

@@ -135,17 +135,12 @@ export function runSweepTask(task: SweepTask, hunt: HuntContext): SweepResult {
     sha256: file.sha256,
     mtime: task.mtime,
   };
-  const kept = new Map<string, number>();
+  const keep = checkCap(task.maxDraftsPerCheck, result.omitted);
   for (const d of hunt.ofType("content")) {
     try {
       if (!d.select(file, ctx)) continue;
       for (const draft of draftsOf(d.match(file, ctx))) {
-        const k = kept.get(draft.check) ?? 0;
-        if (k >= task.maxDraftsPerCheck) {
-          result.omitted[draft.check] = (result.omitted[draft.check] ?? 0) + 1;
-          continue;
-        }
-        kept.set(draft.check, k + 1);
+        if (!keep(draft.check)) continue;
         result.drafts.push({
           subject,
           ...draft,
@@ -269,6 +264,8 @@ export interface SweepOptions {
   run: (batch: SweepTask[]) => Promise<SweepResult[]>;
   /** Below this many bytes to read, the sweep runs in this thread (worker start-up costs more). */
   inlineBytes?: number;
+  /** The IIS site roots of the inventory, when the caller has them (else read here: webRootsOf). */
+  webRoots?: readonly string[];
 }
 
 /** Default for SweepOptions.inlineBytes. */
@@ -296,7 +293,7 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
     files: 0,
     bytes: 0,
   };
-  const webRoots = webRootsOf(inv.files);
+  const webRoots = o.webRoots ?? webRootsOf(inv.files);
   // --files roots: their files are listed first (one walk each), then swept after the server's own.
   const extras: { entry: FileEntry; folder: WebFolder | null }[] = [];
   for (const dir of o.extraRoots ?? []) {

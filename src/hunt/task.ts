@@ -24,6 +24,7 @@ import { readerFor } from "../readers/index.js";
 import { ENCODED_LITERAL, encodedVariant } from "../readers/prefilter.js";
 import type { ReadStats, RowPrefilter, Sniffed } from "../readers/types.js";
 import { type LiteralGuard, MAX_LITERALS } from "../readers/wasm/multi.js";
+import { checkCap } from "./cap.js";
 import { coverLiterals } from "./literal-cover.js";
 
 /** What sniffing found, in a form that crosses thread boundaries. */
@@ -300,7 +301,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
     if (task.start === 0 && task.end === task.size && s.head.length === task.size) bytes = s.head;
   }
   const fk = result.fileKind;
-  const kept = new Map<string, number>();
+  const underCap = checkCap(task.maxDraftsPerCheck, result.omitted);
   const ctx: MatchContext = {
     ...task.ctx,
     hunt,
@@ -324,12 +325,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
     about: () => Pick<FindingDraft, "subject" | "record" | "excerpt">,
   ) => {
     for (const d of draftsOf(drafts)) {
-      const n = kept.get(d.check) ?? 0;
-      if (n >= task.maxDraftsPerCheck) {
-        result.omitted[d.check] = (result.omitted[d.check] ?? 0) + 1;
-        continue;
-      }
-      kept.set(d.check, n + 1);
+      if (!underCap(d.check)) continue;
       result.drafts.push({
         ...about(),
         ...d,

@@ -3,6 +3,7 @@
 // a timespan. Evaluated once all records are read, on matches sorted by time, so the order of files
 // and records does not change the result. A correlation may count another correlation's hits (a
 // chain): those run first and each hit becomes a base match at the time the inner one completed.
+import { append } from "../model/arrays.js";
 import type { CompiledRule, CorrelationRule, RecordView } from "./types.js";
 
 export interface BaseMatch {
@@ -246,7 +247,7 @@ export function runCorrelations(correlations: CorrelationRule[], matches: BaseMa
       done.add(c);
       const hits = correlate(c, chained.length ? [...matches, ...chained] : matches);
       const counters = correlations.filter((d) => d !== c && references(d, c.meta.id, c.name));
-      if (counters.length === 0 || counters.some((d) => d.generate)) out.push(...hits);
+      if (counters.length === 0 || counters.some((d) => d.generate)) append(out, hits);
       if (counters.length === 0) continue;
       for (const h of hits) {
         const last = Date.parse(h.last);

@@ -2,11 +2,12 @@
 // every file with its Windows path, and recognise each log by its first bytes.
 import { type Stats, statSync } from "node:fs";
 import { type lstat, readdir, realpath, stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, join, sep } from "node:path";
 import type { FileEntry } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
 import { isLogCandidate } from "./classify.js";
-import { installPathOf, windowsPathOf } from "./layout.js";
+import { type FolderOfFiles, InventoryFile } from "./file-entry.js";
+import { installPathOf, windowsFolderOf } from "./layout.js";
 
 export interface Inventory {
   files: FileEntry[];
@@ -37,6 +38,28 @@ function relJoin(base: string, name: string): string {
   return base ? `${base}/${name}` : name;
 }
 
+function withSep(dir: string): string {
+  return dir.endsWith(sep) ? dir : dir + sep;
+}
+
+/** Where the names of a folder's files start in their relative paths. */
+function cutOf(rel: string): number {
+  return rel ? rel.length + 1 : 0;
+}
+
+/** What the files of the folder `dir` (relative path `rel`) of a root share. */
+function folderOf(dir: string, rel: string, root: EvidenceRoot): FolderOfFiles {
+  if (!root.winBase)
+    return {
+      absPrefix: withSep(dir),
+      relCut: cutOf(rel),
+      win: { how: "layout", prefix: windowsFolderOf(rel) },
+    };
+  const inRoot = rel.slice(cutOf(root.relBase));
+  const prefix = `${root.winBase}\\${inRoot ? `${inRoot.split("/").join("\\")}\\` : ""}`;
+  return { absPrefix: withSep(dir), relCut: cutOf(rel), win: { how: "base", prefix } };
+}
+
 /**
  * Walk the roots and classify every file. Never throws for a bad file; errors land in `skipped`.
  * `onBytes` hears the bytes found so far after each file (the engine starts its worker threads while
@@ -46,7 +69,7 @@ export async function discover(roots: EvidenceRoot[], onBytes?: (bytes: number) 
   const inv: Inventory = { files: [], candidates: [], skipped: [], installPath: null, bytes: 0 };
   const seenDirs = new Set<string>();
 
-  const addFile = (abs: string, rel: string, root: EvidenceRoot): void => {
+  const addFile = (abs: string, rel: string, root: EvidenceRoot, folder: FolderOfFiles): void => {
     let st: Stats;
     try {
       // Synchronous: on local disks a stat is a few microseconds and the promise costs more.
@@ -61,9 +84,7 @@ export async function discover(roots: EvidenceRoot[], onBytes?: (bytes: number) 
         inv.skipped.push({ file: rel, reason: "unreadable", detail: "not a regular file" });
       return;
     }
-    const inRoot = root.winBase ? rel.slice(root.relBase.length + 1) : rel;
-    const win = root.winBase ? `${root.winBase}\\${inRoot.split("/").join("\\")}` : windowsPathOf(rel).path;
-    const entry: FileEntry = { path: rel, winPath: win, size: st.size, mtime: st.mtime.toISOString(), abs };
+    const entry: FileEntry = new InventoryFile(rel, st.size, Math.round(st.mtimeMs), folder);
     inv.files.push(entry);
     inv.bytes += st.size;
     onBytes?.(inv.bytes);
@@ -97,6 +118,7 @@ export async function discover(roots: EvidenceRoot[], onBytes?: (bytes: number) 
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const files: [string, string][] = [];
+    const folder = folderOf(dir, rel, root);
     for (const d of entries) {
       const abs = join(dir, d.name);
       const r = relJoin(rel, d.name);
@@ -112,12 +134,16 @@ export async function discover(roots: EvidenceRoot[], onBytes?: (bytes: number) 
       if (isDir) await walk(abs, r, root);
       else if (d.isFile() || d.isSymbolicLink()) files.push([abs, r]);
     }
-    for (const [abs, r] of files) addFile(abs, r, root);
+    for (const [abs, r] of files) addFile(abs, r, root, folder);
   };
 
   for (const root of roots) {
     if (root.only) {
-      addFile(join(root.abs, root.only), relJoin(root.relBase, root.only), root);
+      const win: FolderOfFiles["win"] = root.winBase
+        ? { how: "base", prefix: `${root.winBase}\\` }
+        : { how: "whole" };
+      const folder = { absPrefix: withSep(root.abs), relCut: cutOf(root.relBase), win };
+      addFile(join(root.abs, root.only), relJoin(root.relBase, root.only), root, folder);
       continue;
     }
     let st: Awaited<ReturnType<typeof lstat>>;
@@ -133,7 +159,13 @@ export async function discover(roots: EvidenceRoot[], onBytes?: (bytes: number) 
       continue;
     }
     if (st.isDirectory()) await walk(root.abs, root.relBase, root);
-    else addFile(root.abs, relJoin(root.relBase, basename(root.abs)), root);
+    else {
+      const rel = relJoin(root.relBase, basename(root.abs));
+      const win: FolderOfFiles["win"] = root.winBase
+        ? { how: "base", prefix: `${root.winBase}\\${basename(root.abs)}` }
+        : { how: "whole" };
+      addFile(root.abs, rel, root, { absPrefix: root.abs, relCut: rel.length, win });
+    }
   }
   return inv;
 }

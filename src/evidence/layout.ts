@@ -69,6 +69,31 @@ export function windowsPathOf(rel: string): WindowsPath {
   return { path: null, driveAssumed: false };
 }
 
+/** Whether a file's own name takes part in windowsPathOf's decision (a drive, a top folder, an install hint). */
+function nameDecides(name: string): boolean {
+  return (
+    explicitDrive(name) !== null ||
+    DRIVE_TOP.has(decodeComponent(name).toLowerCase()) ||
+    /^(v15|exchange server|logging)$/i.test(name)
+  );
+}
+
+/**
+ * The Windows path of a folder's files without their name (ends with a backslash), or null when the
+ * layout does not reveal it. Worked out once per folder; windowsPathIn adds each file's name. A name
+ * that takes no part in the decision ("x") maps the same way as every other such name.
+ */
+export function windowsFolderOf(relDir: string): string | null {
+  const p = windowsPathOf(relDir ? `${relDir}/x` : "x").path;
+  return p === null ? null : p.slice(0, -1);
+}
+
+/** windowsPathOf(rel) for the file `name` of a folder whose windowsFolderOf is `folder`: the same answer, cheaper. */
+export function windowsPathIn(folder: string | null, rel: string, name: string): string | null {
+  if (nameDecides(name)) return windowsPathOf(rel).path;
+  return folder === null ? null : folder + decodeComponent(name);
+}
+
 /** Exchange log folders directly below `<install>\Logging`. */
 const LOG_FOLDERS =
   /^(httpproxy|ecp|oabgeneratorlog|owa|ews|mapi|rpchttp|autodiscover|cmdletinfra|monitoring|diagnostics|transportroles)$/i;

@@ -304,7 +304,8 @@ export async function sweepServer(inv: Inventory, o: SweepOptions): Promise<Swee
       // Windows path: as if the root's own name were the top of the copied tree (`inetpub/...`).
       const inRoot = entry.path.slice(label.length + 1);
       const win = entry.winPath ?? windowsPathOf(`${basename(resolve(dir))}/${inRoot}`).path;
-      extras.push({ entry: { ...entry, winPath: win }, folder: webFolderOf(win, webRoots) });
+      const { path, size, mtime, abs } = entry;
+      extras.push({ entry: { path, size, mtime, abs, winPath: win }, folder: webFolderOf(win, webRoots) });
     }
   }
   const selected = function* (): Generator<{

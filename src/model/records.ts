@@ -60,14 +60,14 @@ export interface LogRow {
 /** A file found in the evidence, with its path as it was on the Windows server when that can be told. */
 export interface FileEntry {
   /** Relative to the scanned root, forward slashes. */
-  path: string;
+  readonly path: string;
   /** The Windows path it had on the server (`C:\Windows\Temp\lsass.dmp`), or null when the layout does not say. */
-  winPath: string | null;
-  size: number;
+  readonly winPath: string | null;
+  readonly size: number;
   /** Last write time, ISO UTC (of the copy: collectors may or may not keep it). */
-  mtime: string;
+  readonly mtime: string;
   /** Absolute path on this machine, for readers. */
-  abs: string;
+  readonly abs: string;
 }
 
 /** A Windows event, whatever it was read from (.evtx, evtx_dump JSON, Winlogbeat ECS, wevtutil XML). */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { installPathOf, windowsPathOf } from "../../src/evidence/layout.js";
+import { installPathOf, windowsFolderOf, windowsPathIn, windowsPathOf } from "../../src/evidence/layout.js";
 
 describe("Windows paths of copied evidence", () => {
   it("maps collector layouts to the server's paths", () => {
@@ -51,5 +51,34 @@ describe("Windows paths of copied evidence", () => {
       "a bare Logging folder says nothing about the install path",
     );
     assert.equal(installPathOf("C/Program Files/Microsoft/Exchange Server/V15/Bin/x.dll"), null);
+  });
+
+  it("maps a file through its folder exactly as through its whole path", () => {
+    // Every path of up to four components over names that take part in the decision and names that do not.
+    const pool = [
+      "C",
+      "d",
+      "C%3A",
+      "%5C%5C.%5CC%3A",
+      "Windows",
+      "INETPUB",
+      "V15",
+      "Logging",
+      "Exchange Server",
+    ];
+    pool.push("x", "a%5C", "%ZZ", "Program Files", "a.aspx", "e:");
+    let n = 0;
+    const visit = (parts: string[]): void => {
+      if (parts.length > 0) {
+        const rel = parts.join("/");
+        const name = parts[parts.length - 1];
+        const got = windowsPathIn(windowsFolderOf(parts.slice(0, -1).join("/")), rel, name);
+        assert.equal(got, windowsPathOf(rel).path, rel);
+        n++;
+      }
+      if (parts.length < 4) for (const p of pool) visit([...parts, p]);
+    };
+    visit([]);
+    assert.ok(n > 30000);
   });
 });

@@ -157,9 +157,8 @@ function batches(plans: FilePlan[]): ReadTask[][] {
   }
   if (cur.length) out.push(cur);
   // Largest first keeps every worker busy until the end.
-  return out.sort(
-    (a, b) => b.reduce((n, t) => n + t.end - t.start, 0) - a.reduce((n, t) => n + t.end - t.start, 0),
-  );
+  const bytesOf = new Map(out.map((b) => [b, b.reduce((n, t) => n + t.end - t.start, 0)]));
+  return out.sort((a, b) => bytesOf.get(b)! - bytesOf.get(a)!);
 }
 
 /** What the evidence of one server shows, before any judgement (the verdict stage's input). */

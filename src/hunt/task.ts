@@ -247,7 +247,9 @@ export function toFileKind(s: Sniffed): FileKind {
 export function readHead(abs: string, size: number): Buffer {
   const fd = openSync(abs, "r");
   try {
-    const buf = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    // From Node's shared pool for small heads (one allocation per file less for the GC to track); only
+    // the bytes read are handed on, so the pool's other contents are never seen.
+    const buf = Buffer.allocUnsafe(Math.min(size, HEAD_BYTES));
     const n = readSync(fd, buf, 0, buf.length, 0);
     return buf.subarray(0, n);
   } finally {
@@ -274,6 +276,16 @@ export function sniffFile(
   const c = classifyHead({ path: rel, size }, head);
   if ("sniffed" in c) return { fileKind: toFileKind(c.sniffed), sniffed: c.sniffed, head };
   return { notLog: c };
+}
+
+/** Detection i's memory of this task, made when it is first asked for. */
+function memoryOf(memories: (EventMemory | undefined)[], i: number): EventMemory {
+  let m = memories[i];
+  if (!m) {
+    m = new Map();
+    memories[i] = m;
+  }
+  return m;
 }
 
 export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
@@ -349,8 +361,10 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
   };
   const rowDetections = hunt.ofType("row");
   const eventDetections = hunt.ofType("event");
-  const eventMemory: EventMemory[] = eventDetections.map(() => new Map());
-  const rowMemory: EventMemory[] = rowDetections.map(() => new Map());
+  // A detection's memory is made when it first sees a record of this task: most see none of a small
+  // file's, and thousands of small files made tens of empty maps each.
+  const eventMemory: (EventMemory | undefined)[] = [];
+  const rowMemory: (EventMemory | undefined)[] = [];
   const reader = readerFor(fk.format);
   if (!reader) {
     result.error = `no reader for format ${fk.format}`;
@@ -379,7 +393,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
           const about = () => ({ subject: rowSubject(row), excerpt: row.text() });
           for (const i of consumers) {
             const d = rowDetections[i];
-            guard(d.id, () => d.match(row, ctx, rowMemory[i]), row.line, about);
+            guard(d.id, () => d.match(row, ctx, memoryOf(rowMemory, i)), row.line, about);
           }
         },
         onEvent(event, line) {
@@ -388,7 +402,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
           const about = () => ({ subject: eventSubject(event), record: event.recordId });
           eventDetections.forEach((d, i) => {
             if (d.providers && !d.providers.some((p) => p.toLowerCase() === provider)) return;
-            guard(d.id, () => d.match(event, ctx, eventMemory[i]), line, about);
+            guard(d.id, () => d.match(event, ctx, memoryOf(eventMemory, i)), line, about);
           });
         },
       },

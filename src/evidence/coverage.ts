@@ -131,8 +131,11 @@ export interface Span {
 /** Logs roll hourly or daily; a pause shorter than this (a reboot, a quiet weekend) is not a gap. */
 const GAP_MS = 3 * 86_400_000;
 
+/** Spans merged, as epoch milliseconds. */
+type Merged = { from: number; to: number }[];
+
 /** Merged spans, in time order, with pauses shorter than GAP_MS closed. */
-export function mergeSpans(spans: Span[]): { from: number; to: number }[] {
+export function mergeSpans(spans: Span[]): Merged {
   const xs = spans
     .map((s) => ({ from: Date.parse(s.oldest), to: Date.parse(s.newest) }))
     .filter((x) => Number.isFinite(x.from) && Number.isFinite(x.to) && x.to >= x.from)
@@ -158,9 +161,12 @@ const MASS_EXPLOITATION_MS = 30 * 86_400_000;
  * partial when they hold some of that or of the month of mass exploitation after it; none otherwise.
  */
 export function windowCoverage(spans: Span[], from: string, to: string): WindowCoverage {
+  return windowOf(mergeSpans(spans), from, to);
+}
+
+function windowOf(merged: Merged, from: string, to: string): WindowCoverage {
   const f = Date.parse(from);
   const t = Date.parse(to);
-  const merged = mergeSpans(spans);
   if (merged.some((m) => m.from <= f + 86_400_000 && m.to >= t - 86_400_000)) return "full";
   return merged.some((m) => m.to >= f && m.from <= t + MASS_EXPLOITATION_MS) ? "partial" : "none";
 }
@@ -171,8 +177,11 @@ export function windowCoverage(spans: Span[], from: string, to: string): WindowC
  * month of mass exploitation, partial when they only start later.
  */
 export function laterWaveCoverage(spans: Span[], from: string): WindowCoverage {
+  return laterWaveOf(mergeSpans(spans), from);
+}
+
+function laterWaveOf(merged: Merged, from: string): WindowCoverage {
   const f = Date.parse(from);
-  const merged = mergeSpans(spans);
   if (merged.some((m) => m.from <= f + 86_400_000 && m.to >= f + MASS_EXPLOITATION_MS)) return "full";
   return merged.some((m) => m.to >= f) ? "partial" : "none";
 }
@@ -183,18 +192,24 @@ const RANK: Record<WindowCoverage, number> = { none: 0, partial: 1, full: 2 };
 export function campaignCoverage(
   present: readonly SourceCoverage[],
   spans: ReadonlyMap<string, Span[]>,
+  merged: (s: SourceCoverage) => Merged = (s) => mergeSpans(ownSpans(s, spans)),
 ): CampaignCoverage[] {
+  // Each source's spans merged once, not once per wave (a source may hold a span per file: 10,000s).
+  const bySource = new Map(present.map((s) => [s, merged(s)]));
   return CAMPAIGNS.map((c) => {
     let best: WindowCoverage = "none";
     for (const s of present) {
-      const own =
-        spans.get(s.source) ?? (s.oldest && s.newest ? [{ oldest: s.oldest, newest: s.newest }] : []);
-      const w =
-        c.name === "ProxyLogon" ? windowCoverage(own, c.from, c.patchedOn) : laterWaveCoverage(own, c.from);
+      const m = bySource.get(s)!;
+      const w = c.name === "ProxyLogon" ? windowOf(m, c.from, c.patchedOn) : laterWaveOf(m, c.from);
       if (RANK[w] > RANK[best]) best = w;
     }
     return { campaign: c.name, from: c.from, patchedOn: c.patchedOn, coverage: best };
   });
+}
+
+/** A source's spans: each file's, or its oldest to newest record when they were not kept. */
+function ownSpans(s: SourceCoverage, spans: ReadonlyMap<string, Span[]>): Span[] {
+  return spans.get(s.source) ?? (s.oldest && s.newest ? [{ oldest: s.oldest, newest: s.newest }] : []);
 }
 
 function day(t: string | null): string {
@@ -211,9 +226,11 @@ export function buildCoverage(
   spans: ReadonlyMap<string, Span[]> = new Map(),
 ): Coverage {
   const { exploitationFrom: from, patchedOn: to } = CAMPAIGN_WINDOW;
+  const merged = new Map<string, Merged>();
   const rated = sources.map((s): SourceCoverage => {
-    const own = spans.get(s.source) ?? (s.oldest && s.newest ? [{ oldest: s.oldest, newest: s.newest }] : []);
-    return { ...s, window: windowCoverage(own, from, to) };
+    const m = mergeSpans(ownSpans(s, spans));
+    merged.set(s.source, m);
+    return { ...s, window: windowOf(m, from, to) };
   });
   const present = rated.filter(judged);
   // With nothing read at all, every source is worth naming (every Exchange server runs IIS).
@@ -256,7 +273,11 @@ export function buildCoverage(
     window: { ...CAMPAIGN_WINDOW },
     coversWindow,
     windowCoverage: best,
-    campaigns: campaignCoverage(present, spans),
+    campaigns: campaignCoverage(
+      present,
+      spans,
+      (s) => merged.get(s.source) ?? mergeSpans(ownSpans(s, spans)),
+    ),
     notes,
   };
 }

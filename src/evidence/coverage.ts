@@ -191,15 +191,13 @@ const RANK: Record<WindowCoverage, number> = { none: 0, partial: 1, full: 2 };
 /** Per wave, the best coverage of any judged source (ProxyLogon as `windowCoverage` judges it). */
 export function campaignCoverage(
   present: readonly SourceCoverage[],
-  spans: ReadonlyMap<string, Span[]>,
-  merged: (s: SourceCoverage) => Merged = (s) => mergeSpans(ownSpans(s, spans)),
+  /** A source's merged spans (buildCoverage merges each source once, not once per wave). */
+  mergedOf: (s: SourceCoverage) => Merged,
 ): CampaignCoverage[] {
-  // Each source's spans merged once, not once per wave (a source may hold a span per file: 10,000s).
-  const bySource = new Map(present.map((s) => [s, merged(s)]));
   return CAMPAIGNS.map((c) => {
     let best: WindowCoverage = "none";
     for (const s of present) {
-      const m = bySource.get(s)!;
+      const m = mergedOf(s);
       const w = c.name === "ProxyLogon" ? windowOf(m, c.from, c.patchedOn) : laterWaveOf(m, c.from);
       if (RANK[w] > RANK[best]) best = w;
     }
@@ -226,12 +224,17 @@ export function buildCoverage(
   spans: ReadonlyMap<string, Span[]> = new Map(),
 ): Coverage {
   const { exploitationFrom: from, patchedOn: to } = CAMPAIGN_WINDOW;
+  // Each source's spans merged once for the window and every wave (a source may hold a span per file).
   const merged = new Map<string, Merged>();
-  const rated = sources.map((s): SourceCoverage => {
-    const m = mergeSpans(ownSpans(s, spans));
-    merged.set(s.source, m);
-    return { ...s, window: windowOf(m, from, to) };
-  });
+  const mergedOf = (s: SourceCoverage): Merged => {
+    let m = merged.get(s.source);
+    if (!m) {
+      m = mergeSpans(ownSpans(s, spans));
+      merged.set(s.source, m);
+    }
+    return m;
+  };
+  const rated = sources.map((s): SourceCoverage => ({ ...s, window: windowOf(mergedOf(s), from, to) }));
   const present = rated.filter(judged);
   // With nothing read at all, every source is worth naming (every Exchange server runs IIS).
   const expected = (e: ExpectedSource) => present.length === 0 || (e.when ? e.when(hints) : true);
@@ -273,11 +276,7 @@ export function buildCoverage(
     window: { ...CAMPAIGN_WINDOW },
     coversWindow,
     windowCoverage: best,
-    campaigns: campaignCoverage(
-      present,
-      spans,
-      (s) => merged.get(s.source) ?? mergeSpans(ownSpans(s, spans)),
-    ),
+    campaigns: campaignCoverage(present, mergedOf),
     notes,
   };
 }

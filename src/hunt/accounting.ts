@@ -10,7 +10,7 @@ export interface CandidateOutcome {
   path: string;
   reader: string | null;
   records: number;
-  notes: string[];
+  notes: readonly string[];
   /** Carved .evtx records that were copies of live ones (not in `records`). */
   recoveredDuplicates?: number;
   /** When no reader took it: what it looked like (classify). */

@@ -21,12 +21,13 @@ import type {
   Skipped,
   SourceCoverage,
 } from "../model/types.js";
-import { readerFor } from "../readers/index.js";
-import { accountFiles, type CandidateOutcome } from "./accounting.js";
-import { type CheckCap, checkCap } from "./cap.js";
+import { accountFiles } from "./accounting.js";
+import { checkCap } from "./cap.js";
+import { digestFile, interner, spansOf } from "./digest.js";
+import { type Batch, batches, batchTasks, planFile, reconcileHeaders, taskCount } from "./plan.js";
 import { defaultWorkers, WorkerPool } from "./pool.js";
 import { iisSitesOf, runSweepBatch, sweepServer, sweptFolder, webRootsOf } from "./sweep.js";
-import { type ChannelSpan, type ReadTask, runBatchHere, sniffFile, type TaskResult } from "./task.js";
+import { type ReadTask, runBatchHere, type TaskResult } from "./task.js";
 
 export interface EngineOptions {
   /** Worker threads besides the main thread, which reads too; 0 reads in the main thread only. Default: cores - 1 (at least 1). */
@@ -55,111 +56,11 @@ export interface Progress {
   bytesTotal: number;
 }
 
-const DEFAULT_SPLIT = 64 * 2 ** 20;
-/** No format is cut below this (Reader.rangeBytes); smaller files are read whole without sniffing here. */
-const MIN_RANGE = 8 * 2 ** 20;
 /** Below this much log data, worker start-up costs more than it saves. */
 const INLINE_BYTES = 16 * 2 ** 20;
 /** Evidence found by the walk from which the workers are started before it ends (two threads on this
  * 2-core VM give about 1.4x one thread's speed, so a smaller tree is read faster without them). */
 const WARM_BYTES = INLINE_BYTES;
-/** A batch of small files: one message to a worker. */
-const BATCH_BYTES = 8 * 2 ** 20;
-const BATCH_FILES = 256;
-
-/** One candidate file: its read tasks (one, or several byte ranges) and their results. */
-interface FilePlan {
-  entry: FileEntry;
-  tasks: ReadTask[];
-  results: TaskResult[];
-}
-
-function planFile(
-  entry: FileEntry,
-  ctx: TaskContext,
-  nextId: () => number,
-  split: number | undefined,
-  maxDrafts: number,
-): FilePlan {
-  const base = { abs: entry.abs, rel: entry.path, size: entry.size, ctx, maxDraftsPerCheck: maxDrafts };
-  const whole = (): FilePlan => ({
-    entry,
-    tasks: [{ ...base, id: nextId(), fileKind: null, start: 0, end: entry.size, rangeHeaderFields: null }],
-    results: [],
-  });
-  if (entry.size <= (split ?? MIN_RANGE)) return whole();
-  // Large: sniff here, then cut into byte ranges that workers read in parallel.
-  const s = sniffFile(entry.abs, entry.path, entry.size);
-  const reader = "fileKind" in s ? readerFor(s.fileKind.format) : null;
-  if (!("fileKind" in s) || !reader?.splittable) return whole();
-  const range = split ?? reader.rangeBytes ?? DEFAULT_SPLIT;
-  if (entry.size <= range) return whole();
-  const fk = s.fileKind;
-  const n = Math.ceil(entry.size / range);
-  const step = Math.ceil(entry.size / n);
-  const tasks: ReadTask[] = [];
-  for (let start = 0; start < entry.size; start += step) {
-    tasks.push({
-      ...base,
-      id: nextId(),
-      fileKind: fk,
-      start,
-      end: Math.min(entry.size, start + step),
-      rangeHeaderFields: start > 0 ? fk.headerFields : null,
-    });
-  }
-  return { entry, tasks, results: [] };
-}
-
-function sameFields(a: string[] | null, b: string[] | null): boolean {
-  return a === b || (a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]));
-}
-
-/**
- * Ranges after the first were read with the file's first header. Where a `#Fields:` line earlier in
- * the file had changed the columns and a hit used the inherited header, read that range again.
- */
-async function reconcileHeaders(
-  plan: FilePlan,
-  run: (t: ReadTask[]) => Promise<TaskResult[]>,
-): Promise<void> {
-  let effective = plan.results[0]?.stats?.lastHeaderFields ?? plan.tasks[0].fileKind?.headerFields ?? null;
-  for (let i = 1; i < plan.tasks.length; i++) {
-    const r = plan.results[i];
-    if (r.stats?.usedInheritedHeader && !sameFields(effective, plan.tasks[i].rangeHeaderFields)) {
-      plan.tasks[i] = { ...plan.tasks[i], rangeHeaderFields: effective };
-      plan.results[i] = (await run([plan.tasks[i]]))[0];
-    }
-    effective = plan.results[i].stats?.lastHeaderFields ?? effective;
-  }
-}
-
-/** Small whole-file tasks travel together: one message per batch instead of one per file. */
-function batches(plans: FilePlan[]): ReadTask[][] {
-  const out: ReadTask[][] = [];
-  let cur: ReadTask[] = [];
-  let bytes = 0;
-  for (const p of plans) {
-    for (const t of p.tasks) {
-      const size = t.end - t.start;
-      if (size >= BATCH_BYTES) {
-        out.push([t]);
-        continue;
-      }
-      cur.push(t);
-      bytes += size;
-      if (bytes >= BATCH_BYTES || cur.length >= BATCH_FILES) {
-        out.push(cur);
-        cur = [];
-        bytes = 0;
-      }
-    }
-  }
-  if (cur.length) out.push(cur);
-  // Largest first keeps every worker busy until the end.
-  const bytesOf = new Map(out.map((b) => [b, b.reduce((n, t) => n + t.end - t.start, 0)]));
-  return out.sort((a, b) => bytesOf.get(b)! - bytesOf.get(a)!);
-}
 
 /** What the evidence of one server shows, before any judgement (the verdict stage's input). */
 export interface ServerEvidence {
@@ -182,117 +83,10 @@ export interface ServerScan {
   inventory: Inventory;
 }
 
-interface FileOutcome {
-  kind: LogKind | "event";
-  oldest: string | null;
-  newest: string | null;
-  records: number;
-  badRows: number;
-  /** Event files: the channels in it (an export may hold several), each its own coverage source. */
-  channels: ChannelSpan[];
-  /** What the file's rows name as their source (HttpProxy protocol, IIS site), or null. */
-  hint: string | null;
-}
-
 /** What record detections handed on to the findings detections (MatchContext.collect), per server. */
 interface Collected {
   items: Record<string, unknown[]>;
   dropped: Record<string, number>;
-}
-
-/** Fold a file's task results into drafts, skipped entries and its coverage facts. */
-function foldFile(
-  plan: FilePlan,
-  drafts: FindingDraft[],
-  omitted: Record<string, number>,
-  skipped: Skipped[],
-  collected: Collected,
-  keep: CheckCap,
-): FileOutcome | null {
-  const rel = plan.entry.path;
-  const first = plan.results[0];
-  if (first?.notLog) {
-    if ("skip" in first.notLog) skipped.push(first.notLog.skip);
-    return null;
-  }
-  const out: FileOutcome = {
-    kind: first?.fileKind?.kind ?? "exchange-other",
-    oldest: null,
-    newest: null,
-    records: 0,
-    badRows: 0,
-    channels: [],
-    hint: null,
-  };
-  let lineOffset = 0;
-  const samples: string[] = [];
-  const damage: string[] = [];
-  let error: string | null = null;
-  for (const r of plan.results) {
-    for (const [c, items] of Object.entries(r.collected ?? {})) {
-      const list = collected.items[c] ?? [];
-      collected.items[c] = list;
-      for (const x of items) list.push(x);
-    }
-    for (const [c, n] of Object.entries(r.collectedDropped ?? {}))
-      collected.dropped[c] = (collected.dropped[c] ?? 0) + n;
-    for (const d of r.drafts) {
-      if (!keep(d.check)) continue;
-      drafts.push(d.line != null && d.file === rel ? { ...d, line: d.line + lineOffset } : d);
-    }
-    for (const [c, n] of Object.entries(r.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
-    if (r.error) error = r.error;
-    out.channels.push(...(r.channels ?? []));
-    const s = r.stats;
-    if (!s) continue;
-    out.kind = s.kind;
-    out.hint ??= s.sourceHint ?? null;
-    out.records += s.records;
-    out.badRows += s.badRows;
-    for (const b of s.badSamples)
-      if (samples.length < 5) samples.push(`line ${b.line + lineOffset}: ${b.reason}`);
-    append(damage, s.damage);
-    if (s.firstTime && (out.oldest === null || s.firstTime < out.oldest)) out.oldest = s.firstTime;
-    if (s.lastTime && (out.newest === null || s.lastTime > out.newest)) out.newest = s.lastTime;
-    lineOffset += s.lines;
-  }
-  if (error) skipped.push({ file: rel, reason: "corrupt", detail: `reading stopped: ${error}` });
-  else if (out.badRows > 0 || damage.length > 0) {
-    const parts = plan.results.length > 1 ? sumCounts(damage) : [...damage];
-    if (out.badRows > 0)
-      parts.push(
-        `${out.badRows} row${out.badRows === 1 ? "" : "s"} not read as expected (${samples.join("; ")})`,
-      );
-    skipped.push({ file: rel, reason: "partial", detail: parts.join("; ") });
-  }
-  return out;
-}
-
-/**
- * Damage of a file read in several ranges: each range reports its own counts ("3 records not decoded");
- * lines that differ only in the count are summed into one, at the place of the first; a sentence
- * repeated word for word is kept once.
- */
-export function sumCounts(lines: string[]): string[] {
-  const COUNT = /^(\d+) (\w+?)(s?)( .*)$/;
-  const out: (string | { n: number; word: string; rest: string })[] = [];
-  const byKey = new Map<string, { n: number; word: string; rest: string }>();
-  for (const l of lines) {
-    const m = COUNT.exec(l);
-    if (!m) {
-      if (!out.includes(l)) out.push(l); // the same sentence from several ranges once
-      continue;
-    }
-    const key = `${m[2]}${m[4]}`;
-    const e = byKey.get(key);
-    if (e) e.n += Number(m[1]);
-    else {
-      const entry = { n: Number(m[1]), word: m[2], rest: m[4] };
-      byKey.set(key, entry);
-      out.push(entry);
-    }
-  }
-  return out.map((x) => (typeof x === "string" ? x : `${x.n} ${x.word}${x.n === 1 ? "" : "s"}${x.rest}`));
 }
 
 export async function scanServer(
@@ -329,13 +123,12 @@ export async function scanServer(
   // A split the caller asks for is kept.
   const split = opts.splitBytes ?? (pool ? undefined : Number.POSITIVE_INFINITY);
   let id = 0;
-  const plans = inv.candidates.map((entry) =>
-    planFile(entry, { server, file: entry.path, installPath }, () => id++, split, maxDrafts),
-  );
-  const byTask = new Map<number, FilePlan>();
-  for (const p of plans) for (const t of p.tasks) byTask.set(t.id, p);
+  const nextId = () => id++;
+  const planned = { server, installPath, maxDraftsPerCheck: maxDrafts };
+  const plans = inv.candidates.map((entry) => planFile(entry, planned, nextId, split));
   const run = (b: ReadTask[]): Promise<TaskResult[]> =>
     pool ? pool.run(b) : Promise.resolve(runBatchHere(b, hunt));
+  const intern = interner();
 
   let filesDone = 0;
   let bytesDone = 0;
@@ -357,22 +150,40 @@ export async function scanServer(
   });
   let swept: Awaited<typeof sweeping> | null = null;
   try {
-    const done = new Map<FilePlan, number>();
-    await Promise.all(
-      batches(plans).map(async (batch) => {
-        const results = await run(batch);
-        for (let i = 0; i < batch.length; i++) {
-          const plan = byTask.get(batch[i].id)!;
-          plan.results[plan.tasks.indexOf(batch[i])] = results[i];
-          bytesDone += batch[i].end - batch[i].start;
-          const n = (done.get(plan) ?? 0) + 1;
-          done.set(plan, n);
-          if (n === plan.tasks.length) filesDone++;
+    // A file is digested as soon as its tasks are answered, and its results let go: thousands of
+    // small files' results held to the end made the heap (and every collection) grow with the tree.
+    const settle = (b: Batch, results: TaskResult[]) => {
+      for (let i = 0; i < b.plans.length; i++) {
+        const plan = b.plans[i];
+        plan.results[Math.max(0, b.ranges[i])] = results[i];
+        const range = b.ranges[i] < 0 ? null : plan.ranges![b.ranges[i]];
+        bytesDone += range ? range.end - range.start : plan.entry.size;
+        if (++plan.done < taskCount(plan)) continue;
+        filesDone++;
+        if (!plan.ranges) {
+          plan.digest = digestFile(plan, intern);
+          plan.results = [];
         }
-        progress({ phase: "read", filesDone, filesTotal: plans.length, bytesDone, bytesTotal });
-      }),
-    );
-    for (const plan of plans) if (plan.tasks.length > 1) await reconcileHeaders(plan, run);
+      }
+      progress({ phase: "read", filesDone, filesTotal: plans.length, bytesDone, bytesTotal });
+    };
+    // Batches are sent a few at a time (enough to keep every thread busy), so that only those in
+    // flight have their tasks made.
+    const queue = batches(plans);
+    let next = 0;
+    const lane = async () => {
+      while (next < queue.length) {
+        const b = queue[next++];
+        settle(b, await run(batchTasks(b, planned, nextId)));
+      }
+    };
+    await Promise.all(Array.from({ length: pool ? pool.capacity + 1 : 1 }, lane));
+    for (const plan of plans) {
+      if (!plan.ranges) continue;
+      await reconcileHeaders(plan, run);
+      plan.digest = digestFile(plan, intern);
+      plan.results = [];
+    }
     swept = await sweeping;
   } finally {
     if (pool && pool !== shared) await pool.close();
@@ -395,16 +206,25 @@ export async function scanServer(
   // One cap per check over the whole server (tasks already capped each file's share).
   const keep = checkCap(maxDrafts, omitted);
   for (const plan of plans) {
-    const o = foldFile(plan, drafts, omitted, skipped, collected, keep);
+    const d = plan.digest!;
+    append(skipped, d.skipped);
+    if (d.omitted) for (const [c, n] of Object.entries(d.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
+    const o = d.outcome;
     if (!o) continue;
-    const pre = plan.results[0]?.fileKind?.preamble;
-    if (pre?.version && /exchange/i.test(pre.software ?? ""))
-      headers.push({ version: pre.version, newest: o.newest, file: plan.entry.path });
+    for (const [c, items] of Object.entries(d.collected ?? {})) {
+      const list = collected.items[c] ?? [];
+      collected.items[c] = list;
+      append(list, items);
+    }
+    for (const [c, n] of Object.entries(d.collectedDropped ?? {}))
+      collected.dropped[c] = (collected.dropped[c] ?? 0) + n;
+    for (const draft of d.drafts) if (keep(draft.check)) drafts.push(draft);
+    if (d.headerVersion) headers.push({ version: d.headerVersion, newest: o.newest, file: plan.entry.path });
     logFiles++;
     logBytes += plan.entry.size;
     records += o.records;
     badRows += o.badRows;
-    for (const span of spansOf({ ...o, size: plan.entry.size })) {
+    for (const span of spansOf(o, plan.entry.size)) {
       const named = sourceOf(o.kind, plan.entry.path, span.channel, o.hint);
       const source = spelling.get(named.toLowerCase()) ?? named;
       spelling.set(named.toLowerCase(), source);
@@ -514,7 +334,7 @@ export async function scanServer(
     exposure: exposure.exposure,
     files: accountFiles(
       inv.files,
-      plans.map(candidateOutcome),
+      plans.map((p) => p.digest!.candidate),
       (f) => sweptFolder(f, webRoots) !== undefined,
       skipped,
     ),
@@ -522,62 +342,6 @@ export async function scanServer(
   return { evidence, inventory: inv };
 }
 
-/** What a log-candidate file came to: its reader and records, or what it looked like when none took it. */
-function candidateOutcome(p: FilePlan): CandidateOutcome {
-  const first = p.results[0];
-  const notLog = first?.notLog ?? null;
-  return {
-    path: p.entry.path,
-    reader: notLog ? null : (first?.fileKind?.format ?? null),
-    records: p.results.reduce((n, r) => n + (r.stats?.records ?? 0), 0),
-    notes: sumCounts(p.results.flatMap((r) => r.stats?.notes ?? [])),
-    recoveredDuplicates: p.results.reduce((n, r) => n + (r.stats?.recoveredDuplicates ?? 0), 0),
-    type: notLog?.type,
-  };
-}
-
 function fileSubject(e: FileEntry): FindingDraft["subject"] {
   return { kind: "file", path: e.path, winPath: e.winPath, size: e.size, sha256: null, mtime: e.mtime };
-}
-
-const UNKNOWN_CHANNEL = "(unknown channel)";
-
-/** The coverage spans of a file: one for a log, one per channel for an event file (bytes shared out by records). */
-function spansOf(
-  o: FileOutcome & { size?: number },
-): { channel?: string; oldest: string | null; newest: string | null; bytes: number; records: number }[] {
-  const size = o.size ?? 0;
-  if (o.kind !== "event") return [{ oldest: o.oldest, newest: o.newest, bytes: size, records: o.records }];
-  // Same channel from several byte ranges of one file: merge.
-  const by = new Map<string, ChannelSpan>();
-  for (const c of o.channels) {
-    const m = by.get(c.channel);
-    if (!m) by.set(c.channel, { ...c });
-    else {
-      m.records += c.records;
-      if (c.oldest && (m.oldest === null || c.oldest < m.oldest)) m.oldest = c.oldest;
-      if (c.newest && (m.newest === null || c.newest > m.newest)) m.newest = c.newest;
-    }
-  }
-  if (by.size === 0) return [{ channel: "(no events)", oldest: null, newest: null, bytes: size, records: 0 }];
-  // Records without a channel (a half-written record of a cut-off file) belong to the file's channel:
-  // one file is one source, not two.
-  const unknown = by.get(UNKNOWN_CHANNEL);
-  if (unknown && by.size > 1) {
-    by.delete(UNKNOWN_CHANNEL);
-    const main = [...by.values()].sort((a, b) => b.records - a.records)[0];
-    main.records += unknown.records;
-    if (unknown.oldest && (main.oldest === null || unknown.oldest < main.oldest))
-      main.oldest = unknown.oldest;
-    if (unknown.newest && (main.newest === null || unknown.newest > main.newest))
-      main.newest = unknown.newest;
-  }
-  const total = o.records || 1;
-  return [...by.values()].map((c) => ({
-    channel: c.channel,
-    oldest: c.oldest,
-    newest: c.newest,
-    bytes: Math.round((size * c.records) / total),
-    records: c.records,
-  }));
 }

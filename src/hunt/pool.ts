@@ -74,6 +74,11 @@ export class WorkerPool {
     return slot;
   }
 
+  /** Jobs the pool runs at once when every worker has started: each worker's, and the main lane's. */
+  get capacity(): number {
+    return this.size * PREFETCH + (this.mainLane ? 1 : 0);
+  }
+
   /** Worker threads started (and not failed). */
   get started(): number {
     return this.slots.length;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { sumCounts } from "../../src/hunt/engine.js";
+import { sumCounts } from "../../src/hunt/digest.js";
 
 test("damage of a file read in ranges: counts summed, repeated sentences once, specifics kept", () => {
   assert.deepEqual(

@@ -5,14 +5,14 @@
 // turns its output into a verdict, a plan and a timeline.
 import type { HuntContext } from "../detections/context.js";
 import { checkInfo, failedDetectionDraft } from "../detections/registry.js";
-import { draftsOf, type MatchContext, type TaskContext } from "../detections/types.js";
+import { draftsOf, type MatchContext } from "../detections/types.js";
 import { buildCoverage, layoutHints, type Span, sourceFamily, sourceOf } from "../evidence/coverage.js";
 import { discover, type Inventory } from "../evidence/discover.js";
 import type { ServerTarget } from "../evidence/targets.js";
 import { type HeaderVersion, serverExposure } from "../exposure/server.js";
 import { append } from "../model/arrays.js";
 import { compareFindings, type Finding, type FindingDraft, toFinding } from "../model/finding.js";
-import type { FileEntry, LogKind } from "../model/records.js";
+import type { FileEntry } from "../model/records.js";
 import type {
   Coverage,
   Exposure,

@@ -127,8 +127,8 @@ export function batches(plans: FilePlan[]): Batch[] {
     }
   };
   for (const p of plans) {
-    if (p.ranges) p.ranges.forEach((t, i) => add(p, i, t.end - t.start));
-    else add(p, -1, p.entry.size);
+    if (!p.ranges) add(p, -1, p.entry.size);
+    else for (let i = 0; i < p.ranges.length; i++) add(p, i, p.ranges[i].end - p.ranges[i].start);
   }
   if (cur.plans.length) out.push(cur);
   // Largest first keeps every worker busy until the end.

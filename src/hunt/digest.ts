@@ -3,6 +3,7 @@
 // results themselves (stats, file kinds, preambles) are freed while the scan goes on. Folding the
 // digests into the server's result happens later, in plan order (engine.ts), so that which drafts a
 // check's cap keeps and which spelling names a source do not depend on which thread finished first.
+import type { ContentType } from "../evidence/content-type.js";
 import type { FindingDraft } from "../model/finding.js";
 import type { LogKind } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
@@ -51,22 +52,42 @@ function own(s: string | null): string | null {
   return s === null || s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
-/** Interns the strings many files repeat (channels, site names, formats), per scan. */
-export type Interner = (s: string) => string;
+/**
+ * What many files repeat (channels, site names, formats, why a file is not a log and what it looked
+ * like), kept once per scan: from a worker, each file's copy is a string of its own.
+ */
+export interface Interner {
+  text(s: string): string;
+  type(t: ContentType): ContentType;
+}
 
 export function interner(): Interner {
-  const seen = new Map<string, string>();
-  return (s) => {
-    const known = seen.get(s);
+  const texts = new Map<string, string>();
+  const types = new Map<string, ContentType>();
+  const text = (s: string) => {
+    const known = texts.get(s);
     if (known !== undefined) return known;
     const mine = own(s);
-    seen.set(mine, mine);
+    texts.set(mine, mine);
     return mine;
+  };
+  return {
+    text,
+    type(t) {
+      const key = JSON.stringify([t.type, t.detail ?? null, t.eventLike ?? null]);
+      const known = types.get(key);
+      if (known) return known;
+      const mine: ContentType = { ...t, type: text(t.type) };
+      if (t.detail !== undefined) mine.detail = text(t.detail);
+      types.set(key, mine);
+      return mine;
+    },
   };
 }
 
 /** Digest a file whose tasks are all answered. */
-export function digestFile(plan: FilePlan, shared: Interner): FileDigest {
+export function digestFile(plan: FilePlan, intern: Interner): FileDigest {
+  const shared = intern.text;
   const rel = plan.entry.path;
   const first = plan.results[0];
   const format = first?.fileKind?.format ?? null;
@@ -75,7 +96,7 @@ export function digestFile(plan: FilePlan, shared: Interner): FileDigest {
     reader: first?.notLog || format === null ? null : (readerFor(format)?.format ?? shared(format)),
     records: 0,
     notes: NONE,
-    type: first?.notLog?.type,
+    type: first?.notLog?.type ? intern.type(first.notLog.type) : undefined,
   };
   const digest: FileDigest = {
     outcome: null,
@@ -88,7 +109,8 @@ export function digestFile(plan: FilePlan, shared: Interner): FileDigest {
     candidate,
   };
   if (first?.notLog) {
-    if ("skip" in first.notLog) digest.skipped = [first.notLog.skip];
+    const skip = "skip" in first.notLog ? first.notLog.skip : null;
+    if (skip) digest.skipped = [{ file: rel, reason: skip.reason, detail: shared(skip.detail) }];
     return digest;
   }
   const out: FileOutcome = {

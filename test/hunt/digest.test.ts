@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { digestFile, interner, spansOf } from "../../src/hunt/digest.js";
+import type { FilePlan } from "../../src/hunt/plan.js";
+import type { TaskResult } from "../../src/hunt/task.js";
+import type { FindingDraft } from "../../src/model/finding.js";
+
+const entry = {
+  path: "W3SVC1/u_ex210301.log",
+  winPath: null,
+  size: 900,
+  mtime: "2021-03-02T00:00:00Z",
+  abs: "/x",
+};
+
+function result(over: Partial<TaskResult>): TaskResult {
+  return {
+    id: 0,
+    fileKind: {
+      format: "iis-w3c",
+      kind: "iis-w3c",
+      preamble: null,
+      headerFields: null,
+    } as TaskResult["fileKind"],
+    notLog: null,
+    drafts: [],
+    omitted: {},
+    stats: null,
+    error: null,
+    channels: [],
+    ...over,
+  };
+}
+
+function stats(over: Partial<NonNullable<TaskResult["stats"]>>): NonNullable<TaskResult["stats"]> {
+  return {
+    kind: "iis-w3c",
+    records: 0,
+    lines: 0,
+    badRows: 0,
+    badSamples: [],
+    firstTime: null,
+    lastTime: null,
+    bytes: 0,
+    lastHeaderFields: null,
+    usedInheritedHeader: false,
+    damage: [],
+    ...over,
+  };
+}
+
+const plan = (results: TaskResult[]): FilePlan => ({
+  entry,
+  ranges: null,
+  results,
+  done: results.length,
+  digest: null,
+});
+
+const draft = (line: number): FindingDraft =>
+  ({ check: "iis-x", file: entry.path, line, subject: null, evidence: "e" }) as unknown as FindingDraft;
+
+test("a file read in two ranges: records summed, times widened, later lines counted from the file's start", () => {
+  const d = digestFile(
+    plan([
+      result({
+        stats: stats({
+          records: 10,
+          lines: 12,
+          firstTime: "2021-03-01T10:00:00.000Z",
+          lastTime: "2021-03-01T11:00:00.000Z",
+        }),
+        drafts: [draft(5)],
+        omitted: { "iis-x": 2 },
+      }),
+      result({
+        stats: stats({
+          records: 7,
+          lines: 7,
+          badRows: 1,
+          badSamples: [{ line: 3, reason: "too few fields" }],
+          firstTime: "2021-03-01T11:00:01.000Z",
+          lastTime: "2021-03-01T12:00:00.000Z",
+          damage: ["1 record not decoded"],
+        }),
+        drafts: [draft(4)],
+        omitted: { "iis-x": 1 },
+      }),
+    ]),
+    interner(),
+  );
+  assert.equal(d.outcome?.records, 17);
+  assert.equal(d.outcome?.oldest, "2021-03-01T10:00:00.000Z");
+  assert.equal(d.outcome?.newest, "2021-03-01T12:00:00.000Z");
+  assert.deepEqual(
+    d.drafts.map((x) => x.line),
+    [5, 16],
+  );
+  assert.deepEqual(d.omitted, { "iis-x": 3 });
+  assert.equal(d.candidate.records, 17);
+  assert.equal(d.candidate.reader, "iis-w3c");
+  assert.equal(d.skipped.length, 1);
+  assert.equal(d.skipped[0].reason, "partial");
+  assert.match(
+    d.skipped[0].detail,
+    /1 record not decoded; 1 row not read as expected \(line 15: too few fields\)/,
+  );
+});
+
+test("a file that is no log: no outcome, its skip named by the plan's path, the same reason and look kept once", () => {
+  const intern = interner();
+  const notLog = (detail: string) =>
+    result({
+      fileKind: null,
+      notLog: {
+        skip: { file: "other-copy", reason: "unknown-format", detail },
+        type: { type: "plain text" },
+      },
+    });
+  // Two copies of the same words, as a worker sends them: equal strings, not the same string.
+  const words = ["no header of a known log format (looks like: ", "plain text)"];
+  const a = digestFile(plan([notLog(words.join(""))]), intern);
+  const b = digestFile(plan([notLog([words[0], words[1]].join(""))]), intern);
+  assert.equal(a.outcome, null);
+  assert.equal(a.candidate.reader, null);
+  assert.equal(a.skipped[0].file, entry.path);
+  assert.equal(a.skipped[0].detail, b.skipped[0].detail);
+  assert.equal(a.candidate.type, b.candidate.type, "one ContentType object for the same look");
+  assert.deepEqual(a.candidate.type, { type: "plain text" });
+  assert.deepEqual(a.drafts, []);
+});
+
+test("a clean file: nothing skipped; an event file's channels from several ranges are one span each", () => {
+  const clean = digestFile(plan([result({ stats: stats({ records: 3, lines: 5 }) })]), interner());
+  assert.deepEqual(clean.skipped, []);
+  assert.equal(clean.outcome?.badRows, 0);
+  const ev = digestFile(
+    plan([
+      result({
+        fileKind: {
+          format: "evtx",
+          kind: "event",
+          preamble: null,
+          headerFields: null,
+        } as TaskResult["fileKind"],
+        stats: stats({ kind: "event", records: 4 }),
+        channels: [
+          { channel: "Security", records: 4, oldest: "2021-03-01T00:00:00Z", newest: "2021-03-02T00:00:00Z" },
+        ],
+      }),
+      result({
+        fileKind: {
+          format: "evtx",
+          kind: "event",
+          preamble: null,
+          headerFields: null,
+        } as TaskResult["fileKind"],
+        stats: stats({ kind: "event", records: 2 }),
+        channels: [
+          { channel: "Security", records: 2, oldest: "2021-02-28T00:00:00Z", newest: "2021-03-01T00:00:00Z" },
+        ],
+      }),
+    ]),
+    interner(),
+  );
+  assert.ok(ev.outcome);
+  assert.deepEqual(spansOf(ev.outcome, 600), [
+    {
+      channel: "Security",
+      oldest: "2021-02-28T00:00:00Z",
+      newest: "2021-03-02T00:00:00Z",
+      bytes: 600,
+      records: 6,
+    },
+  ]);
+});

@@ -448,15 +448,17 @@ export function runBatch(batch: ReadTask[], hunt: HuntContext): TaskResult[] {
 
 /**
  * runBatch for results kept in the thread that read them. A string a reader cut from a file's text (a
- * preamble's software, a collected URL, an excerpt) is a slice that keeps the whole text alive in V8:
- * thousands of small files' results held to the end of the scan would keep every file's text. Those
- * parts are copied (a worker's results are copies already, having crossed to this thread); the rest of
- * a result holds no such strings.
+ * preamble's software, a collected URL, an excerpt) is a slice that keeps the whole text alive in V8.
+ * Drafts and collected items are kept to the end of the scan: they are copied (a worker's results are
+ * copies already, having crossed to this thread). A whole file's result is digested as soon as it is
+ * back (hunt/digest.ts copies the few strings it keeps); only a byte range's result waits, for the
+ * reconciliation of headers, and its file kind is copied too.
  */
 export function runBatchHere(batch: ReadTask[], hunt: HuntContext): TaskResult[] {
   return batch.map((t) => {
     const r = runTask(t, hunt);
-    if (r.fileKind?.preamble) r.fileKind = structuredClone(r.fileKind);
+    const whole = t.start === 0 && t.end === t.size;
+    if (r.fileKind?.preamble && !whole) r.fileKind = structuredClone(r.fileKind);
     if (r.collected) r.collected = structuredClone(r.collected);
     if (r.drafts.length) r.drafts = structuredClone(r.drafts);
     return r;

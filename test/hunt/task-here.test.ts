@@ -1,5 +1,5 @@
-// runBatchHere (results kept on the thread that read them) gives the same results as runBatch, as
-// copies: the strings it keeps are not the reader's (a slice of a file's text keeps the whole text alive).
+// runBatchHere (results kept on the thread that read them) gives the same results as runBatch, with
+// copies of what is kept to the end of the scan (a slice of a file's text keeps the whole text alive).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { createHuntContext } from "../../src/detections/context.js";
 import { type ReadTask, runBatch, runBatchHere } from "../../src/hunt/task.js";
 
-test("runBatchHere: the same results as runBatch, with its own preamble, drafts and collected items", () => {
+test("runBatchHere: the same results as runBatch, with its own drafts and collected items", () => {
   const dir = mkdtempSync(join(tmpdir(), "exhunt-here-"));
   try {
     const abs = join(dir, "u_ex210302.log");

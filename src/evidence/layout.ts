@@ -98,11 +98,16 @@ export function windowsPathIn(folder: string | null, rel: string, name: string):
 const LOG_FOLDERS =
   /^(httpproxy|ecp|oabgeneratorlog|owa|ews|mapi|rpchttp|autodiscover|cmdletinfra|monitoring|diagnostics|transportroles)$/i;
 
+/** `Logging` as a folder below the first path component (what installPathOf looks for). */
+const LOGGING_FOLDER = /\/logging\//i;
+
 /**
  * The Exchange install path (`C:\Program Files\Microsoft\Exchange Server\V15\`) from the relative path of
  * a file under its Logging folder, when the layout shows where that folder was.
  */
 export function installPathOf(rel: string): string | null {
+  // Asked of every file of the walk until one answers: most paths have no `Logging` folder at all.
+  if (!LOGGING_FOLDER.test(rel)) return null;
   const parts = rel.split("/");
   for (let i = 1; i < parts.length - 1; i++) {
     if (parts[i].toLowerCase() === "logging" && LOG_FOLDERS.test(parts[i + 1])) {

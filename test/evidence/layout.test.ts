@@ -45,6 +45,10 @@ describe("Windows paths of copied evidence", () => {
       "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\",
     );
     assert.equal(installPathOf("x/D/Exchange/Logging/OABGeneratorLog/a.LOG"), "D:\\Exchange\\");
+    assert.equal(installPathOf("x/D/Exchange/LOGGING/httpproxy/Owa/a.LOG"), "D:\\Exchange\\", "any case");
+    assert.equal(installPathOf("C/inetpub/logs/LogFiles/W3SVC1/u_ex210301.log"), null, "no Logging folder");
+    assert.equal(installPathOf("x/D/Exchange/Logging/Unknown/a.LOG"), null, "not an Exchange log folder");
+    assert.equal(installPathOf("x/D/Exchange/MyLogging/HttpProxy/a.LOG"), null, "Logging as part of a name");
     assert.equal(
       installPathOf("Logging/HttpProxy/Ecp/a.LOG"),
       null,

@@ -9,8 +9,7 @@ import type { LogKind } from "../model/records.js";
 import type { Skipped } from "../model/types.js";
 import { readerFor } from "../readers/index.js";
 import type { CandidateOutcome } from "./accounting.js";
-import type { FilePlan } from "./plan.js";
-import type { ChannelSpan } from "./task.js";
+import type { ChannelSpan, TaskResult } from "./task.js";
 
 export interface FileOutcome {
   kind: LogKind | "event";
@@ -24,18 +23,22 @@ export interface FileOutcome {
   hint: string | null;
 }
 
-export interface FileDigest {
-  /** Null: not a log (a skip, if it could not be read as one, is in `skipped`). */
-  outcome: FileOutcome | null;
+/**
+ * One object per file, kept to the end of the scan (200,000 files: 200,000 of them): what the file
+ * accounting needs (CandidateOutcome), and for a log what coverage needs (FileOutcome).
+ */
+export interface FileDigest extends CandidateOutcome, FileOutcome {
+  /** False: not a log (a skip, if it could not be read as one, is `skip`); the FileOutcome fields are empty. */
+  isLog: boolean;
   /** Line numbers already counted from the start of the file; not yet capped per check. */
   drafts: readonly FindingDraft[];
   omitted: Record<string, number> | null;
-  skipped: readonly Skipped[];
+  /** Why the file was not read, or read only in part. */
+  skip: Skipped | null;
   collected: Record<string, unknown[]> | null;
   collectedDropped: Record<string, number> | null;
   /** The Exchange version a log header names. */
   headerVersion: string | null;
-  candidate: CandidateOutcome;
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -85,44 +88,38 @@ export function interner(): Interner {
   };
 }
 
-/** Digest a file whose tasks are all answered. */
-export function digestFile(plan: FilePlan, intern: Interner): FileDigest {
+/** Digest a file (`rel`) whose tasks are all answered, from their results in file order. */
+export function digestFile(rel: string, results: readonly TaskResult[], intern: Interner): FileDigest {
   const shared = intern.text;
-  const rel = plan.entry.path;
-  const first = plan.results[0];
+  const first = results[0];
   const format = first?.fileKind?.format ?? null;
-  const candidate: CandidateOutcome = {
+  const notLog = first?.notLog ?? null;
+  const digest: FileDigest = {
     path: rel,
-    reader: first?.notLog || format === null ? null : (readerFor(format)?.format ?? shared(format)),
+    reader: notLog || format === null ? null : (readerFor(format)?.format ?? shared(format)),
     records: 0,
     notes: NONE,
-    type: first?.notLog?.type ? intern.type(first.notLog.type) : undefined,
-  };
-  const digest: FileDigest = {
-    outcome: null,
-    drafts: NONE,
-    omitted: null,
-    skipped: NONE,
-    collected: null,
-    collectedDropped: null,
-    headerVersion: null,
-    candidate,
-  };
-  if (first?.notLog) {
-    const skip = "skip" in first.notLog ? first.notLog.skip : null;
-    if (skip) digest.skipped = [{ file: rel, reason: skip.reason, detail: shared(skip.detail) }];
-    return digest;
-  }
-  const out: FileOutcome = {
+    recoveredDuplicates: undefined,
+    type: notLog?.type ? intern.type(notLog.type) : undefined,
+    isLog: !notLog,
     kind: shared(first?.fileKind?.kind ?? "exchange-other") as FileOutcome["kind"],
     oldest: null,
     newest: null,
-    records: 0,
     badRows: 0,
     channels: NONE,
     hint: null,
+    drafts: NONE,
+    omitted: null,
+    skip: null,
+    collected: null,
+    collectedDropped: null,
+    headerVersion: null,
   };
-  digest.outcome = out;
+  if (notLog) {
+    const skip = "skip" in notLog ? notLog.skip : null;
+    if (skip) digest.skip = { file: rel, reason: skip.reason, detail: shared(skip.detail) };
+    return digest;
+  }
   const pre = first?.fileKind?.preamble;
   if (pre?.version && /exchange/i.test(pre.software ?? "")) digest.headerVersion = own(pre.version);
   let lineOffset = 0;
@@ -132,7 +129,7 @@ export function digestFile(plan: FilePlan, intern: Interner): FileDigest {
   const notes: string[] = [];
   const channels = new Map<string, ChannelSpan>();
   let error: string | null = null;
-  for (const r of plan.results) {
+  for (const r of results) {
     for (const [c, items] of Object.entries(r.collected ?? {})) {
       digest.collected ??= {};
       const list = digest.collected[c] ?? [];
@@ -168,32 +165,32 @@ export function digestFile(plan: FilePlan, intern: Interner): FileDigest {
     }
     const s = r.stats;
     if (!s) continue;
-    out.kind = shared(s.kind) as FileOutcome["kind"];
-    out.hint ??= s.sourceHint ? shared(s.sourceHint) : null;
-    out.records += s.records;
-    out.badRows += s.badRows;
-    candidate.records += s.records;
+    digest.kind = shared(s.kind) as FileOutcome["kind"];
+    digest.hint ??= s.sourceHint ? shared(s.sourceHint) : null;
+    digest.records += s.records;
+    digest.badRows += s.badRows;
     if (s.recoveredDuplicates)
-      candidate.recoveredDuplicates = (candidate.recoveredDuplicates ?? 0) + s.recoveredDuplicates;
+      digest.recoveredDuplicates = (digest.recoveredDuplicates ?? 0) + s.recoveredDuplicates;
     for (const n of s.notes ?? []) notes.push(n);
     for (const b of s.badSamples)
       if (samples.length < 5) samples.push(`line ${b.line + lineOffset}: ${b.reason}`);
     for (const d of s.damage) damage.push(d);
-    if (s.firstTime && (out.oldest === null || s.firstTime < out.oldest)) out.oldest = own(s.firstTime);
-    if (s.lastTime && (out.newest === null || s.lastTime > out.newest)) out.newest = own(s.lastTime);
+    if (s.firstTime && (digest.oldest === null || s.firstTime < digest.oldest))
+      digest.oldest = own(s.firstTime);
+    if (s.lastTime && (digest.newest === null || s.lastTime > digest.newest)) digest.newest = own(s.lastTime);
     lineOffset += s.lines;
   }
   if (drafts.length) digest.drafts = drafts;
-  if (channels.size) out.channels = [...channels.values()];
-  if (notes.length) candidate.notes = sumCounts(notes);
-  if (error) digest.skipped = [{ file: rel, reason: "corrupt", detail: `reading stopped: ${error}` }];
-  else if (out.badRows > 0 || damage.length > 0) {
-    const parts = plan.results.length > 1 ? sumCounts(damage) : damage;
-    if (out.badRows > 0)
+  if (channels.size) digest.channels = [...channels.values()];
+  if (notes.length) digest.notes = sumCounts(notes);
+  if (error) digest.skip = { file: rel, reason: "corrupt", detail: `reading stopped: ${error}` };
+  else if (digest.badRows > 0 || damage.length > 0) {
+    const parts = results.length > 1 ? sumCounts(damage) : damage;
+    if (digest.badRows > 0)
       parts.push(
-        `${out.badRows} row${out.badRows === 1 ? "" : "s"} not read as expected (${samples.join("; ")})`,
+        `${digest.badRows} row${digest.badRows === 1 ? "" : "s"} not read as expected (${samples.join("; ")})`,
       );
-    digest.skipped = [{ file: rel, reason: "partial", detail: parts.join("; ") }];
+    digest.skip = { file: rel, reason: "partial", detail: parts.join("; ") };
   }
   return digest;
 }

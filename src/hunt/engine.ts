@@ -155,15 +155,15 @@ export async function scanServer(
     const settle = (b: Batch, results: TaskResult[]) => {
       for (let i = 0; i < b.plans.length; i++) {
         const plan = b.plans[i];
-        plan.results[Math.max(0, b.ranges[i])] = results[i];
         const range = b.ranges[i] < 0 ? null : plan.ranges![b.ranges[i]];
         bytesDone += range ? range.end - range.start : plan.entry.size;
-        if (++plan.done < taskCount(plan)) continue;
-        filesDone++;
-        if (!plan.ranges) {
-          plan.digest = digestFile(plan, intern);
-          plan.results = [];
+        if (!plan.results) {
+          filesDone++;
+          plan.digest = digestFile(plan.entry.path, [results[i]], intern);
+          continue;
         }
+        plan.results[b.ranges[i]] = results[i];
+        if (++plan.done === taskCount(plan)) filesDone++;
       }
       progress({ phase: "read", filesDone, filesTotal: plans.length, bytesDone, bytesTotal });
     };
@@ -181,8 +181,8 @@ export async function scanServer(
     for (const plan of plans) {
       if (!plan.ranges) continue;
       await reconcileHeaders(plan, run);
-      plan.digest = digestFile(plan, intern);
-      plan.results = [];
+      plan.digest = digestFile(plan.entry.path, plan.results ?? [], intern);
+      plan.results = null;
     }
     swept = await sweeping;
   } finally {
@@ -207,10 +207,9 @@ export async function scanServer(
   const keep = checkCap(maxDrafts, omitted);
   for (const plan of plans) {
     const d = plan.digest!;
-    append(skipped, d.skipped);
+    if (d.skip) skipped.push(d.skip);
     if (d.omitted) for (const [c, n] of Object.entries(d.omitted)) omitted[c] = (omitted[c] ?? 0) + n;
-    const o = d.outcome;
-    if (!o) continue;
+    if (!d.isLog) continue;
     for (const [c, items] of Object.entries(d.collected ?? {})) {
       const list = collected.items[c] ?? [];
       collected.items[c] = list;
@@ -219,19 +218,19 @@ export async function scanServer(
     for (const [c, n] of Object.entries(d.collectedDropped ?? {}))
       collected.dropped[c] = (collected.dropped[c] ?? 0) + n;
     for (const draft of d.drafts) if (keep(draft.check)) drafts.push(draft);
-    if (d.headerVersion) headers.push({ version: d.headerVersion, newest: o.newest, file: plan.entry.path });
+    if (d.headerVersion) headers.push({ version: d.headerVersion, newest: d.newest, file: plan.entry.path });
     logFiles++;
     logBytes += plan.entry.size;
-    records += o.records;
-    badRows += o.badRows;
-    for (const span of spansOf(o, plan.entry.size)) {
-      const named = sourceOf(o.kind, plan.entry.path, span.channel, o.hint);
+    records += d.records;
+    badRows += d.badRows;
+    for (const span of spansOf(d, plan.entry.size)) {
+      const named = sourceOf(d.kind, plan.entry.path, span.channel, d.hint);
       const source = spelling.get(named.toLowerCase()) ?? named;
       spelling.set(named.toLowerCase(), source);
       const cov = sources.get(source) ?? {
         source,
-        kind: o.kind,
-        family: sourceFamily(o.kind),
+        kind: d.kind,
+        family: sourceFamily(d.kind),
         files: 0,
         bytes: 0,
         oldest: null,
@@ -334,7 +333,7 @@ export async function scanServer(
     exposure: exposure.exposure,
     files: accountFiles(
       inv.files,
-      plans.map((p) => p.digest!.candidate),
+      plans.map((p) => p.digest!),
       (f) => sweptFolder(f, webRoots) !== undefined,
       skipped,
     ),

@@ -19,8 +19,8 @@ export interface FilePlan {
   entry: FileEntry;
   /** A file cut into byte ranges: its tasks. Null: one whole-file task, made when its batch is sent. */
   ranges: ReadTask[] | null;
-  /** Results by task, kept until the file is digested (a split file's until its headers are reconciled). */
-  results: TaskResult[];
+  /** A split file's results by range, kept until its headers are reconciled (a whole file is digested at once). */
+  results: TaskResult[] | null;
   /** Tasks answered. */
   done: number;
   digest: FileDigest | null;
@@ -77,7 +77,7 @@ export function planFile(
   nextId: () => number,
   split: number | undefined,
 ): FilePlan {
-  const plan: FilePlan = { entry, ranges: null, results: [], done: 0, digest: null };
+  const plan: FilePlan = { entry, ranges: null, results: null, done: 0, digest: null };
   if (entry.size <= (split ?? MIN_RANGE)) return plan;
   const s = sniffFile(entry.abs, entry.path, entry.size);
   const reader = "fileKind" in s ? readerFor(s.fileKind.format) : null;
@@ -99,6 +99,7 @@ export function planFile(
     );
   }
   plan.ranges = tasks;
+  plan.results = [];
   return plan;
 }
 
@@ -152,15 +153,15 @@ export async function reconcileHeaders(
   plan: FilePlan,
   run: (t: ReadTask[]) => Promise<TaskResult[]>,
 ): Promise<void> {
-  const ranges = plan.ranges;
-  if (!ranges) return;
-  let effective = plan.results[0]?.stats?.lastHeaderFields ?? ranges[0].fileKind?.headerFields ?? null;
+  const { ranges, results } = plan;
+  if (!ranges || !results) return;
+  let effective = results[0]?.stats?.lastHeaderFields ?? ranges[0].fileKind?.headerFields ?? null;
   for (let i = 1; i < ranges.length; i++) {
-    const r = plan.results[i];
+    const r = results[i];
     if (r.stats?.usedInheritedHeader && !sameFields(effective, ranges[i].rangeHeaderFields)) {
       ranges[i] = { ...ranges[i], rangeHeaderFields: effective };
-      plan.results[i] = (await run([ranges[i]]))[0];
+      results[i] = (await run([ranges[i]]))[0];
     }
-    effective = plan.results[i].stats?.lastHeaderFields ?? effective;
+    effective = results[i].stats?.lastHeaderFields ?? effective;
   }
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { digestFile, interner, spansOf } from "../../src/hunt/digest.js";
-import type { FilePlan } from "../../src/hunt/plan.js";
 import type { TaskResult } from "../../src/hunt/task.js";
 import type { FindingDraft } from "../../src/model/finding.js";
 
@@ -49,20 +48,13 @@ function stats(over: Partial<NonNullable<TaskResult["stats"]>>): NonNullable<Tas
   };
 }
 
-const plan = (results: TaskResult[]): FilePlan => ({
-  entry,
-  ranges: null,
-  results,
-  done: results.length,
-  digest: null,
-});
-
 const draft = (line: number): FindingDraft =>
   ({ check: "iis-x", file: entry.path, line, subject: null, evidence: "e" }) as unknown as FindingDraft;
 
 test("a file read in two ranges: records summed, times widened, later lines counted from the file's start", () => {
   const d = digestFile(
-    plan([
+    entry.path,
+    [
       result({
         stats: stats({
           records: 10,
@@ -86,28 +78,26 @@ test("a file read in two ranges: records summed, times widened, later lines coun
         drafts: [draft(4)],
         omitted: { "iis-x": 1 },
       }),
-    ]),
+    ],
     interner(),
   );
-  assert.equal(d.outcome?.records, 17);
-  assert.equal(d.outcome?.oldest, "2021-03-01T10:00:00.000Z");
-  assert.equal(d.outcome?.newest, "2021-03-01T12:00:00.000Z");
+  assert.equal(d.records, 17);
+  assert.equal(d.oldest, "2021-03-01T10:00:00.000Z");
+  assert.equal(d.newest, "2021-03-01T12:00:00.000Z");
   assert.deepEqual(
     d.drafts.map((x) => x.line),
     [5, 16],
   );
   assert.deepEqual(d.omitted, { "iis-x": 3 });
-  assert.equal(d.candidate.records, 17);
-  assert.equal(d.candidate.reader, "iis-w3c");
-  assert.equal(d.skipped.length, 1);
-  assert.equal(d.skipped[0].reason, "partial");
+  assert.equal(d.reader, "iis-w3c");
+  assert.equal(d.skip?.reason, "partial");
   assert.match(
-    d.skipped[0].detail,
+    d.skip?.detail ?? "",
     /1 record not decoded; 1 row not read as expected \(line 15: too few fields\)/,
   );
 });
 
-test("a file that is no log: no outcome, its skip named by the plan's path, the same reason and look kept once", () => {
+test("a file that is no log: not counted as one, its skip named by the plan's path, the same reason and look kept once", () => {
   const intern = interner();
   const notLog = (detail: string) =>
     result({
@@ -119,23 +109,24 @@ test("a file that is no log: no outcome, its skip named by the plan's path, the 
     });
   // Two copies of the same words, as a worker sends them: equal strings, not the same string.
   const words = ["no header of a known log format (looks like: ", "plain text)"];
-  const a = digestFile(plan([notLog(words.join(""))]), intern);
-  const b = digestFile(plan([notLog([words[0], words[1]].join(""))]), intern);
-  assert.equal(a.outcome, null);
-  assert.equal(a.candidate.reader, null);
-  assert.equal(a.skipped[0].file, entry.path);
-  assert.equal(a.skipped[0].detail, b.skipped[0].detail);
-  assert.equal(a.candidate.type, b.candidate.type, "one ContentType object for the same look");
-  assert.deepEqual(a.candidate.type, { type: "plain text" });
+  const a = digestFile(entry.path, [notLog(words.join(""))], intern);
+  const b = digestFile(entry.path, [notLog([words[0], words[1]].join(""))], intern);
+  assert.equal(a.isLog, false);
+  assert.equal(a.reader, null);
+  assert.equal(a.skip?.file, entry.path);
+  assert.equal(a.skip?.detail, b.skip?.detail);
+  assert.equal(a.type, b.type, "one ContentType object for the same look");
+  assert.deepEqual(a.type, { type: "plain text" });
   assert.deepEqual(a.drafts, []);
 });
 
 test("a clean file: nothing skipped; an event file's channels from several ranges are one span each", () => {
-  const clean = digestFile(plan([result({ stats: stats({ records: 3, lines: 5 }) })]), interner());
-  assert.deepEqual(clean.skipped, []);
-  assert.equal(clean.outcome?.badRows, 0);
+  const clean = digestFile(entry.path, [result({ stats: stats({ records: 3, lines: 5 }) })], interner());
+  assert.equal(clean.skip, null);
+  assert.equal(clean.badRows, 0);
   const ev = digestFile(
-    plan([
+    entry.path,
+    [
       result({
         fileKind: {
           format: "evtx",
@@ -160,11 +151,10 @@ test("a clean file: nothing skipped; an event file's channels from several range
           { channel: "Security", records: 2, oldest: "2021-02-28T00:00:00Z", newest: "2021-03-01T00:00:00Z" },
         ],
       }),
-    ]),
+    ],
     interner(),
   );
-  assert.ok(ev.outcome);
-  assert.deepEqual(spansOf(ev.outcome, 600), [
+  assert.deepEqual(spansOf(ev, 600), [
     {
       channel: "Security",
       oldest: "2021-02-28T00:00:00Z",

@@ -21,7 +21,7 @@ export interface FilePlan {
   ranges: ReadTask[] | null;
   /** A split file's results by range, kept until its headers are reconciled (a whole file is digested at once). */
   results: TaskResult[] | null;
-  /** Tasks answered. */
+  /** Ranges answered, for a split file (a whole file is digested when its one task is). */
   done: number;
   digest: FileDigest | null;
 }

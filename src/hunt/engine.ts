@@ -24,7 +24,7 @@ import type {
 import { accountFiles } from "./accounting.js";
 import { checkCap } from "./cap.js";
 import { digestFile, interner, spansOf } from "./digest.js";
-import { type Batch, batches, batchTasks, planFile, reconcileHeaders, taskCount } from "./plan.js";
+import { type Batch, batches, batchTasks, planFile, reconcileHeaders } from "./plan.js";
 import { defaultWorkers, WorkerPool } from "./pool.js";
 import { iisSitesOf, runSweepBatch, sweepServer, sweptFolder, webRootsOf } from "./sweep.js";
 import { type ReadTask, runBatchHere, type TaskResult } from "./task.js";
@@ -163,7 +163,7 @@ export async function scanServer(
           continue;
         }
         plan.results[b.ranges[i]] = results[i];
-        if (++plan.done === taskCount(plan)) filesDone++;
+        if (++plan.done === plan.ranges!.length) filesDone++;
       }
       progress({ phase: "read", filesDone, filesTotal: plans.length, bytesDone, bytesTotal });
     };

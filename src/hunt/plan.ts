@@ -33,10 +33,6 @@ export interface PlanContext {
   maxDraftsPerCheck: number;
 }
 
-export function taskCount(p: FilePlan): number {
-  return p.ranges ? p.ranges.length : 1;
-}
-
 /**
  * One read task, written out field by field: an object spread here gave each of 200,000 tasks its own
  * hidden class (about 300 bytes of shape data per file, measured in a heap snapshot).

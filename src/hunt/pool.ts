@@ -9,7 +9,7 @@ import type { Worker } from "node:worker_threads";
 import type { HuntContext } from "../detections/context.js";
 import { startWorker } from "../threads.js";
 import { crashedSweep, runSweepBatch, type SweepResult, type SweepTask } from "./sweep.js";
-import { type ReadTask, runBatchHere, type TaskResult } from "./task.js";
+import { blankResult, type ReadTask, runBatchHere, type TaskResult } from "./task.js";
 
 /** A message to a worker and how to answer it without one (inline, or after a crash). */
 interface Job {
@@ -174,17 +174,7 @@ export class WorkerPool {
     return this.submit(
       batch,
       () => runBatchHere(batch, this.hunt),
-      (e) =>
-        batch.map((t) => ({
-          id: t.id,
-          fileKind: t.fileKind,
-          notLog: null,
-          drafts: [],
-          omitted: {},
-          stats: null,
-          error: `reader crashed: ${e.message}`,
-          channels: [],
-        })),
+      (e) => batch.map((t) => blankResult(t.id, t.fileKind, `reader crashed: ${e.message}`)),
     );
   }
 

@@ -288,17 +288,18 @@ function memoryOf(memories: (EventMemory | undefined)[], i: number): EventMemory
   return m;
 }
 
+/** Whether a task reads its file from the first byte to the last (not one byte range of it). */
+function isWhole(t: ReadTask): boolean {
+  return t.start === 0 && t.end === t.size;
+}
+
+/** A task's result before anything is read (and what a crashed reader's task answers, with `error`). */
+export function blankResult(id: number, fileKind: FileKind | null, error: string | null = null): TaskResult {
+  return { id, fileKind, notLog: null, drafts: [], omitted: {}, stats: null, error, channels: [] };
+}
+
 export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
-  const result: TaskResult = {
-    id: task.id,
-    fileKind: task.fileKind,
-    notLog: null,
-    drafts: [],
-    omitted: {},
-    stats: null,
-    error: null,
-    channels: [],
-  };
+  const result = blankResult(task.id, task.fileKind);
   let sniffed: Sniffed | null = null;
   // A file no larger than the sniffed head was read whole: it is scanned from those bytes.
   let bytes: Buffer | undefined;
@@ -310,7 +311,7 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
     }
     result.fileKind = s.fileKind;
     sniffed = s.sniffed;
-    if (task.start === 0 && task.end === task.size && s.head.length === task.size) bytes = s.head;
+    if (isWhole(task) && s.head.length === task.size) bytes = s.head;
   }
   const fk = result.fileKind;
   const underCap = checkCap(task.maxDraftsPerCheck, result.omitted);
@@ -407,9 +408,9 @@ export function runTask(task: ReadTask, hunt: HuntContext): TaskResult {
         },
       },
     );
-    // Only the ranges of a split file need the columns back (engine.ts reconcileHeaders); a whole file's
-    // result stays small, as thousands of them are held until the end of the scan.
-    const whole = task.start === 0 && task.end === task.size;
+    // Only the ranges of a split file need the columns back (plan.ts reconcileHeaders); a whole file's
+    // result stays small, as thousands of them cross from a worker.
+    const whole = isWhole(task);
     result.stats = taskStats(stats, whole);
     if (whole && fk.headerFields) result.fileKind = { ...fk, headerFields: null };
   } catch (e) {
@@ -457,8 +458,7 @@ export function runBatch(batch: ReadTask[], hunt: HuntContext): TaskResult[] {
 export function runBatchHere(batch: ReadTask[], hunt: HuntContext): TaskResult[] {
   return batch.map((t) => {
     const r = runTask(t, hunt);
-    const whole = t.start === 0 && t.end === t.size;
-    if (r.fileKind?.preamble && !whole) r.fileKind = structuredClone(r.fileKind);
+    if (r.fileKind?.preamble && !isWhole(t)) r.fileKind = structuredClone(r.fileKind);
     if (r.collected) r.collected = structuredClone(r.collected);
     if (r.drafts.length) r.drafts = structuredClone(r.drafts);
     return r;

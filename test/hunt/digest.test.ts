@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { digestFile, interner, spansOf } from "../../src/hunt/digest.js";
-import type { TaskResult } from "../../src/hunt/task.js";
+import { blankResult, type TaskResult } from "../../src/hunt/task.js";
 import type { FindingDraft } from "../../src/model/finding.js";
 
 const entry = {
@@ -12,23 +12,15 @@ const entry = {
   abs: "/x",
 };
 
+const IIS_KIND = {
+  format: "iis-w3c",
+  kind: "iis-w3c",
+  preamble: null,
+  headerFields: null,
+} as TaskResult["fileKind"];
+
 function result(over: Partial<TaskResult>): TaskResult {
-  return {
-    id: 0,
-    fileKind: {
-      format: "iis-w3c",
-      kind: "iis-w3c",
-      preamble: null,
-      headerFields: null,
-    } as TaskResult["fileKind"],
-    notLog: null,
-    drafts: [],
-    omitted: {},
-    stats: null,
-    error: null,
-    channels: [],
-    ...over,
-  };
+  return { ...blankResult(0, IIS_KIND), ...over };
 }
 
 function stats(over: Partial<NonNullable<TaskResult["stats"]>>): NonNullable<TaskResult["stats"]> {
@@ -124,33 +116,22 @@ test("a clean file: nothing skipped; an event file's channels from several range
   const clean = digestFile(entry.path, [result({ stats: stats({ records: 3, lines: 5 }) })], interner());
   assert.equal(clean.skip, null);
   assert.equal(clean.badRows, 0);
+  const range = (records: number, oldest: string, newest: string) =>
+    result({
+      fileKind: {
+        format: "evtx",
+        kind: "event",
+        preamble: null,
+        headerFields: null,
+      } as TaskResult["fileKind"],
+      stats: stats({ kind: "event", records }),
+      channels: [{ channel: "Security", records, oldest, newest }],
+    });
   const ev = digestFile(
     entry.path,
     [
-      result({
-        fileKind: {
-          format: "evtx",
-          kind: "event",
-          preamble: null,
-          headerFields: null,
-        } as TaskResult["fileKind"],
-        stats: stats({ kind: "event", records: 4 }),
-        channels: [
-          { channel: "Security", records: 4, oldest: "2021-03-01T00:00:00Z", newest: "2021-03-02T00:00:00Z" },
-        ],
-      }),
-      result({
-        fileKind: {
-          format: "evtx",
-          kind: "event",
-          preamble: null,
-          headerFields: null,
-        } as TaskResult["fileKind"],
-        stats: stats({ kind: "event", records: 2 }),
-        channels: [
-          { channel: "Security", records: 2, oldest: "2021-02-28T00:00:00Z", newest: "2021-03-01T00:00:00Z" },
-        ],
-      }),
+      range(4, "2021-03-01T00:00:00Z", "2021-03-02T00:00:00Z"),
+      range(2, "2021-02-28T00:00:00Z", "2021-03-01T00:00:00Z"),
     ],
     interner(),
   );
